@@ -1,0 +1,27 @@
+package dev.lopper.io;
+
+/**
+ * Text ↔ token ids. Implementations: HF tokenizer.json (through the Hugging Face tokenizers
+ * library) and llama2.c tokenizer.bin.
+ */
+public interface Tokenizer extends AutoCloseable {
+    /** Encodes text; prepends BOS when {@code addBos} and the tokenizer has one. No truncation. */
+    int[] encode(String text, boolean addBos);
+
+    /** Decodes ids to text, skipping special tokens such as BOS/EOS. */
+    String decode(int[] ids);
+
+    /** The text of one token as it appears when streamed after the previous token. */
+    String decodeToken(int previous, int id);
+
+    int vocabSize();
+
+    /** BOS id, or -1 when there is none. */
+    int bosId();
+
+    /** EOS id, or -1 when there is none. */
+    int eosId();
+
+    @Override
+    default void close() {}
+}
