@@ -1,0 +1,111 @@
+package dev.lopper.model;
+
+import dev.lopper.tensor.Parallel;
+import dev.lopper.tensor.VectorOps;
+
+/**
+ * Causal scaled dot-product attention with grouped KV heads (query head h reads kv head
+ * h / groupSize, as HF's repeat_kv). Rows are tokens; q rows have heads·d values, k/v rows
+ * kvHeads·d. Probabilities are not stored: backward recomputes them from q and k.
+ */
+final class Attention {
+    private Attention() {}
+
+    /**
+     * out[i] = softmax(q_i·K[0..pos0+i]ᵀ/√d)·V for the n query rows of each of {@code seqs}
+     * sequences. Sequence b's queries start at row b·n of q/out; its keys start at row
+     * b·kvStride of k/v and the query at row i sits at absolute position pos0+i.
+     */
+    static void forward(float[] q, float[] k, float[] v, float[] out, int seqs, int n, int pos0, int kvStride,
+                        LayerShape s) {
+        int d = s.headDim(), heads = s.heads(), group = s.groupSize();
+        int qDim = s.qDim(), kvDim = s.kvDim();
+        float scale = (float) (1.0 / Math.sqrt(d));
+        Parallel.forRange(seqs * heads, 1, (from, to) -> {
+            float[] scores = new float[pos0 + n];
+            for (int task = from; task < to; task++) {
+                int b = task / heads, h = task % heads, kvh = h / group;
+                for (int i = 0; i < n; i++) {
+                    int qOff = (b * n + i) * qDim + h * d;
+                    int len = pos0 + i + 1;
+                    float max = Float.NEGATIVE_INFINITY;
+                    for (int j = 0; j < len; j++) {
+                        float sc = VectorOps.dot(q, qOff, k, (b * kvStride + j) * kvDim + kvh * d, d) * scale;
+                        scores[j] = sc;
+                        if (sc > max) max = sc;
+                    }
+                    double sum = 0;
+                    for (int j = 0; j < len; j++) {
+                        float e = (float) Math.exp(scores[j] - max);
+                        scores[j] = e;
+                        sum += e;
+                    }
+                    float inv = (float) (1.0 / sum);
+                    int oOff = (b * n + i) * qDim + h * d;
+                    java.util.Arrays.fill(out, oOff, oOff + d, 0f);
+                    for (int j = 0; j < len; j++) {
+                        VectorOps.axpy(scores[j] * inv, v, (b * kvStride + j) * kvDim + kvh * d, out, oOff, d);
+                    }
+                }
+            }
+        });
+    }
+
+    /**
+     * Backward of {@link #forward} for full sequences (pos0 = 0, keys are the sequence's own
+     * rows): from dOut computes dq, and dk, dv (overwritten).
+     */
+    static void backward(float[] q, float[] k, float[] v, float[] dOut, float[] dq, float[] dk, float[] dv,
+                         int seqs, int n, LayerShape s) {
+        int d = s.headDim(), heads = s.heads(), kvHeads = s.kvHeads(), group = s.groupSize();
+        int qDim = s.qDim(), kvDim = s.kvDim();
+        float scale = (float) (1.0 / Math.sqrt(d));
+        // One task per (sequence, kv head): the query heads sharing a kv head add into the same dk/dv rows.
+        Parallel.forRange(seqs * kvHeads, 1, (from, to) -> {
+            float[] p = new float[n];
+            float[] dp = new float[n];
+            for (int task = from; task < to; task++) {
+                int b = task / kvHeads, kvh = task % kvHeads;
+                for (int j = 0; j < n; j++) {
+                    int off = (b * n + j) * kvDim + kvh * d;
+                    java.util.Arrays.fill(dk, off, off + d, 0f);
+                    java.util.Arrays.fill(dv, off, off + d, 0f);
+                }
+                for (int h = kvh * group; h < (kvh + 1) * group; h++) {
+                    for (int i = 0; i < n; i++) {
+                        int qOff = (b * n + i) * qDim + h * d;
+                        int len = i + 1;
+                        float max = Float.NEGATIVE_INFINITY;
+                        for (int j = 0; j < len; j++) {
+                            float sc = VectorOps.dot(q, qOff, k, (b * n + j) * kvDim + kvh * d, d) * scale;
+                            p[j] = sc;
+                            if (sc > max) max = sc;
+                        }
+                        double sum = 0;
+                        for (int j = 0; j < len; j++) {
+                            p[j] = (float) Math.exp(p[j] - max);
+                            sum += p[j];
+                        }
+                        float inv = (float) (1.0 / sum);
+                        double pdp = 0;
+                        for (int j = 0; j < len; j++) {
+                            p[j] *= inv;
+                            int kvOff = (b * n + j) * kvDim + kvh * d;
+                            dp[j] = VectorOps.dot(dOut, qOff, v, kvOff, d);
+                            pdp += p[j] * dp[j];
+                            VectorOps.axpy(p[j], dOut, qOff, dv, kvOff, d);
+                        }
+                        java.util.Arrays.fill(dq, qOff, qOff + d, 0f);
+                        for (int j = 0; j < len; j++) {
+                            float ds = (float) (p[j] * (dp[j] - pdp)) * scale;
+                            if (ds == 0f) continue;
+                            int kvOff = (b * n + j) * kvDim + kvh * d;
+                            VectorOps.axpy(ds, k, kvOff, dq, qOff, d);
+                            VectorOps.axpy(ds, q, qOff, dk, kvOff, d);
+                        }
+                    }
+                }
+            }
+        });
+    }
+}

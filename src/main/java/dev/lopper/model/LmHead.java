@@ -1,0 +1,66 @@
+package dev.lopper.model;
+
+import dev.lopper.tensor.Gemm;
+import dev.lopper.tensor.Matrix;
+import dev.lopper.tensor.Parallel;
+
+/**
+ * The LM head and the next-token loss, computed in chunks of rows so that the full
+ * [tokens, vocab] logits are never held at once.
+ */
+final class LmHead {
+    private static final int CHUNK = 128;
+
+    private LmHead() {}
+
+    /**
+     * Sum of NLL of tokens[r+1] given row r, over rows that are not the last of their sequence.
+     * When dHs is not null, writes ∂(mean NLL)/∂hs into it and adds ∂/∂W into dW (if not null).
+     */
+    static double loss(float[] hs, int[] tokens, int seqs, int len, Matrix head, float[] dHs, float[] dW) {
+        int hidden = head.cols(), vocab = head.rows();
+        int rows = seqs * len;
+        double count = (double) seqs * (len - 1);
+        double total = 0;
+        for (int r0 = 0; r0 < rows; r0 += CHUNK) {
+            int m = Math.min(CHUNK, rows - r0);
+            float[] h = java.util.Arrays.copyOfRange(hs, r0 * hidden, (r0 + m) * hidden);
+            float[] logits = new float[m * vocab];
+            Gemm.xwT(h, m, head, logits, false);
+            double[] nll = new double[m];
+            int base = r0;
+            Parallel.forRange(m, 4, (from, to) -> {
+                for (int i = from; i < to; i++) {
+                    int r = base + i;
+                    int off = i * vocab;
+                    boolean predicts = r % len != len - 1;
+                    if (!predicts) {
+                        if (dHs != null) java.util.Arrays.fill(logits, off, off + vocab, 0f);
+                        continue;
+                    }
+                    int target = tokens[r + 1];
+                    float max = Float.NEGATIVE_INFINITY;
+                    for (int j = 0; j < vocab; j++) max = Math.max(max, logits[off + j]);
+                    double sum = 0;
+                    for (int j = 0; j < vocab; j++) sum += Math.exp(logits[off + j] - max);
+                    double lse = max + Math.log(sum);
+                    nll[i] = lse - logits[off + target];
+                    if (dHs != null) {      // ∂/∂logits of mean NLL = (softmax − onehot) / count
+                        for (int j = 0; j < vocab; j++) {
+                            logits[off + j] = (float) (Math.exp(logits[off + j] - lse) / count);
+                        }
+                        logits[off + target] -= (float) (1.0 / count);
+                    }
+                }
+            });
+            for (double v : nll) total += v;
+            if (dHs != null) {
+                float[] dh = new float[m * hidden];
+                Gemm.xw(logits, m, head, dh, false);
+                System.arraycopy(dh, 0, dHs, r0 * hidden, m * hidden);
+                if (dW != null) Gemm.atb(logits, h, m, vocab, hidden, dW, true);
+            }
+        }
+        return total;
+    }
+}

@@ -1,0 +1,492 @@
+package dev.lopper.model;
+
+import dev.lopper.tensor.Gemm;
+import dev.lopper.tensor.Matrix;
+import dev.lopper.tensor.Parallel;
+
+import java.util.HashMap;
+import java.util.Map;
+
+/**
+ * Forward, backward and cached (incremental) computation of a {@link LlamaModel}. Weights stay
+ * in their stored dtype; activations are fp32, sums of many terms are taken in double.
+ *
+ * <p>Token batches are {@code seqs} sequences of {@code len} tokens, row-major. The loss is the
+ * mean next-token NLL over the {@code seqs·(len−1)} predicted positions.
+ */
+public final class Transformer {
+    private final LlamaModel model;
+    private final ModelConfig cfg;
+    private final int hidden;
+    private final Map<Integer, Rope> ropes = new HashMap<>();
+    // Small vectors widened to fp32 once.
+    private final float[][] attnNorm, mlpNorm, bq, bk, bv, bo, bGate, bUp, bDown;
+    private final float[] finalNorm;
+
+    public Transformer(LlamaModel model) {
+        this.model = model;
+        this.cfg = model.config();
+        this.hidden = cfg.hiddenSize();
+        int n = cfg.numLayers();
+        attnNorm = new float[n][];
+        mlpNorm = new float[n][];
+        bq = new float[n][];
+        bk = new float[n][];
+        bv = new float[n][];
+        bo = new float[n][];
+        bGate = new float[n][];
+        bUp = new float[n][];
+        bDown = new float[n][];
+        for (int l = 0; l < n; l++) {
+            LayerWeights w = model.layer(l);
+            attnNorm[l] = w.attnNorm().toFloats();
+            mlpNorm[l] = w.mlpNorm().toFloats();
+            bq[l] = floats(w.bq());
+            bk[l] = floats(w.bk());
+            bv[l] = floats(w.bv());
+            bo[l] = floats(w.bo());
+            bGate[l] = floats(w.bGate());
+            bUp[l] = floats(w.bUp());
+            bDown[l] = floats(w.bDown());
+            int hd = cfg.layer(l).headDim();
+            ropes.computeIfAbsent(hd, d -> new Rope(d, cfg.maxPositions(), cfg.ropeTheta(), cfg.ropeScaling()));
+        }
+        finalNorm = model.finalNorm().toFloats();
+    }
+
+    private static float[] floats(Matrix m) {
+        return m == null ? null : m.toFloats();
+    }
+
+    public LlamaModel model() { return model; }
+
+    public ModelConfig config() { return cfg; }
+
+    /** Activations of one layer, kept (or recomputed) for backward. */
+    static final class LayerActs {
+        float[] xIn, xn1, r1, q, k, v, attn, attnM, h1, xn2, r2, g, u, act, actM;
+    }
+
+    /** Where keys and values live during attention: the batch's own rows, or a KV cache. */
+    private record KvTarget(float[] k, float[] v, int pos0, int stride) {}
+
+    // ------------------------------------------------------------------ forward
+
+    /** Token embeddings [tokens.length, hidden]. */
+    private float[] embed(int[] tokens) {
+        float[] x = new float[tokens.length * hidden];
+        Matrix e = model.embed();
+        for (int r = 0; r < tokens.length; r++) {
+            if (tokens[r] < 0 || tokens[r] >= cfg.vocabSize())
+                throw new IllegalArgumentException("token id " + tokens[r] + " outside the vocabulary of " + cfg.vocabSize());
+            e.readRow(tokens[r], x, r * hidden);
+        }
+        return x;
+    }
+
+    /**
+     * One decoder layer over x [seqs·n, hidden], in place. Rows of sequence b are b·n.. b·n+n−1
+     * at positions kv.pos0 + i. When {@code acts} is not null the intermediate values are kept.
+     */
+    private void layerForward(int l, float[] x, int seqs, int n, KvTarget kv, Masks masks, ForwardHook hook,
+                              LayerActs acts) {
+        LayerShape s = cfg.layer(l);
+        LayerWeights w = model.layer(l);
+        int rows = seqs * n;
+        if (acts != null) acts.xIn = x.clone();
+        float[] h1;
+        if (s.heads() > 0) {
+            float[] xn1 = new float[rows * hidden];
+            float[] r1 = new float[rows];
+            RmsNorm.forward(x, attnNorm[l], cfg.rmsNormEps(), xn1, r1, rows, hidden);
+            if (hook != null) hook.onInput(l, ForwardHook.Site.ATTN_IN, xn1, rows, hidden);
+            float[] q = linear(xn1, rows, w.wq(), bq[l]);
+            float[] k = linear(xn1, rows, w.wk(), bk[l]);
+            float[] v = linear(xn1, rows, w.wv(), bv[l]);
+            Rope rope = ropes.get(s.headDim());
+            Parallel.forRange(rows, 16, (from, to) -> {
+                for (int r = from; r < to; r++) {
+                    int pos = kv.pos0 + r % n;
+                    rope.apply(q, r * s.qDim(), s.heads(), pos, false);
+                    rope.apply(k, r * s.kvDim(), s.kvHeads(), pos, false);
+                }
+            });
+            float[] keys = k, values = v;
+            int stride = n;
+            if (kv.k != null) {            // cached: append this chunk's keys/values, attend over the cache
+                System.arraycopy(k, 0, kv.k, kv.pos0 * s.kvDim(), rows * s.kvDim());
+                System.arraycopy(v, 0, kv.v, kv.pos0 * s.kvDim(), rows * s.kvDim());
+                keys = kv.k;
+                values = kv.v;
+                stride = kv.stride;
+            }
+            float[] attn = new float[rows * s.qDim()];
+            Attention.forward(q, keys, values, attn, seqs, n, kv.pos0, stride, s);
+            float[] attnM = masks == null ? attn : applyMask(attn, rows, masks.heads[l], s.headDim());
+            if (hook != null) hook.onInput(l, ForwardHook.Site.O_IN, attnM, rows, s.qDim());
+            h1 = linear(attnM, rows, w.wo(), bo[l]);
+            addInPlace(h1, x);
+            if (acts != null) {
+                acts.xn1 = xn1;
+                acts.r1 = r1;
+                acts.q = q;
+                acts.k = k;
+                acts.v = v;
+                acts.attn = attn;
+                acts.attnM = attnM;
+            }
+        } else {
+            h1 = x.clone();
+        }
+        if (acts != null) acts.h1 = h1.clone();
+        if (s.intermediate() > 0) {
+            int f = s.intermediate();
+            float[] xn2 = new float[rows * hidden];
+            float[] r2 = new float[rows];
+            RmsNorm.forward(h1, mlpNorm[l], cfg.rmsNormEps(), xn2, r2, rows, hidden);
+            if (hook != null) hook.onInput(l, ForwardHook.Site.MLP_IN, xn2, rows, hidden);
+            float[] g = linear(xn2, rows, w.gate(), bGate[l]);
+            float[] u = linear(xn2, rows, w.up(), bUp[l]);
+            float[] act = new float[rows * f];
+            Parallel.forRange(rows * f, 4096, (from, to) -> {
+                for (int i = from; i < to; i++) act[i] = silu(g[i]) * u[i];
+            });
+            float[] actM = masks == null ? act : applyMask(act, rows, masks.channels[l], 1);
+            if (hook != null) hook.onInput(l, ForwardHook.Site.DOWN_IN, actM, rows, f);
+            float[] out = linear(actM, rows, w.down(), bDown[l]);
+            addInPlace(out, h1);
+            System.arraycopy(out, 0, x, 0, rows * hidden);
+            if (acts != null) {
+                acts.xn2 = xn2;
+                acts.r2 = r2;
+                acts.g = g;
+                acts.u = u;
+                acts.act = act;
+                acts.actM = actM;
+            }
+        } else {
+            System.arraycopy(h1, 0, x, 0, rows * hidden);
+        }
+    }
+
+    private static float silu(float z) {
+        return z / (1f + (float) Math.exp(-z));
+    }
+
+    /** x·Wᵀ + b */
+    private static float[] linear(float[] x, int rows, Matrix w, float[] bias) {
+        float[] y = new float[rows * w.rows()];
+        Gemm.xwT(x, rows, w, y, false);
+        if (bias != null) {
+            int n = w.rows();
+            for (int r = 0; r < rows; r++) dev.lopper.tensor.VectorOps.add(bias, 0, y, r * n, n);
+        }
+        return y;
+    }
+
+    private static void addInPlace(float[] y, float[] x) {
+        Parallel.forRange(y.length, 8192, (from, to) -> {
+            for (int i = from; i < to; i++) y[i] += x[i];
+        });
+    }
+
+    /** A copy of a [rows, groups·width] activation with group j scaled by mask[j]. */
+    private static float[] applyMask(float[] a, int rows, float[] mask, int width) {
+        float[] out = new float[a.length];
+        int cols = mask.length * width;
+        Parallel.forRange(rows, 16, (from, to) -> {
+            for (int r = from; r < to; r++) {
+                int off = r * cols;
+                for (int j = 0; j < mask.length; j++) {
+                    float m = mask[j];
+                    int o = off + j * width;
+                    for (int i = 0; i < width; i++) out[o + i] = a[o + i] * m;
+                }
+            }
+        });
+        return out;
+    }
+
+    /** The final normed hidden states [seqs·len, hidden] of a full-sequence forward. */
+    private float[] trunk(int[] tokens, int seqs, int len, Masks masks, ForwardHook hook, float[][] layerInputs,
+                          LayerActs[] keep) {
+        checkBatch(tokens, seqs, len);
+        float[] x = embed(tokens);
+        KvTarget own = new KvTarget(null, null, 0, len);
+        for (int l = 0; l < cfg.numLayers(); l++) {
+            if (layerInputs != null) layerInputs[l] = x.clone();
+            layerForward(l, x, seqs, len, own, masks, hook, keep == null ? null : (keep[l] = new LayerActs()));
+        }
+        return x;
+    }
+
+    private void checkBatch(int[] tokens, int seqs, int len) {
+        if (tokens.length != seqs * len)
+            throw new IllegalArgumentException(tokens.length + " tokens for " + seqs + " sequences of " + len);
+        if (len > cfg.maxPositions())
+            throw new IllegalArgumentException("sequence length " + len + " exceeds the model's context of "
+                    + cfg.maxPositions() + " positions");
+    }
+
+    /** Logits [seqs·len, vocab] (for tests and small inputs; evaluation streams through {@link #loss}). */
+    public float[] logits(int[] tokens, int seqs, int len, Masks masks) {
+        float[] x = trunk(tokens, seqs, len, masks, null, null, null);
+        int rows = seqs * len;
+        float[] hs = new float[rows * hidden];
+        RmsNorm.forward(x, finalNorm, cfg.rmsNormEps(), hs, null, rows, hidden);
+        float[] logits = new float[rows * cfg.vocabSize()];
+        Gemm.xwT(hs, rows, model.lmHead(), logits, false);
+        return logits;
+    }
+
+    /** Sum of next-token NLL and number of predicted tokens. */
+    public record Loss(double sumNll, long predicted) {
+        public double mean() { return sumNll / predicted; }
+    }
+
+    /** Forward only: the NLL of predicting each token from the ones before it, per sequence. */
+    public Loss loss(int[] tokens, int seqs, int len, Masks masks, ForwardHook hook) {
+        float[] x = trunk(tokens, seqs, len, masks, hook, null, null);
+        int rows = seqs * len;
+        float[] hs = new float[rows * hidden];
+        RmsNorm.forward(x, finalNorm, cfg.rmsNormEps(), hs, null, rows, hidden);
+        return new Loss(LmHead.loss(hs, tokens, seqs, len, model.lmHead(), null, null), (long) seqs * (len - 1));
+    }
+
+    // ------------------------------------------------------------------ backward
+
+    /**
+     * Forward and backward of the mean next-token NLL. Each wanted weight gradient is handed to
+     * {@code sink} as soon as it is complete (layers from last to first); mask gradients are
+     * added into {@code masks} when it tracks them. With {@code keepActivations} false, each
+     * layer's activations are recomputed from its input during backward (less memory, ~⅓ more
+     * compute).
+     */
+    public Loss backward(int[] tokens, int seqs, int len, Masks masks, GradientSink sink, boolean keepActivations) {
+        int layers = cfg.numLayers();
+        int rows = seqs * len;
+        float[][] inputs = new float[layers][];
+        LayerActs[] kept = keepActivations ? new LayerActs[layers] : null;
+        float[] x = trunk(tokens, seqs, len, masks, null, keepActivations ? null : inputs, kept);
+        float[] hs = new float[rows * hidden];
+        float[] rFinal = new float[rows];
+        RmsNorm.forward(x, finalNorm, cfg.rmsNormEps(), hs, rFinal, rows, hidden);
+
+        boolean tied = cfg.tieWordEmbeddings();
+        boolean wantHead = sink.wants(-1, Param.LM_HEAD) || (tied && sink.wants(-1, Param.EMBED));
+        Matrix head = model.lmHead();
+        float[] dHead = wantHead ? new float[Math.toIntExact(head.size())] : null;
+        float[] dHs = new float[rows * hidden];
+        double nll = LmHead.loss(hs, tokens, seqs, len, head, dHs, dHead);
+        if (wantHead && !tied) sink.accept(-1, Param.LM_HEAD, head, dHead);
+
+        float[] dx = new float[rows * hidden];
+        double[] dFinal = RmsNorm.backward(x, finalNorm, rFinal, dHs, dx, rows, hidden,
+                sink.wants(-1, Param.FINAL_NORM));
+        if (dFinal != null) sink.accept(-1, Param.FINAL_NORM, model.finalNorm(), toFloat(dFinal));
+
+        KvTarget own = new KvTarget(null, null, 0, len);
+        for (int l = layers - 1; l >= 0; l--) {
+            LayerActs acts;
+            if (kept != null) {
+                acts = kept[l];
+                kept[l] = null;
+            } else {
+                acts = new LayerActs();
+                layerForward(l, inputs[l], seqs, len, own, masks, null, acts);
+                inputs[l] = null;
+            }
+            layerBackward(l, acts, dx, seqs, len, masks, sink);
+        }
+
+        boolean wantEmbed = sink.wants(-1, Param.EMBED);
+        if (wantEmbed) {
+            float[] dE = tied ? dHead : new float[Math.toIntExact(model.embed().size())];
+            for (int r = 0; r < rows; r++) {
+                dev.lopper.tensor.VectorOps.add(dx, r * hidden, dE, tokens[r] * hidden, hidden);
+            }
+            sink.accept(-1, Param.EMBED, model.embed(), dE);
+        }
+        return new Loss(nll, (long) seqs * (len - 1));
+    }
+
+    private static float[] toFloat(double[] d) {
+        float[] f = new float[d.length];
+        for (int i = 0; i < d.length; i++) f[i] = (float) d[i];
+        return f;
+    }
+
+    /** Turns dx (gradient at the layer's output) into the gradient at its input, in place. */
+    private void layerBackward(int l, LayerActs a, float[] dx, int seqs, int n, Masks masks, GradientSink sink) {
+        LayerShape s = cfg.layer(l);
+        LayerWeights w = model.layer(l);
+        int rows = seqs * n;
+        if (s.intermediate() > 0) {
+            int f = s.intermediate();
+            float[] dActM = new float[rows * f];
+            Gemm.xw(dx, rows, w.down(), dActM, false);
+            weightGrad(sink, l, Param.DOWN, w.down(), dx, a.actM, rows);
+            biasGrad(sink, l, Param.BDOWN, w.bDown(), dx, rows);
+            float[] dAct = unmask(dActM, a.act, rows, masks, masks == null ? null : masks.channels[l],
+                    masks == null || masks.channelGrad == null ? null : masks.channelGrad[l], 1);
+            float[] dG = new float[rows * f];
+            float[] dU = new float[rows * f];
+            Parallel.forRange(rows * f, 4096, (from, to) -> {
+                for (int i = from; i < to; i++) {
+                    float g = a.g[i];
+                    float sig = 1f / (1f + (float) Math.exp(-g));
+                    float si = g * sig;
+                    dU[i] = dAct[i] * si;
+                    dG[i] = dAct[i] * a.u[i] * sig * (1f + g * (1f - sig));
+                }
+            });
+            biasGrad(sink, l, Param.BGATE, w.bGate(), dG, rows);
+            biasGrad(sink, l, Param.BUP, w.bUp(), dU, rows);
+            float[] dXn2 = new float[rows * hidden];
+            Gemm.xw(dG, rows, w.gate(), dXn2, false);
+            Gemm.xw(dU, rows, w.up(), dXn2, true);
+            weightGrad(sink, l, Param.GATE, w.gate(), dG, a.xn2, rows);
+            weightGrad(sink, l, Param.UP, w.up(), dU, a.xn2, rows);
+            double[] dNorm = RmsNorm.backward(a.h1, mlpNorm[l], a.r2, dXn2, dx, rows, hidden,
+                    sink.wants(l, Param.MLP_NORM));
+            if (dNorm != null) sink.accept(l, Param.MLP_NORM, w.mlpNorm(), toFloat(dNorm));
+        }
+        if (s.heads() > 0) {
+            float[] dAttnM = new float[rows * s.qDim()];
+            Gemm.xw(dx, rows, w.wo(), dAttnM, false);
+            weightGrad(sink, l, Param.O, w.wo(), dx, a.attnM, rows);
+            biasGrad(sink, l, Param.BO, w.bo(), dx, rows);
+            float[] dAttn = unmask(dAttnM, a.attn, rows, masks, masks == null ? null : masks.heads[l],
+                    masks == null || masks.headGrad == null ? null : masks.headGrad[l], s.headDim());
+            float[] dq = new float[rows * s.qDim()];
+            float[] dk = new float[rows * s.kvDim()];
+            float[] dv = new float[rows * s.kvDim()];
+            Attention.backward(a.q, a.k, a.v, dAttn, dq, dk, dv, seqs, n, s);
+            Rope rope = ropes.get(s.headDim());
+            Parallel.forRange(rows, 16, (from, to) -> {
+                for (int r = from; r < to; r++) {
+                    rope.apply(dq, r * s.qDim(), s.heads(), r % n, true);
+                    rope.apply(dk, r * s.kvDim(), s.kvHeads(), r % n, true);
+                }
+            });
+            biasGrad(sink, l, Param.BQ, w.bq(), dq, rows);
+            biasGrad(sink, l, Param.BK, w.bk(), dk, rows);
+            biasGrad(sink, l, Param.BV, w.bv(), dv, rows);
+            float[] dXn1 = new float[rows * hidden];
+            Gemm.xw(dq, rows, w.wq(), dXn1, false);
+            Gemm.xw(dk, rows, w.wk(), dXn1, true);
+            Gemm.xw(dv, rows, w.wv(), dXn1, true);
+            weightGrad(sink, l, Param.Q, w.wq(), dq, a.xn1, rows);
+            weightGrad(sink, l, Param.K, w.wk(), dk, a.xn1, rows);
+            weightGrad(sink, l, Param.V, w.wv(), dv, a.xn1, rows);
+            double[] dNorm = RmsNorm.backward(a.xIn, attnNorm[l], a.r1, dXn1, dx, rows, hidden,
+                    sink.wants(l, Param.ATTN_NORM));
+            if (dNorm != null) sink.accept(l, Param.ATTN_NORM, w.attnNorm(), toFloat(dNorm));
+        }
+    }
+
+    /** dW = dyᵀ·x, handed to the sink if wanted. */
+    private static void weightGrad(GradientSink sink, int l, Param p, Matrix w, float[] dy, float[] x, int rows) {
+        if (!sink.wants(l, p)) return;
+        float[] dw = new float[Math.toIntExact(w.size())];
+        Gemm.atb(dy, x, rows, w.rows(), w.cols(), dw, false);
+        sink.accept(l, p, w, dw);
+    }
+
+    private static void biasGrad(GradientSink sink, int l, Param p, Matrix b, float[] dy, int rows) {
+        if (b == null || !sink.wants(l, p)) return;
+        int n = b.cols();
+        double[] sum = new double[n];
+        for (int r = 0; r < rows; r++) for (int i = 0; i < n; i++) sum[i] += dy[r * n + i];
+        sink.accept(l, p, b, toFloat(sum));
+    }
+
+    /**
+     * Backward through y = a ⊙ mask (per group of {@code width} columns): returns ∂L/∂a and adds
+     * ∂L/∂mask into maskGrad when not null.
+     */
+    private static float[] unmask(float[] dy, float[] a, int rows, Masks masks, float[] mask, double[] maskGrad,
+                                  int width) {
+        if (masks == null) return dy;
+        int cols = mask.length * width;
+        if (maskGrad != null) {
+            for (int r = 0; r < rows; r++) {
+                for (int j = 0; j < mask.length; j++) {
+                    int o = r * cols + j * width;
+                    double acc = 0;
+                    for (int i = 0; i < width; i++) acc += (double) dy[o + i] * a[o + i];
+                    maskGrad[j] += acc;
+                }
+            }
+        }
+        float[] out = new float[dy.length];
+        for (int r = 0; r < rows; r++) {
+            for (int j = 0; j < mask.length; j++) {
+                int o = r * cols + j * width;
+                float m = mask[j];
+                for (int i = 0; i < width; i++) out[o + i] = dy[o + i] * m;
+            }
+        }
+        return out;
+    }
+
+    // ------------------------------------------------------------------ cached (incremental) forward
+
+    /** Keys and values of past positions, per layer, for one sequence. */
+    public final class KvCache {
+        private final float[][] k, v;
+        private final int capacity;
+        private int length;
+
+        private KvCache(int capacity) {
+            if (capacity > cfg.maxPositions())
+                throw new IllegalArgumentException("cache of " + capacity + " exceeds the model's context of "
+                        + cfg.maxPositions());
+            this.capacity = capacity;
+            k = new float[cfg.numLayers()][];
+            v = new float[cfg.numLayers()][];
+            for (int l = 0; l < cfg.numLayers(); l++) {
+                k[l] = new float[capacity * cfg.layer(l).kvDim()];
+                v[l] = new float[capacity * cfg.layer(l).kvDim()];
+            }
+        }
+
+        public int length() { return length; }
+
+        public int capacity() { return capacity; }
+
+        /** Forgets positions from {@code newLength} on (to score another continuation of a shared context). */
+        public void truncate(int newLength) {
+            if (newLength < 0 || newLength > length) throw new IllegalArgumentException("truncate to " + newLength);
+            length = newLength;
+        }
+    }
+
+    public KvCache newCache(int capacity) {
+        return new KvCache(capacity);
+    }
+
+    /**
+     * Appends tokens to the cached sequence and returns logits: [n, vocab] for every new token
+     * when {@code allRows}, else [vocab] for the last one.
+     */
+    public float[] forward(KvCache cache, int[] tokens, boolean allRows, Masks masks) {
+        int n = tokens.length;
+        if (n == 0) throw new IllegalArgumentException("no tokens");
+        if (cache.length + n > cache.capacity)
+            throw new IllegalArgumentException("sequence of " + (cache.length + n) + " tokens exceeds the cache of "
+                    + cache.capacity);
+        float[] x = embed(tokens);
+        for (int l = 0; l < cfg.numLayers(); l++) {
+            layerForward(l, x, 1, n, new KvTarget(cache.k[l], cache.v[l], cache.length, 0), masks, null, null);
+        }
+        cache.length += n;
+        int outRows = allRows ? n : 1;
+        float[] hs = new float[outRows * hidden];
+        float[] last = allRows ? x : java.util.Arrays.copyOfRange(x, (n - 1) * hidden, n * hidden);
+        RmsNorm.forward(last, finalNorm, cfg.rmsNormEps(), hs, null, outRows, hidden);
+        float[] logits = new float[outRows * cfg.vocabSize()];
+        Gemm.xwT(hs, outRows, model.lmHead(), logits, false);
+        return logits;
+    }
+}

@@ -1,0 +1,65 @@
+package dev.lopper.model;
+
+import dev.lopper.tensor.DType;
+import dev.lopper.tensor.Matrix;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+
+/** Small random models built in code, for unit tests. */
+public final class TestModels {
+    private TestModels() {}
+
+    /** A 2-layer model with GQA and different shapes per layer; biases and tying as asked. */
+    public static LlamaModel uneven(long seed, boolean biases, boolean tied, DType dtype) {
+        List<LayerShape> shapes = List.of(new LayerShape(4, 2, 4, 12), new LayerShape(2, 1, 4, 7));
+        ModelConfig c = new ModelConfig("LlamaForCausalLM", 16, 23, 64, shapes, 1e-5f, 10000f, null, tied,
+                biases, biases, biases, biases, 1, 2);
+        return random(c, seed, 0.5f, dtype);
+    }
+
+    public static LlamaModel random(ModelConfig c, long seed, float scale, DType dtype) {
+        Random rnd = new Random(seed);
+        int h = c.hiddenSize();
+        Matrix embed = mat(rnd, c.vocabSize(), h, scale, dtype);
+        List<LayerWeights> layers = new ArrayList<>();
+        for (LayerShape s : c.layers()) {
+            int q = s.qDim(), kv = s.kvDim(), f = s.intermediate();
+            layers.add(new LayerWeights(
+                    norm(rnd, h, dtype),
+                    mat(rnd, q, h, scale, dtype), mat(rnd, kv, h, scale, dtype), mat(rnd, kv, h, scale, dtype),
+                    mat(rnd, h, q, scale, dtype),
+                    c.qkvBias() ? mat(rnd, 1, q, scale, dtype) : null,
+                    c.qkvBias() ? mat(rnd, 1, kv, scale, dtype) : null,
+                    c.qkvBias() ? mat(rnd, 1, kv, scale, dtype) : null,
+                    c.oBias() ? mat(rnd, 1, h, scale, dtype) : null,
+                    norm(rnd, h, dtype),
+                    mat(rnd, f, h, scale, dtype), mat(rnd, f, h, scale, dtype), mat(rnd, h, f, scale, dtype),
+                    c.mlpBias() ? mat(rnd, 1, f, scale, dtype) : null,
+                    c.mlpBias() ? mat(rnd, 1, f, scale, dtype) : null,
+                    c.downBias() ? mat(rnd, 1, h, scale, dtype) : null));
+        }
+        Matrix head = c.tieWordEmbeddings() ? embed : mat(rnd, c.vocabSize(), h, scale, dtype);
+        return new LlamaModel(c, embed, layers, norm(rnd, h, dtype), head);
+    }
+
+    private static Matrix mat(Random rnd, int rows, int cols, float scale, DType dtype) {
+        float[] a = new float[rows * cols];
+        for (int i = 0; i < a.length; i++) a[i] = (float) (rnd.nextGaussian() * scale);
+        return Matrix.fromFloats(a, rows, cols, dtype);
+    }
+
+    private static Matrix norm(Random rnd, int n, DType dtype) {
+        float[] a = new float[n];
+        for (int i = 0; i < n; i++) a[i] = 0.8f + 0.4f * rnd.nextFloat();
+        return Matrix.fromFloats(a, 1, n, dtype);
+    }
+
+    public static int[] tokens(long seed, int count, int vocab) {
+        Random rnd = new Random(seed);
+        int[] t = new int[count];
+        for (int i = 0; i < count; i++) t[i] = rnd.nextInt(vocab);
+        return t;
+    }
+}
