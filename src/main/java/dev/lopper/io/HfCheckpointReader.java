@@ -17,19 +17,17 @@ import java.util.List;
  * index. Every tensor's shape is checked against the config; data stays memory-mapped.
  */
 final class HfCheckpointReader {
-    private final Path folder;
     private final ModelConfig config;
     private final TensorSource tensors;
 
-    private HfCheckpointReader(Path folder, ModelConfig config, TensorSource tensors) {
-        this.folder = folder;
+    private HfCheckpointReader(ModelConfig config, TensorSource tensors) {
         this.config = config;
         this.tensors = tensors;
     }
 
     static LlamaModel read(Path folder) {
         ModelConfig config = HfConfig.read(folder.resolve(HfConfig.FILE_NAME));
-        return new HfCheckpointReader(folder, config, openTensors(folder)).model();
+        return new HfCheckpointReader(config, openTensors(folder)).model();
     }
 
     private static TensorSource openTensors(Path folder) {
@@ -83,7 +81,7 @@ final class HfCheckpointReader {
 
     private Matrix checked(String name, List<Long> expected) {
         TensorInfo info = tensors.info(name);
-        if (info == null) throw new BadInputException(folder, "checkpoint has no tensor '" + name + "' (expected shape " + expected + ")");
+        if (info == null) throw new BadInputException(tensors.origin(), "no tensor '" + name + "' (expected shape " + expected + ")");
         if (!info.shape().equals(expected)) {
             throw new BadInputException(tensors.fileOf(name), "tensor '" + name + "' has shape " + info.shape()
                     + ", expected " + expected + " from config.json");

@@ -72,6 +72,9 @@ public final class SafeTensorsFile implements TensorSource {
     @Override
     public Path fileOf(String name) { return path; }
 
+    @Override
+    public Path origin() { return path; }
+
     /** The tensor as a matrix view: [n] → 1×n, [r, c] → r×c; other ranks are an error. */
     @Override
     public Matrix tensor(String name) {

@@ -22,9 +22,11 @@ import java.util.Set;
 public final class ShardedSafeTensors implements TensorSource {
     public static final String INDEX_NAME = "model.safetensors.index.json";
 
+    private final Path indexFile;
     private final Map<String, SafeTensorsFile> byTensor;
 
-    private ShardedSafeTensors(Map<String, SafeTensorsFile> byTensor) {
+    private ShardedSafeTensors(Path indexFile, Map<String, SafeTensorsFile> byTensor) {
+        this.indexFile = indexFile;
         this.byTensor = byTensor;
     }
 
@@ -43,7 +45,7 @@ public final class ShardedSafeTensors implements TensorSource {
             }
             byTensor.put(e.getKey(), shard);
         }
-        return new ShardedSafeTensors(Collections.unmodifiableMap(byTensor));
+        return new ShardedSafeTensors(indexFile, Collections.unmodifiableMap(byTensor));
     }
 
     private static Map<String, String> readWeightMap(Path indexFile) {
@@ -97,9 +99,12 @@ public final class ShardedSafeTensors implements TensorSource {
     @Override
     public Matrix tensor(String name) {
         SafeTensorsFile f = byTensor.get(name);
-        if (f == null) throw new BadInputException("no tensor named '" + name + "' in any shard");
+        if (f == null) throw new BadInputException(indexFile, "no tensor named '" + name + "' in any shard");
         return f.tensor(name);
     }
+
+    @Override
+    public Path origin() { return indexFile; }
 
     @Override
     public Path fileOf(String name) {

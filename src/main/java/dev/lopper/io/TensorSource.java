@@ -17,4 +17,7 @@ public interface TensorSource {
 
     /** The file that holds the tensor, for error messages. */
     Path fileOf(String name);
+
+    /** The file that describes this source (the safetensors file, or the shard index). */
+    Path origin();
 }

@@ -5,6 +5,7 @@ import dev.lopper.model.LlamaModel;
 import dev.lopper.tensor.DType;
 import dev.lopper.tensor.Matrix;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -19,12 +20,32 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
  */
 class GoldenCheckpointTest {
     private static Path model(String relative) {
-        String env = System.getenv("LOPPER_SHARED_DATA");
-        Path data = env != null && !env.isBlank() ? Path.of(env) : Path.of("..", "shared", "data");
-        Path p = data.resolve("models").resolve(relative);
+        Path p = dataDir().resolve("models").resolve(relative);
         assumeTrue(Files.exists(p), "shared data not found at " + p.toAbsolutePath()
                 + " (set LOPPER_SHARED_DATA to the data folder to run this golden test)");
         return p;
+    }
+
+    /** $LOPPER_SHARED_DATA, else ../shared/data from the repo root, else the nearest ancestor's shared/data (worktrees). */
+    private static Path dataDir() {
+        String env = System.getenv("LOPPER_SHARED_DATA");
+        if (env != null && !env.isBlank()) return Path.of(env);
+        Path repo = Path.of("").toAbsolutePath();
+        for (Path up = repo.getParent(); up != null; up = up.getParent()) {
+            Path candidate = up.resolve("shared").resolve("data");
+            if (Files.isDirectory(candidate)) return candidate;
+        }
+        return repo.resolveSibling("shared").resolve("data");
+    }
+
+    @Test
+    void savedRealCheckpointReloadsBitIdentical(@TempDir Path tmp) {
+        LlamaModel m = Checkpoints.load(model("tiny-llama-gqa-8m"));
+        Path out = tmp.resolve("copy");
+        Checkpoints.saveHf(m, out, false);
+        LlamaModel back = Checkpoints.load(out);
+        assertEquals(m.config(), back.config());
+        TestModels.assertSameTensors(m, back);
     }
 
     @Test
