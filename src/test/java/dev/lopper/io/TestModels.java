@@ -1,0 +1,74 @@
+package dev.lopper.io;
+
+import dev.lopper.model.LayerShape;
+import dev.lopper.model.LayerWeights;
+import dev.lopper.model.LlamaModel;
+import dev.lopper.model.ModelConfig;
+import dev.lopper.tensor.DType;
+import dev.lopper.tensor.Matrix;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+/** Small random models for round-trip tests, and a bit-exact comparison. */
+final class TestModels {
+    private TestModels() {}
+
+    static ModelConfig config(List<LayerShape> layers, boolean tied, boolean qkvBias, boolean oBias, boolean mlpBias,
+                              boolean downBias) {
+        return new ModelConfig("LlamaForCausalLM", 16, 40, 128, layers, 1e-5f, 10000f, null, tied,
+                qkvBias, oBias, mlpBias, downBias, 1, 2);
+    }
+
+    static LlamaModel random(ModelConfig c, DType dtype, long seed) {
+        Random rnd = new Random(seed);
+        int h = c.hiddenSize();
+        Matrix embed = rand(rnd, c.vocabSize(), h, dtype);
+        List<LayerWeights> layers = new ArrayList<>();
+        for (LayerShape s : c.layers()) {
+            int q = s.qDim(), kv = s.kvDim(), f = s.intermediate();
+            layers.add(new LayerWeights(rand(rnd, 1, h, dtype),
+                    rand(rnd, q, h, dtype), rand(rnd, kv, h, dtype), rand(rnd, kv, h, dtype), rand(rnd, h, q, dtype),
+                    c.qkvBias() ? rand(rnd, 1, q, dtype) : null,
+                    c.qkvBias() ? rand(rnd, 1, kv, dtype) : null,
+                    c.qkvBias() ? rand(rnd, 1, kv, dtype) : null,
+                    c.oBias() ? rand(rnd, 1, h, dtype) : null,
+                    rand(rnd, 1, h, dtype),
+                    rand(rnd, f, h, dtype), rand(rnd, f, h, dtype), rand(rnd, h, f, dtype),
+                    c.mlpBias() ? rand(rnd, 1, f, dtype) : null,
+                    c.mlpBias() ? rand(rnd, 1, f, dtype) : null,
+                    c.downBias() ? rand(rnd, 1, h, dtype) : null));
+        }
+        Matrix norm = rand(rnd, 1, h, dtype);
+        Matrix head = c.tieWordEmbeddings() ? embed : rand(rnd, c.vocabSize(), h, dtype);
+        return new LlamaModel(c, embed, layers, norm, head);
+    }
+
+    static Matrix rand(Random rnd, int rows, int cols, DType dtype) {
+        float[] v = new float[rows * cols];
+        for (int i = 0; i < v.length; i++) v[i] = (float) rnd.nextGaussian();
+        return Matrix.fromFloats(v, rows, cols, dtype);
+    }
+
+    static byte[] bytes(Matrix m) {
+        return m.segment().asSlice(0, m.size() * m.dtype().bytes).toArray(java.lang.foreign.ValueLayout.JAVA_BYTE);
+    }
+
+    static void assertSameMatrix(String name, Matrix expected, Matrix actual) {
+        assertEquals(expected.rows(), actual.rows(), name + " rows");
+        assertEquals(expected.cols(), actual.cols(), name + " cols");
+        assertEquals(expected.dtype(), actual.dtype(), name + " dtype");
+        assertArrayEquals(bytes(expected), bytes(actual), name + " bytes");
+    }
+
+    static void assertSameTensors(LlamaModel expected, LlamaModel actual) {
+        Map<String, Matrix> e = expected.namedTensors(), a = actual.namedTensors();
+        assertEquals(e.keySet(), a.keySet());
+        for (String name : e.keySet()) assertSameMatrix(name, e.get(name), a.get(name));
+    }
+}
