@@ -20,22 +20,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
  */
 class GoldenCheckpointTest {
     private static Path model(String relative) {
-        Path p = dataDir().resolve("models").resolve(relative);
-        assumeTrue(Files.exists(p), "shared data not found at " + p.toAbsolutePath()
-                + " (set LOPPER_SHARED_DATA to the data folder to run this golden test)");
-        return p;
-    }
-
-    /** $LOPPER_SHARED_DATA, else ../shared/data from the repo root, else the nearest ancestor's shared/data (worktrees). */
-    private static Path dataDir() {
-        String env = System.getenv("LOPPER_SHARED_DATA");
-        if (env != null && !env.isBlank()) return Path.of(env);
-        Path repo = Path.of("").toAbsolutePath();
-        for (Path up = repo.getParent(); up != null; up = up.getParent()) {
-            Path candidate = up.resolve("shared").resolve("data");
-            if (Files.isDirectory(candidate)) return candidate;
-        }
-        return repo.resolveSibling("shared").resolve("data");
+        return dev.lopper.SharedData.require("models/" + relative);
     }
 
     @Test

@@ -1,0 +1,29 @@
+package dev.lopper.cli;
+
+import picocli.CommandLine.Option;
+
+import java.nio.file.Path;
+
+/** Options every command takes. */
+public final class CommonOptions {
+    @Option(names = "--json", paramLabel = "PATH", description = "Also write the result as JSON to PATH.")
+    Path json;
+
+    @Option(names = "--data", paramLabel = "DIR",
+            description = "Data folder for named data sets (default: $LOPPER_DATA, else ../shared/data).")
+    Path data;
+
+    @Option(names = "--verbose", description = "Print stack traces of errors.")
+    boolean verbose;
+
+    @Option(names = "--quiet", description = "No progress bars.")
+    boolean quiet;
+
+    void writeJson(Object result) {
+        if (json != null) JsonOut.write(json, result);
+    }
+
+    dev.lopper.util.ProgressListener progress() {
+        return quiet ? dev.lopper.util.ProgressListener.NONE : TerminalProgress.forStderr();
+    }
+}

@@ -1,0 +1,69 @@
+package dev.lopper.cli;
+
+import dev.lopper.io.Tokenizer;
+import dev.lopper.model.Generator;
+import dev.lopper.model.Sampler;
+import dev.lopper.model.Transformer;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+@Command(name = "generate", mixinStandardHelpOptions = true,
+        description = "Continue a prompt with the model (KV cache; greedy, or temperature with top-p).")
+final class GenerateCommand implements Runnable {
+    @Mixin ModelOptions modelOptions;
+    @Mixin CommonOptions common;
+
+    @Option(names = "--prompt", required = true, description = "The text to continue.")
+    String prompt;
+
+    @Option(names = "--max-tokens", defaultValue = "128", description = "New tokens at most (default ${DEFAULT-VALUE}).")
+    int maxTokens;
+
+    @Option(names = "--temperature", defaultValue = "0", description = "0 = greedy (default ${DEFAULT-VALUE}).")
+    float temperature;
+
+    @Option(names = "--top-p", defaultValue = "0.9", description = "Nucleus sampling mass (default ${DEFAULT-VALUE}).")
+    float topP;
+
+    @Option(names = "--seed", defaultValue = "42", description = "Sampling seed (default ${DEFAULT-VALUE}).")
+    long seed;
+
+    record Generation(String model, String prompt, String completion, int promptTokens, int newTokens,
+                      double prefillSeconds, double decodeTokensPerSecond, float temperature, float topP, long seed) {}
+
+    @Override
+    public void run() {
+        if (maxTokens < 1) throw new IllegalArgumentException("--max-tokens must be at least 1");
+        Transformer t = new Transformer(modelOptions.loadModel());
+        try (Tokenizer tok = modelOptions.loadTokenizer()) {
+            Generation g = generate(t, tok, prompt, maxTokens, new Sampler(temperature, topP, seed), true);
+            System.out.println();
+            System.err.printf("%d prompt tokens in %.3f s, %d new tokens at %.1f tokens/s%n", g.promptTokens(),
+                    g.prefillSeconds(), g.newTokens(), g.decodeTokensPerSecond());
+            common.writeJson(new Generation(modelOptions.model.toString(), g.prompt(), g.completion(), g.promptTokens(),
+                    g.newTokens(), g.prefillSeconds(), g.decodeTokensPerSecond(), temperature, topP, seed));
+        }
+    }
+
+    /** Generates and (when {@code stream}) prints the prompt and each new token's text as it comes. */
+    static Generation generate(Transformer t, Tokenizer tok, String prompt, int maxTokens, Sampler sampler,
+                               boolean stream) {
+        int[] ids = tok.encode(prompt, true);
+        if (stream) {
+            System.out.print(prompt);
+            System.out.flush();
+        }
+        int[] prev = {ids[ids.length - 1]};
+        Generator.Result r = new Generator(t).generate(ids, maxTokens, sampler, tok.eosId(), null, id -> {
+            if (stream && id != tok.eosId()) {
+                System.out.print(tok.decodeToken(prev[0], id));
+                System.out.flush();
+            }
+            prev[0] = id;
+        });
+        int[] generated = java.util.Arrays.copyOfRange(r.tokens(), r.promptTokens(), r.tokens().length);
+        return new Generation(null, prompt, tok.decode(generated), r.promptTokens(), generated.length,
+                r.prefillNanos() / 1e9, r.decodeTokensPerSecond(), 0, 0, 0);
+    }
+}

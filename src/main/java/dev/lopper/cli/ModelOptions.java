@@ -1,0 +1,28 @@
+package dev.lopper.cli;
+
+import dev.lopper.io.Checkpoints;
+import dev.lopper.io.Tokenizer;
+import dev.lopper.io.Tokenizers;
+import dev.lopper.model.LlamaModel;
+import picocli.CommandLine.Option;
+
+import java.nio.file.Path;
+
+/** Which model (and tokenizer) a command works on. */
+public final class ModelOptions {
+    @Option(names = "--model", required = true, paramLabel = "DIR|FILE",
+            description = "A Hugging Face model folder (config.json + *.safetensors) or a llama2.c .bin file.")
+    Path model;
+
+    @Option(names = "--tokenizer", paramLabel = "FILE",
+            description = "tokenizer.json or llama2.c tokenizer.bin (default: found beside the model).")
+    Path tokenizer;
+
+    LlamaModel loadModel() {
+        return Checkpoints.load(model);
+    }
+
+    Tokenizer loadTokenizer() {
+        return Tokenizers.forModel(model, tokenizer);
+    }
+}

@@ -1,0 +1,34 @@
+package dev.lopper.data;
+
+import dev.lopper.BadInputException;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+/**
+ * Where data sets live: {@code --data DIR}, else the {@code LOPPER_DATA} environment variable,
+ * else {@code ../shared/data} beside the Lopper checkout (set by the launcher as LOPPER_HOME),
+ * else {@code ../shared/data} relative to the working directory.
+ */
+public final class DataDir {
+    private DataDir() {}
+
+    public static Path resolve(Path option) {
+        if (option != null) return option;
+        String env = System.getenv("LOPPER_DATA");
+        if (env != null && !env.isBlank()) return Path.of(env);
+        String home = System.getenv("LOPPER_HOME");
+        if (home != null && !home.isBlank()) {
+            Path p = Path.of(home).resolve("../shared/data").normalize();
+            if (Files.isDirectory(p)) return p;
+        }
+        return Path.of("../shared/data");
+    }
+
+    static Path require(Path dir) {
+        Path d = resolve(dir);
+        if (!Files.isDirectory(d))
+            throw new BadInputException(d, "data folder not found; give --data DIR or set LOPPER_DATA");
+        return d;
+    }
+}

@@ -1,0 +1,66 @@
+package dev.lopper.eval;
+
+import dev.lopper.BadInputException;
+import dev.lopper.data.TextCorpus;
+import dev.lopper.io.Tokenizer;
+import dev.lopper.model.Masks;
+import dev.lopper.model.Transformer;
+import dev.lopper.util.ProgressListener;
+
+import java.util.Arrays;
+
+/**
+ * Perplexity as GPTQ / LLM-Pruner / Wanda measure it: tokenize the whole text once (BOS
+ * prepended), cut it into ⌊n/seq⌋ non-overlapping windows (the remainder is dropped), score
+ * each window alone; ppl = exp(mean NLL over the predicted tokens, i.e. all but each window's
+ * first).
+ */
+public final class Perplexity {
+    private Perplexity() {}
+
+    public record Result(String dataset, String file, String protocol, int seq, int windows, long predictedTokens,
+                         double meanNll, double ppl, double seconds, double tokensPerSecond) {}
+
+    public static int[] tokenize(Tokenizer tok, TextCorpus corpus) {
+        int[] ids = tok.encode(corpus.text(), true);
+        if (ids.length == 0) throw new BadInputException(corpus.file(), "the text has no tokens");
+        return ids;
+    }
+
+    /**
+     * @param maxWindows evaluate only the first windows (0 = all); the result says how many
+     * @param batch      windows per forward pass
+     */
+    public static Result evaluate(Transformer t, Tokenizer tok, TextCorpus corpus, int seq, int maxWindows, int batch,
+                                  Masks masks, ProgressListener progress) {
+        return evaluate(t, tokenize(tok, corpus), corpus, seq, maxWindows, batch, masks, progress);
+    }
+
+    public static Result evaluate(Transformer t, int[] ids, TextCorpus corpus, int seq, int maxWindows, int batch,
+                                  Masks masks, ProgressListener progress) {
+        int context = t.config().maxPositions();
+        if (seq < 2) throw new BadInputException("--seq must be at least 2, got " + seq);
+        if (seq > context)
+            throw new BadInputException("--seq " + seq + " is longer than the model's context of " + context + " tokens");
+        int windows = ids.length / seq;
+        if (windows == 0)
+            throw new BadInputException(corpus.file(), "the text has " + ids.length
+                    + " tokens, fewer than one window of " + seq);
+        if (maxWindows > 0) windows = Math.min(windows, maxWindows);
+        long start = System.nanoTime();
+        double nll = 0;
+        long predicted = 0;
+        for (int w = 0; w < windows; w += batch) {
+            int b = Math.min(batch, windows - w);
+            int[] chunk = Arrays.copyOfRange(ids, w * seq, (w + b) * seq);
+            Transformer.Loss loss = t.loss(chunk, b, seq, masks, null);
+            nll += loss.sumNll();
+            predicted += loss.predicted();
+            progress.update(w + b, windows, "windows");
+        }
+        double seconds = (System.nanoTime() - start) / 1e9;
+        double mean = nll / predicted;
+        return new Result(corpus.name(), corpus.file().toString(), corpus.protocol(), seq, windows, predicted, mean,
+                Math.exp(mean), seconds, (double) windows * seq / seconds);
+    }
+}
