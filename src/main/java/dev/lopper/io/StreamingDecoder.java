@@ -6,9 +6,11 @@ import java.util.Arrays;
  * Turns generated ids into text pieces as they arrive, for any {@link Tokenizer}.
  *
  * <p>Why not just {@link Tokenizer#decodeToken}: a character outside ASCII may be spread over
- * several byte-fallback tokens, and none of them alone is text. This keeps the ids since the
- * last emitted piece (plus one token of left context, so SentencePiece spaces come out right)
- * and emits the new text only once it no longer ends in an incomplete character (U+FFFD).
+ * several byte-fallback tokens, and none of them alone is text. This keeps the tokens of the
+ * last emitted piece as left context (so SentencePiece spaces come out right, and the context
+ * itself is whole characters: HF's ByteFallback decoder turns a whole run of byte tokens into
+ * U+FFFDs when any byte of the run is incomplete) plus the tokens not yet emitted, and emits
+ * new text only once it no longer ends in an incomplete character (U+FFFD).
  */
 public final class StreamingDecoder {
 
@@ -16,7 +18,7 @@ public final class StreamingDecoder {
     private static final int MAX_PENDING = 8;
 
     private final Tokenizer tokenizer;
-    private int[] window = new int[0]; // context token (or none) + pending tokens
+    private int[] window = new int[0]; // context tokens (the last emitted piece) + pending tokens
     private int contextLength = 0;
 
     public StreamingDecoder(Tokenizer tokenizer) {
@@ -32,8 +34,8 @@ public final class StreamingDecoder {
         int pending = window.length - contextLength;
         if (all.endsWith("\uFFFD") && pending < MAX_PENDING) return "";
         String text = all.startsWith(context) ? all.substring(context.length()) : all;
-        window = new int[] {id};
-        contextLength = 1;
+        window = Arrays.copyOfRange(window, contextLength, window.length);
+        contextLength = window.length;
         return text;
     }
 }
