@@ -22,6 +22,14 @@ public interface Tokenizer extends AutoCloseable {
     /** EOS id, or -1 when there is none. */
     int eosId();
 
+    /**
+     * Whether the model was trained with BOS before each text (HF {@code add_bos_token}; true
+     * for llama2.c). Callers that follow the model's convention pass this as {@code addBos}.
+     */
+    default boolean addBosByDefault() {
+        return bosId() >= 0;
+    }
+
     @Override
     default void close() {}
 }

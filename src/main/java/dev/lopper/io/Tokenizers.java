@@ -1,0 +1,74 @@
+package dev.lopper.io;
+
+import dev.lopper.BadInputException;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.stream.Stream;
+
+/** Finds and opens the tokenizer that belongs to a model. */
+public final class Tokenizers {
+
+    private Tokenizers() {}
+
+    /**
+     * The tokenizer for a model: {@code explicitTokenizer} when given (.json → HF, .bin →
+     * llama2.c, a folder → its tokenizer.json); else tokenizer.json in an HF model folder, or
+     * tokenizer.bin / tok*.bin beside a llama2.c {@code .bin} checkpoint.
+     */
+    public static Tokenizer forModel(Path modelPathOrDir, Path explicitTokenizer) {
+        if (explicitTokenizer != null) return open(explicitTokenizer);
+        List<Path> looked = new ArrayList<>();
+        for (Path candidate : candidates(modelPathOrDir)) {
+            if (Files.isRegularFile(candidate)) return open(candidate);
+            looked.add(candidate);
+        }
+        throw new BadInputException(modelPathOrDir, "no tokenizer found (looked for "
+                + String.join(", ", looked.stream().map(Path::toString).toList())
+                + "); pass the tokenizer file explicitly");
+    }
+
+    /** Opens a tokenizer file by its kind: .bin is llama2.c, anything else tokenizer.json. */
+    public static Tokenizer open(Path tokenizer) {
+        if (Files.isDirectory(tokenizer)) return HfTokenizer.load(tokenizer);
+        if (!Files.exists(tokenizer)) throw new BadInputException(tokenizer, "tokenizer file not found");
+        String name = tokenizer.getFileName().toString().toLowerCase();
+        if (name.endsWith(".bin")) return Llama2cTokenizer.load(tokenizer);
+        if (name.endsWith(".json")) return HfTokenizer.load(tokenizer);
+        throw new BadInputException(tokenizer,
+                "unknown tokenizer kind (expected tokenizer.json or a llama2.c tokenizer .bin)");
+    }
+
+    /** Where a model's tokenizer may be, in order of preference. */
+    private static List<Path> candidates(Path model) {
+        Path abs = model.toAbsolutePath();
+        if (Files.isDirectory(abs)) {
+            return List.of(abs.resolve("tokenizer.json"), abs.resolve("tokenizer.bin"));
+        }
+        Path dir = abs.getParent();
+        String name = abs.getFileName().toString();
+        if (!name.endsWith(".bin")) return List.of(dir.resolve("tokenizer.json"));
+        List<Path> found = new ArrayList<>();
+        found.add(dir.resolve("tokenizer.bin"));
+        found.addAll(tokBinsBeside(dir, abs));
+        if (found.size() == 1) found.add(dir.resolve("tok*.bin"));
+        return found;
+    }
+
+    /** tok*.bin files in {@code dir}, sorted by name, other than the model itself. */
+    private static List<Path> tokBinsBeside(Path dir, Path model) {
+        try (Stream<Path> files = Files.list(dir)) {
+            return files.filter(p -> {
+                        String n = p.getFileName().toString();
+                        return n.startsWith("tok") && n.endsWith(".bin") && !n.equals("tokenizer.bin")
+                                && !p.equals(model);
+                    })
+                    .sorted()
+                    .toList();
+        } catch (IOException e) {
+            return List.of();
+        }
+    }
+}
