@@ -25,6 +25,12 @@ public final class Llama2cTokenizer implements Tokenizer {
     private final float[] scores;
     /** Piece → id, keyed by the piece's bytes as ISO-8859-1 so any byte sequence is a key. */
     private final Map<String, Integer> idOfPiece = new HashMap<>();
+    /**
+     * (left id, right id) → id of the concatenated piece, for every way to split every piece
+     * into two pieces: the same answers as run.c's string lookup of the concatenation, without
+     * building a string per candidate pair.
+     */
+    private final Map<Long, Integer> mergeOfPair = new HashMap<>();
     /** For each id, the raw byte a {@code <0xXX>} piece stands for, or -1. */
     private final int[] byteValue;
 
@@ -36,6 +42,15 @@ public final class Llama2cTokenizer implements Tokenizer {
         for (int id = 0; id < pieces.length; id++) {
             idOfPiece.putIfAbsent(key(pieces[id]), id); // run.c's binary search may pick any duplicate
             byteValue[id] = parseByteToken(pieces[id]);
+        }
+        for (byte[] piece : pieces) {
+            String whole = key(piece);
+            int merged = idOfPiece.get(whole);
+            for (int cut = 1; cut < whole.length(); cut++) {
+                Integer left = idOfPiece.get(whole.substring(0, cut));
+                Integer right = idOfPiece.get(whole.substring(cut));
+                if (left != null && right != null) mergeOfPair.putIfAbsent(pair(left, right), merged);
+            }
         }
     }
 
@@ -190,7 +205,12 @@ public final class Llama2cTokenizer implements Tokenizer {
     }
 
     private int mergedId(int left, int right) {
-        return idOfPiece.getOrDefault(key(pieces[left]) + key(pieces[right]), -1);
+        // Every id in a sequence is the first id of its piece, as in the table.
+        return mergeOfPair.getOrDefault(pair(left, right), -1);
+    }
+
+    private static long pair(int left, int right) {
+        return ((long) left << 32) | (right & 0xFFFFFFFFL);
     }
 
     private static String key(byte[] piece) {
