@@ -8,7 +8,10 @@ import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -69,8 +72,8 @@ public final class Llama2cTokenizer implements Tokenizer {
         if (maxTokenLength <= 0 || maxTokenLength > 4096) {
             throw corrupt(file, "max_token_length " + maxTokenLength + " is implausible");
         }
-        var pieceList = new java.util.ArrayList<byte[]>();
-        var scoreList = new java.util.ArrayList<Float>();
+        List<byte[]> pieceList = new ArrayList<>();
+        List<Float> scoreList = new ArrayList<>();
         while (in.hasRemaining()) {
             int id = pieceList.size();
             if (in.remaining() < 8) throw corrupt(file, "token " + id + " is cut off");
@@ -112,7 +115,7 @@ public final class Llama2cTokenizer implements Tokenizer {
             for (int id : lookupOrByte(utf8, start, end)) tokens[n++] = id;
             start = end;
         }
-        int[] merged = ScoreMerger.merge(java.util.Arrays.copyOf(tokens, n), this::mergedId, scores);
+        int[] merged = ScoreMerger.merge(Arrays.copyOf(tokens, n), this::mergedId, scores);
         if (!addBos) return merged;
         int[] out = new int[merged.length + 1];
         out[0] = BOS;
@@ -123,7 +126,7 @@ public final class Llama2cTokenizer implements Tokenizer {
     /**
      * Assembles the bytes of all pieces and reads them as UTF-8. BOS, EOS and unk are skipped;
      * the leading space of the first piece (the dummy prefix) is dropped, at the start of the
-     * text and after each BOS, as run.c and SentencePiece do.
+     * text (as SentencePiece does) and after each BOS (as run.c does).
      */
     @Override
     public String decode(int[] ids) {
