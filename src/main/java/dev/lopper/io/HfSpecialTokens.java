@@ -29,21 +29,22 @@ record HfSpecialTokens(int bosId, int eosId, boolean addBosByDefault, int vocabS
         Map<String, Integer> ids = tokenIds(tokenizer, tokenizerJson);
         int vocabSize = ids.values().stream().mapToInt(Integer::intValue).max().orElse(-1) + 1;
 
-        Path configFile = tokenizerJson.resolveSibling("tokenizer_config.json");
-        if (Files.isRegularFile(configFile)) {
-            JsonNode config = readJson(configFile);
-            int bos = idOf(config.get("bos_token"), ids);
-            int eos = idOf(config.get("eos_token"), ids);
-            JsonNode addBos = config.get("add_bos_token");
-            // Without add_bos_token, a named BOS is one the model was trained with (Llama 3's config).
-            boolean addBosByDefault =
-                    bos >= 0 && (addBos == null || addBos.isNull() ? true : addBos.asBoolean());
-            return new HfSpecialTokens(bos, eos, addBosByDefault, vocabSize);
-        }
         int templateBos = templateBos(tokenizer.path("post_processor"), ids);
-        int bos = templateBos >= 0 ? templateBos : firstKnown(BOS_NAMES, ids);
-        int eos = firstKnown(EOS_NAMES, ids);
-        return new HfSpecialTokens(bos, eos, templateBos >= 0, vocabSize);
+        Path configFile = tokenizerJson.resolveSibling("tokenizer_config.json");
+        JsonNode config = Files.isRegularFile(configFile) ? readJson(configFile) : null;
+
+        // A key present in tokenizer_config.json decides, even when null (Qwen: "bos_token": null).
+        int bos = config != null && config.has("bos_token") ? idOf(config.get("bos_token"), ids)
+                : templateBos >= 0 ? templateBos : firstKnown(BOS_NAMES, ids);
+        int eos = config != null && config.has("eos_token") ? idOf(config.get("eos_token"), ids)
+                : firstKnown(EOS_NAMES, ids);
+        JsonNode addBos = config == null ? null : config.get("add_bos_token");
+        // Without add_bos_token, a BOS that the config names or the template adds is one the model
+        // was trained with (Llama 3's config names <|begin_of_text|> and says nothing more).
+        boolean addBosByDefault = bos >= 0 && (addBos != null && !addBos.isNull()
+                ? addBos.asBoolean()
+                : templateBos >= 0 || (config != null && config.has("bos_token")));
+        return new HfSpecialTokens(bos, eos, addBosByDefault, vocabSize);
     }
 
     /** Every token string → id: the model's vocabulary plus the added tokens. */

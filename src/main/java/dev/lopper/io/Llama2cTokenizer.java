@@ -8,7 +8,10 @@ import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -25,6 +28,12 @@ public final class Llama2cTokenizer implements Tokenizer {
     private final float[] scores;
     /** Piece → id, keyed by the piece's bytes as ISO-8859-1 so any byte sequence is a key. */
     private final Map<String, Integer> idOfPiece = new HashMap<>();
+    /**
+     * (left id, right id) → id of the concatenated piece, for every way to split every piece
+     * into two pieces: the same answers as run.c's string lookup of the concatenation, without
+     * building a string per candidate pair.
+     */
+    private final Map<Long, Integer> mergeOfPair = new HashMap<>();
     /** For each id, the raw byte a {@code <0xXX>} piece stands for, or -1. */
     private final int[] byteValue;
 
@@ -36,6 +45,15 @@ public final class Llama2cTokenizer implements Tokenizer {
         for (int id = 0; id < pieces.length; id++) {
             idOfPiece.putIfAbsent(key(pieces[id]), id); // run.c's binary search may pick any duplicate
             byteValue[id] = parseByteToken(pieces[id]);
+        }
+        for (byte[] piece : pieces) {
+            String whole = key(piece);
+            int merged = idOfPiece.get(whole);
+            for (int cut = 1; cut < whole.length(); cut++) {
+                Integer left = idOfPiece.get(whole.substring(0, cut));
+                Integer right = idOfPiece.get(whole.substring(cut));
+                if (left != null && right != null) mergeOfPair.putIfAbsent(pair(left, right), merged);
+            }
         }
     }
 
@@ -54,8 +72,8 @@ public final class Llama2cTokenizer implements Tokenizer {
         if (maxTokenLength <= 0 || maxTokenLength > 4096) {
             throw corrupt(file, "max_token_length " + maxTokenLength + " is implausible");
         }
-        var pieceList = new java.util.ArrayList<byte[]>();
-        var scoreList = new java.util.ArrayList<Float>();
+        List<byte[]> pieceList = new ArrayList<>();
+        List<Float> scoreList = new ArrayList<>();
         while (in.hasRemaining()) {
             int id = pieceList.size();
             if (in.remaining() < 8) throw corrupt(file, "token " + id + " is cut off");
@@ -97,7 +115,7 @@ public final class Llama2cTokenizer implements Tokenizer {
             for (int id : lookupOrByte(utf8, start, end)) tokens[n++] = id;
             start = end;
         }
-        int[] merged = ScoreMerger.merge(java.util.Arrays.copyOf(tokens, n), this::mergedId, scores);
+        int[] merged = ScoreMerger.merge(Arrays.copyOf(tokens, n), this::mergedId, scores);
         if (!addBos) return merged;
         int[] out = new int[merged.length + 1];
         out[0] = BOS;
@@ -108,7 +126,7 @@ public final class Llama2cTokenizer implements Tokenizer {
     /**
      * Assembles the bytes of all pieces and reads them as UTF-8. BOS, EOS and unk are skipped;
      * the leading space of the first piece (the dummy prefix) is dropped, at the start of the
-     * text and after each BOS, as run.c and SentencePiece do.
+     * text (as SentencePiece does) and after each BOS (as run.c does).
      */
     @Override
     public String decode(int[] ids) {
@@ -190,7 +208,12 @@ public final class Llama2cTokenizer implements Tokenizer {
     }
 
     private int mergedId(int left, int right) {
-        return idOfPiece.getOrDefault(key(pieces[left]) + key(pieces[right]), -1);
+        // Every id in a sequence is the first id of its piece, as in the table.
+        return mergeOfPair.getOrDefault(pair(left, right), -1);
+    }
+
+    private static long pair(int left, int right) {
+        return ((long) left << 32) | (right & 0xFFFFFFFFL);
     }
 
     private static String key(byte[] piece) {

@@ -8,11 +8,13 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /** HfTokenizer on the real Llama 2, Llama 3 and Qwen3 tokenizer.json files. */
 class HfTokenizerTest {
@@ -116,6 +118,29 @@ class HfTokenizerTest {
             int[] ids = t.encode(text, false);
             assertTrue(ids.length >= 5000, "got " + ids.length + " ids");
             assertEquals(text, t.decode(ids));
+        }
+    }
+
+    @Test
+    void specialTokensFromTemplateWhenNoConfig(@TempDir Path dir) throws IOException {
+        Path json = Files.copy(SharedData.require("models/stories260K-hf/tokenizer.json"), dir.resolve("tokenizer.json"));
+        try (HfTokenizer t = HfTokenizer.load(json)) {
+            assertEquals(1, t.bosId(), "TemplateProcessing puts <s> first");
+            assertEquals(2, t.eosId(), "</s> among the added tokens");
+            assertTrue(t.addBosByDefault());
+        }
+        // AddedToken objects in tokenizer_config.json, and add_bos_token false.
+        Files.writeString(dir.resolve("tokenizer_config.json"), """
+                {"bos_token": {"content": "</s>", "special": true}, "eos_token": {"content": "<s>"},
+                 "add_bos_token": false}
+                """);
+        try (HfTokenizer t = HfTokenizer.load(dir)) {
+            assertEquals(2, t.bosId());
+            assertEquals(1, t.eosId());
+            assertFalse(t.addBosByDefault());
+            assertArrayEquals(new int[0], t.encode("", false));
+            assertArrayEquals(new int[] {2}, t.encode("", true));
+            assertEquals("", t.decode(new int[0]));
         }
     }
 

@@ -58,6 +58,27 @@ class Llama2cTokenizerTest {
         }
     }
 
+    /**
+     * SOURCES.md's "differ on text with extra spaces" is about SentencePiece's tok512.model,
+     * which removes extra whitespace. run.c's encoder does not, and neither does the
+     * tokenizer.json, so these two agree there too (WikiText lines start and end with a space).
+     */
+    @Test
+    void tok512AgreesWithItsHfConversionOnExtraSpaces() throws IOException {
+        Llama2cTokenizer bin = Llama2cTokenizer.load(SharedData.require("models/stories260K/tok512.bin"));
+        String corpus = Files.readString(SharedData.require("eval/wikitext2-hf-joined/wikitext-test.txt"));
+        List<String> spaced = Arrays.stream(corpus.split("\n+"))
+                .filter(p -> p.startsWith(" ") && p.endsWith(" ")) // leading and trailing spaces
+                .limit(200)
+                .toList();
+        assertEquals(200, spaced.size());
+        try (HfTokenizer hf = HfTokenizer.load(SharedData.require("models/stories260K-hf/tokenizer.json"))) {
+            for (String paragraph : spaced) {
+                assertArrayEquals(hf.encode(paragraph, true), bin.encode(paragraph, true), paragraph);
+            }
+        }
+    }
+
     @Test
     void decodeInvertsEncode() {
         for (String file : List.of("models/stories260K/tok512.bin", "models/llama2-tokenizer-32k/tokenizer.bin")) {
