@@ -13,9 +13,12 @@ class StagedTaskFilesTest {
             "boolq", 3270, "piqa", 1838, "winogrande", 1267, "arc_easy", 2376,
             "arc_challenge", 1172, "openbookqa", 500, "hellaswag", 10042, "lambada_openai", 5153);
 
+    /** Each file is read once per run: HellaSwag's bz2 alone takes seconds. */
+    private static final Map<String, List<TaskExample>> CACHE = new java.util.concurrent.ConcurrentHashMap<>();
+
     private static List<TaskExample> read(ZeroShotTask task) {
         TaskLocator locator = new TaskLocator(SharedData.evalDir(), Map.of(), java.nio.file.Path.of("."));
-        return locator.resolve(task.name()).read();
+        return CACHE.computeIfAbsent(task.name(), name -> locator.resolve(name).read());
     }
 
     @Test
