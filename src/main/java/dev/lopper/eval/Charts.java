@@ -1,5 +1,6 @@
 package dev.lopper.eval;
 
+import dev.lopper.data.Tasks;
 import dev.lopper.util.AtomicFiles;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -16,6 +17,7 @@ import org.knowm.xchart.style.Styler;
 public final class Charts {
     public static final String ACCURACY_FILE = "zero-shot.png";
     public static final String PERPLEXITY_FILE = "perplexity.png";
+    private static final String AVERAGE = "average (7)";
     private static final int WIDTH = 900;
     private static final int HEIGHT = 500;
 
@@ -41,15 +43,18 @@ public final class Charts {
         List<String> tasks = commonTasks(models);
         if (tasks.isEmpty()) return null;
         boolean withAverage = models.stream().allMatch(m -> m.zeroShot() != null && m.zeroShot().averageOfSeven() != null);
-        List<String> categories = new ArrayList<>(tasks);
-        if (withAverage) categories.add("average");
+        // Standard seven first, then their average, then extras (LAMBADA) that the average leaves out.
+        List<String> categories = new ArrayList<>();
+        for (String task : tasks) if (Tasks.find(task).map(Tasks::isStandardSeven).orElse(false)) categories.add(task);
+        if (withAverage) categories.add(AVERAGE);
+        for (String task : tasks) if (!categories.contains(task)) categories.add(task);
         CategoryChart chart = newChart("Zero-shot accuracy (table metric)", "task", "accuracy (%)");
         for (ModelReport m : models) {
             List<Double> values = new ArrayList<>();
-            for (String task : tasks) {
-                values.add(100 * m.zeroShot().find(task).orElseThrow().tableValue());
+            for (String category : categories) {
+                values.add(100 * (category.equals(AVERAGE) ? m.zeroShot().averageOfSeven()
+                        : m.zeroShot().find(category).orElseThrow().tableValue()));
             }
-            if (withAverage) values.add(100 * m.zeroShot().averageOfSeven());
             chart.addSeries(m.label(), categories, values);
         }
         chart.getStyler().setYAxisMin(0.0);

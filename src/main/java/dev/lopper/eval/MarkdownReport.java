@@ -1,5 +1,7 @@
 package dev.lopper.eval;
 
+import dev.lopper.data.Tasks;
+import dev.lopper.data.ZeroShotTask;
 import dev.lopper.util.AtomicFiles;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -13,6 +15,8 @@ import java.util.Optional;
  */
 public final class MarkdownReport {
     public static final String FILE_NAME = "report.md";
+    /** Marks where the 7-task average row goes among the task rows. */
+    private static final String AVERAGE = "\u0000average";
 
     private MarkdownReport() {}
 
@@ -36,12 +40,17 @@ public final class MarkdownReport {
             md.append("## Zero-shot\n\n");
             md.append("| task | n | acc | acc_norm | table metric | table value |\n");
             md.append("|---|---:|---:|---:|---|---:|\n");
-            for (TaskResult t : m.tasks()) {
+            List<String> names = taskNames(m, m);
+            for (String name : names) {
+                if (name.equals(AVERAGE)) {
+                    md.append(row("**average (7 tasks)**", "", "", "", "", average(m)));
+                    continue;
+                }
+                TaskResult t = find(m, name).orElseThrow();
                 md.append(row(t.task(), String.valueOf(t.examples()), pctErr(t.acc(), t.accStderr()),
                         t.accNorm() == null ? "—" : pctErr(t.accNorm(), t.accNormStderr()), t.tableMetric(),
                         pct(t.tableValue())));
             }
-            md.append(row("**average (7 tasks)**", "", "", "", "", average(m)));
             for (TaskResult t : m.tasks()) {
                 if (t.perplexity() != null) {
                     md.append("\n").append(t.task()).append(" perplexity of the target word: ")
@@ -68,6 +77,13 @@ public final class MarkdownReport {
             md.append("| task | metric | ").append(a.label()).append(" | ").append(b.label()).append(" | Δ |\n");
             md.append("|---|---|---:|---:|---:|\n");
             for (String name : tasks) {
+                if (name.equals(AVERAGE)) {
+                    Double avgA = avg(a);
+                    Double avgB = avg(b);
+                    md.append(row("**average (7 tasks)**", "", average(a), average(b),
+                            avgA != null && avgB != null ? signedPoints(avgB - avgA) : "—"));
+                    continue;
+                }
                 Optional<TaskResult> ta = find(a, name);
                 Optional<TaskResult> tb = find(b, name);
                 String metric = ta.or(() -> tb).map(TaskResult::tableMetric).orElse("");
@@ -76,21 +92,26 @@ public final class MarkdownReport {
                         ta.isPresent() && tb.isPresent()
                                 ? signedPoints(tb.get().tableValue() - ta.get().tableValue()) : "—"));
             }
-            Double avgA = avg(a);
-            Double avgB = avg(b);
-            md.append(row("**average (7 tasks)**", "", average(a), average(b),
-                    avgA != null && avgB != null ? signedPoints(avgB - avgA) : "—"));
-
             md.append("\n### acc and acc_norm\n\n");
             md.append("| task | n | ").append(a.label()).append(" acc | ").append(a.label()).append(" acc_norm | ")
                     .append(b.label()).append(" acc | ").append(b.label()).append(" acc_norm |\n");
             md.append("|---|---:|---:|---:|---:|---:|\n");
             for (String name : tasks) {
+                if (name.equals(AVERAGE)) continue;
                 Optional<TaskResult> ta = find(a, name);
                 Optional<TaskResult> tb = find(b, name);
                 String n = ta.or(() -> tb).map(t -> String.valueOf(t.examples())).orElse("");
                 md.append(row(name, n, ta.map(t -> pct(t.acc())).orElse("—"), ta.map(MarkdownReport::norm).orElse("—"),
                         tb.map(t -> pct(t.acc())).orElse("—"), tb.map(MarkdownReport::norm).orElse("—")));
+            }
+            for (String name : tasks) {
+                Optional<Double> pa = find(a, name).map(TaskResult::perplexity);
+                Optional<Double> pb = find(b, name).map(TaskResult::perplexity);
+                if (pa.isPresent() || pb.isPresent()) {
+                    md.append("\n").append(name).append(" perplexity of the target word: ")
+                            .append(pa.map(MarkdownReport::num).orElse("—")).append(" → ")
+                            .append(pb.map(MarkdownReport::num).orElse("—")).append("\n");
+                }
             }
             limitNote(md, a);
         }
@@ -121,12 +142,23 @@ public final class MarkdownReport {
         }
     }
 
+    /**
+     * Task names of both models in table order: the standard seven, the {@link #AVERAGE} marker,
+     * then extra tasks such as LAMBADA, which the average leaves out.
+     */
     private static List<String> taskNames(ModelReport a, ModelReport b) {
-        List<String> names = new ArrayList<>();
+        List<String> present = new ArrayList<>();
         for (ModelReport m : List.of(a, b)) {
-            for (TaskResult t : m.tasks()) if (!names.contains(t.task())) names.add(t.task());
+            for (TaskResult t : m.tasks()) if (!present.contains(t.task())) present.add(t.task());
         }
-        return names;
+        if (present.isEmpty()) return present;
+        List<String> ordered = new ArrayList<>();
+        for (ZeroShotTask standard : Tasks.STANDARD_SEVEN) {
+            if (present.contains(standard.name())) ordered.add(standard.name());
+        }
+        ordered.add(AVERAGE);
+        for (String name : present) if (!ordered.contains(name)) ordered.add(name);
+        return ordered;
     }
 
     private static List<String> perplexityKeys(ModelReport a, ModelReport b) {

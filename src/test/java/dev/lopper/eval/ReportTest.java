@@ -38,12 +38,15 @@ class ReportTest {
         assertTrue(one.contains("**average (7 tasks)**"), one);
         assertTrue(one.contains("| wikitext2 | 128 | 12.60 |"), one);
         assertTrue(one.contains("lambada_openai perplexity of the target word: 52.60"), one);
+        assertTrue(one.indexOf("| openbookqa |") < one.indexOf("**average")
+                && one.indexOf("**average") < one.indexOf("| lambada_openai |"), "LAMBADA comes after the average");
 
         String two = MarkdownReport.render(List.of(model("dense", 0, 12.6), model("pruned-20%", 0.05, 14.5)));
         assertTrue(two.contains("| dense | pruned-20% | Δ |"), two);
         assertTrue(two.contains("| boolq | acc | 50.00 | 45.00 | -5.00 |"), two);
         assertTrue(two.contains("| wikitext2 | 128 | 12.60 | 14.50 | +15.1% |"), two);
-        assertTrue(two.contains("-5.00 |\n\n### acc and acc_norm"), two);
+        assertTrue(two.contains("| **average (7 tasks)** |  | **59.00** | **54.00** | -5.00 |\n| lambada_openai |"), two);
+        assertTrue(two.contains("lambada_openai perplexity of the target word: 52.60 → 54.50"), two);
     }
 
     @Test
