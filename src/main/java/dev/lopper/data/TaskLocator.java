@@ -3,6 +3,8 @@ package dev.lopper.data;
 import dev.lopper.BadInputException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -35,6 +37,19 @@ public final class TaskLocator {
 
     public Path dataDir() {
         return dataDir;
+    }
+
+    /** Resolves each spec in order; "all" stands for every known task, "standard" for the seven-task table. */
+    public List<TaskSource> resolveAll(List<String> specs) {
+        List<TaskSource> sources = new ArrayList<>();
+        for (String spec : specs) {
+            switch (spec) {
+                case "all" -> Tasks.ALL.forEach(t -> sources.add(resolve(t.name())));
+                case "standard" -> Tasks.STANDARD_SEVEN.forEach(t -> sources.add(resolve(t.name())));
+                default -> sources.add(resolve(spec));
+            }
+        }
+        return sources;
     }
 
     public TaskSource resolve(String spec) {

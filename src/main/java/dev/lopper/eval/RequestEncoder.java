@@ -10,9 +10,12 @@ import java.util.Arrays;
  * context moves to the continuation, context = encode(context) with BOS, and the continuation
  * tokens are what encode(context + continuation) has beyond the context's length. Encoding the
  * whole string keeps tokens that merge across the boundary the same as in running text.
+ * Not thread-safe (it remembers the last context).
  */
 public final class RequestEncoder {
     private final Tokenizer tokenizer;
+    private String lastContext;
+    private int[] lastContextTokens;
 
     public RequestEncoder(Tokenizer tokenizer) {
         this.tokenizer = tokenizer;
@@ -29,11 +32,23 @@ public final class RequestEncoder {
         if (context.isEmpty()) {
             return checked(new int[] {prefixToken()}, tokenizer.encode(continuation, false), request);
         }
-        int[] contextTokens = tokenizer.encode(context, true);
+        int[] contextTokens = encodeContext(context);
         int[] wholeTokens = tokenizer.encode(context + continuation, true);
         int[] continuationTokens = Arrays.copyOfRange(wholeTokens,
                 Math.min(contextTokens.length, wholeTokens.length), wholeTokens.length);
         return checked(contextTokens, continuationTokens, request);
+    }
+
+    /**
+     * The choices of one example share their context, so the last encoding is reused; handing
+     * the model the same array also lets it spot the shared prefix cheaply.
+     */
+    private int[] encodeContext(String context) {
+        if (!context.equals(lastContext)) {
+            lastContext = context;
+            lastContextTokens = tokenizer.encode(context, true);
+        }
+        return lastContextTokens;
     }
 
     /** BOS, or EOS for tokenizers without one, as lm-eval does for an empty context. */

@@ -9,6 +9,7 @@ import dev.lopper.BadInputException;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -39,6 +40,11 @@ class TaskLocatorTest {
         TaskSource explicit = locator.resolve("obqa=" + other);
         assertSame(Tasks.OPENBOOKQA, explicit.task());
         assertEquals(other, explicit.file());
+
+        assertEquals(List.of(Tasks.BOOLQ, Tasks.OPENBOOKQA), locator.resolveAll(List.of("boolq", "obqa=" + other))
+                .stream().map(TaskSource::task).toList());
+        assertTrue(assertThrows(BadInputException.class, () -> locator.resolveAll(List.of("standard")))
+                .getMessage().contains("piqa"));
 
         assertTrue(assertThrows(BadInputException.class, () -> locator.resolve(other.toString()))
                 .getMessage().contains("name=path"));

@@ -30,6 +30,14 @@ class RequestEncoderTest {
     }
 
     @Test
+    void choicesOfOneExampleShareTheContextArray() {
+        LoglikRequest a = encoder.encode(new TextRequest("Q:", " a"));
+        LoglikRequest b = encoder.encode(new TextRequest("Q:", " b"));
+        org.junit.jupiter.api.Assertions.assertSame(a.context(), b.context());
+        assertEquals(" b", tokenizer.decode(b.continuation()));
+    }
+
+    @Test
     void emptyContextIsJustBos() {
         LoglikRequest r = encoder.encode(new TextRequest("", "Hello world"));
         assertArrayEquals(new int[] {WordTokenizer.BOS}, r.context());
