@@ -7,10 +7,10 @@ import java.nio.file.Path;
 
 /** Locates the staged shared data for tests: env LOPPER_SHARED_DATA, else ../shared/data from the repo root
  * (or ../../shared/data, for worktrees). */
-final class SharedData {
+public final class SharedData {
     private SharedData() {}
 
-    static Path evalDir() {
+    public static Path evalDir() {
         String env = System.getenv("LOPPER_SHARED_DATA");
         Path root = env != null && !env.isBlank() ? Path.of(env) : Path.of("..", "shared", "data");
         // A git worktree under wt/ sits one level deeper than the main checkout.
