@@ -1,0 +1,83 @@
+package dev.lopper.util;
+
+import java.io.PrintStream;
+import java.util.Map;
+import java.util.function.LongSupplier;
+
+/**
+ * Draws a one-line progress bar with rate and ETA, redrawn in place with '\r'. Silent when the
+ * stream is not a terminal, so logs and pipes never fill with bar fragments.
+ */
+public final class TerminalProgress implements ProgressListener {
+    private static final int BAR_WIDTH = 30;
+    /** Redraw at most this often; drawing every update would cost more than the work on fast jobs. */
+    private static final long REDRAW_NANOS = 100_000_000L;
+
+    private final PrintStream out;
+    private final boolean enabled;
+    private final LongSupplier nanoTime;
+    private String currentJob;
+    private long jobStartNanos;
+    private long lastDrawNanos;
+    private int lastLineLength;
+
+    public TerminalProgress(PrintStream out, boolean isTerminal) {
+        this(out, isTerminal, System::nanoTime);
+    }
+
+    TerminalProgress(PrintStream out, boolean isTerminal, LongSupplier nanoTime) {
+        this.out = out;
+        this.enabled = isTerminal;
+        this.nanoTime = nanoTime;
+    }
+
+    /** Whether stderr is a terminal: env LOPPER_TTY=1/0 decides when set, else the JVM's console. */
+    public static boolean stderrIsTerminal(Map<String, String> env) {
+        String forced = env.get("LOPPER_TTY");
+        if ("1".equals(forced)) return true;
+        if ("0".equals(forced)) return false;
+        return System.console() != null;
+    }
+
+    @Override
+    public synchronized void update(long done, long total, String what) {
+        if (!enabled) return;
+        long now = nanoTime.getAsLong();
+        if (!what.equals(currentJob)) {
+            currentJob = what;
+            jobStartNanos = now;
+            lastDrawNanos = 0;
+        }
+        boolean finished = total > 0 && done >= total;
+        if (!finished && lastDrawNanos != 0 && now - lastDrawNanos < REDRAW_NANOS) return;
+        lastDrawNanos = now;
+        String line = render(done, total, what, (now - jobStartNanos) / 1e9);
+        // Pad with spaces so a shorter line fully covers the previous one.
+        String padded = line + " ".repeat(Math.max(0, lastLineLength - line.length()));
+        lastLineLength = line.length();
+        out.print("\r" + padded);
+        if (finished) {
+            out.println();
+            lastLineLength = 0;
+            currentJob = null;
+        }
+        out.flush();
+    }
+
+    static String render(long done, long total, String what, double elapsedSeconds) {
+        double fraction = total > 0 ? Math.min(1.0, (double) done / total) : 0.0;
+        int filled = (int) Math.round(fraction * BAR_WIDTH);
+        double rate = elapsedSeconds > 0 ? done / elapsedSeconds : 0.0;
+        String eta = rate > 0 && total > done ? formatDuration((total - done) / rate) : "--:--";
+        return String.format("%s [%s%s] %3d%% %d/%d %.1f/s ETA %s",
+                what, "#".repeat(filled), ".".repeat(BAR_WIDTH - filled),
+                Math.round(fraction * 100), done, total, rate, eta);
+    }
+
+    static String formatDuration(double seconds) {
+        long s = Math.round(seconds);
+        return s >= 3600
+                ? String.format("%d:%02d:%02d", s / 3600, (s / 60) % 60, s % 60)
+                : String.format("%02d:%02d", s / 60, s % 60);
+    }
+}

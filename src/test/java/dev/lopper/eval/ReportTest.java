@@ -1,0 +1,69 @@
+package dev.lopper.eval;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class ReportTest {
+    private static final byte[] PNG_MAGIC = {(byte) 0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n'};
+    @TempDir Path dir;
+
+    private static ModelReport model(String label, double shift, double ppl) {
+        List<String> seven = List.of("boolq", "piqa", "hellaswag", "winogrande", "arc_easy", "arc_challenge", "openbookqa");
+        List<TaskResult> tasks = new java.util.ArrayList<>();
+        double sum = 0;
+        for (int i = 0; i < seven.size(); i++) {
+            double v = 0.5 + 0.03 * i - shift;
+            sum += v;
+            tasks.add(new TaskResult(seven.get(i), 100, v, 0.05, v + 0.01, 0.05, null, "acc", v, "fmt"));
+        }
+        tasks.add(new TaskResult("lambada_openai", 100, 0.3 - shift, 0.04, null, null, 40.0 + ppl, "acc", 0.3 - shift, "fmt"));
+        ZeroShotResults zs = new ZeroShotResults(label, tasks, sum / 7, 100);
+        return new ModelReport(label, zs, List.of(new PerplexityRow("wikitext2", 128, ppl),
+                new PerplexityRow("ptb", 128, 2 * ppl)));
+    }
+
+    @Test
+    void markdownForOneAndTwoModels() {
+        String one = MarkdownReport.render(List.of(model("dense", 0, 12.6)));
+        assertTrue(one.contains("| boolq | 100 | 50.00 ± 5.00 | 51.00 ± 5.00 | acc | 50.00 |"), one);
+        assertTrue(one.contains("**average (7 tasks)**"), one);
+        assertTrue(one.contains("| wikitext2 | 128 | 12.60 |"), one);
+        assertTrue(one.contains("lambada_openai perplexity of the target word: 52.60"), one);
+        assertTrue(one.indexOf("| openbookqa |") < one.indexOf("**average")
+                && one.indexOf("**average") < one.indexOf("| lambada_openai |"), "LAMBADA comes after the average");
+
+        String two = MarkdownReport.render(List.of(model("dense", 0, 12.6), model("pruned-20%", 0.05, 14.5)));
+        assertTrue(two.contains("| dense | pruned-20% | Δ |"), two);
+        assertTrue(two.contains("| boolq | acc | 50.00 | 45.00 | -5.00 |"), two);
+        assertTrue(two.contains("| wikitext2 | 128 | 12.60 | 14.50 | +15.1% |"), two);
+        assertTrue(two.contains("| **average (7 tasks)** |  | **59.00** | **54.00** | -5.00 |\n| lambada_openai |"), two);
+        assertTrue(two.contains("lambada_openai perplexity of the target word: 52.60 → 54.50"), two);
+    }
+
+    @Test
+    void writesMarkdownAndPngCharts() throws IOException {
+        Path reportDir = dir.resolve("report");
+        List<ModelReport> models = List.of(model("dense", 0, 12.6), model("pruned", 0.05, 14.5));
+        Path md = MarkdownReport.write(reportDir, models);
+        assertTrue(Files.readString(md).startsWith("# Evaluation: dense vs pruned"));
+
+        List<Path> pngs = Charts.write(reportDir, models);
+        assertEquals(List.of(reportDir.resolve(Charts.ACCURACY_FILE), reportDir.resolve(Charts.PERPLEXITY_FILE)), pngs);
+        for (Path png : pngs) {
+            byte[] bytes = Files.readAllBytes(png);
+            assertTrue(bytes.length > 1000, png + " is too small");
+            assertArrayEquals(PNG_MAGIC, Arrays.copyOf(bytes, 8), png + " has no PNG header");
+        }
+        List<Path> single = Charts.write(dir.resolve("single"), List.of(model("dense", 0, 12.6)));
+        assertEquals(2, single.size());
+    }
+}
