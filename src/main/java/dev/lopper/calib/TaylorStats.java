@@ -21,31 +21,42 @@ import java.util.Map;
  *       Fisher F = (1/N) Σ_i g_i², g_i the gradient of window i's own mean loss.</li>
  * </ul>
  *
- * <p>First order runs ONE backward over all windows (as LLM-Pruner does) and reduces each weight
- * gradient to per-group sums inside {@link GradientSink#accept}: no weight-sized array survives
- * a call. Memory: the recomputed activations of one backward (layer inputs of all windows) plus
- * one weight gradient at a time.
+ * <p>First order, by default, runs ONE backward over all windows (as LLM-Pruner does) and
+ * reduces each weight gradient to per-group sums inside {@link GradientSink#accept}: no
+ * weight-sized array survives a call. Memory: the layer inputs of all windows (activations are
+ * recomputed layer by layer) plus one weight gradient at a time. When that is too much,
+ * {@link Options#windowsPerBackward} splits the windows: the gradient is then summed per scored
+ * weight over the backward calls (fp32, 4 bytes per scored weight) and reduced at the end.
  *
  * <p>Second order runs one backward per window and keeps, for the scored weights only, Σg_i and
  * Σg_i² in fp32 (8 bytes per scored weight). Then g = (1/N)Σg_i, which equals the full-batch
  * gradient exactly because all windows have the same length (LLM-Pruner computes the same g with
- * an extra full-batch backward), and F = (1/N)Σg_i² (LLM-Pruner's {@code acc_grad}). The scored
- * layers can be taken {@link Options#layersPerPass} at a time, repeating the N backward passes
- * per chunk: memory 8 bytes × the weights of one chunk, compute × the number of chunks.
- * First-order element and vector scores come for free in this mode (from the mean gradient).
+ * an extra full-batch backward), and F = (1/N)Σg_i² (LLM-Pruner's {@code acc_grad}). First-order
+ * element and vector scores come for free in this mode (from the mean gradient).
+ *
+ * <p>In both accumulating modes the scored layers can be taken {@link Options#layersPerPass} at a
+ * time, repeating the backward passes per chunk: memory is then that of one chunk's weights,
+ * compute is multiplied by the number of chunks.
  */
 public final class TaylorStats {
 
     /**
      * Which groups to score: layers [fromLayer, toLayer), attention and/or MLP groups.
-     * {@code layersPerPass} ≤ 0 means all scored layers in one pass (second order only).
+     * {@code layersPerPass} ≤ 0 means all scored layers in one pass. {@code windowsPerBackward}
+     * (first order only) ≤ 0 means all windows in one backward, reduced as they stream.
      */
     public record Options(int fromLayer, int toLayer, boolean attention, boolean mlp, boolean secondOrder,
-                          int layersPerPass) {
+                          int layersPerPass, int windowsPerBackward) {
         public Options {
             if (fromLayer < 0 || toLayer < fromLayer)
                 throw new IllegalArgumentException("bad layer range [" + fromLayer + ", " + toLayer + ")");
             if (!attention && !mlp) throw new IllegalArgumentException("neither attention nor MLP groups to score");
+        }
+
+        /** All windows per backward (streaming first order). */
+        public Options(int fromLayer, int toLayer, boolean attention, boolean mlp, boolean secondOrder,
+                       int layersPerPass) {
+            this(fromLayer, toLayer, attention, mlp, secondOrder, layersPerPass, 0);
         }
 
         /** All layers, both kinds, first order. */
@@ -54,15 +65,19 @@ public final class TaylorStats {
         }
 
         public Options withSecondOrder(boolean second) {
-            return new Options(fromLayer, toLayer, attention, mlp, second, layersPerPass);
+            return new Options(fromLayer, toLayer, attention, mlp, second, layersPerPass, windowsPerBackward);
         }
 
         public Options withLayers(int from, int to) {
-            return new Options(from, to, attention, mlp, secondOrder, layersPerPass);
+            return new Options(from, to, attention, mlp, secondOrder, layersPerPass, windowsPerBackward);
         }
 
         public Options withLayersPerPass(int n) {
-            return new Options(fromLayer, toLayer, attention, mlp, secondOrder, n);
+            return new Options(fromLayer, toLayer, attention, mlp, secondOrder, n, windowsPerBackward);
+        }
+
+        public Options withWindowsPerBackward(int n) {
+            return new Options(fromLayer, toLayer, attention, mlp, secondOrder, layersPerPass, n);
         }
 
         boolean scores(int layer, GroupKind kind) {
@@ -100,8 +115,10 @@ public final class TaylorStats {
             throw new IllegalArgumentException("layer range ends at " + options.toLayer + " but the model has "
                     + t.config().numLayers() + " layers");
         TaylorStats stats = new TaylorStats(t.config(), options);
-        if (options.secondOrder) stats.collectSecondOrder(t, data, progress);
-        else stats.collectFirstOrder(t, data, progress);
+        int n = data.windows();
+        if (options.secondOrder) stats.collectAccumulated(t, data, 1, true, progress);
+        else if (options.windowsPerBackward <= 0 || options.windowsPerBackward >= n) stats.collectStreaming(t, data, progress);
+        else stats.collectAccumulated(t, data, options.windowsPerBackward, false, progress);
         return stats;
     }
 
@@ -145,7 +162,7 @@ public final class TaylorStats {
 
     // ------------------------------------------------------------------ first order
 
-    private void collectFirstOrder(Transformer t, CalibrationData data, Progress progress) {
+    private void collectStreaming(Transformer t, CalibrationData data, Progress progress) {
         int n = data.windows();
         progress.update(0, 1, "taylor gradients");
         t.backward(data.batch(0, n), n, data.length(), null, new GradientSink() {
@@ -164,20 +181,28 @@ public final class TaylorStats {
         progress.update(1, 1, "taylor gradients");
     }
 
-    // ------------------------------------------------------------------ second order
+    // ------------------------------------------------------------------ accumulated
 
-    /** Σg and Σg² of one scored tensor over the per-window backward passes. */
+    /** Σ over windows of the gradient (and of its square, per window) of one scored tensor. */
     private record Moments(int layer, Param param, Matrix weight, GroupAxis axis, float[] sum, float[] squares) {}
 
-    private void collectSecondOrder(Transformer t, CalibrationData data, Progress progress) {
+    /**
+     * Backward over {@code perBackward} windows at a time; per scored weight, adds the batch's
+     * gradient times its window count (so the total is Σ over windows of per-window gradients)
+     * and, with {@code squares} (then perBackward = 1), the squared per-window gradient.
+     */
+    private void collectAccumulated(Transformer t, CalibrationData data, int perBackward, boolean squares,
+                                    Progress progress) {
         int span = options.toLayer - options.fromLayer;
         int perPass = options.layersPerPass <= 0 ? Math.max(1, span) : options.layersPerPass;
         int passes = Math.max(1, (span + perPass - 1) / perPass);
         int n = data.windows();
-        long total = (long) passes * n;
+        int calls = (n + perBackward - 1) / perBackward;
+        long total = (long) passes * calls;
         for (int pass = 0; pass < passes; pass++) {
             int from = options.fromLayer + pass * perPass, to = Math.min(options.toLayer, from + perPass);
             Map<String, Moments> moments = new LinkedHashMap<>();
+            int[] batchSize = new int[1];
             GradientSink sink = new GradientSink() {
                 @Override
                 public boolean wants(int layer, Param param) {
@@ -187,28 +212,30 @@ public final class TaylorStats {
                 @Override
                 public void accept(int layer, Param param, Matrix weight, float[] grad) {
                     Moments m = moments.computeIfAbsent(param.tensorName(layer), k -> new Moments(layer, param,
-                            weight, scoredAxis(layer, param, from, to), new float[grad.length], new float[grad.length]));
+                            weight, scoredAxis(layer, param, from, to), new float[grad.length],
+                            squares ? new float[grad.length] : null));
                     float[] s = m.sum, q = m.squares;
-                    for (int i = 0; i < grad.length; i++) {
-                        float g = grad[i];
-                        s[i] += g;
-                        q[i] += g * g;
-                    }
+                    float b = batchSize[0];
+                    for (int i = 0; i < grad.length; i++) s[i] += grad[i] * b;
+                    if (q != null) for (int i = 0; i < grad.length; i++) q[i] += grad[i] * grad[i];
                 }
             };
-            for (int i = 0; i < n; i++) {
-                t.backward(data.window(i), 1, data.length(), null, sink, false);
-                progress.update((long) pass * n + i + 1, total, "taylor per-window gradients");
+            for (int c = 0; c < calls; c++) {
+                int first = c * perBackward, count = Math.min(perBackward, n - first);
+                batchSize[0] = count;
+                t.backward(data.batch(first, count), count, data.length(), null, sink, false);
+                progress.update((long) pass * calls + c + 1, total, "taylor gradients");
             }
-            for (Moments m : moments.values()) reduceSecondOrder(m, n);
+            for (Moments m : moments.values()) reduceAccumulated(m, n);
         }
     }
 
-    private void reduceSecondOrder(Moments m, int n) {
+    private void reduceAccumulated(Moments m, int n) {
         float[] s = m.sum, q = m.squares;
         double inv = 1.0 / n;
         GroupKind k = m.axis.kind();
         m.axis.reduce(m.weight, (w, i) -> w * (s[i] * inv), element.get(k)[m.layer], signed.get(k)[m.layer]);
+        if (q == null) return;
         m.axis.reduce(m.weight, (w, i) -> {
             double ww = w;
             return ww * (s[i] * inv) - 0.5 * ww * ww * (q[i] * inv);

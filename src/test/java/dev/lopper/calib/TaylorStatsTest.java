@@ -130,6 +130,27 @@ class TaylorStatsTest {
     }
 
     @Test
+    void splittingWindowsOverSeveralBackwardsGivesTheSameFirstOrderScores() {
+        LlamaModel m = model();
+        Transformer t = new Transformer(m);
+        CalibrationData d = data(m);
+        TaylorStats.Options all = TaylorStats.Options.all(m.config());
+        TaylorStats streaming = TaylorStats.collect(t, d, all, Progress.NONE);
+        // 3 + 1 windows: unequal batches must be weighted by their window counts
+        TaylorStats split = TaylorStats.collect(t, d, all.withWindowsPerBackward(3).withLayersPerPass(1), Progress.NONE);
+        for (int l = 0; l < m.config().numLayers(); l++) {
+            for (GroupKind k : GroupKind.values()) {
+                double[] a = streaming.element(l, k), b = split.element(l, k);
+                double[] va = streaming.vector(l, k), vb = split.vector(l, k);
+                for (int i = 0; i < a.length; i++) {
+                    assertRel(a[i], b[i], 1e-4, "layer " + l + " " + k + " group " + i + " element");
+                    assertEquals(va[i], vb[i], 1e-4 * a[i], "layer " + l + " " + k + " group " + i + " vector");
+                }
+            }
+        }
+    }
+
+    @Test
     void layerRangeAndModulesLimitWhatIsScoredAndComputed() {
         LlamaModel m = model();
         Transformer t = new Transformer(m);
