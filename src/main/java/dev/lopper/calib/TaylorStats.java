@@ -116,6 +116,7 @@ public final class TaylorStats {
                     + t.config().numLayers() + " layers");
         TaylorStats stats = new TaylorStats(t.config(), options);
         int n = data.windows();
+        if (options.fromLayer == options.toLayer) return stats;   // nothing to score: no backward
         if (options.secondOrder) stats.collectAccumulated(t, data, 1, true, progress);
         else if (options.windowsPerBackward <= 0 || options.windowsPerBackward >= n) stats.collectStreaming(t, data, progress);
         else stats.collectAccumulated(t, data, options.windowsPerBackward, false, progress);
