@@ -58,8 +58,11 @@ class ActivationCriteriaTest {
         return in;
     }
 
+    /** Per input column j: mean_i|W_ij|, Σ_i W_ij², ‖x_j‖₂, Var(x_j), mean(x_j); and W itself [out, in]. */
+    record Columns(double[] meanAbsW, double[] sqW, double[] norm, double[] var, double[] mean, float[] w) {}
+
     /** Plain-loop per-column quantities of layer l's o_proj (attention) or down_proj input. */
-    private double[][] columns(int l, boolean attention) {
+    private Columns columns(int l, boolean attention) {
         List<float[]> x = inputs.rows.get(l + " " + (attention ? Site.O_IN : Site.DOWN_IN));
         float[] w = (attention ? model.layer(l).wo() : model.layer(l).down()).toFloats();
         int cols = x.get(0).length, out = model.config().hiddenSize(), n = x.size();
@@ -78,13 +81,7 @@ class ActivationCriteriaTest {
             norm[j] = Math.sqrt(norm[j]);
             for (float[] row : x) var[j] += (row[j] - mean[j]) * (row[j] - mean[j]) / n;
         }
-        return new double[][]{meanAbsW, sqW, norm, var, mean, w.length == 0 ? new double[0] : toDouble(w)};
-    }
-
-    private static double[] toDouble(float[] f) {
-        double[] d = new double[f.length];
-        for (int i = 0; i < f.length; i++) d[i] = f[i];
-        return d;
+        return new Columns(meanAbsW, sqW, norm, var, mean, w);
     }
 
     @Test
@@ -93,20 +90,20 @@ class ActivationCriteriaTest {
         Scores flap = Criteria.create("flap").score(model, stats);
         for (int l = 0; l < model.config().numLayers(); l++) {
             LayerShape s = model.config().layer(l);
-            double[][] a = columns(l, true);
+            Columns a = columns(l, true);
             int width = s.groupSize() * s.headDim();
             for (int j = 0; j < s.kvHeads(); j++) {
                 double ew = 0, ef = 0;
                 for (int col = j * width; col < (j + 1) * width; col++) {
-                    ew += a[0][col] * a[2][col];
-                    ef += a[3][col] * a[1][col];
+                    ew += a.meanAbsW()[col] * a.norm()[col];
+                    ef += a.var()[col] * a.sqW()[col];
                 }
                 assertEquals(ew, wanda.attention()[l][j], 1e-6 * ew, "wanda-sp layer " + l + " group " + j);
                 assertEquals(ef, flap.attention()[l][j], 1e-5 * ef, "flap layer " + l + " group " + j);
             }
-            double[][] mlp = columns(l, false);
+            Columns mlp = columns(l, false);
             for (int c = 0; c < s.intermediate(); c++) {
-                double ew = mlp[0][c] * mlp[2][c], ef = mlp[3][c] * mlp[1][c];
+                double ew = mlp.meanAbsW()[c] * mlp.norm()[c], ef = mlp.var()[c] * mlp.sqW()[c];
                 assertEquals(ew, wanda.mlp()[l][c], 1e-6 * ew, "wanda-sp layer " + l + " channel " + c);
                 assertEquals(ef, flap.mlp()[l][c], 1e-5 * ef, "flap layer " + l + " channel " + c);
             }
@@ -143,18 +140,18 @@ class ActivationCriteriaTest {
         assertNull(comp.oBiasDelta()[1], "layer 1 removes no attention group");
         int hidden = model.config().hiddenSize();
         // layer 0: kv head 0 removed → o_proj input columns 0..7 (2 query heads of dim 4)
-        double[][] a = columns(0, true);
+        Columns a = columns(0, true);
         int qDim = model.config().layer(0).qDim();
         for (int r = 0; r < hidden; r++) {
             double expect = 0;
-            for (int col = 0; col < 8; col++) expect += a[5][r * qDim + col] * a[4][col];
+            for (int col = 0; col < 8; col++) expect += a.w()[r * qDim + col] * a.mean()[col];
             assertEquals(expect, comp.oBiasDelta()[0][r], 1e-5 * (1 + Math.abs(expect)), "o_proj delta row " + r);
         }
-        double[][] m0 = columns(0, false), m1 = columns(1, false);
+        Columns m0 = columns(0, false), m1 = columns(1, false);
         int f0 = model.config().layer(0).intermediate(), f1 = model.config().layer(1).intermediate();
         for (int r = 0; r < hidden; r++) {
-            double e0 = m0[5][r * f0 + 1] * m0[4][1] + m0[5][r * f0 + 11] * m0[4][11];
-            double e1 = m1[5][r * f1] * m1[4][0];
+            double e0 = m0.w()[r * f0 + 1] * m0.mean()[1] + m0.w()[r * f0 + 11] * m0.mean()[11];
+            double e1 = m1.w()[r * f1] * m1.mean()[0];
             assertEquals(e0, comp.downBiasDelta()[0][r], 1e-5 * (1 + Math.abs(e0)));
             assertEquals(e1, comp.downBiasDelta()[1][r], 1e-5 * (1 + Math.abs(e1)));
         }
