@@ -1,0 +1,93 @@
+package dev.lopper.calib;
+
+import dev.lopper.model.LayerShape;
+import dev.lopper.model.Param;
+import dev.lopper.tensor.Matrix;
+import dev.lopper.tensor.Parallel;
+
+/**
+ * How the weights of one parameter tensor split into prunable groups (DESIGN.md "Prunable
+ * groups"): along rows (q/k/v, gate/up) or columns (o_proj, down_proj, and 1-row bias vectors),
+ * {@code width} consecutive rows or columns per group. An attention group j owns q rows and
+ * o_proj columns of its query heads [j·g, (j+1)·g) (width g·headDim) and k/v rows of kv head j
+ * (width headDim); an MLP channel c owns row c of gate/up and column c of down_proj.
+ */
+public record GroupAxis(GroupKind kind, boolean byRow, int width) {
+
+    /** Elementwise salience of weight value {@code w} at flat index {@code i} of its tensor. */
+    @FunctionalInterface
+    public interface Salience {
+        double of(float w, int i);
+    }
+
+    /**
+     * The axis of {@code p} in a layer of shape {@code s}, or null when the tensor belongs to no
+     * group (norms, o_proj/down_proj biases, which act on the residual stream).
+     */
+    public static GroupAxis of(Param p, LayerShape s) {
+        int d = s.headDim(), g = s.groupSize();
+        return switch (p) {
+            case Q -> new GroupAxis(GroupKind.ATTENTION, true, d * g);
+            case K, V -> new GroupAxis(GroupKind.ATTENTION, true, d);
+            case O, BQ -> new GroupAxis(GroupKind.ATTENTION, false, d * g);
+            case BK, BV -> new GroupAxis(GroupKind.ATTENTION, false, d);
+            case GATE, UP -> new GroupAxis(GroupKind.MLP, true, 1);
+            case DOWN, BGATE, BUP -> new GroupAxis(GroupKind.MLP, false, 1);
+            default -> null;
+        };
+    }
+
+    /** Number of groups of this kind in a layer of shape {@code s}. */
+    public static int groups(GroupKind kind, LayerShape s) {
+        return kind == GroupKind.ATTENTION ? s.kvHeads() : s.intermediate();
+    }
+
+    /**
+     * Adds, per group, Σ|salience| into {@code abs} and Σ salience into {@code signed} (either
+     * may be null) over all weights of {@code w} in that group. Sums are taken in double.
+     */
+    public void reduce(Matrix w, Salience sal, double[] abs, double[] signed) {
+        int rows = w.rows(), cols = w.cols();
+        if (byRow) {
+            double[] rowAbs = new double[rows], rowSigned = new double[rows];
+            Parallel.forRange(rows, 4, (from, to) -> {
+                float[] buf = new float[cols];
+                for (int r = from; r < to; r++) {
+                    w.readRow(r, buf, 0);
+                    int base = r * cols;
+                    double a = 0, sg = 0;
+                    for (int c = 0; c < cols; c++) {
+                        double s = sal.of(buf[c], base + c);
+                        a += Math.abs(s);
+                        sg += s;
+                    }
+                    rowAbs[r] = a;
+                    rowSigned[r] = sg;
+                }
+            });
+            fold(rowAbs, rowSigned, abs, signed);
+        } else {
+            double[] colAbs = new double[cols], colSigned = new double[cols];
+            Parallel.forRange(cols, 64, (from, to) -> {
+                float[] buf = new float[to - from];
+                for (int r = 0; r < rows; r++) {
+                    int base = r * cols;
+                    w.read(base + from, buf, 0, to - from);
+                    for (int c = from; c < to; c++) {
+                        double s = sal.of(buf[c - from], base + c);
+                        colAbs[c] += Math.abs(s);
+                        colSigned[c] += s;
+                    }
+                }
+            });
+            fold(colAbs, colSigned, abs, signed);
+        }
+    }
+
+    private void fold(double[] lineAbs, double[] lineSigned, double[] abs, double[] signed) {
+        for (int i = 0; i < lineAbs.length; i++) {
+            if (abs != null) abs[i / width] += lineAbs[i];
+            if (signed != null) signed[i / width] += lineSigned[i];
+        }
+    }
+}
