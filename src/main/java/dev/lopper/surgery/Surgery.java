@@ -14,6 +14,12 @@ import java.util.List;
  * Cuts a model down to the groups a {@link KeepPlan} keeps: a new, smaller model whose layers
  * may differ in shape. Weights keep their dtype; embeddings, norms and the LM head are shared
  * with the dense model (they are immutable). GQA stays valid because whole kv groups go.
+ *
+ * <p>Bias compensation (the plan's deltas) is added to the o_proj / down_proj biases; when the
+ * dense model had none, zero biases are created in every layer and the config says so. Note: a
+ * layer whose attention (or MLP) keeps nothing still stores its output bias, as HF would apply
+ * it, but Lopper's {@link dev.lopper.model.Transformer} skips an empty block entirely, bias
+ * included.
  */
 public final class Surgery {
     private Surgery() {}
