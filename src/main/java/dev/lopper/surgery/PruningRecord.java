@@ -1,0 +1,94 @@
+package dev.lopper.surgery;
+
+import dev.lopper.model.LlamaModel;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Properties;
+
+/**
+ * What pruning.json says about one pruning run: what went in (with checksums, so a result can be
+ * traced to exact files), the options, which groups each layer kept, the parameter counts and
+ * what the run cost. It holds no evaluation results: evaluation is a separate step with its own
+ * report. Serialised with Jackson ({@link PruningRecordFile}).
+ */
+public record PruningRecord(
+        String lopperVersion,
+        Inputs inputs,
+        Options options,
+        List<LayerKept> kept,
+        Parameters parameters,
+        Run run) {
+
+    /** A file and the hex sha256 of its bytes. */
+    public record FileDigest(String path, String sha256) {}
+
+    /**
+     * @param model       the checkpoint directory or file as given
+     * @param modelFiles  its weight files with checksums
+     * @param calibration the calibration text file, null when the criterion needs none
+     */
+    public record Inputs(String model, List<FileDigest> modelFiles, FileDigest calibration) {}
+
+    /**
+     * @param target             fraction of ALL the model's parameters to remove (embeddings included)
+     * @param layerStart         first prunable layer; layers outside [layerStart, layerEnd) are untouched
+     * @param calibrationSamples number of calibration windows (0 when none were used)
+     * @param calibrationLength  tokens per calibration window
+     */
+    public record Options(String criterion, String allocation, double target, String modules,
+                          int layerStart, int layerEnd, boolean allowEmptyLayers, boolean biasCompensation,
+                          long seed, int calibrationSamples, int calibrationLength) {}
+
+    /** The kv heads (each with its query heads) and the MLP channels a layer kept, ascending. */
+    public record LayerKept(int layer, int[] kvHeads, int[] channels) {}
+
+    /** Counts of stored parameters; {@code fractionRemoved} is over all of them, embeddings included. */
+    public record Parameters(long before, long after, double fractionRemoved) {
+        public static Parameters of(LlamaModel dense, LlamaModel pruned) {
+            long b = dense.parameterCount(), a = pruned.parameterCount();
+            return new Parameters(b, a, b == 0 ? 0 : (double) (b - a) / b);
+        }
+    }
+
+    /**
+     * @param startedAt       ISO-8601 UTC instant
+     * @param seconds         wall-clock duration
+     * @param peakMemoryBytes see {@link PeakMemory}; {@code peakMemorySource} says what was measured
+     */
+    public record Run(String startedAt, double seconds, long peakMemoryBytes, String peakMemorySource) {
+        /** A run that started at {@code start} and ends now, with the process's peak memory so far. */
+        public static Run since(Instant start) {
+            PeakMemory.Reading m = PeakMemory.read();
+            return new Run(start.toString(), Duration.between(start, Instant.now()).toNanos() / 1e9, m.bytes(), m.source());
+        }
+    }
+
+    /** The kept indices of a plan, one entry per layer. */
+    public static List<LayerKept> keptOf(KeepPlan plan) {
+        List<LayerKept> out = new ArrayList<>();
+        for (int l = 0; l < plan.layers(); l++)
+            out.add(new LayerKept(l, plan.keptKvHeads()[l].clone(), plan.keptChannels()[l].clone()));
+        return out;
+    }
+
+    /** Lopper's version from the jar's Maven metadata, or "development" when run from classes. */
+    public static String currentVersion() {
+        try (InputStream in = PruningRecord.class.getResourceAsStream("/META-INF/maven/dev.lopper/lopper/pom.properties")) {
+            if (in != null) {
+                Properties p = new Properties();
+                p.load(in);
+                String v = p.getProperty("version");
+                if (v != null) return v;
+            }
+        } catch (IOException ignored) {
+            // fall through: the version is informative only
+        }
+        String v = PruningRecord.class.getPackage().getImplementationVersion();
+        return v != null ? v : "development";
+    }
+}
