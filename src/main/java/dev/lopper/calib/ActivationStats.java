@@ -1,5 +1,6 @@
 package dev.lopper.calib;
 
+import dev.lopper.util.ProgressListener;
 import dev.lopper.model.ForwardHook;
 import dev.lopper.model.ModelConfig;
 import dev.lopper.model.Transformer;
@@ -36,7 +37,7 @@ public final class ActivationStats implements ForwardHook {
      * statistics of the requested sites.
      */
     public static ActivationStats collect(Transformer t, CalibrationData data, int batch, Set<Site> sites,
-                                          Progress progress) {
+                                          ProgressListener progress) {
         if (batch <= 0) throw new IllegalArgumentException("batch must be positive, not " + batch);
         ActivationStats stats = new ActivationStats(t.config(), sites);
         int n = data.windows();

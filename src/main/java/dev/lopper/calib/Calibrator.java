@@ -1,5 +1,6 @@
 package dev.lopper.calib;
 
+import dev.lopper.util.ProgressListener;
 import dev.lopper.model.ForwardHook;
 import dev.lopper.model.Transformer;
 
@@ -19,7 +20,7 @@ public final class Calibrator {
      *               by whether {@code needs} contains FISHER. May be null when no gradients are needed.
      */
     public static Statistics collect(Transformer t, CalibrationData data, Set<Statistic> needs,
-                                     TaylorStats.Options taylor, int batch, Progress progress) {
+                                     TaylorStats.Options taylor, int batch, ProgressListener progress) {
         ActivationStats act = null;
         if (needs.contains(Statistic.ACTIVATIONS)) {
             act = ActivationStats.collect(t, data, batch, EnumSet.allOf(ForwardHook.Site.class), progress);

@@ -1,5 +1,6 @@
 package dev.lopper.calib;
 
+import dev.lopper.util.ProgressListener;
 import dev.lopper.model.GradientSink;
 import dev.lopper.model.ModelConfig;
 import dev.lopper.model.Param;
@@ -110,7 +111,7 @@ public final class TaylorStats {
     }
 
     /** Runs the backward passes the options ask for over all calibration windows. */
-    public static TaylorStats collect(Transformer t, CalibrationData data, Options options, Progress progress) {
+    public static TaylorStats collect(Transformer t, CalibrationData data, Options options, ProgressListener progress) {
         if (options.toLayer > t.config().numLayers())
             throw new IllegalArgumentException("layer range ends at " + options.toLayer + " but the model has "
                     + t.config().numLayers() + " layers");
@@ -163,7 +164,7 @@ public final class TaylorStats {
 
     // ------------------------------------------------------------------ first order
 
-    private void collectStreaming(Transformer t, CalibrationData data, Progress progress) {
+    private void collectStreaming(Transformer t, CalibrationData data, ProgressListener progress) {
         int n = data.windows();
         progress.update(0, 1, "taylor gradients");
         t.backward(data.batch(0, n), n, data.length(), null, new GradientSink() {
@@ -193,7 +194,7 @@ public final class TaylorStats {
      * and, with {@code squares} (then perBackward = 1), the squared per-window gradient.
      */
     private void collectAccumulated(Transformer t, CalibrationData data, int perBackward, boolean squares,
-                                    Progress progress) {
+                                    ProgressListener progress) {
         int span = options.toLayer - options.fromLayer;
         int perPass = options.layersPerPass <= 0 ? Math.max(1, span) : options.layersPerPass;
         int passes = Math.max(1, (span + perPass - 1) / perPass);

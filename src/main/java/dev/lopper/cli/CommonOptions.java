@@ -24,6 +24,6 @@ public final class CommonOptions {
     }
 
     dev.lopper.util.ProgressListener progress() {
-        return quiet ? dev.lopper.util.ProgressListener.NONE : TerminalProgress.forStderr();
+        return quiet ? dev.lopper.util.ProgressListener.NONE : new dev.lopper.util.TerminalProgress(System.err, dev.lopper.util.TerminalProgress.stderrIsTerminal(System.getenv()));
     }
 }

@@ -1,5 +1,6 @@
 package dev.lopper.calib;
 
+import dev.lopper.util.ProgressListener;
 import dev.lopper.model.ForwardHook;
 import dev.lopper.model.ForwardHook.Site;
 import dev.lopper.model.LlamaModel;
@@ -52,7 +53,7 @@ class ActivationStatsTest {
         LlamaModel m = TestModels.uneven(4, true, false, DType.BF16);
         Transformer t = new Transformer(m);
         CalibrationData d = data(m);
-        ActivationStats stats = ActivationStats.collect(t, d, 2, EnumSet.allOf(Site.class), Progress.NONE);
+        ActivationStats stats = ActivationStats.collect(t, d, 2, EnumSet.allOf(Site.class), ProgressListener.NONE);
         Rows rows = rowsOneWindowAtATime(t, d);
         for (int l = 0; l < m.config().numLayers(); l++) {
             for (Site s : Site.values()) {
@@ -84,7 +85,7 @@ class ActivationStatsTest {
     void onlyRequestedSitesAreKept() {
         LlamaModel m = TestModels.uneven(4, false, false, DType.F32);
         ActivationStats stats = ActivationStats.collect(new Transformer(m), data(m), 3, EnumSet.of(Site.O_IN),
-                Progress.NONE);
+                ProgressListener.NONE);
         assertEquals(WINDOWS * LEN, stats.count(1, Site.O_IN));
         assertThrows(IllegalStateException.class, () -> stats.mean(0, Site.DOWN_IN));
     }

@@ -1,5 +1,6 @@
 package dev.lopper.calib;
 
+import dev.lopper.util.ProgressListener;
 import dev.lopper.calib.GroupMembers.Member;
 import dev.lopper.model.GradientSink;
 import dev.lopper.model.LlamaModel;
@@ -65,7 +66,7 @@ class TaylorStatsTest {
         CalibrationData d = data(m);
         Keep keep = new Keep();
         t.backward(d.batch(0, WINDOWS), WINDOWS, LEN, null, keep, true);
-        TaylorStats stats = TaylorStats.collect(t, d, TaylorStats.Options.all(m.config()), Progress.NONE);
+        TaylorStats stats = TaylorStats.collect(t, d, TaylorStats.Options.all(m.config()), ProgressListener.NONE);
 
         for (int l = 0; l < m.config().numLayers(); l++) {
             for (GroupKind k : GroupKind.values()) {
@@ -100,8 +101,8 @@ class TaylorStatsTest {
         t.backward(d.batch(0, WINDOWS), WINDOWS, LEN, null, full, true);
 
         TaylorStats.Options opts = TaylorStats.Options.all(m.config()).withSecondOrder(true);
-        TaylorStats stats = TaylorStats.collect(t, d, opts, Progress.NONE);
-        TaylorStats chunked = TaylorStats.collect(t, d, opts.withLayersPerPass(1), Progress.NONE);
+        TaylorStats stats = TaylorStats.collect(t, d, opts, ProgressListener.NONE);
+        TaylorStats chunked = TaylorStats.collect(t, d, opts.withLayersPerPass(1), ProgressListener.NONE);
 
         for (int l = 0; l < m.config().numLayers(); l++) {
             for (GroupKind k : GroupKind.values()) {
@@ -135,9 +136,9 @@ class TaylorStatsTest {
         Transformer t = new Transformer(m);
         CalibrationData d = data(m);
         TaylorStats.Options all = TaylorStats.Options.all(m.config());
-        TaylorStats streaming = TaylorStats.collect(t, d, all, Progress.NONE);
+        TaylorStats streaming = TaylorStats.collect(t, d, all, ProgressListener.NONE);
         // 3 + 1 windows: unequal batches must be weighted by their window counts
-        TaylorStats split = TaylorStats.collect(t, d, all.withWindowsPerBackward(3).withLayersPerPass(1), Progress.NONE);
+        TaylorStats split = TaylorStats.collect(t, d, all.withWindowsPerBackward(3).withLayersPerPass(1), ProgressListener.NONE);
         for (int l = 0; l < m.config().numLayers(); l++) {
             for (GroupKind k : GroupKind.values()) {
                 double[] a = streaming.element(l, k), b = split.element(l, k);
@@ -155,7 +156,7 @@ class TaylorStatsTest {
         LlamaModel m = model();
         Transformer t = new Transformer(m);
         TaylorStats.Options only = new TaylorStats.Options(1, 2, false, true, false, 0);
-        TaylorStats stats = TaylorStats.collect(t, data(m), only, Progress.NONE);
+        TaylorStats stats = TaylorStats.collect(t, data(m), only, ProgressListener.NONE);
         assertTrue(stats.scored(1, GroupKind.MLP));
         assertFalse(stats.scored(1, GroupKind.ATTENTION));
         assertFalse(stats.scored(0, GroupKind.MLP));
@@ -163,6 +164,6 @@ class TaylorStatsTest {
         assertThrows(IllegalStateException.class, () -> stats.mix(1, GroupKind.MLP), "first order has no mix");
         assertEquals(m.config().layer(1).intermediate(), stats.element(1, GroupKind.MLP).length);
         assertThrows(IllegalArgumentException.class,
-                () -> TaylorStats.collect(t, data(m), new TaylorStats.Options(0, 9, true, true, false, 0), Progress.NONE));
+                () -> TaylorStats.collect(t, data(m), new TaylorStats.Options(0, 9, true, true, false, 0), ProgressListener.NONE));
     }
 }

@@ -1,9 +1,9 @@
 package dev.lopper.importance;
 
+import dev.lopper.util.ProgressListener;
 import dev.lopper.calib.ActivationStats;
 import dev.lopper.calib.CalibrationData;
 import dev.lopper.calib.Calibrator;
-import dev.lopper.calib.Progress;
 import dev.lopper.calib.Statistics;
 import dev.lopper.model.ForwardHook;
 import dev.lopper.model.ForwardHook.Site;
@@ -49,7 +49,7 @@ class ActivationCriteriaTest {
     final Transformer t = new Transformer(model);
     final CalibrationData data =
             CalibrationData.random(TestModels.tokens(8, 500, model.config().vocabSize()), WINDOWS, LEN, 9);
-    final Statistics stats = Calibrator.collect(t, data, Criteria.create("flap").needs(), null, 3, Progress.NONE);
+    final Statistics stats = Calibrator.collect(t, data, Criteria.create("flap").needs(), null, 3, ProgressListener.NONE);
     final Inputs inputs = collect();
 
     private Inputs collect() {

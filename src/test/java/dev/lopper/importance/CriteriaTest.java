@@ -1,10 +1,10 @@
 package dev.lopper.importance;
 
+import dev.lopper.util.ProgressListener;
 import dev.lopper.BadInputException;
 import dev.lopper.calib.CalibrationData;
 import dev.lopper.calib.Calibrator;
 import dev.lopper.calib.GroupKind;
-import dev.lopper.calib.Progress;
 import dev.lopper.calib.Statistic;
 import dev.lopper.calib.Statistics;
 import dev.lopper.calib.TaylorStats;
@@ -77,7 +77,7 @@ class CriteriaTest {
         CalibrationData data = CalibrationData.random(TestModels.tokens(1, 400, model.config().vocabSize()), 3, 8, 2);
         Criterion crit = Criteria.create("taylor-element", new Criteria.Options(0, true));
         TaylorStats.Options range = new TaylorStats.Options(1, 2, true, true, false, 0);
-        Statistics stats = Calibrator.collect(t, data, crit.needs(), range, 2, Progress.NONE);
+        Statistics stats = Calibrator.collect(t, data, crit.needs(), range, 2, ProgressListener.NONE);
         assertNull(stats.activations(), "no activation pass for a gradient criterion");
         assertTrue(stats.taylor().options().secondOrder(), "FISHER in needs turns second order on");
         Scores s = crit.score(model, stats);
@@ -87,7 +87,7 @@ class CriteriaTest {
         Scores vector = Criteria.create("taylor-vector").score(model, stats);
         assertArrayEquals(stats.taylor().vector(1, GroupKind.ATTENTION), vector.attention()[1]);
         // first-order-only statistics cannot serve the second-order criterion
-        Statistics first = Calibrator.collect(t, data, EnumSet.of(Statistic.GRADIENTS), range, 2, Progress.NONE);
+        Statistics first = Calibrator.collect(t, data, EnumSet.of(Statistic.GRADIENTS), range, 2, ProgressListener.NONE);
         assertThrows(IllegalStateException.class, () -> crit.score(model, first));
     }
 }
