@@ -1,54 +1,108 @@
 package dev.lopper.cli;
 
 import dev.lopper.data.DataDir;
+import dev.lopper.data.TaskLocator;
+import dev.lopper.data.TaskSource;
 import dev.lopper.data.TextCorpus;
+import dev.lopper.eval.EvalOptions;
 import dev.lopper.eval.Perplexity;
+import dev.lopper.eval.TransformerScorer;
+import dev.lopper.eval.ZeroShotEvaluator;
+import dev.lopper.eval.ZeroShotResults;
 import dev.lopper.io.Tokenizer;
+import dev.lopper.model.LlamaModel;
 import dev.lopper.model.Transformer;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 
 @Command(name = "eval", mixinStandardHelpOptions = true,
-        description = "Evaluate a model: perplexity on text corpora.")
+        description = {"Evaluate a model: perplexity on text corpora and zero-shot accuracy on the standard tasks.",
+                "Example: lopper eval --model DIR --ppl wikitext2,ptb --seq 128 --tasks standard --limit 200 --report out/"})
 final class EvalCommand implements Runnable {
     @Mixin ModelOptions modelOptions;
     @Mixin CommonOptions common;
+    @Mixin EvalSelection selection;
 
-    @Option(names = "--ppl", split = ",", paramLabel = "FILE|NAME",
-            description = "Perplexity corpora: a text/JSONL file or a name (wikitext2, ptb, ptb-valid, tinystories, c4).")
-    List<String> ppl = new ArrayList<>();
+    @Option(names = "--report", paramLabel = "DIR", description = "Write report.md and PNG charts into DIR.")
+    Path report;
 
-    @Option(names = "--seq", defaultValue = "128",
-            description = "Window length in tokens: 128 = LLM-Pruner/FLAP protocol, 2048 = Wanda/SliceGPT (default ${DEFAULT-VALUE}).")
-    int seq;
-
-    @Option(names = "--max-windows", defaultValue = "0", description = "Evaluate only the first N windows (0 = all).")
-    int maxWindows;
-
-    @Option(names = "--batch", defaultValue = "8", description = "Windows per forward pass (default ${DEFAULT-VALUE}).")
-    int batch;
-
-    record EvalResult(String model, long parameters, List<Perplexity.Result> perplexity) {}
+    record EvalResult(String model, long parameters, List<Perplexity.Result> perplexity, ZeroShotResults zeroShot) {}
 
     @Override
     public void run() {
-        if (ppl.isEmpty()) throw new IllegalArgumentException("nothing to evaluate: give --ppl");
-        List<TextCorpus> corpora = ppl.stream().map(p -> TextCorpus.resolve(p, DataDir.resolve(common.data))).toList();
-        var model = modelOptions.loadModel();
-        Transformer t = new Transformer(model);
-        List<Perplexity.Result> results = new ArrayList<>();
+        selection.validate();
+        LlamaModel model = modelOptions.loadModel();
+        EvalResult result;
         try (Tokenizer tok = modelOptions.loadTokenizer()) {
+            result = selection.evaluate(modelOptions.model.toString(), model, tok, common);
+        }
+        common.writeJson(result);
+        if (report != null) {
+            Reports.write(report, List.of(Reports.modelReport(modelOptions.model.getFileName().toString(), result)));
+            System.out.println("report: " + report.resolve("report.md"));
+        }
+    }
+
+    /** What to evaluate; shared by eval and demo. */
+    static final class EvalSelection {
+        @Option(names = "--ppl", split = ",", paramLabel = "FILE|NAME",
+                description = "Perplexity corpora: a text/JSONL file or a name (wikitext2, ptb, ptb-valid, tinystories, c4).")
+        List<String> ppl = new ArrayList<>();
+
+        @Option(names = "--seq", defaultValue = "128",
+                description = "Perplexity window in tokens: 128 = LLM-Pruner/FLAP protocol, 2048 = Wanda/SliceGPT (default ${DEFAULT-VALUE}).")
+        int seq;
+
+        @Option(names = "--max-windows", defaultValue = "0", description = "Perplexity on the first N windows only (0 = all).")
+        int maxWindows;
+
+        @Option(names = "--batch", defaultValue = "8", description = "Perplexity windows per forward pass (default ${DEFAULT-VALUE}).")
+        int batch;
+
+        @Option(names = "--tasks", split = ",", paramLabel = "TASK",
+                description = "Zero-shot tasks: boolq, piqa, hellaswag, winogrande, arc_easy, arc_challenge, openbookqa, lambada; 'standard' = the seven, 'all' = eight; NAME=FILE for another copy.")
+        List<String> tasks = new ArrayList<>();
+
+        @Option(names = "--limit", defaultValue = "0", description = "Zero-shot: the first N examples of each task (0 = all).")
+        int limit;
+
+        @Option(names = "--log-samples", paramLabel = "FILE", description = "Zero-shot: write every scored request as JSONL.")
+        Path logSamples;
+
+        void validate() {
+            if (ppl.isEmpty() && tasks.isEmpty()) throw new IllegalArgumentException("nothing to evaluate: give --ppl and/or --tasks");
+            if (batch < 1) throw new IllegalArgumentException("--batch must be at least 1");
+            if (limit < 0) throw new IllegalArgumentException("--limit must be >= 0");
+        }
+
+        EvalResult evaluate(String name, LlamaModel model, Tokenizer tok, CommonOptions common) {
+            // Resolve every input before the long work starts, so a typo fails at once.
+            List<TextCorpus> corpora = ppl.stream().map(p -> TextCorpus.resolve(p, DataDir.resolve(common.data))).toList();
+            List<TaskSource> sources = tasks.isEmpty() ? List.of()
+                    : TaskLocator.fromEnvironment(common.data).resolveAll(tasks);
+            if (!corpora.isEmpty() && seq > model.config().maxPositions())
+                throw new IllegalArgumentException("--seq " + seq + " is longer than the model's context of "
+                        + model.config().maxPositions() + " tokens");
+            Transformer t = new Transformer(model);
+            List<Perplexity.Result> results = new ArrayList<>();
             for (TextCorpus c : corpora) {
                 Perplexity.Result r = Perplexity.evaluate(t, tok, c, seq, maxWindows, batch, null, common.progress());
-                System.out.printf("%-12s seq %-5d windows %-6d ppl %.4f   (mean NLL %.5f, %.0f tokens/s)%n", r.dataset(),
-                        r.seq(), r.windows(), r.ppl(), r.meanNll(), r.tokensPerSecond());
+                System.out.printf("%-14s seq %-5d windows %-6d ppl %10.4f   (mean NLL %.5f, %.0f tokens/s)%n",
+                        r.dataset(), r.seq(), r.windows(), r.ppl(), r.meanNll(), r.tokensPerSecond());
                 results.add(r);
             }
+            ZeroShotResults zs = null;
+            if (!sources.isEmpty()) {
+                ZeroShotEvaluator ev = new ZeroShotEvaluator(new TransformerScorer(t, null), tok, common.progress());
+                zs = ev.evaluate(name, sources, new EvalOptions(limit, logSamples));
+                Reports.printZeroShot(zs);
+            }
+            return new EvalResult(name, model.parameterCount(), results, zs);
         }
-        common.writeJson(new EvalResult(modelOptions.model.toString(), model.parameterCount(), results));
     }
 }

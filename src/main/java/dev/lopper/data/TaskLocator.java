@@ -24,15 +24,23 @@ public final class TaskLocator {
         this.dataDir = chooseDataDir(dataDirOption, env, workingDir);
     }
 
+    /** Tasks under the data folder that {@link DataDir} resolves (its eval/ subfolder). */
     public static TaskLocator fromEnvironment(Path dataDirOption) {
-        return new TaskLocator(dataDirOption, System.getenv(), Path.of("").toAbsolutePath());
+        Path root = DataDir.resolve(dataDirOption).toAbsolutePath().normalize();
+        return new TaskLocator(evalFolder(root), Map.of(), root);
     }
 
     static Path chooseDataDir(Path option, Map<String, String> env, Path workingDir) {
-        if (option != null) return option;
+        if (option != null) return evalFolder(option);
         String fromEnv = env.get(ENV_DATA);
-        if (fromEnv != null && !fromEnv.isBlank()) return Path.of(fromEnv);
+        if (fromEnv != null && !fromEnv.isBlank()) return evalFolder(Path.of(fromEnv));
         return workingDir.resolve(DEFAULT_RELATIVE).normalize();
+    }
+
+    /** The data root holds the tasks in eval/; a folder that is itself the eval folder works too. */
+    private static Path evalFolder(Path dir) {
+        Path eval = dir.resolve("eval");
+        return Files.isDirectory(eval) ? eval : dir;
     }
 
     public Path dataDir() {

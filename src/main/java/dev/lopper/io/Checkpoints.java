@@ -36,13 +36,28 @@ public final class Checkpoints {
      * {@code dir} is refused unless {@code force}; then it is replaced only once the new one is complete.
      */
     public static void saveHf(LlamaModel model, Path dir, boolean force) {
+        saveHf(model, dir, force, staging -> {});
+    }
+
+    /** Writes further files (tokenizer, records) into the folder before it is put in place. */
+    @FunctionalInterface
+    public interface ExtraFiles {
+        void writeInto(Path stagingDir) throws IOException;
+    }
+
+    /**
+     * Like {@link #saveHf(LlamaModel, Path, boolean)}, with {@code extras} adding files to the
+     * staging folder first, so the folder appears complete or not at all.
+     */
+    public static void saveHf(LlamaModel model, Path dir, boolean force, ExtraFiles extras) {
         if (Files.exists(dir) && !force) {
-            throw new BadInputException(dir, "already exists; use force to replace it");
+            throw new BadInputException(dir, "already exists; use --force to replace it");
         }
         Path tmp = AtomicFiles.sibling(dir, "tmp");
         try {
             Files.createDirectories(tmp);
             HfCheckpointWriter.writeInto(model, tmp);
+            extras.writeInto(tmp);
             replace(tmp, dir);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write " + dir + ": " + e.getMessage(), e);

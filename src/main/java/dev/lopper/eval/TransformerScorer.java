@@ -1,0 +1,83 @@
+package dev.lopper.eval;
+
+import dev.lopper.model.Masks;
+import dev.lopper.model.Sampler;
+import dev.lopper.model.Transformer;
+import dev.lopper.util.ProgressListener;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+
+/**
+ * Scores log-likelihood requests with the model. Consecutive requests with the same context
+ * (the choices of one example) share one forward pass over the context: its keys and values
+ * stay in the KV cache and each continuation is appended to it, then cut off again. Contexts
+ * longer than the model's window lose tokens from the left, as lm-evaluation-harness does.
+ */
+public final class TransformerScorer implements LogLikelihoodModel {
+    private final Transformer transformer;
+    private final Masks masks;
+
+    public TransformerScorer(Transformer transformer, Masks masks) {
+        this.transformer = transformer;
+        this.masks = masks;
+    }
+
+    @Override
+    public List<LoglikResult> score(List<LoglikRequest> requests, ProgressListener progress) {
+        int window = transformer.config().maxPositions();
+        int vocab = transformer.config().vocabSize();
+        List<LoglikResult> out = new ArrayList<>(requests.size());
+        Transformer.KvCache cache = transformer.newCache(window);
+        int[] cachedContext = null;
+        float[] contextLogits = null;        // logits after the last context token: predict the first continuation token
+        for (int i = 0; i < requests.size(); i++) {
+            LoglikRequest r = requests.get(i);
+            int[] cont = r.continuation();
+            if (cont.length > window)
+                throw new IllegalArgumentException("continuation of " + cont.length + " tokens exceeds the model's window of " + window);
+            int keep = Math.min(r.context().length, window - cont.length + 1);
+            int[] ctx = Arrays.copyOfRange(r.context(), r.context().length - keep, r.context().length);
+            if (cachedContext == null || !Arrays.equals(cachedContext, ctx)) {
+                cache.truncate(0);
+                contextLogits = transformer.forward(cache, ctx, false, masks);
+                cachedContext = ctx;
+            } else {
+                cache.truncate(ctx.length);
+            }
+            double logLik = 0;
+            boolean greedy = true;
+            float[] restLogits = null;
+            for (int j = 0; j < cont.length; j++) {
+                float[] logits;
+                int off;
+                if (j == 0) {
+                    logits = contextLogits;
+                    off = 0;
+                } else {
+                    if (j == 1) {
+                        // one pass over cont[0..n-2] gives the logits for cont[1..n-1]
+                        restLogits = transformer.forward(cache, Arrays.copyOfRange(cont, 0, cont.length - 1), true, masks);
+                    }
+                    logits = restLogits;
+                    off = (j - 1) * vocab;
+                }
+                logLik += logProb(logits, off, vocab, cont[j]);
+                greedy &= Sampler.argmax(logits, off, vocab) == cont[j];
+            }
+            out.add(new LoglikResult(logLik, greedy));
+            progress.update(i + 1, requests.size(), "requests");
+        }
+        return out;
+    }
+
+    /** log softmax(logits)[target] for one row, in double. */
+    static double logProb(float[] logits, int off, int vocab, int target) {
+        float max = Float.NEGATIVE_INFINITY;
+        for (int i = 0; i < vocab; i++) max = Math.max(max, logits[off + i]);
+        double sum = 0;
+        for (int i = 0; i < vocab; i++) sum += Math.exp(logits[off + i] - max);
+        return logits[off + target] - max - Math.log(sum);
+    }
+}

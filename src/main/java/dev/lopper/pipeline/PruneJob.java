@@ -1,0 +1,117 @@
+package dev.lopper.pipeline;
+
+import dev.lopper.BadInputException;
+import dev.lopper.allocation.Allocator;
+import dev.lopper.allocation.FixedRatesAllocator;
+import dev.lopper.allocation.FlapGlobalAllocator;
+import dev.lopper.allocation.LayerRange;
+import dev.lopper.allocation.Modules;
+import dev.lopper.allocation.OutlierRatios;
+import dev.lopper.allocation.OwlAllocator;
+import dev.lopper.allocation.RemovalCounts;
+import dev.lopper.allocation.Selection;
+import dev.lopper.allocation.Target;
+import dev.lopper.allocation.UniformAllocator;
+import dev.lopper.calib.CalibrationData;
+import dev.lopper.calib.Calibrator;
+import dev.lopper.calib.Statistic;
+import dev.lopper.calib.Statistics;
+import dev.lopper.calib.TaylorStats;
+import dev.lopper.data.TextCorpus;
+import dev.lopper.importance.Criteria;
+import dev.lopper.importance.Criterion;
+import dev.lopper.importance.Flap;
+import dev.lopper.importance.Scores;
+import dev.lopper.io.Tokenizer;
+import dev.lopper.model.LlamaModel;
+import dev.lopper.model.ModelConfig;
+import dev.lopper.model.Transformer;
+import dev.lopper.surgery.KeepPlan;
+import dev.lopper.surgery.PruningRecord;
+import dev.lopper.surgery.Sha256;
+import dev.lopper.surgery.Surgery;
+import dev.lopper.util.ProgressListener;
+
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.EnumSet;
+import java.util.Set;
+
+/**
+ * One pruning run: calibrate (only what the criterion and allocation need), score every
+ * prunable group, allocate the budget over layers, select the groups to keep, compensate
+ * biases (FLAP) and cut the matrices.
+ */
+public final class PruneJob {
+    private PruneJob() {}
+
+    /** What a run produced; {@code calibrationWindows}/{@code calibrationLength} are what was really used. */
+    public record Outcome(LlamaModel pruned, KeepPlan plan, Scores scores, RemovalCounts counts, Target target,
+                          int calibrationWindows, int calibrationLength, PruningRecord record) {}
+
+    public static Outcome run(Path modelPath, LlamaModel dense, Tokenizer tok, PruneOptions o, Path dataDir,
+                              ProgressListener progress) {
+        Instant start = Instant.now();
+        ModelConfig cfg = dense.config();
+        LayerRange range = layerRange(o, cfg.numLayers());
+        Target target = new Target(o.target(), o.modules(), range, o.allowEmptyLayers());
+        target.check(cfg);
+        Criterion criterion = Criteria.create(o.criterion(), new Criteria.Options(o.seed(), o.secondOrder()));
+
+        Set<Statistic> needs = EnumSet.noneOf(Statistic.class);
+        needs.addAll(criterion.needs());
+        if (o.allocation().equals("owl") || o.biasCompensation()) needs.add(Statistic.ACTIVATIONS);
+
+        Transformer t = new Transformer(dense);
+        Statistics stats = Statistics.NONE;
+        PruningRecord.FileDigest calibDigest = null;
+        int windows = 0, length = 0;
+        if (!needs.isEmpty()) {
+            TextCorpus corpus = TextCorpus.resolve(o.calibration(), dataDir);
+            length = Math.min(o.calibrationLength(), cfg.maxPositions());
+            int[] ids = tok.encode(corpus.text(), true);
+            windows = Math.min(o.calibrationSamples(), ids.length / Math.max(1, length));
+            if (windows == 0)
+                throw new BadInputException(corpus.file(), "calibration text has " + ids.length
+                        + " tokens, shorter than one window of " + length);
+            CalibrationData data = CalibrationData.random(ids, windows, length, o.seed());
+            TaylorStats.Options taylor = new TaylorStats.Options(range.start(), range.end(),
+                    o.modules() != Modules.MLP, o.modules() != Modules.ATTENTION, o.secondOrder(), 0);
+            stats = Calibrator.collect(t, data, needs, taylor, Math.max(1, 1024 / length), progress);
+            calibDigest = Sha256.digest(corpus.file());
+        }
+
+        Scores scores = criterion.score(dense, stats);
+        Allocator allocator = switch (o.allocation()) {
+            case "uniform" -> new UniformAllocator();
+            case "owl" -> new OwlAllocator(OutlierRatios.compute(dense, stats.activations(), OutlierRatios.DEFAULT_M));
+            case "flap-global" -> new FlapGlobalAllocator(scores);
+            case "file" -> {
+                if (o.ratesFile() == null) throw new BadInputException("--allocation file needs --rates FILE");
+                yield FixedRatesAllocator.fromFile(o.ratesFile(), cfg.numLayers());
+            }
+            default -> throw new BadInputException("unknown --allocation '" + o.allocation()
+                    + "' (known: uniform, owl, flap-global, file)");
+        };
+        RemovalCounts counts = allocator.allocate(cfg, target);
+        KeepPlan plan = Selection.select(scores, counts);
+        if (o.biasCompensation()) plan = Flap.compensate(plan, dense, stats.activations());
+        LlamaModel pruned = Surgery.apply(dense, plan);
+
+        PruningRecord record = new PruningRecord(PruningRecord.currentVersion(),
+                new PruningRecord.Inputs(modelPath.toString(), Sha256.weightFiles(modelPath), calibDigest),
+                new PruningRecord.Options(criterion.name(), allocator.name(), o.target(), o.modules().name().toLowerCase(),
+                        range.start(), range.end(), o.allowEmptyLayers(), o.biasCompensation(), o.seed(), windows,
+                        length),
+                PruningRecord.keptOf(plan), PruningRecord.Parameters.of(dense, pruned), PruningRecord.Run.since(start));
+        return new Outcome(pruned, plan, scores, counts, target, windows, length, record);
+    }
+
+    static LayerRange layerRange(PruneOptions o, int layers) {
+        int end = o.layerEnd() <= 0 ? layers + o.layerEnd() : o.layerEnd();
+        if (o.layerStart() < 0 || end > layers || o.layerStart() >= end)
+            throw new BadInputException("layer range [" + o.layerStart() + ", " + end + ") is outside the model's "
+                    + layers + " layers");
+        return new LayerRange(o.layerStart(), end);
+    }
+}

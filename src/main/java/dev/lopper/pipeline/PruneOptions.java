@@ -1,0 +1,60 @@
+package dev.lopper.pipeline;
+
+import dev.lopper.BadInputException;
+import dev.lopper.allocation.Modules;
+
+import java.nio.file.Path;
+
+/**
+ * Everything that decides a pruning run. {@link #preset} fills in a published method's
+ * settings; explicit options override them.
+ *
+ * @param criterion          random, l1, l2, wanda-sp, flap, taylor-vector, taylor-element
+ * @param secondOrder        Taylor with the Fisher term (LLM-Pruner "param_mix")
+ * @param allocation         uniform, owl, flap-global, or file (with {@code ratesFile})
+ * @param target             fraction of ALL parameters to remove, embeddings included
+ * @param layerStart         first prunable layer (inclusive)
+ * @param layerEnd           end of the prunable range (exclusive); 0 = the last layer included, −k = n − k
+ * @param calibration        corpus name or file for calibration text
+ * @param calibrationSamples number of windows
+ * @param calibrationLength  tokens per window
+ * @param biasCompensation   FLAP's bias compensation of removed columns
+ */
+public record PruneOptions(String method, String criterion, boolean secondOrder, String allocation, Path ratesFile,
+                           double target, Modules modules, int layerStart, int layerEnd, boolean allowEmptyLayers,
+                           String calibration, int calibrationSamples, int calibrationLength, long seed,
+                           boolean biasCompensation) {
+
+    /** The settings of a named method; {@code custom} is wanda-sp-free defaults to be overridden. */
+    public static PruneOptions preset(String method, double target) {
+        return switch (method) {
+            // LLM-Pruner: element-wise first-order Taylor, uniform over layers [4, n-2), 10 × 64 tokens.
+            case "llm-pruner" -> new PruneOptions(method, "taylor-element", false, "uniform", null, target,
+                    Modules.BOTH, 4, -2, false, "c4", 10, 64, 0, false);
+            // FLAP: fluctuation metric, global standardised threshold, bias compensation, 1024 × 128 tokens.
+            case "flap" -> new PruneOptions(method, "flap", false, "flap-global", null, target,
+                    Modules.BOTH, 0, 0, false, "c4", 1024, 128, 0, true);
+            // Wanda-sp (FLAP's structured Wanda baseline): |W|·‖x‖ per group, uniform rate, 128 × 2048 tokens.
+            case "wanda-sp" -> new PruneOptions(method, "wanda-sp", false, "uniform", null, target,
+                    Modules.BOTH, 0, 0, false, "c4", 128, 2048, 0, false);
+            case "custom" -> new PruneOptions(method, "wanda-sp", false, "uniform", null, target,
+                    Modules.BOTH, 0, 0, false, "c4", 32, 128, 0, false);
+            default -> throw new BadInputException("unknown --method '" + method
+                    + "' (known: llm-pruner, flap, wanda-sp, custom)");
+        };
+    }
+
+    public PruneOptions with(String criterion, Boolean secondOrder, String allocation, Path ratesFile,
+                             Modules modules, Integer layerStart, Integer layerEnd, Boolean allowEmpty,
+                             String calibration, Integer samples, Integer length, Long seed, Boolean bias) {
+        return new PruneOptions(method, or(criterion, this.criterion), or(secondOrder, this.secondOrder),
+                or(allocation, this.allocation), or(ratesFile, this.ratesFile), target, or(modules, this.modules),
+                or(layerStart, this.layerStart), or(layerEnd, this.layerEnd), or(allowEmpty, this.allowEmptyLayers),
+                or(calibration, this.calibration), or(samples, this.calibrationSamples),
+                or(length, this.calibrationLength), or(seed, this.seed), or(bias, this.biasCompensation));
+    }
+
+    private static <T> T or(T given, T fallback) {
+        return given != null ? given : fallback;
+    }
+}
