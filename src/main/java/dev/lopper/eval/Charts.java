@@ -83,6 +83,15 @@ public final class Charts {
         return chart;
     }
 
+    /** A grouped bar chart: one series per entry of {@code series}, one bar per category. */
+    public static Path bars(Path file, String title, String yTitle, List<String> categories,
+                            java.util.Map<String, List<Double>> series) {
+        CategoryChart chart = newChart(title, "", yTitle);
+        series.forEach((name, values) -> chart.addSeries(name, categories, values));
+        chart.getStyler().setYAxisMin(0.0);
+        return save(chart, file);
+    }
+
     private static List<String> commonTasks(List<ModelReport> models) {
         List<String> tasks = new ArrayList<>();
         for (TaskResult t : models.getFirst().tasks()) {

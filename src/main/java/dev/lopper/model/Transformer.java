@@ -239,6 +239,21 @@ public final class Transformer {
         return logits;
     }
 
+    /**
+     * Prompt processing of a batch: runs every token through the model and returns the logits of
+     * each sequence's last token, [seqs, vocab] (what a server computes before decoding).
+     */
+    public float[] prefill(int[] tokens, int seqs, int len, Masks masks) {
+        float[] x = trunk(tokens, seqs, len, masks, null, null, null);
+        float[] last = new float[seqs * hidden];
+        for (int b = 0; b < seqs; b++) System.arraycopy(x, ((b + 1) * len - 1) * hidden, last, b * hidden, hidden);
+        float[] hs = new float[seqs * hidden];
+        RmsNorm.forward(last, finalNorm, cfg.rmsNormEps(), hs, null, seqs, hidden);
+        float[] logits = new float[seqs * cfg.vocabSize()];
+        Gemm.xwT(hs, seqs, model.lmHead(), logits, false);
+        return logits;
+    }
+
     /** Sum of next-token NLL and number of predicted tokens. */
     public record Loss(double sumNll, long predicted) {
         public double mean() { return sumNll / predicted; }

@@ -1,0 +1,128 @@
+package dev.lopper.cli;
+
+import dev.lopper.eval.Charts;
+import dev.lopper.eval.SpeedBench;
+import dev.lopper.io.Checkpoints;
+import dev.lopper.model.LlamaModel;
+import dev.lopper.surgery.PeakMemory;
+import dev.lopper.util.AtomicFiles;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+@Command(name = "bench", mixinStandardHelpOptions = true,
+        description = {"Measure inference speed: prefill and decode tokens/s, time to first token, memory, parameters.",
+                "With --vs, both models run interleaved in one process and the ratio B/A is reported.",
+                "Example: lopper bench --model dense/ --vs pruned/ --runs 7"})
+final class BenchCommand implements Runnable {
+    @Option(names = "--model", required = true, paramLabel = "A", description = "The model (the baseline with --vs).")
+    Path model;
+
+    @Option(names = "--vs", paramLabel = "B", description = "A second model to compare with A.")
+    Path vs;
+
+    @Option(names = "--batch", defaultValue = "4", description = "Sequences per prefill (default ${DEFAULT-VALUE}).")
+    int batch;
+
+    @Option(names = "--prompt-len", defaultValue = "128", description = "Prompt tokens (default ${DEFAULT-VALUE}).")
+    int promptLength;
+
+    @Option(names = "--decode", defaultValue = "64", description = "Tokens decoded per run (default ${DEFAULT-VALUE}).")
+    int decode;
+
+    @Option(names = "--runs", defaultValue = "5", description = "Measured runs per model (default ${DEFAULT-VALUE}).")
+    int runs;
+
+    @Option(names = "--warmup", defaultValue = "2", description = "Unmeasured runs first (default ${DEFAULT-VALUE}).")
+    int warmup;
+
+    @Option(names = "--report", paramLabel = "DIR", description = "Write bench.md and bench.png into DIR.")
+    Path report;
+
+    @Mixin CommonOptions common;
+
+    record Ratio(double prefill, double decode, double timeToFirstToken, double parameters) {}
+
+    record BenchResult(SpeedBench.Settings settings, List<SpeedBench.ModelSpeed> models, Ratio ratioBtoA,
+                       long processPeakMemoryBytes, int threads) {}
+
+    @Override
+    public void run() {
+        List<String> labels = new ArrayList<>(List.of(label(model)));
+        List<LlamaModel> models = new ArrayList<>(List.of(Checkpoints.load(model)));
+        if (vs != null) {
+            labels.add(label(vs).equals(labels.get(0)) ? label(vs) + " (B)" : label(vs));
+            models.add(Checkpoints.load(vs));
+        }
+        SpeedBench.Settings s = new SpeedBench.Settings(batch, promptLength, decode, runs, warmup, 1);
+        List<SpeedBench.ModelSpeed> speeds = SpeedBench.run(labels, models, s, common.progress());
+        Ratio ratio = null;
+        if (speeds.size() == 2) {
+            SpeedBench.ModelSpeed a = speeds.get(0), b = speeds.get(1);
+            ratio = new Ratio(b.prefillTokensPerSecond().median() / a.prefillTokensPerSecond().median(),
+                    b.decodeTokensPerSecond().median() / a.decodeTokensPerSecond().median(),
+                    b.timeToFirstTokenMs().median() / a.timeToFirstTokenMs().median(),
+                    (double) b.parameters() / a.parameters());
+        }
+        BenchResult result = new BenchResult(s, speeds, ratio, PeakMemory.read().bytes(),
+                dev.lopper.tensor.Parallel.threads());
+        String table = table(result);
+        System.out.print(table);
+        common.writeJson(result);
+        if (report != null) writeReport(result, table);
+    }
+
+    private static String label(Path p) {
+        return p.toAbsolutePath().normalize().getFileName().toString();
+    }
+
+    static String table(BenchResult r) {
+        StringBuilder sb = new StringBuilder();
+        SpeedBench.Settings s = r.settings();
+        sb.append(String.format("batch %d × %d prompt tokens, %d decoded tokens, %d runs (median [min, max]), %d threads%n",
+                s.batch(), s.promptLength(), s.decodeTokens(), s.runs(), r.threads()));
+        sb.append(String.format("| model | parameters | weights MB | prefill tok/s | decode tok/s | first token ms |%n"));
+        sb.append("|---|---:|---:|---:|---:|---:|\n");
+        for (SpeedBench.ModelSpeed m : r.models()) {
+            sb.append(String.format("| %s | %,d | %.1f | %s | %s | %s |%n", m.label(), m.parameters(),
+                    m.weightBytes() / 1e6, fmt(m.prefillTokensPerSecond()), fmt(m.decodeTokensPerSecond()),
+                    fmt(m.timeToFirstTokenMs())));
+        }
+        if (r.ratioBtoA() != null) {
+            Ratio q = r.ratioBtoA();
+            sb.append(String.format("B/A: prefill %.3fx, decode %.3fx, first token %.3fx the time, parameters %.3fx%n",
+                    q.prefill(), q.decode(), q.timeToFirstToken(), q.parameters()));
+        }
+        sb.append(String.format("process peak memory (RSS) %.0f MB%n", r.processPeakMemoryBytes() / 1e6));
+        return sb.toString();
+    }
+
+    private static String fmt(SpeedBench.Stat s) {
+        return String.format("%.1f [%.1f, %.1f]", s.median(), s.min(), s.max());
+    }
+
+    /** bench.md (the table and settings) and bench.png (tokens/s of each model). */
+    private void writeReport(BenchResult r, String table) {
+        try {
+            Files.createDirectories(report);
+        } catch (java.io.IOException e) {
+            throw new dev.lopper.BadInputException(report, "cannot create the report folder: " + e.getMessage());
+        }
+        AtomicFiles.writeString(report.resolve("bench.md"), "# Inference speed\n\n" + table.replace("\n", "\n\n")
+                .replace("\n\n|", "\n|") + "\n");
+        Map<String, List<Double>> series = new LinkedHashMap<>();
+        for (SpeedBench.ModelSpeed m : r.models()) {
+            series.put(m.label(), List.of(m.prefillTokensPerSecond().median(), m.decodeTokensPerSecond().median()));
+        }
+        Charts.bars(report.resolve("bench.png"), "Inference speed (median of runs)", "tokens / s",
+                List.of("prefill", "decode"), series);
+        System.out.println("report: " + report.resolve("bench.md"));
+    }
+}

@@ -1,0 +1,92 @@
+package dev.lopper.eval;
+
+import dev.lopper.model.Generator;
+import dev.lopper.model.LlamaModel;
+import dev.lopper.model.Sampler;
+import dev.lopper.model.Transformer;
+import dev.lopper.util.ProgressListener;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Random;
+
+/**
+ * Inference speed of one or more models measured in the same process, runs interleaved
+ * (A, B, A, B, …) so that machine noise hits all of them alike; each figure is the median of
+ * the runs with its min and max.
+ */
+public final class SpeedBench {
+    private SpeedBench() {}
+
+    public record Settings(int batch, int promptLength, int decodeTokens, int runs, int warmups, long seed) {
+        public Settings {
+            if (batch < 1 || promptLength < 1 || decodeTokens < 1 || runs < 1 || warmups < 0)
+                throw new IllegalArgumentException("bench settings must be positive");
+        }
+    }
+
+    /** Median with the spread of the runs. */
+    public record Stat(double median, double min, double max, double[] runs) {
+        static Stat of(double[] values) {
+            double[] s = values.clone();
+            Arrays.sort(s);
+            int n = s.length;
+            double median = n % 2 == 1 ? s[n / 2] : (s[n / 2 - 1] + s[n / 2]) / 2;
+            return new Stat(median, s[0], s[n - 1], values);
+        }
+
+        /** (max − min) / median, the run-to-run spread. */
+        public double spread() { return median == 0 ? 0 : (max - min) / median; }
+    }
+
+    public record ModelSpeed(String label, long parameters, long weightBytes, Stat prefillTokensPerSecond,
+                             Stat decodeTokensPerSecond, Stat timeToFirstTokenMs) {}
+
+    public static List<ModelSpeed> run(List<String> labels, List<LlamaModel> models, Settings s,
+                                       ProgressListener progress) {
+        int k = models.size();
+        List<Transformer> ts = models.stream().map(Transformer::new).toList();
+        double[][] prefill = new double[k][s.runs()], decode = new double[k][s.runs()], ttft = new double[k][s.runs()];
+        int total = (s.warmups() + s.runs()) * k;
+        int step = 0;
+        for (int r = -s.warmups(); r < s.runs(); r++) {
+            for (int m = 0; m < k; m++) {
+                Transformer t = ts.get(m);
+                int vocab = t.config().vocabSize();
+                int len = Math.min(s.promptLength(), t.config().maxPositions() - s.decodeTokens());
+                if (len < 1) throw new IllegalArgumentException("prompt + decode tokens exceed the model's context");
+                int[] tokens = randomTokens(s.seed() + r, s.batch() * len, vocab);
+
+                long t0 = System.nanoTime();
+                t.prefill(tokens, s.batch(), len, null);
+                double prefillSecs = (System.nanoTime() - t0) / 1e9;
+
+                int[] prompt = Arrays.copyOf(tokens, len);
+                Generator.Result g = new Generator(t).generate(prompt, s.decodeTokens(), Sampler.greedy(), -1, null, null);
+                if (r >= 0) {
+                    prefill[m][r] = s.batch() * len / prefillSecs;
+                    // time to first token = prompt processing of one sequence + picking its first token
+                    ttft[m][r] = g.prefillNanos() / 1e6;
+                    decode[m][r] = g.decodeTokensPerSecond();
+                }
+                progress.update(++step, total, "bench runs");
+            }
+        }
+        List<ModelSpeed> out = new ArrayList<>();
+        for (int m = 0; m < k; m++) {
+            LlamaModel model = models.get(m);
+            long bytes = model.namedTensors().values().stream().mapToLong(x -> x.size() * x.dtype().bytes).sum();
+            out.add(new ModelSpeed(labels.get(m), model.parameterCount(), bytes, Stat.of(prefill[m]),
+                    Stat.of(decode[m]), Stat.of(ttft[m])));
+        }
+        return out;
+    }
+
+    private static int[] randomTokens(long seed, int n, int vocab) {
+        Random rnd = new Random(seed);
+        int[] t = new int[n];
+        for (int i = 0; i < n; i++) t[i] = rnd.nextInt(vocab);
+        return t;
+    }
+}
