@@ -48,7 +48,17 @@ final class BenchCommand implements Runnable {
 
     @Mixin CommonOptions common;
 
-    record Ratio(double prefill, double decode, double timeToFirstToken, double parameters) {}
+    record Ratio(double prefill, double decode, double timeToFirstToken, double parameters) {
+        /** B/A of the medians for two models; null for one. */
+        static Ratio of(List<SpeedBench.ModelSpeed> s) {
+            if (s.size() != 2) return null;
+            SpeedBench.ModelSpeed a = s.get(0), b = s.get(1);
+            return new Ratio(b.prefillTokensPerSecond().median() / a.prefillTokensPerSecond().median(),
+                    b.decodeTokensPerSecond().median() / a.decodeTokensPerSecond().median(),
+                    b.timeToFirstTokenMs().median() / a.timeToFirstTokenMs().median(),
+                    (double) b.parameters() / a.parameters());
+        }
+    }
 
     record BenchResult(SpeedBench.Settings settings, List<SpeedBench.ModelSpeed> models, Ratio ratioBtoA,
                        long processPeakMemoryBytes, int threads) {}
@@ -63,15 +73,7 @@ final class BenchCommand implements Runnable {
         }
         SpeedBench.Settings s = new SpeedBench.Settings(batch, promptLength, decode, runs, warmup, 1);
         List<SpeedBench.ModelSpeed> speeds = SpeedBench.run(labels, models, s, common.progress());
-        Ratio ratio = null;
-        if (speeds.size() == 2) {
-            SpeedBench.ModelSpeed a = speeds.get(0), b = speeds.get(1);
-            ratio = new Ratio(b.prefillTokensPerSecond().median() / a.prefillTokensPerSecond().median(),
-                    b.decodeTokensPerSecond().median() / a.decodeTokensPerSecond().median(),
-                    b.timeToFirstTokenMs().median() / a.timeToFirstTokenMs().median(),
-                    (double) b.parameters() / a.parameters());
-        }
-        BenchResult result = new BenchResult(s, speeds, ratio, PeakMemory.read().bytes(),
+        BenchResult result = new BenchResult(s, speeds, Ratio.of(speeds), PeakMemory.read().bytes(),
                 dev.lopper.tensor.Parallel.threads());
         String table = table(result);
         System.out.print(table);

@@ -63,7 +63,10 @@ final class GenerateCommand implements Runnable {
             prev[0] = id;
         });
         int[] generated = java.util.Arrays.copyOfRange(r.tokens(), r.promptTokens(), r.tokens().length);
-        return new Generation(null, prompt, tok.decode(generated), r.promptTokens(), generated.length,
+        // Decode with the prompt as context: SentencePiece decoders drop the first token's space otherwise.
+        String all = tok.decode(r.tokens()), before = tok.decode(ids);
+        String completion = all.startsWith(before) ? all.substring(before.length()) : tok.decode(generated);
+        return new Generation(null, prompt, completion, r.promptTokens(), generated.length,
                 r.prefillNanos() / 1e9, r.decodeTokensPerSecond(), 0, 0, 0);
     }
 }
