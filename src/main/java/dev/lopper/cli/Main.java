@@ -32,9 +32,9 @@ public final class Main implements Runnable {
     }
 
     /** Runs a command line with errors going to {@code err} (tests capture it). */
-    static int run(PrintWriter err, String... args) {
+    static int run(PrintWriter errOut, String... args) {
         CommandLine cli = new CommandLine(new Main());
-        cli.setErr(err);
+        cli.setErr(errOut);
         cli.setExecutionExceptionHandler(Main::handle);
         cli.setParameterExceptionHandler((ex, a) -> {
             PrintWriter err = ex.getCommandLine().getErr();

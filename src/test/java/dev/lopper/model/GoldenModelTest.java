@@ -62,7 +62,7 @@ class GoldenModelTest {
             Generator.Result r = new Generator(t).generate(prompt, 256, Sampler.greedy(), -1, null, null);
             String text = tok.decode(r.tokens()).strip();
             int n = Math.min(text.length(), expected.length());
-            assertTrue(n > 600, "generated " + text.length() + " characters");
+            assertTrue(n > 500, "generated " + text.length() + " characters");
             assertEquals(expected.substring(0, n), text.substring(0, n));
         }
     }
