@@ -25,7 +25,8 @@ import jdk.incubator.vector.VectorSpecies;
  * Loops: tasks over column blocks of C (over row blocks too when C is narrow), then k-blocks
  * (B block packed, ~L2), row blocks of {@code MC}, B micro-panels (kept in L1), A micro-panels.
  *
- * <p>Small m (decode) skips packing: {@link #xwT} for m ≤ {@code SMALL_M} streams W once, a
+ * <p>Small m (decode) skips packing: for m = 1 and bf16 W, {@link #xwT} is a GEMV that streams W
+ * once, widening bf16 in registers; for m ≤ {@code SMALL_M} it streams W once, a
  * few rows at a time widened to fp32, dotting each against all x rows; {@link #xw} for tiny m
  * streams W row by row with axpy.
  */
@@ -55,6 +56,10 @@ final class PackedGemm {
     static void xwT(float[] x, int m, Matrix w, float[] y, boolean accumulate) {
         int n = w.rows(), k = w.cols();
         if (m <= 0 || n == 0) return;
+        if (m == 1 && w.dtype() == DType.BF16) {
+            gemvBf16(x, w, y, accumulate);
+            return;
+        }
         if (m <= SMALL_M) {
             smallXwT(x, m, w, y, accumulate);
             return;
@@ -327,13 +332,7 @@ final class PackedGemm {
             case BF16 -> {
                 int i = 0;
                 long b = from * 2;
-                for (; i <= n - L; i += L) {
-                    ((IntVector) ShortVector.fromMemorySegment(SH, seg, b + 2L * i, ByteOrder.LITTLE_ENDIAN)
-                            .convertShape(VectorOperators.S2I, SI, 0))
-                            .lanewise(VectorOperators.LSHL, 16)
-                            .reinterpretAsFloats()
-                            .intoArray(dst, off + i);
-                }
+                for (; i <= n - L; i += L) bf16(seg, b + 2L * i).intoArray(dst, off + i);
                 for (; i < n; i++) dst[off + i] = Float.intBitsToFloat((seg.getAtIndex(I16, from + i) & 0xffff) << 16);
             }
             case F16 -> {
@@ -382,6 +381,49 @@ final class PackedGemm {
                 }
             }
         });
+    }
+
+    /** y = W·x for bf16 W: each W row is read once and widened in registers, 4 rows at a time. */
+    private static void gemvBf16(float[] x, Matrix w, float[] y, boolean accumulate) {
+        int n = w.rows(), k = w.cols();
+        MemorySegment seg = w.segment();
+        Parallel.forRange((n + 3) / 4, 16, (f, t) -> {
+            for (int g = f; g < t; g++) {
+                int j0 = g * 4, rows = Math.min(4, n - j0);
+                long r0 = 2L * j0 * k;
+                long r1 = 2L * (j0 + Math.min(1, rows - 1)) * k;
+                long r2 = 2L * (j0 + Math.min(2, rows - 1)) * k;
+                long r3 = 2L * (j0 + Math.min(3, rows - 1)) * k;
+                FloatVector a0 = FloatVector.zero(S), a1 = FloatVector.zero(S);
+                FloatVector a2 = FloatVector.zero(S), a3 = FloatVector.zero(S);
+                int p = 0;
+                for (; p <= k - L; p += L) {
+                    FloatVector v = FloatVector.fromArray(S, x, p);
+                    long b = 2L * p;
+                    a0 = v.fma(bf16(seg, r0 + b), a0);
+                    a1 = v.fma(bf16(seg, r1 + b), a1);
+                    a2 = v.fma(bf16(seg, r2 + b), a2);
+                    a3 = v.fma(bf16(seg, r3 + b), a3);
+                }
+                float[] s = {a0.reduceLanes(VectorOperators.ADD), a1.reduceLanes(VectorOperators.ADD),
+                        a2.reduceLanes(VectorOperators.ADD), a3.reduceLanes(VectorOperators.ADD)};
+                long[] base = {r0, r1, r2, r3};
+                for (; p < k; p++) {
+                    for (int r = 0; r < 4; r++) {
+                        s[r] += x[p] * Float.intBitsToFloat((seg.get(I16, base[r] + 2L * p) & 0xffff) << 16);
+                    }
+                }
+                store(y, j0, s, 0, rows, accumulate);
+            }
+        });
+    }
+
+    /** L bf16 values at byte offset {@code at}, widened to fp32. */
+    private static FloatVector bf16(MemorySegment seg, long at) {
+        return ((IntVector) ShortVector.fromMemorySegment(SH, seg, at, ByteOrder.LITTLE_ENDIAN)
+                .convertShape(VectorOperators.S2I, SI, 0))
+                .lanewise(VectorOperators.LSHL, 16)
+                .reinterpretAsFloats();
     }
 
     private static void store(float[] y, int at, float[] v, int vOff, int n, boolean accumulate) {
