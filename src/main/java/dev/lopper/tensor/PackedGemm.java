@@ -20,8 +20,9 @@ import jdk.incubator.vector.VectorSpecies;
  * (bf16/fp16 weights are widened to fp32 here, a panel at a time, so a half-precision matrix is
  * never widened whole). Transposition is done only by the packing routines: forward (x·Wᵀ) packs
  * W rows as columns, backward-to-input (dy·W) copies W rows, backward-to-weight (dyᵀ·x) packs
- * dy columns as rows. The microkernel keeps an MR×NR = 8 × (3 vectors) tile of C in 24 vector
- * registers, and per k step loads three B vectors, broadcasts eight A values and issues 24 FMAs.
+ * dy columns as rows. The microkernel keeps an MR×NR = 12 × (2 vectors) tile of C in 24 vector
+ * registers, and per k step loads two B vectors, broadcasts twelve A values and issues 24 FMAs
+ * (measured ~100% of one core's FMA peak in isolation; an 8×3 tile reached only ~80%).
  * Loops: tasks over column blocks of C (over row blocks too when C is narrow), then k-blocks
  * (B block packed, ~L2), row blocks of {@code MC}, B micro-panels (kept in L1), A micro-panels.
  *
@@ -43,10 +44,10 @@ final class PackedGemm {
     private static final ValueLayout.OfShort I16 =
             ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
 
-    static final int MR = 8;
-    static final int NR = 3 * L;
-    static final int KC = Integer.getInteger("lopper.gemm.kc", 192);
-    static final int MC = Math.max(MR, Integer.getInteger("lopper.gemm.mc", 256) / MR * MR);
+    static final int MR = 12;
+    static final int NR = 2 * L;
+    static final int KC = Integer.getInteger("lopper.gemm.kc", 256);
+    static final int MC = Math.max(MR, Integer.getInteger("lopper.gemm.mc", 264) / MR * MR);
     static final int NC = Math.max(NR, Integer.getInteger("lopper.gemm.nc", 480) / NR * NR);
     static final int SMALL_M = Integer.getInteger("lopper.gemm.smallm", 12);
     static final int SMALL_M_XW = Integer.getInteger("lopper.gemm.smallmxw", 4);
@@ -206,57 +207,76 @@ final class PackedGemm {
     }
 
     /** C[MR x NR] (+)= Ap[kc][MR] · Bp[kc][NR]; {@code load} adds the existing C tile. */
-    private static void micro(float[] ap, int aOff, float[] bp, int bOff, int kc,
+    static void micro(float[] ap, int aOff, float[] bp, int bOff, int kc,
                               float[] c, int cOff, int ldc, boolean load) {
-        FloatVector c00 = FloatVector.zero(S); FloatVector c01 = FloatVector.zero(S); FloatVector c02 = FloatVector.zero(S);
-        FloatVector c10 = FloatVector.zero(S); FloatVector c11 = FloatVector.zero(S); FloatVector c12 = FloatVector.zero(S);
-        FloatVector c20 = FloatVector.zero(S); FloatVector c21 = FloatVector.zero(S); FloatVector c22 = FloatVector.zero(S);
-        FloatVector c30 = FloatVector.zero(S); FloatVector c31 = FloatVector.zero(S); FloatVector c32 = FloatVector.zero(S);
-        FloatVector c40 = FloatVector.zero(S); FloatVector c41 = FloatVector.zero(S); FloatVector c42 = FloatVector.zero(S);
-        FloatVector c50 = FloatVector.zero(S); FloatVector c51 = FloatVector.zero(S); FloatVector c52 = FloatVector.zero(S);
-        FloatVector c60 = FloatVector.zero(S); FloatVector c61 = FloatVector.zero(S); FloatVector c62 = FloatVector.zero(S);
-        FloatVector c70 = FloatVector.zero(S); FloatVector c71 = FloatVector.zero(S); FloatVector c72 = FloatVector.zero(S);
+        FloatVector c00 = FloatVector.zero(S); FloatVector c01 = FloatVector.zero(S);
+        FloatVector c10 = FloatVector.zero(S); FloatVector c11 = FloatVector.zero(S);
+        FloatVector c20 = FloatVector.zero(S); FloatVector c21 = FloatVector.zero(S);
+        FloatVector c30 = FloatVector.zero(S); FloatVector c31 = FloatVector.zero(S);
+        FloatVector c40 = FloatVector.zero(S); FloatVector c41 = FloatVector.zero(S);
+        FloatVector c50 = FloatVector.zero(S); FloatVector c51 = FloatVector.zero(S);
+        FloatVector c60 = FloatVector.zero(S); FloatVector c61 = FloatVector.zero(S);
+        FloatVector c70 = FloatVector.zero(S); FloatVector c71 = FloatVector.zero(S);
+        FloatVector c80 = FloatVector.zero(S); FloatVector c81 = FloatVector.zero(S);
+        FloatVector c90 = FloatVector.zero(S); FloatVector c91 = FloatVector.zero(S);
+        FloatVector c100 = FloatVector.zero(S); FloatVector c101 = FloatVector.zero(S);
+        FloatVector c110 = FloatVector.zero(S); FloatVector c111 = FloatVector.zero(S);
         for (int p = 0; p < kc; p++) {
             int bo = bOff + p * NR, ao = aOff + p * MR;
             FloatVector b0 = FloatVector.fromArray(S, bp, bo + 0 * L);
             FloatVector b1 = FloatVector.fromArray(S, bp, bo + 1 * L);
-            FloatVector b2 = FloatVector.fromArray(S, bp, bo + 2 * L);
             FloatVector a;
             a = FloatVector.broadcast(S, ap[ao + 0]);
-            c00 = a.fma(b0, c00); c01 = a.fma(b1, c01); c02 = a.fma(b2, c02);
+            c00 = a.fma(b0, c00); c01 = a.fma(b1, c01);
             a = FloatVector.broadcast(S, ap[ao + 1]);
-            c10 = a.fma(b0, c10); c11 = a.fma(b1, c11); c12 = a.fma(b2, c12);
+            c10 = a.fma(b0, c10); c11 = a.fma(b1, c11);
             a = FloatVector.broadcast(S, ap[ao + 2]);
-            c20 = a.fma(b0, c20); c21 = a.fma(b1, c21); c22 = a.fma(b2, c22);
+            c20 = a.fma(b0, c20); c21 = a.fma(b1, c21);
             a = FloatVector.broadcast(S, ap[ao + 3]);
-            c30 = a.fma(b0, c30); c31 = a.fma(b1, c31); c32 = a.fma(b2, c32);
+            c30 = a.fma(b0, c30); c31 = a.fma(b1, c31);
             a = FloatVector.broadcast(S, ap[ao + 4]);
-            c40 = a.fma(b0, c40); c41 = a.fma(b1, c41); c42 = a.fma(b2, c42);
+            c40 = a.fma(b0, c40); c41 = a.fma(b1, c41);
             a = FloatVector.broadcast(S, ap[ao + 5]);
-            c50 = a.fma(b0, c50); c51 = a.fma(b1, c51); c52 = a.fma(b2, c52);
+            c50 = a.fma(b0, c50); c51 = a.fma(b1, c51);
             a = FloatVector.broadcast(S, ap[ao + 6]);
-            c60 = a.fma(b0, c60); c61 = a.fma(b1, c61); c62 = a.fma(b2, c62);
+            c60 = a.fma(b0, c60); c61 = a.fma(b1, c61);
             a = FloatVector.broadcast(S, ap[ao + 7]);
-            c70 = a.fma(b0, c70); c71 = a.fma(b1, c71); c72 = a.fma(b2, c72);
+            c70 = a.fma(b0, c70); c71 = a.fma(b1, c71);
+            a = FloatVector.broadcast(S, ap[ao + 8]);
+            c80 = a.fma(b0, c80); c81 = a.fma(b1, c81);
+            a = FloatVector.broadcast(S, ap[ao + 9]);
+            c90 = a.fma(b0, c90); c91 = a.fma(b1, c91);
+            a = FloatVector.broadcast(S, ap[ao + 10]);
+            c100 = a.fma(b0, c100); c101 = a.fma(b1, c101);
+            a = FloatVector.broadcast(S, ap[ao + 11]);
+            c110 = a.fma(b0, c110); c111 = a.fma(b1, c111);
         }
         if (load) {
-            { int q = cOff + 0 * ldc; c00 = c00.add(FloatVector.fromArray(S, c, q + 0 * L)); c01 = c01.add(FloatVector.fromArray(S, c, q + 1 * L)); c02 = c02.add(FloatVector.fromArray(S, c, q + 2 * L)); }
-            { int q = cOff + 1 * ldc; c10 = c10.add(FloatVector.fromArray(S, c, q + 0 * L)); c11 = c11.add(FloatVector.fromArray(S, c, q + 1 * L)); c12 = c12.add(FloatVector.fromArray(S, c, q + 2 * L)); }
-            { int q = cOff + 2 * ldc; c20 = c20.add(FloatVector.fromArray(S, c, q + 0 * L)); c21 = c21.add(FloatVector.fromArray(S, c, q + 1 * L)); c22 = c22.add(FloatVector.fromArray(S, c, q + 2 * L)); }
-            { int q = cOff + 3 * ldc; c30 = c30.add(FloatVector.fromArray(S, c, q + 0 * L)); c31 = c31.add(FloatVector.fromArray(S, c, q + 1 * L)); c32 = c32.add(FloatVector.fromArray(S, c, q + 2 * L)); }
-            { int q = cOff + 4 * ldc; c40 = c40.add(FloatVector.fromArray(S, c, q + 0 * L)); c41 = c41.add(FloatVector.fromArray(S, c, q + 1 * L)); c42 = c42.add(FloatVector.fromArray(S, c, q + 2 * L)); }
-            { int q = cOff + 5 * ldc; c50 = c50.add(FloatVector.fromArray(S, c, q + 0 * L)); c51 = c51.add(FloatVector.fromArray(S, c, q + 1 * L)); c52 = c52.add(FloatVector.fromArray(S, c, q + 2 * L)); }
-            { int q = cOff + 6 * ldc; c60 = c60.add(FloatVector.fromArray(S, c, q + 0 * L)); c61 = c61.add(FloatVector.fromArray(S, c, q + 1 * L)); c62 = c62.add(FloatVector.fromArray(S, c, q + 2 * L)); }
-            { int q = cOff + 7 * ldc; c70 = c70.add(FloatVector.fromArray(S, c, q + 0 * L)); c71 = c71.add(FloatVector.fromArray(S, c, q + 1 * L)); c72 = c72.add(FloatVector.fromArray(S, c, q + 2 * L)); }
+            { int q = cOff + 0 * ldc; c00 = c00.add(FloatVector.fromArray(S, c, q + 0 * L)); c01 = c01.add(FloatVector.fromArray(S, c, q + 1 * L)); }
+            { int q = cOff + 1 * ldc; c10 = c10.add(FloatVector.fromArray(S, c, q + 0 * L)); c11 = c11.add(FloatVector.fromArray(S, c, q + 1 * L)); }
+            { int q = cOff + 2 * ldc; c20 = c20.add(FloatVector.fromArray(S, c, q + 0 * L)); c21 = c21.add(FloatVector.fromArray(S, c, q + 1 * L)); }
+            { int q = cOff + 3 * ldc; c30 = c30.add(FloatVector.fromArray(S, c, q + 0 * L)); c31 = c31.add(FloatVector.fromArray(S, c, q + 1 * L)); }
+            { int q = cOff + 4 * ldc; c40 = c40.add(FloatVector.fromArray(S, c, q + 0 * L)); c41 = c41.add(FloatVector.fromArray(S, c, q + 1 * L)); }
+            { int q = cOff + 5 * ldc; c50 = c50.add(FloatVector.fromArray(S, c, q + 0 * L)); c51 = c51.add(FloatVector.fromArray(S, c, q + 1 * L)); }
+            { int q = cOff + 6 * ldc; c60 = c60.add(FloatVector.fromArray(S, c, q + 0 * L)); c61 = c61.add(FloatVector.fromArray(S, c, q + 1 * L)); }
+            { int q = cOff + 7 * ldc; c70 = c70.add(FloatVector.fromArray(S, c, q + 0 * L)); c71 = c71.add(FloatVector.fromArray(S, c, q + 1 * L)); }
+            { int q = cOff + 8 * ldc; c80 = c80.add(FloatVector.fromArray(S, c, q + 0 * L)); c81 = c81.add(FloatVector.fromArray(S, c, q + 1 * L)); }
+            { int q = cOff + 9 * ldc; c90 = c90.add(FloatVector.fromArray(S, c, q + 0 * L)); c91 = c91.add(FloatVector.fromArray(S, c, q + 1 * L)); }
+            { int q = cOff + 10 * ldc; c100 = c100.add(FloatVector.fromArray(S, c, q + 0 * L)); c101 = c101.add(FloatVector.fromArray(S, c, q + 1 * L)); }
+            { int q = cOff + 11 * ldc; c110 = c110.add(FloatVector.fromArray(S, c, q + 0 * L)); c111 = c111.add(FloatVector.fromArray(S, c, q + 1 * L)); }
         }
-        { int q = cOff + 0 * ldc; c00.intoArray(c, q + 0 * L); c01.intoArray(c, q + 1 * L); c02.intoArray(c, q + 2 * L); }
-        { int q = cOff + 1 * ldc; c10.intoArray(c, q + 0 * L); c11.intoArray(c, q + 1 * L); c12.intoArray(c, q + 2 * L); }
-        { int q = cOff + 2 * ldc; c20.intoArray(c, q + 0 * L); c21.intoArray(c, q + 1 * L); c22.intoArray(c, q + 2 * L); }
-        { int q = cOff + 3 * ldc; c30.intoArray(c, q + 0 * L); c31.intoArray(c, q + 1 * L); c32.intoArray(c, q + 2 * L); }
-        { int q = cOff + 4 * ldc; c40.intoArray(c, q + 0 * L); c41.intoArray(c, q + 1 * L); c42.intoArray(c, q + 2 * L); }
-        { int q = cOff + 5 * ldc; c50.intoArray(c, q + 0 * L); c51.intoArray(c, q + 1 * L); c52.intoArray(c, q + 2 * L); }
-        { int q = cOff + 6 * ldc; c60.intoArray(c, q + 0 * L); c61.intoArray(c, q + 1 * L); c62.intoArray(c, q + 2 * L); }
-        { int q = cOff + 7 * ldc; c70.intoArray(c, q + 0 * L); c71.intoArray(c, q + 1 * L); c72.intoArray(c, q + 2 * L); }
+        { int q = cOff + 0 * ldc; c00.intoArray(c, q + 0 * L); c01.intoArray(c, q + 1 * L); }
+        { int q = cOff + 1 * ldc; c10.intoArray(c, q + 0 * L); c11.intoArray(c, q + 1 * L); }
+        { int q = cOff + 2 * ldc; c20.intoArray(c, q + 0 * L); c21.intoArray(c, q + 1 * L); }
+        { int q = cOff + 3 * ldc; c30.intoArray(c, q + 0 * L); c31.intoArray(c, q + 1 * L); }
+        { int q = cOff + 4 * ldc; c40.intoArray(c, q + 0 * L); c41.intoArray(c, q + 1 * L); }
+        { int q = cOff + 5 * ldc; c50.intoArray(c, q + 0 * L); c51.intoArray(c, q + 1 * L); }
+        { int q = cOff + 6 * ldc; c60.intoArray(c, q + 0 * L); c61.intoArray(c, q + 1 * L); }
+        { int q = cOff + 7 * ldc; c70.intoArray(c, q + 0 * L); c71.intoArray(c, q + 1 * L); }
+        { int q = cOff + 8 * ldc; c80.intoArray(c, q + 0 * L); c81.intoArray(c, q + 1 * L); }
+        { int q = cOff + 9 * ldc; c90.intoArray(c, q + 0 * L); c91.intoArray(c, q + 1 * L); }
+        { int q = cOff + 10 * ldc; c100.intoArray(c, q + 0 * L); c101.intoArray(c, q + 1 * L); }
+        { int q = cOff + 11 * ldc; c110.intoArray(c, q + 0 * L); c111.intoArray(c, q + 1 * L); }
     }
 
     // ---------------------------------------------------------------- packing
