@@ -96,13 +96,19 @@ final class PackedGemm {
 
     @FunctionalInterface
     interface APack {
-        /** Packs rows [i0, i0+rows) × columns [p0, p0+kc) of A into dst[off..] as [kc][MR], zero-padded. */
+        /**
+         * Packs rows [i0, i0+rows) × columns [p0, p0+kc) of A into dst[off..] as consecutive
+         * MR-row panels, each [kc][MR]; the last one zero-padded.
+         */
         void pack(int i0, int rows, int p0, int kc, float[] dst, int off);
     }
 
     @FunctionalInterface
     interface BPack {
-        /** Packs rows [p0, p0+kc) × columns [j0, j0+cols) of B into dst[off..] as [kc][NR], zero-padded. */
+        /**
+         * Packs rows [p0, p0+kc) × columns [j0, j0+cols) of B into dst[off..] as consecutive
+         * NR-column panels, each [kc][NR]; the last one zero-padded.
+         */
         void pack(int p0, int kc, int j0, int cols, float[] dst, int off, float[] scratch);
     }
 
@@ -134,9 +140,10 @@ final class PackedGemm {
         final int mPanels = (M + MR - 1) / MR;
         final int mPad = mPanels * MR;
         final float[] ap = new float[Math.multiplyExact(mPad, K)];
-        Parallel.forRange(mPanels, 8, (f, t) -> {
-            for (int ip = f; ip < t; ip++) {
-                int i0 = ip * MR, rows = Math.min(MR, M - i0);
+        final int group = 8; // panels packed together: contiguous reads of up to 96 source values
+        Parallel.forRange((mPanels + group - 1) / group, 1, (f, t) -> {
+            for (int g = f; g < t; g++) {
+                int ip = g * group, i0 = ip * MR, rows = Math.min(group * MR, M - i0);
                 for (int p0 = 0; p0 < K; p0 += KC) {
                     int kc = Math.min(KC, K - p0);
                     packA.pack(i0, rows, p0, kc, ap, p0 * mPad + ip * MR * kc);
@@ -173,10 +180,7 @@ final class PackedGemm {
         final int mcp = MC / MR;
         for (int p0 = 0; p0 < K; p0 += KC) {
             int kc = Math.min(KC, K - p0);
-            for (int jp = pj0; jp < pj1; jp++) {
-                int j0 = jp * NR;
-                packB.pack(p0, kc, j0, Math.min(NR, N - j0), bp, (jp - pj0) * NR * kc, scratch);
-            }
+            packB.pack(p0, kc, pj0 * NR, Math.min(N, pj1 * NR) - pj0 * NR, bp, 0, scratch);
             boolean load = accumulate || p0 > 0;
             int aBase = p0 * mPad;
             for (int ic = pi0; ic < pi1; ic += mcp) {
@@ -281,30 +285,45 @@ final class PackedGemm {
 
     // ---------------------------------------------------------------- packing
 
-    /** A[i,p] = a[i*ld + p]: rows of a become the MR columns of the panel. */
+    /** A[i,p] = a[i*ld + p]: each row of a is read contiguously and scattered down its panel. */
     private static void packRowsAsPanel(float[] a, int ld, int i0, int rows, int p0, int kc, float[] dst, int off) {
-        for (int r = 0; r < rows; r++) {
-            int src = (i0 + r) * ld + p0;
-            for (int p = 0; p < kc; p++) dst[off + p * MR + r] = a[src + p];
+        int padded = (rows + MR - 1) / MR * MR;
+        for (int r = 0; r < padded; r++) {
+            int d = off + (r / MR) * MR * kc + r % MR;
+            if (r < rows) {
+                int src = (i0 + r) * ld + p0;
+                for (int p = 0; p < kc; p++) dst[d + p * MR] = a[src + p];
+            } else {
+                for (int p = 0; p < kc; p++) dst[d + p * MR] = 0f;
+            }
         }
-        for (int r = rows; r < MR; r++) for (int p = 0; p < kc; p++) dst[off + p * MR + r] = 0f;
     }
 
-    /** A[i,p] = a[p*ld + i]: contiguous row segments of a. */
+    /** A[i,p] = a[p*ld + i]: row p of a is read contiguously, MR values into each panel. */
     private static void packColumnsAsPanel(float[] a, int ld, int i0, int rows, int p0, int kc, float[] dst, int off) {
+        int panels = (rows + MR - 1) / MR;
         for (int p = 0; p < kc; p++) {
-            int d = off + p * MR;
-            System.arraycopy(a, (p0 + p) * ld + i0, dst, d, rows);
-            for (int r = rows; r < MR; r++) dst[d + r] = 0f;
+            int src = (p0 + p) * ld + i0;
+            for (int q = 0; q < panels; q++) {
+                int d = off + q * MR * kc + p * MR, n = Math.min(MR, rows - q * MR);
+                System.arraycopy(a, src + q * MR, dst, d, n);
+                for (int r = n; r < MR; r++) dst[d + r] = 0f;
+            }
         }
     }
 
-    /** B[p,j] = W[j,p]: each W row segment becomes a column of the panel. */
+    /** B[p,j] = W[j,p]: each W row segment is widened and scattered down its panel column. */
     private static void packRowsAsColumns(Matrix w, int j0, int cols, int p0, int kc, float[] dst, int off,
                                           float[] scratch) {
         int k = w.cols();
         float[] heap = w.heapArray();
-        for (int jj = 0; jj < cols; jj++) {
+        int padded = (cols + NR - 1) / NR * NR;
+        for (int jj = 0; jj < padded; jj++) {
+            int d = off + (jj / NR) * NR * kc + jj % NR;
+            if (jj >= cols) {
+                for (int p = 0; p < kc; p++) dst[d + p * NR] = 0f;
+                continue;
+            }
             float[] src;
             int s;
             if (heap != null) {
@@ -315,27 +334,33 @@ final class PackedGemm {
                 src = scratch;
                 s = 0;
             }
-            for (int p = 0; p < kc; p++) dst[off + p * NR + jj] = src[s + p];
+            for (int p = 0; p < kc; p++) dst[d + p * NR] = src[s + p];
         }
-        for (int jj = cols; jj < NR; jj++) for (int p = 0; p < kc; p++) dst[off + p * NR + jj] = 0f;
     }
 
-    /** B[p,j] = W[p,j]: contiguous W row segments, widened. */
+    /** B[p,j] = W[p,j]: row p of W is read (widened) contiguously, NR values into each panel. */
     private static void packRowSegments(Matrix w, int p0, int kc, int j0, int cols, float[] dst, int off) {
-        int k = w.cols();
+        int k = w.cols(), panels = (cols + NR - 1) / NR;
         for (int p = 0; p < kc; p++) {
-            int d = off + p * NR;
-            widen(w, (long) (p0 + p) * k + j0, dst, d, cols);
-            for (int j = cols; j < NR; j++) dst[d + j] = 0f;
+            long src = (long) (p0 + p) * k + j0;
+            for (int q = 0; q < panels; q++) {
+                int d = off + q * NR * kc + p * NR, n = Math.min(NR, cols - q * NR);
+                widen(w, src + q * NR, dst, d, n);
+                for (int j = n; j < NR; j++) dst[d + j] = 0f;
+            }
         }
     }
 
-    /** B[p,j] = a[p*ld + j]. */
+    /** B[p,j] = a[p*ld + j]: row p of a is read contiguously, NR values into each panel. */
     private static void packArraySegments(float[] a, int ld, int p0, int kc, int j0, int cols, float[] dst, int off) {
+        int panels = (cols + NR - 1) / NR;
         for (int p = 0; p < kc; p++) {
-            int d = off + p * NR;
-            System.arraycopy(a, (p0 + p) * ld + j0, dst, d, cols);
-            for (int j = cols; j < NR; j++) dst[d + j] = 0f;
+            int src = (p0 + p) * ld + j0;
+            for (int q = 0; q < panels; q++) {
+                int d = off + q * NR * kc + p * NR, n = Math.min(NR, cols - q * NR);
+                System.arraycopy(a, src + q * NR, dst, d, n);
+                for (int j = n; j < NR; j++) dst[d + j] = 0f;
+            }
         }
     }
 
