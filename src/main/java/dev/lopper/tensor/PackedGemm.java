@@ -129,6 +129,7 @@ final class PackedGemm {
     }
 
     private static final ThreadLocal<Buffers> BUFFERS = ThreadLocal.withInitial(Buffers::new);
+    private static final ThreadLocal<Buffers> CALLER_A = ThreadLocal.withInitial(Buffers::new);
 
     /** C[M,N] (row stride ldc) (+)= A[M,K] · B[K,N]. */
     static void run(int M, int N, int K, APack packA, BPack packB, float[] c, int ldc, boolean accumulate) {
@@ -139,7 +140,9 @@ final class PackedGemm {
         }
         final int mPanels = (M + MR - 1) / MR;
         final int mPad = mPanels * MR;
-        final float[] ap = new float[Math.multiplyExact(mPad, K)];
+        // Packed A is as large as A itself: reuse the calling thread's buffer instead of
+        // allocating (and zeroing) tens of MB per call; packers overwrite every element.
+        final float[] ap = CALLER_A.get().b(Math.multiplyExact(mPad, K));
         final int group = 8; // panels packed together: contiguous reads of up to 96 source values
         Parallel.forRange((mPanels + group - 1) / group, 1, (f, t) -> {
             for (int g = f; g < t; g++) {
@@ -155,7 +158,10 @@ final class PackedGemm {
         final int ncp = NC / NR;
         final int threads = Parallel.threads();
         int nBlocks = (nPanels + ncp - 1) / ncp;
-        if (nBlocks >= threads) nBlocks = (nBlocks + threads - 1) / threads * threads; // balanced rounds
+        // Parallel.forRange runs at most threads*4 chunks: make every chunk the same number of
+        // blocks and the blocks a multiple of the threads, so no thread gets an extra round.
+        int unit = nBlocks > threads * 4 ? threads * 4 : threads;
+        if (nBlocks >= threads) nBlocks = (nBlocks + unit - 1) / unit * unit;
         nBlocks = Math.min(nBlocks, nPanels);
         int mBlocks = 1;
         if (nBlocks < 2 * threads) mBlocks = Math.min(mPanels, (2 * threads + nBlocks - 1) / nBlocks);
