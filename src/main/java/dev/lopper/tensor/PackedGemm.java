@@ -49,7 +49,7 @@ final class PackedGemm {
     static final int KC = Integer.getInteger("lopper.gemm.kc", 256);
     static final int MC = Math.max(MR, Integer.getInteger("lopper.gemm.mc", 264) / MR * MR);
     static final int NC = Math.max(NR, Integer.getInteger("lopper.gemm.nc", 480) / NR * NR);
-    static final int SMALL_M = Integer.getInteger("lopper.gemm.smallm", 12);
+    static final int SMALL_M = Integer.getInteger("lopper.gemm.smallm", 32);
     static final int SMALL_M_XW = Integer.getInteger("lopper.gemm.smallmxw", 4);
 
     // ---------------------------------------------------------------- public products
@@ -181,7 +181,7 @@ final class PackedGemm {
         Buffers buf = BUFFERS.get();
         int np = pj1 - pj0;
         float[] bp = buf.b(np * NR * Math.min(KC, K));
-        float[] scratch = buf.scratch(Math.min(KC, K));
+        float[] scratch = buf.scratch(NR * Math.min(KC, K));
         float[] tile = buf.tile;
         final int mcp = MC / MR;
         for (int p0 = 0; p0 < K; p0 += KC) {
@@ -318,29 +318,35 @@ final class PackedGemm {
         }
     }
 
-    /** B[p,j] = W[j,p]: each W row segment is widened and scattered down its panel column. */
+    /**
+     * B[p,j] = W[j,p]. Per NR-column panel: the W row segments are widened into scratch, then
+     * transposed by gathering one value per row for each p, so the packed panel is written with
+     * contiguous vector stores.
+     */
     private static void packRowsAsColumns(Matrix w, int j0, int cols, int p0, int kc, float[] dst, int off,
                                           float[] scratch) {
         int k = w.cols();
-        float[] heap = w.heapArray();
-        int padded = (cols + NR - 1) / NR * NR;
-        for (int jj = 0; jj < padded; jj++) {
-            int d = off + (jj / NR) * NR * kc + jj % NR;
-            if (jj >= cols) {
-                for (int p = 0; p < kc; p++) dst[d + p * NR] = 0f;
-                continue;
+        int[] idx = new int[L];
+        for (int q = 0; q * NR < cols; q++) {
+            int c0 = q * NR, n = Math.min(NR, cols - c0), d = off + q * NR * kc;
+            // rows first into a small contiguous block (also for fp32: gathering at stride k
+            // touches a page per lane), then gather at stride kc
+            for (int jj = 0; jj < n; jj++) widen(w, (long) (j0 + c0 + jj) * k + p0, scratch, jj * kc, kc);
+            float[] src = scratch;
+            int base = 0, stride = kc;
+            for (int l = 0; l < L; l++) idx[l] = l * stride;
+            for (int g = 0; g < NR; g += L) {
+                int rows = Math.min(L, n - g);
+                if (rows == L) {
+                    int b = base + g * stride;
+                    for (int p = 0; p < kc; p++) FloatVector.fromArray(S, src, b + p, idx, 0).intoArray(dst, d + p * NR + g);
+                } else {
+                    for (int p = 0; p < kc; p++) {
+                        int at = d + p * NR + g;
+                        for (int r = 0; r < L; r++) dst[at + r] = r < rows ? src[base + (g + r) * stride + p] : 0f;
+                    }
+                }
             }
-            float[] src;
-            int s;
-            if (heap != null) {
-                src = heap;
-                s = (j0 + jj) * k + p0;
-            } else {
-                widen(w, (long) (j0 + jj) * k + p0, scratch, 0, kc);
-                src = scratch;
-                s = 0;
-            }
-            for (int p = 0; p < kc; p++) dst[d + p * NR] = src[s + p];
         }
     }
 
