@@ -50,7 +50,7 @@ final class PackedGemm {
     static final int MC = Math.max(MR, Integer.getInteger("lopper.gemm.mc", 264) / MR * MR);
     static final int NC = Math.max(NR, Integer.getInteger("lopper.gemm.nc", 480) / NR * NR);
     static final int SMALL_M = Integer.getInteger("lopper.gemm.smallm", 32);
-    static final int SMALL_M_XW = Integer.getInteger("lopper.gemm.smallmxw", 4);
+    static final int SMALL_M_XW = Integer.getInteger("lopper.gemm.smallmxw", 12);
 
     // ---------------------------------------------------------------- public products
 
