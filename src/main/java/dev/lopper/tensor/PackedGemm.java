@@ -14,22 +14,31 @@ import jdk.incubator.vector.VectorSpecies;
 /**
  * Packed, register-blocked fp32 kernels behind {@link Gemm} (BLIS design).
  *
- * <p>Every product is computed as C[M,N] (+)= A[M,K]·B[K,N] by one driver. A is packed once per
- * call, whole, into k-blocks of {@code KC} columns, each a sequence of MR-row micro-panels laid
- * out [p][MR]; B is packed per task and per k-block into NR-column micro-panels laid out [p][NR]
- * (bf16/fp16 weights are widened to fp32 here, a panel at a time, so a half-precision matrix is
- * never widened whole). Transposition is done only by the packing routines: forward (x·Wᵀ) packs
- * W rows as columns, backward-to-input (dy·W) copies W rows, backward-to-weight (dyᵀ·x) packs
- * dy columns as rows. The microkernel keeps an MR×NR = 12 × (2 vectors) tile of C in 24 vector
- * registers, and per k step loads two B vectors, broadcasts twelve A values and issues 24 FMAs
- * (measured ~100% of one core's FMA peak in isolation; an 8×3 tile reached only ~80%).
- * Loops: tasks over column blocks of C (over row blocks too when C is narrow), then k-blocks
- * (B block packed, ~L2), row blocks of {@code MC}, B micro-panels (kept in L1), A micro-panels.
- *
- * <p>Small m (decode) skips packing: for m = 1 and bf16 W, {@link #xwT} is a GEMV that streams W
- * once, widening bf16 in registers; for m ≤ {@code SMALL_M} it streams W once, a
- * few rows at a time widened to fp32, dotting each against all x rows; {@link #xw} for tiny m
- * streams W row by row with axpy.
+ * <p>Every product is computed as C[M,N] (+)= A[M,K]·B[K,N] by one driver, {@link #run}.
+ * <ul>
+ *   <li><b>Packing.</b> A is packed once per call, whole, into k-blocks of {@code KC} columns,
+ *   each a run of MR-row micro-panels laid out [p][MR] (the buffer is the calling thread's and is
+ *   reused). B is packed per task and per k-block into NR-column micro-panels laid out [p][NR];
+ *   bf16/fp16 weights are widened to fp32 here, a block at a time, so a half-precision matrix is
+ *   never widened whole. Transposition lives only in the packing routines: forward (x·Wᵀ) turns
+ *   W rows into panel columns (rows widened into a small block, then vector gathers so the panel
+ *   is written with contiguous stores), backward-to-input (dy·W) copies W row segments,
+ *   backward-to-weight (dyᵀ·x) copies dy row segments into A panels.</li>
+ *   <li><b>Microkernel.</b> An MR×NR = 12 × (2 vectors of 16) tile of C lives in 24 vector
+ *   registers; per k step it loads two B vectors, broadcasts twelve A values and issues 24 FMAs
+ *   (≈100% of one core's FMA peak in isolation on Zen 5; an 8×3 tile reached only ≈80%). Edge
+ *   tiles run the same kernel on zero-padded panels into a scratch tile.</li>
+ *   <li><b>Loops and threads.</b> Tasks are column blocks of C of about {@code NC} (also row
+ *   blocks when C is narrow), sized so each thread gets the same number of rounds. Per task:
+ *   k-blocks of {@code KC} (pack the B block, ~L2), row blocks of {@code MC}, B micro-panels
+ *   (kept in L1), A micro-panels (streamed from L2). C is stored on the first k-block and
+ *   accumulated after, so {@code accumulate=false} never reads C.</li>
+ *   <li><b>Small m</b> skips packing. {@link #xwT}: m = 1 with bf16 W is a GEMV that streams W
+ *   once and widens bf16 in registers; m ≤ {@code SMALL_M} (32, the measured crossover) streams
+ *   W once, 4 rows at a time widened to fp32, dotting each against all x rows. {@link #xw}: m ≤
+ *   {@code SMALL_M_XW} (12) streams W rows by column chunks with axpy.</li>
+ * </ul>
+ * Block sizes can be overridden with {@code -Dlopper.gemm.kc/mc/nc/smallm/smallmxw}.
  */
 final class PackedGemm {
     private PackedGemm() {}

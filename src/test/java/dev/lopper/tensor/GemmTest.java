@@ -71,6 +71,8 @@ class GemmTest {
         out.add(new int[] {13, 97, 385});
         out.add(new int[] {64, 48, 192});
         out.add(new int[] {520, 49, 33});
+        out.add(new int[] {33, 70, 300});
+        out.add(new int[] {45, 600, 17});
         for (int i = 0; i < 6; i++) out.add(new int[] {1 + r.nextInt(300), 1 + r.nextInt(300), 1 + r.nextInt(300)});
         return out;
     }
