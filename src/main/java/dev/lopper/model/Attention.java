@@ -41,11 +41,9 @@ final class Attention {
                         sum += e;
                     }
                     float inv = (float) (1.0 / sum);
-                    int oOff = (b * n + i) * qDim + h * d;
-                    java.util.Arrays.fill(out, oOff, oOff + d, 0f);
-                    for (int j = 0; j < len; j++) {
-                        VectorOps.axpy(scores[j] * inv, v, (b * kvStride + j) * kvDim + kvh * d, out, oOff, d);
-                    }
+                    for (int j = 0; j < len; j++) scores[j] *= inv;
+                    VectorOps.weightedRowSum(scores, len, v, b * kvStride * kvDim + kvh * d, kvDim, d, out,
+                            (b * n + i) * qDim + h * d);
                 }
             }
         });

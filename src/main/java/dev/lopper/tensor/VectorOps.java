@@ -36,6 +36,42 @@ public final class VectorOps {
         for (; i < n; i++) y[yOff + i] += alpha * x[xOff + i];
     }
 
+    /**
+     * out[0..d) = Σ_j w[j] · v[vOff + j·stride .. + d), j in [0, n): a weighted sum of rows,
+     * accumulated in registers one block of up to four vectors at a time (attention's P·V, where
+     * d is a head size of 32–128 and a row-by-row axpy would reload the output for every row).
+     */
+    public static void weightedRowSum(float[] w, int n, float[] v, int vOff, int stride, int d, float[] out,
+                                      int outOff) {
+        int c = 0;
+        for (; c + 4 * L <= d; c += 4 * L) {
+            FloatVector a0 = FloatVector.zero(S), a1 = a0, a2 = a0, a3 = a0;
+            for (int j = 0, row = vOff + c; j < n; j++, row += stride) {
+                FloatVector wj = FloatVector.broadcast(S, w[j]);
+                a0 = FloatVector.fromArray(S, v, row).fma(wj, a0);
+                a1 = FloatVector.fromArray(S, v, row + L).fma(wj, a1);
+                a2 = FloatVector.fromArray(S, v, row + 2 * L).fma(wj, a2);
+                a3 = FloatVector.fromArray(S, v, row + 3 * L).fma(wj, a3);
+            }
+            a0.intoArray(out, outOff + c);
+            a1.intoArray(out, outOff + c + L);
+            a2.intoArray(out, outOff + c + 2 * L);
+            a3.intoArray(out, outOff + c + 3 * L);
+        }
+        for (; c + L <= d; c += L) {
+            FloatVector a = FloatVector.zero(S);
+            for (int j = 0, row = vOff + c; j < n; j++, row += stride) {
+                a = FloatVector.fromArray(S, v, row).fma(FloatVector.broadcast(S, w[j]), a);
+            }
+            a.intoArray(out, outOff + c);
+        }
+        for (; c < d; c++) {
+            float s = 0;
+            for (int j = 0, row = vOff + c; j < n; j++, row += stride) s += w[j] * v[row];
+            out[outOff + c] = s;
+        }
+    }
+
     /** y = a ⊙ b */
     public static void mul(float[] a, int aOff, float[] b, int bOff, float[] y, int yOff, int n) {
         int i = 0;
