@@ -18,32 +18,30 @@ final class Attention {
      */
     static void forward(float[] q, float[] k, float[] v, float[] out, int seqs, int n, int pos0, int kvStride,
                         LayerShape s) {
-        int d = s.headDim(), heads = s.heads(), group = s.groupSize();
+        int d = s.headDim(), kvHeads = s.kvHeads(), group = s.groupSize();
         int qDim = s.qDim(), kvDim = s.kvDim();
+        int keys = pos0 + n;
         float scale = (float) (1.0 / Math.sqrt(d));
-        Parallel.forRange(seqs * heads, 1, (from, to) -> {
-            float[] scores = new float[pos0 + n];
+        // One task per (sequence, kv head): its keys are transposed once to [d][keys] so that the
+        // scores of a query against all keys are one register-accumulated weighted row sum.
+        Parallel.forRange(seqs * kvHeads, 1, (from, to) -> {
+            float[] scores = new float[keys];
+            float[] kt = new float[d * keys];
             for (int task = from; task < to; task++) {
-                int b = task / heads, h = task % heads, kvh = h / group;
-                for (int i = 0; i < n; i++) {
-                    int qOff = (b * n + i) * qDim + h * d;
-                    int len = pos0 + i + 1;
-                    float max = Float.NEGATIVE_INFINITY;
-                    for (int j = 0; j < len; j++) {
-                        float sc = VectorOps.dot(q, qOff, k, (b * kvStride + j) * kvDim + kvh * d, d) * scale;
-                        scores[j] = sc;
-                        if (sc > max) max = sc;
+                int b = task / kvHeads, kvh = task % kvHeads;
+                int kBase = b * kvStride * kvDim + kvh * d;
+                for (int j = 0; j < keys; j++) {
+                    int row = kBase + j * kvDim;
+                    for (int c = 0; c < d; c++) kt[c * keys + j] = k[row + c];
+                }
+                for (int h = kvh * group; h < (kvh + 1) * group; h++) {
+                    for (int i = 0; i < n; i++) {
+                        int qOff = (b * n + i) * qDim + h * d;
+                        int len = pos0 + i + 1;
+                        VectorOps.weightedRowSum(q, qOff, d, kt, 0, keys, len, scores, 0);
+                        VectorOps.softmaxInPlace(scores, len, scale);
+                        VectorOps.weightedRowSum(scores, 0, len, v, kBase, kvDim, d, out, qOff);
                     }
-                    double sum = 0;
-                    for (int j = 0; j < len; j++) {
-                        float e = (float) Math.exp(scores[j] - max);
-                        scores[j] = e;
-                        sum += e;
-                    }
-                    float inv = (float) (1.0 / sum);
-                    for (int j = 0; j < len; j++) scores[j] *= inv;
-                    VectorOps.weightedRowSum(scores, len, v, b * kvStride * kvDim + kvh * d, kvDim, d, out,
-                            (b * n + i) * qDim + h * d);
                 }
             }
         });

@@ -3,6 +3,7 @@ package dev.lopper.model;
 import dev.lopper.tensor.Gemm;
 import dev.lopper.tensor.Matrix;
 import dev.lopper.tensor.Parallel;
+import dev.lopper.tensor.VectorOps;
 
 /**
  * The LM head and the next-token loss, computed in chunks of rows so that the full
@@ -41,9 +42,7 @@ final class LmHead {
                     int target = tokens[r + 1];
                     float max = Float.NEGATIVE_INFINITY;
                     for (int j = 0; j < vocab; j++) max = Math.max(max, logits[off + j]);
-                    double sum = 0;
-                    for (int j = 0; j < vocab; j++) sum += Math.exp(logits[off + j] - max);
-                    double lse = max + Math.log(sum);
+                    double lse = max + Math.log(VectorOps.expShifted(logits, off, vocab, 1f, -max, false));
                     nll[i] = lse - logits[off + target];
                     if (dHs != null) {      // ∂/∂logits of mean NLL = (softmax − onehot) / count
                         for (int j = 0; j < vocab; j++) {

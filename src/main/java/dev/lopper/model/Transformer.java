@@ -148,9 +148,7 @@ public final class Transformer {
             float[] g = linear(xn2, rows, w.gate(), bGate[l]);
             float[] u = linear(xn2, rows, w.up(), bUp[l]);
             float[] act = new float[rows * f];
-            Parallel.forRange(rows * f, 4096, (from, to) -> {
-                for (int i = from; i < to; i++) act[i] = silu(g[i]) * u[i];
-            });
+            Parallel.forRange(rows * f, 4096, (from, to) -> dev.lopper.tensor.VectorOps.siluMul(g, u, act, from, to));
             float[] actM = masks == null ? act : applyMask(act, rows, masks.channels[l], 1);
             if (hook != null) hook.onInput(l, ForwardHook.Site.DOWN_IN, actM, rows, f);
             float[] out = linear(actM, rows, w.down(), bDown[l]);
@@ -167,10 +165,6 @@ public final class Transformer {
         } else {
             System.arraycopy(h1, 0, x, 0, rows * hidden);
         }
-    }
-
-    private static float silu(float z) {
-        return z / (1f + (float) Math.exp(-z));
     }
 
     /** x·Wᵀ + b */

@@ -43,11 +43,17 @@ public final class VectorOps {
      */
     public static void weightedRowSum(float[] w, int n, float[] v, int vOff, int stride, int d, float[] out,
                                       int outOff) {
+        weightedRowSum(w, 0, n, v, vOff, stride, d, out, outOff);
+    }
+
+    /** {@link #weightedRowSum(float[], int, float[], int, int, int, float[], int)} with weights from w[wOff..]. */
+    public static void weightedRowSum(float[] w, int wOff, int n, float[] v, int vOff, int stride, int d,
+                                      float[] out, int outOff) {
         int c = 0;
         for (; c + 4 * L <= d; c += 4 * L) {
             FloatVector a0 = FloatVector.zero(S), a1 = a0, a2 = a0, a3 = a0;
             for (int j = 0, row = vOff + c; j < n; j++, row += stride) {
-                FloatVector wj = FloatVector.broadcast(S, w[j]);
+                FloatVector wj = FloatVector.broadcast(S, w[wOff + j]);
                 a0 = FloatVector.fromArray(S, v, row).fma(wj, a0);
                 a1 = FloatVector.fromArray(S, v, row + L).fma(wj, a1);
                 a2 = FloatVector.fromArray(S, v, row + 2 * L).fma(wj, a2);
@@ -61,15 +67,57 @@ public final class VectorOps {
         for (; c + L <= d; c += L) {
             FloatVector a = FloatVector.zero(S);
             for (int j = 0, row = vOff + c; j < n; j++, row += stride) {
-                a = FloatVector.fromArray(S, v, row).fma(FloatVector.broadcast(S, w[j]), a);
+                a = FloatVector.fromArray(S, v, row).fma(FloatVector.broadcast(S, w[wOff + j]), a);
             }
             a.intoArray(out, outOff + c);
         }
         for (; c < d; c++) {
             float s = 0;
-            for (int j = 0, row = vOff + c; j < n; j++, row += stride) s += w[j] * v[row];
+            for (int j = 0, row = vOff + c; j < n; j++, row += stride) s += w[wOff + j] * v[row];
             out[outOff + c] = s;
         }
+    }
+
+    /** x[0..n) = softmax(scale · x[0..n)), exponentials on the vector unit. */
+    public static void softmaxInPlace(float[] x, int n, float scale) {
+        float max = Float.NEGATIVE_INFINITY;
+        for (int i = 0; i < n; i++) max = Math.max(max, x[i]);
+        float sum = expShifted(x, 0, n, scale, -max * scale, true);
+        scale(x, 0, n, 1f / sum);
+    }
+
+    /**
+     * Returns Σ exp(scale·x[i] + shift) over x[off..off+n), overwriting x with the terms when
+     * {@code store}. Partial sums are kept per lane and added in double.
+     */
+    public static float expShifted(float[] x, int off, int n, float scale, float shift, boolean store) {
+        FloatVector vs = FloatVector.broadcast(S, scale), vb = FloatVector.broadcast(S, shift);
+        FloatVector acc = FloatVector.zero(S);
+        int i = 0;
+        for (; i <= n - L; i += L) {
+            FloatVector e = FloatVector.fromArray(S, x, off + i).fma(vs, vb).lanewise(VectorOperators.EXP);
+            if (store) e.intoArray(x, off + i);
+            acc = acc.add(e);
+        }
+        double sum = acc.reduceLanes(VectorOperators.ADD);
+        for (; i < n; i++) {
+            float e = (float) Math.exp(x[off + i] * scale + shift);
+            if (store) x[off + i] = e;
+            sum += e;
+        }
+        return (float) sum;
+    }
+
+    /** y[i] = x[i]·σ(x[i]) (SiLU) times u[i], on the vector unit. */
+    public static void siluMul(float[] x, float[] u, float[] y, int from, int to) {
+        FloatVector one = FloatVector.broadcast(S, 1f);
+        int i = from;
+        for (; i <= to - L; i += L) {
+            FloatVector g = FloatVector.fromArray(S, x, i);
+            FloatVector sig = one.div(one.add(g.neg().lanewise(VectorOperators.EXP)));
+            g.mul(sig).mul(FloatVector.fromArray(S, u, i)).intoArray(y, i);
+        }
+        for (; i < to; i++) y[i] = x[i] / (1f + (float) Math.exp(-x[i])) * u[i];
     }
 
     /** y = a ⊙ b */

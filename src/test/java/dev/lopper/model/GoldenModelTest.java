@@ -34,7 +34,11 @@ class GoldenModelTest {
         int[] tokens = TestModels.tokens(7, 2 * 40, 512);
         float[] a = new Transformer(bin).logits(tokens, 2, 40, null);
         float[] b = new Transformer(hf).logits(tokens, 2, 40, null);
-        assertArrayEquals(a, b, "same weights after the q/k permutation must give the same logits");
+        // Same weights; only fp32 summation order may differ (heap vs mapped matrices take different packing paths).
+        double maxDiff = 0;
+        for (int i = 0; i < a.length; i++) maxDiff = Math.max(maxDiff, Math.abs(a[i] - b[i]));
+        assertTrue(maxDiff < 1e-4, "max |Δlogit| " + maxDiff);   // logits of order 10: fp32 rounding
+        for (int r = 0; r < 80; r++) assertEquals(Sampler.argmax(a, r * 512, 512), Sampler.argmax(b, r * 512, 512));
     }
 
     @Test
@@ -67,20 +71,26 @@ class GoldenModelTest {
         }
     }
 
-    /** All five perplexities of both fixtures, to 0.1% (the full texts: this takes a while). */
+    /**
+     * Perplexities of both fixtures on whole texts, to 0.1%. CI runs one corpus per model (about
+     * three minutes); {@code -Dlopper.golden=full} runs all ten (README: "Golden checks").
+     */
     @ParameterizedTest(name = "{0} {1} seq {2}")
     @CsvSource({
-            "tiny-llama-gqa-8m, wikitext2, 128, wikitext2_test_128",
-            "tiny-llama-gqa-8m, wikitext2, 512, wikitext2_test_512",
-            "tiny-llama-gqa-8m, ptb, 128, ptb_test_128",
-            "tiny-llama-gqa-8m, ptb-valid, 128, ptb_valid_128",
-            "tiny-llama-gqa-8m, tinystories, 128, tinystories_val_128",
-            "tiny-llama-mha-3m, wikitext2, 128, wikitext2_test_128",
-            "tiny-llama-mha-3m, wikitext2, 512, wikitext2_test_512",
-            "tiny-llama-mha-3m, ptb, 128, ptb_test_128",
-            "tiny-llama-mha-3m, ptb-valid, 128, ptb_valid_128",
-            "tiny-llama-mha-3m, tinystories, 128, tinystories_val_128"})
-    void fixturePerplexityMatchesTheReference(String model, String corpus, int seq, String key) throws IOException {
+            "tiny-llama-gqa-8m, wikitext2, 128, wikitext2_test_128, ci",
+            "tiny-llama-gqa-8m, wikitext2, 512, wikitext2_test_512, full",
+            "tiny-llama-gqa-8m, ptb, 128, ptb_test_128, full",
+            "tiny-llama-gqa-8m, ptb-valid, 128, ptb_valid_128, full",
+            "tiny-llama-gqa-8m, tinystories, 128, tinystories_val_128, full",
+            "tiny-llama-mha-3m, wikitext2, 128, wikitext2_test_128, full",
+            "tiny-llama-mha-3m, wikitext2, 512, wikitext2_test_512, full",
+            "tiny-llama-mha-3m, ptb, 128, ptb_test_128, ci",
+            "tiny-llama-mha-3m, ptb-valid, 128, ptb_valid_128, full",
+            "tiny-llama-mha-3m, tinystories, 128, tinystories_val_128, full"})
+    void fixturePerplexityMatchesTheReference(String model, String corpus, int seq, String key, String set)
+            throws IOException {
+        org.junit.jupiter.api.Assumptions.assumeTrue(set.equals("ci") || "full".equals(System.getProperty("lopper.golden")),
+                "skipped: part of the full golden set (-Dlopper.golden=full)");
         Path dir = SharedData.require("models/" + model);
         JsonNode golden = new ObjectMapper().readTree(dir.resolve("eval.json").toFile()).get(key);
         try (Tokenizer tok = Tokenizers.forModel(dir, null)) {
