@@ -13,6 +13,7 @@ import dev.lopper.allocation.Selection;
 import dev.lopper.allocation.Target;
 import dev.lopper.allocation.UniformAllocator;
 import dev.lopper.calib.CalibrationData;
+import dev.lopper.calib.CalibrationTokens;
 import dev.lopper.calib.Calibrator;
 import dev.lopper.calib.Statistic;
 import dev.lopper.calib.Statistics;
@@ -69,7 +70,8 @@ public final class PruneJob {
         if (!needs.isEmpty()) {
             TextCorpus corpus = TextCorpus.resolve(o.calibration(), dataDir);
             length = Math.min(o.calibrationLength(), cfg.maxPositions());
-            int[] ids = tok.encode(corpus.text(), true);
+            // Twice the tokens the windows need, so that random offsets still have room to vary.
+            int[] ids = CalibrationTokens.encode(tok, corpus.text(), 2L * o.calibrationSamples() * length);
             windows = Math.min(o.calibrationSamples(), ids.length / Math.max(1, length));
             if (windows == 0)
                 throw new BadInputException(corpus.file(), "calibration text has " + ids.length
