@@ -90,12 +90,12 @@ final class BenchCommand implements Runnable {
         SpeedBench.Settings s = r.settings();
         sb.append(String.format("batch %d × %d prompt tokens, %d decoded tokens, %d runs (median [min, max]), %d threads%n",
                 s.batch(), s.promptLength(), s.decodeTokens(), s.runs(), r.threads()));
-        sb.append(String.format("| model | parameters | weights MB | prefill tok/s | decode tok/s | first token ms |%n"));
-        sb.append("|---|---:|---:|---:|---:|---:|\n");
+        sb.append(String.format("| model | parameters | weights MB | prefill tok/s | decode tok/s | first token ms | forward+backward tok/s |%n"));
+        sb.append("|---|---:|---:|---:|---:|---:|---:|\n");
         for (SpeedBench.ModelSpeed m : r.models()) {
-            sb.append(String.format("| %s | %,d | %.1f | %s | %s | %s |%n", m.label(), m.parameters(),
+            sb.append(String.format("| %s | %,d | %.1f | %s | %s | %s | %s |%n", m.label(), m.parameters(),
                     m.weightBytes() / 1e6, fmt(m.prefillTokensPerSecond()), fmt(m.decodeTokensPerSecond()),
-                    fmt(m.timeToFirstTokenMs())));
+                    fmt(m.timeToFirstTokenMs()), fmt(m.backwardTokensPerSecond())));
         }
         if (r.ratioBtoA() != null) {
             Ratio q = r.ratioBtoA();

@@ -77,7 +77,9 @@ final class DemoCommand implements Runnable {
         LlamaModel dense = Checkpoints.load(modelDir);
         try (Tokenizer tok = Tokenizers.forModel(modelDir, null)) {
             System.out.printf("1/4 pruning %s with %s, %.0f%% of all parameters%n", modelDir, method, 100 * target);
-            PruneOptions options = PruneOptions.preset(method, target);
+            // The demo calibrates on 128 windows (the presets' own counts apply to `lopper prune`) to stay under two minutes.
+            PruneOptions options = PruneOptions.preset(method, target).with(null, null, null, null, null, null, null,
+                    null, null, Math.min(128, PruneOptions.preset(method, target).calibrationSamples()), null, null, null);
             PruneJob.Outcome pruned = PruneJob.run(modelDir, dense, tok, options, data, progress);
             Path prunedDir = dir.resolve("pruned-model");
             PrunedModelWriter.write(pruned.pruned(), tok, pruned.record(), prunedDir, false);

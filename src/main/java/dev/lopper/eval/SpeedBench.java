@@ -1,6 +1,8 @@
 package dev.lopper.eval;
 
 import dev.lopper.model.Generator;
+import dev.lopper.model.GradientSink;
+import dev.lopper.model.Param;
 import dev.lopper.model.LlamaModel;
 import dev.lopper.model.Sampler;
 import dev.lopper.model.Transformer;
@@ -40,14 +42,28 @@ public final class SpeedBench {
         public double spread() { return median == 0 ? 0 : (max - min) / median; }
     }
 
+    /**
+     * @param backwardTokensPerSecond forward + backward of the mean NLL over the prefill batch,
+     *                                with the gradient of every weight computed (and dropped)
+     */
     public record ModelSpeed(String label, long parameters, long weightBytes, Stat prefillTokensPerSecond,
-                             Stat decodeTokensPerSecond, Stat timeToFirstTokenMs) {}
+                             Stat decodeTokensPerSecond, Stat timeToFirstTokenMs, Stat backwardTokensPerSecond) {}
+
+    /** Wants every gradient and drops it: the cost of a full backward without keeping anything. */
+    private static final GradientSink DISCARD = new GradientSink() {
+        @Override
+        public boolean wants(int layer, Param param) { return true; }
+
+        @Override
+        public void accept(int layer, Param param, dev.lopper.tensor.Matrix weight, float[] grad) {}
+    };
 
     public static List<ModelSpeed> run(List<String> labels, List<LlamaModel> models, Settings s,
                                        ProgressListener progress) {
         int k = models.size();
         List<Transformer> ts = models.stream().map(Transformer::new).toList();
         double[][] prefill = new double[k][s.runs()], decode = new double[k][s.runs()], ttft = new double[k][s.runs()];
+        double[][] backward = new double[k][s.runs()];
         int total = (s.warmups() + s.runs()) * k;
         int step = 0;
         for (int r = -s.warmups(); r < s.runs(); r++) {
@@ -62,6 +78,10 @@ public final class SpeedBench {
                 t.prefill(tokens, s.batch(), len, null);
                 double prefillSecs = (System.nanoTime() - t0) / 1e9;
 
+                long t1 = System.nanoTime();
+                t.backward(tokens, s.batch(), len, null, DISCARD, false);
+                double backwardSecs = (System.nanoTime() - t1) / 1e9;
+
                 int[] prompt = Arrays.copyOf(tokens, len);
                 Generator.Result g = new Generator(t).generate(prompt, s.decodeTokens(), Sampler.greedy(), -1, null, null);
                 if (r >= 0) {
@@ -69,6 +89,7 @@ public final class SpeedBench {
                     // time to first token = prompt processing of one sequence + picking its first token
                     ttft[m][r] = g.prefillNanos() / 1e6;
                     decode[m][r] = g.decodeTokensPerSecond();
+                    backward[m][r] = s.batch() * len / backwardSecs;
                 }
                 progress.update(++step, total, "bench runs");
             }
@@ -78,7 +99,7 @@ public final class SpeedBench {
             LlamaModel model = models.get(m);
             long bytes = model.namedTensors().values().stream().mapToLong(x -> x.size() * x.dtype().bytes).sum();
             out.add(new ModelSpeed(labels.get(m), model.parameterCount(), bytes, Stat.of(prefill[m]),
-                    Stat.of(decode[m]), Stat.of(ttft[m])));
+                    Stat.of(decode[m]), Stat.of(ttft[m]), Stat.of(backward[m])));
         }
         return out;
     }
