@@ -36,7 +36,8 @@ import jdk.incubator.vector.VectorSpecies;
  *   <li><b>Small m</b> skips packing. {@link #xwT}: m = 1 with bf16 W is a GEMV that streams W
  *   once and widens bf16 in registers; m ≤ {@code SMALL_M} (32, the measured crossover) streams
  *   W once, 4 rows at a time widened to fp32, dotting each against all x rows. {@link #xw}: m ≤
- *   {@code SMALL_M_XW} (12) streams W rows by column chunks with axpy.</li>
+ *   {@code SMALL_M_XW} (12) splits the W rows among tasks, each streaming its rows once and axpy-ing
+ *   into a private dx, summed at the end.</li>
  * </ul>
  * Block sizes can be overridden with {@code -Dlopper.gemm.kc/mc/nc/smallm/smallmxw}.
  */
@@ -560,34 +561,41 @@ final class PackedGemm {
         out[4] = t0; out[5] = t1; out[6] = t2; out[7] = t3;
     }
 
-    /** dx = dy·W for few rows of dy: W streamed once by column chunks, axpy per row. */
+    /**
+     * dx = dy·W for few rows of dy: each task streams a contiguous range of W rows once (widened
+     * a row at a time), axpy-ing them into its own partial dx; the partials are summed at the end.
+     */
     private static void smallXw(float[] dy, int m, Matrix w, float[] dx, boolean accumulate) {
         int n = w.rows(), k = w.cols();
-        final int chunk = 512;
-        int chunks = (k + chunk - 1) / chunk;
         float[] heap = w.heapArray();
-        Parallel.forRange(chunks, 1, (f, t) -> {
-            float[] buf = BUFFERS.get().scratch(chunk);
-            for (int ch = f; ch < t; ch++) {
-                int c0 = ch * chunk, len = Math.min(chunk, k - c0);
-                if (!accumulate) for (int i = 0; i < m; i++) Arrays.fill(dx, i * k + c0, i * k + c0 + len, 0f);
-                for (int o = 0; o < n; o++) {
-                    float[] src;
-                    int s;
-                    if (heap != null) {
-                        src = heap;
-                        s = o * k + c0;
-                    } else {
-                        widen(w, (long) o * k + c0, buf, 0, len);
-                        src = buf;
-                        s = 0;
-                    }
-                    for (int i = 0; i < m; i++) {
-                        float g = dy[i * n + o];
-                        if (g != 0f) VectorOps.axpy(g, src, s, dx, i * k + c0, len);
-                    }
+        int tasks = Math.max(1, Math.min(Parallel.threads() * 2, n / 64));
+        float[][] partial = new float[tasks][];
+        Parallel.forEach(tasks, tk -> {
+            int o0 = (int) ((long) tk * n / tasks), o1 = (int) ((long) (tk + 1) * n / tasks);
+            float[] acc = new float[m * k];
+            float[] buf = heap != null ? null : BUFFERS.get().scratch(k);
+            for (int o = o0; o < o1; o++) {
+                float[] src;
+                int s;
+                if (heap != null) {
+                    src = heap;
+                    s = o * k;
+                } else {
+                    widen(w, (long) o * k, buf, 0, k);
+                    src = buf;
+                    s = 0;
+                }
+                for (int i = 0; i < m; i++) {
+                    float g = dy[i * n + o];
+                    if (g != 0f) VectorOps.axpy(g, src, s, acc, i * k, k);
                 }
             }
+            partial[tk] = acc;
+        });
+        int total = m * k;
+        Parallel.forRange(total, 4096, (f, t) -> {
+            if (!accumulate) Arrays.fill(dx, f, t, 0f);
+            for (float[] part : partial) VectorOps.add(part, f, dx, f, t - f);
         });
     }
 }
