@@ -1,0 +1,140 @@
+package dev.lopper.cli;
+
+import dev.lopper.io.Checkpoints;
+import dev.lopper.model.LlamaModel;
+import dev.lopper.model.Masks;
+import dev.lopper.model.Transformer;
+import dev.lopper.surgery.KeepPlan;
+import dev.lopper.surgery.PruningRecord;
+import dev.lopper.surgery.PruningRecordFile;
+import dev.lopper.surgery.Surgery;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.stream.Stream;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+/** `lopper prune` and `lopper eval` end to end on the embedded model, and their bad inputs. */
+class PruneCliTest {
+    static final Path MODEL = Path.of("models/tiny-llama-gqa-8m");
+
+    @TempDir
+    Path tmp;
+
+    private static BadInputCliTest.Outcome lopper(String... args) {
+        StringWriter err = new StringWriter();
+        int code = Main.run(new PrintWriter(err, true), args);
+        return new BadInputCliTest.Outcome(code, err.toString());
+    }
+
+    private static void assertBadInput(BadInputCliTest.Outcome o, String... mustContain) {
+        assertEquals(2, o.code(), o.err());
+        String line = o.err().strip();
+        assertFalse(line.contains("\n"), "one line:\n" + o.err());
+        for (String s : mustContain) assertTrue(line.contains(s), "'" + s + "' missing in: " + line);
+    }
+
+    /** A calibration-free criterion, so the test needs no data folder. */
+    private Path prune(String target, String... more) {
+        Path out = tmp.resolve("pruned-" + target);
+        List<String> args = new java.util.ArrayList<>(List.of("prune", "--model", MODEL.toString(), "--criterion", "l2",
+                "--layers", "0:0", "--target", target, "--out", out.toString(), "--quiet"));
+        args.addAll(List.of(more));
+        BadInputCliTest.Outcome o = lopper(args.toArray(String[]::new));
+        assertEquals(0, o.code(), o.err());
+        return out;
+    }
+
+    @Test
+    void prunedFolderReloadsAndMatchesTheMaskedDenseModel() {
+        Path out = prune("0.25");
+        PruningRecord record = PruningRecordFile.read(out.resolve("pruning.json"));
+        LlamaModel dense = Checkpoints.load(MODEL);
+        LlamaModel pruned = Checkpoints.load(out);
+        assertEquals(record.parameters().after(), pruned.parameterCount());
+        assertEquals(0.25, record.parameters().fractionRemoved(), 0.005, "within one group of the target");
+        assertTrue(Files.exists(out.resolve("tokenizer.json")));
+
+        int layers = dense.config().numLayers();
+        int[][] heads = new int[layers][], channels = new int[layers][];
+        for (PruningRecord.LayerKept k : record.kept()) {
+            heads[k.layer()] = k.kvHeads();
+            channels[k.layer()] = k.channels();
+        }
+        Masks masks = Surgery.toMasks(dense.config(), new KeepPlan(heads, channels));
+        int[] tokens = dev.lopper.model.TestModels.tokens(11, 2 * 48, dense.config().vocabSize());
+        float[] a = new Transformer(dense).logits(tokens, 2, 48, masks);
+        float[] b = new Transformer(pruned).logits(tokens, 2, 48, null);
+        double max = 0;
+        for (int i = 0; i < a.length; i++) max = Math.max(max, Math.abs(a[i] - b[i]));
+        assertTrue(max < 1e-3, "saved pruned model vs masked dense model: max |Δlogit| " + max);
+    }
+
+    @Test
+    void ratioOutsideTheUnitInterval() {
+        assertBadInput(lopper("prune", "--model", MODEL.toString(), "--criterion", "l2", "--target", "1.0",
+                "--out", tmp.resolve("x").toString()), "outside [0, 1)");
+        assertBadInput(lopper("prune", "--model", MODEL.toString(), "--criterion", "l2", "--target", "-0.1",
+                "--out", tmp.resolve("x").toString()), "outside [0, 1)");
+    }
+
+    @Test
+    void layerRangeOutsideTheModel() {
+        assertBadInput(lopper("prune", "--model", MODEL.toString(), "--criterion", "l2", "--layers", "2:12",
+                "--out", tmp.resolve("x").toString()), "layer range", "8 layers");
+    }
+
+    @Test
+    void unreachableTargetSaysWhyAndHowToAllowIt() {
+        assertBadInput(lopper("prune", "--model", MODEL.toString(), "--criterion", "l2", "--layers", "4:6",
+                "--target", "0.3", "--out", tmp.resolve("x").toString()), "allowEmptyLayers");
+    }
+
+    @Test
+    void calibrationTextShorterThanOneWindow() throws IOException {
+        Path text = tmp.resolve("short.txt");
+        Files.writeString(text, "Too short to calibrate on.");
+        assertBadInput(lopper("prune", "--model", MODEL.toString(), "--criterion", "wanda-sp", "--calib", text.toString(),
+                "--calib-len", "128", "--out", tmp.resolve("x").toString()), "short.txt", "shorter than one window");
+        assertFalse(Files.exists(tmp.resolve("x")));
+    }
+
+    @Test
+    void existingOutputIsRefusedUnlessForced() throws IOException {
+        Path out = prune("0.1");
+        String before = Files.readString(out.resolve("pruning.json"));
+        assertBadInput(lopper("prune", "--model", MODEL.toString(), "--criterion", "l2", "--layers", "0:0",
+                "--target", "0.2", "--out", out.toString()), "already exists", "--force");
+        assertEquals(before, Files.readString(out.resolve("pruning.json")), "refused run left the folder alone");
+        prune("0.1", "--force");     // same name: replaced
+        try (Stream<Path> siblings = Files.list(tmp)) {
+            assertTrue(siblings.noneMatch(p -> p.getFileName().toString().contains("tmp")), "no staging folder left");
+        }
+    }
+
+    @Test
+    void evalBadInputs() throws IOException {
+        Path empty = tmp.resolve("empty.txt");
+        Files.writeString(empty, "  \n");
+        assertBadInput(lopper("eval", "--model", MODEL.toString(), "--ppl", empty.toString()), "empty.txt", "empty");
+        Path text = tmp.resolve("text.txt");
+        Files.writeString(text, "Some text. ".repeat(200));
+        assertBadInput(lopper("eval", "--model", MODEL.toString(), "--ppl", text.toString(), "--seq", "4096"),
+                "4096", "512");
+        Path tasks = tmp.resolve("boolq.jsonl");
+        Files.writeString(tasks, "{\"query\": \"q\", \"choices\": [\"no\", \"yes\"], \"gold\": 1}\n{not json\n");
+        Path json = tmp.resolve("out.json");
+        assertBadInput(lopper("eval", "--model", MODEL.toString(), "--tasks", "boolq=" + tasks, "--json", json.toString()),
+                "boolq.jsonl", "line 2");
+        Files.writeString(tasks, "{\"query\": \"q\", \"choices\": [\"no\", \"yes\"], \"gold\": 2}\n");
+        assertBadInput(lopper("eval", "--model", MODEL.toString(), "--tasks", "boolq=" + tasks), "boolq.jsonl", "gold");
+        assertFalse(Files.exists(json), "nothing half written");
+    }
+}
