@@ -24,6 +24,11 @@ public final class SharedData {
         return repo.resolveSibling("shared").resolve("data");
     }
 
+    /** The eval/ folder of the data; skips the calling test when it does not exist. */
+    public static Path evalDir() {
+        return require("eval").toAbsolutePath().normalize();
+    }
+
     /** A path under the data folder; skips the calling test when it does not exist. */
     public static Path require(String relative) {
         Path p = dir().resolve(relative);

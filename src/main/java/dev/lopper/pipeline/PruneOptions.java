@@ -2,6 +2,7 @@ package dev.lopper.pipeline;
 
 import dev.lopper.BadInputException;
 import dev.lopper.allocation.Modules;
+import dev.lopper.importance.LlmPrunerPreset;
 
 import java.nio.file.Path;
 
@@ -30,7 +31,8 @@ public record PruneOptions(String method, String criterion, boolean secondOrder,
         return switch (method) {
             // LLM-Pruner: element-wise first-order Taylor, uniform over layers [4, n-2), 10 × 64 tokens.
             case "llm-pruner" -> new PruneOptions(method, "taylor-element", false, "uniform", null, target,
-                    Modules.BOTH, 4, -2, false, "c4", 10, 64, 0, false);
+                    Modules.BOTH, LlmPrunerPreset.FIRST_LAYER, -LlmPrunerPreset.LAST_LAYERS_KEPT, false, "c4",
+                    LlmPrunerPreset.WINDOWS, LlmPrunerPreset.LENGTH, 0, false);
             // FLAP: fluctuation metric, global standardised threshold, bias compensation, 1024 × 128 tokens.
             case "flap" -> new PruneOptions(method, "flap", false, "flap-global", null, target,
                     Modules.BOTH, 0, 0, false, "c4", 1024, 128, 0, true);

@@ -1,9 +1,9 @@
 package dev.lopper.eval;
 
+import dev.lopper.SharedData;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 
-import dev.lopper.data.SharedData;
 import dev.lopper.data.TaskLocator;
 import dev.lopper.data.TaskSource;
 import dev.lopper.util.ProgressListener;

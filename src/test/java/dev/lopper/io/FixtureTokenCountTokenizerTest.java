@@ -1,5 +1,6 @@
 package dev.lopper.io;
 
+import dev.lopper.SharedData;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import java.io.IOException;

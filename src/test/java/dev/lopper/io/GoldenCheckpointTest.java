@@ -1,5 +1,6 @@
 package dev.lopper.io;
 
+import dev.lopper.SharedData;
 import dev.lopper.model.LayerShape;
 import dev.lopper.model.LlamaModel;
 import dev.lopper.tensor.DType;
