@@ -3,7 +3,6 @@ package dev.lopper.cli;
 import dev.lopper.eval.Charts;
 import dev.lopper.eval.MarkdownReport;
 import dev.lopper.eval.ModelReport;
-import dev.lopper.eval.Perplexity;
 import dev.lopper.eval.PerplexityRow;
 import dev.lopper.eval.TaskResult;
 import dev.lopper.eval.ZeroShotResults;
@@ -34,9 +33,5 @@ final class Reports {
                     t.accNorm() == null ? "-" : String.format("%.4f", t.accNorm()), t.tableMetric(), t.tableValue());
         }
         if (zs.averageOfSeven() != null) System.out.printf("average of the seven tasks: %.4f%n", zs.averageOfSeven());
-    }
-
-    static String pplLine(Perplexity.Result r) {
-        return String.format("%s@%d %.2f", r.dataset(), r.seq(), r.ppl());
     }
 }

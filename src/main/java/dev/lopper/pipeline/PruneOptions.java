@@ -26,7 +26,7 @@ public record PruneOptions(String method, String criterion, boolean secondOrder,
                            String calibration, int calibrationSamples, int calibrationLength, long seed,
                            boolean biasCompensation) {
 
-    /** The settings of a named method; {@code custom} is wanda-sp-free defaults to be overridden. */
+    /** The settings of a named method; {@code custom} starts from wanda-sp, uniform, 32 × 128 tokens of C4. */
     public static PruneOptions preset(String method, double target) {
         return switch (method) {
             // LLM-Pruner: element-wise first-order Taylor, uniform over layers [4, n-2), 10 × 64 tokens.

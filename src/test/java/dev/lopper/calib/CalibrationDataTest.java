@@ -56,22 +56,26 @@ class CalibrationDataTest {
         assertTrue(tooMany.getMessage().contains("only 2 windows of 40 tokens fit, 3 asked"), tooMany.getMessage());
     }
 
+    /** Calibration text is read as any corpus is (C4 JSONL or a plain file). */
+    private static String read(Path file) {
+        return dev.lopper.data.TextCorpus.resolve(file.toString(), null).text();
+    }
+
     @Test
     void readsC4JsonlAndPlainText(@TempDir Path dir) throws Exception {
         Path jsonl = dir.resolve("c4.jsonl");
         Files.writeString(jsonl, "{\"text\":\"first doc\",\"url\":\"u\"}\n\n{\"text\":\"second\\ndoc\"}\n");
-        assertEquals("first doc\n\nsecond\ndoc", CalibrationText.read(jsonl));
-        assertEquals(List.of("first doc"), CalibrationText.documents(jsonl, 1));
+        assertEquals("first doc\n\nsecond\ndoc", read(jsonl));
         Path txt = dir.resolve("a.txt");
         Files.writeString(txt, "plain ü text");
-        assertEquals("plain ü text", CalibrationText.read(txt));
+        assertEquals("plain ü text", read(txt));
 
         Path bad = dir.resolve("bad.jsonl");
         Files.writeString(bad, "{\"text\":\"ok\"}\n{\"title\":\"no text\"}\n");
-        BadInputException e = assertThrows(BadInputException.class, () -> CalibrationText.read(bad));
+        BadInputException e = assertThrows(BadInputException.class, () -> read(bad));
         assertTrue(e.getMessage().contains("line 2") && e.getMessage().contains("bad.jsonl"), e.getMessage());
         BadInputException missing = assertThrows(BadInputException.class,
-                () -> CalibrationText.read(dir.resolve("none.txt")));
+                () -> read(dir.resolve("none.txt")));
         assertTrue(missing.getMessage().contains("no such file"), missing.getMessage());
     }
 }
