@@ -136,7 +136,8 @@ public final class Transformer {
                 acts.attnM = attnM;
             }
         } else {
-            h1 = x.clone();
+            h1 = x.clone();     // no heads left: only o_proj's bias (e.g. FLAP compensation) remains
+            if (bo[l] != null) for (int r = 0; r < rows; r++) dev.lopper.tensor.VectorOps.add(bo[l], 0, h1, r * hidden, hidden);
         }
         if (acts != null) acts.h1 = h1.clone();
         if (s.intermediate() > 0) {
@@ -163,7 +164,8 @@ public final class Transformer {
                 acts.actM = actM;
             }
         } else {
-            System.arraycopy(h1, 0, x, 0, rows * hidden);
+            System.arraycopy(h1, 0, x, 0, rows * hidden);     // no channels left: only down_proj's bias remains
+            if (bDown[l] != null) for (int r = 0; r < rows; r++) dev.lopper.tensor.VectorOps.add(bDown[l], 0, x, r * hidden, hidden);
         }
     }
 
@@ -359,6 +361,9 @@ public final class Transformer {
             double[] dNorm = RmsNorm.backward(a.h1, mlpNorm[l], a.r2, dXn2, dx, rows, hidden,
                     sink.wants(l, Param.MLP_NORM));
             if (dNorm != null) sink.accept(l, Param.MLP_NORM, w.mlpNorm(), toFloat(dNorm));
+        } else {
+            biasGrad(sink, l, Param.BDOWN, w.bDown(), dx, rows);
+            zeroGrads(sink, l, Param.MLP_NORM, Param.GATE, Param.UP, Param.DOWN, Param.BGATE, Param.BUP);
         }
         if (s.heads() > 0) {
             float[] dAttnM = new float[rows * s.qDim()];
@@ -391,6 +396,17 @@ public final class Transformer {
             double[] dNorm = RmsNorm.backward(a.xIn, attnNorm[l], a.r1, dXn1, dx, rows, hidden,
                     sink.wants(l, Param.ATTN_NORM));
             if (dNorm != null) sink.accept(l, Param.ATTN_NORM, w.attnNorm(), toFloat(dNorm));
+        } else {
+            biasGrad(sink, l, Param.BO, w.bo(), dx, rows);
+            zeroGrads(sink, l, Param.ATTN_NORM, Param.Q, Param.K, Param.V, Param.O, Param.BQ, Param.BK, Param.BV);
+        }
+    }
+
+    /** The parameters of an emptied block do not affect the loss: their gradients are zero. */
+    private void zeroGrads(GradientSink sink, int l, Param... params) {
+        for (Param p : params) {
+            Matrix m = p.of(model, l);
+            if (m != null && sink.wants(l, p)) sink.accept(l, p, m, new float[Math.toIntExact(m.size())]);
         }
     }
 

@@ -16,10 +16,9 @@ import java.util.List;
  * with the dense model (they are immutable). GQA stays valid because whole kv groups go.
  *
  * <p>Bias compensation (the plan's deltas) is added to the o_proj / down_proj biases; when the
- * dense model had none, zero biases are created in every layer and the config says so. Note: a
- * layer whose attention (or MLP) keeps nothing still stores its output bias, as HF would apply
- * it, but Lopper's {@link dev.lopper.model.Transformer} skips an empty block entirely, bias
- * included.
+ * dense model had none, zero biases are created in every layer and the config says so. A
+ * layer whose attention (or MLP) keeps nothing keeps its output bias, which the forward pass
+ * applies as HF does.
  */
 public final class Surgery {
     private Surgery() {}

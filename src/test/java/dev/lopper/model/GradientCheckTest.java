@@ -52,6 +52,15 @@ class GradientCheckTest {
     }
 
     @Test
+    void emptiedBlocksKeepTheirOutputBias() {
+        // layer 0 has no attention left, layer 1 no MLP: their o_proj / down_proj biases still apply
+        var shapes = List.of(new LayerShape(0, 0, 4, 6), new LayerShape(2, 1, 4, 0));
+        ModelConfig c = new ModelConfig("LlamaForCausalLM", 16, 23, 64, shapes, 1e-5f, 10000f, null, false,
+                true, true, true, true, 1, 2);
+        check(TestModels.random(c, 8, 0.5f, DType.F32), null, true);
+    }
+
+    @Test
     void softMasksGetGradientsToo() {
         LlamaModel m = TestModels.uneven(3, true, false, DType.F32);
         Masks masks = Masks.ones(m.config(), true);
