@@ -31,19 +31,33 @@ final class EvalCommand implements Runnable {
     @Option(names = "--report", paramLabel = "DIR", description = "Write report.md and PNG charts into DIR.")
     Path report;
 
+    @Option(names = "--vs", paramLabel = "B",
+            description = "A second model (e.g. the pruned one), evaluated the same way and reported side by side.")
+    Path vs;
+
     record EvalResult(String model, long parameters, List<Perplexity.Result> perplexity, ZeroShotResults zeroShot) {}
 
+    /** One result, or two when --vs is given (then the JSON is a list). */
     @Override
     public void run() {
         selection.validate();
-        LlamaModel model = modelOptions.loadModel();
-        EvalResult result;
-        try (Tokenizer tok = modelOptions.loadTokenizer()) {
-            result = selection.evaluate(modelOptions.model.toString(), model, tok, common);
+        List<Path> models = vs == null ? List.of(modelOptions.model) : List.of(modelOptions.model, vs);
+        List<EvalResult> results = new ArrayList<>();
+        for (Path m : models) {
+            if (models.size() > 1) System.out.println("== " + m);
+            try (Tokenizer tok = m == modelOptions.model ? modelOptions.loadTokenizer()
+                    : dev.lopper.io.Tokenizers.forModel(m, modelOptions.tokenizer)) {
+                results.add(selection.evaluate(m.toString(), dev.lopper.io.Checkpoints.load(m), tok, common));
+            }
         }
-        common.writeJson(result);
+        common.writeJson(results.size() == 1 ? results.get(0) : results);
         if (report != null) {
-            Reports.write(report, List.of(Reports.modelReport(modelOptions.model.getFileName().toString(), result)));
+            List<dev.lopper.eval.ModelReport> reports = new ArrayList<>();
+            for (int i = 0; i < models.size(); i++) {
+                reports.add(Reports.modelReport(models.get(i).toAbsolutePath().normalize().getFileName().toString(),
+                        results.get(i)));
+            }
+            Reports.write(report, reports);
             System.out.println("report: " + report.resolve("report.md"));
         }
     }
