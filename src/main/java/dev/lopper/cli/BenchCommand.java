@@ -40,7 +40,8 @@ final class BenchCommand implements Runnable {
     @Option(names = "--runs", defaultValue = "5", description = "Measured runs per model (default ${DEFAULT-VALUE}).")
     int runs;
 
-    @Option(names = "--warmup", defaultValue = "2", description = "Unmeasured runs first (default ${DEFAULT-VALUE}).")
+    @Option(names = "--warmup", defaultValue = "5",
+            description = "Unmeasured runs first, so the JIT has compiled the kernels (default ${DEFAULT-VALUE}).")
     int warmup;
 
     @Option(names = "--report", paramLabel = "DIR", description = "Write bench.md and bench.png into DIR.")
@@ -88,8 +89,9 @@ final class BenchCommand implements Runnable {
     static String table(BenchResult r) {
         StringBuilder sb = new StringBuilder();
         SpeedBench.Settings s = r.settings();
-        sb.append(String.format("batch %d × %d prompt tokens, %d decoded tokens, %d runs (median [min, max]), %d threads%n",
-                s.batch(), s.promptLength(), s.decodeTokens(), s.runs(), r.threads()));
+        sb.append(String.format("batch %d × %d prompt tokens, %d decoded tokens, %d runs after %d warm-up runs "
+                        + "(median [min, max]), %d threads%n%n", s.batch(), s.promptLength(), s.decodeTokens(), s.runs(),
+                s.warmups(), r.threads()));
         sb.append(String.format("| model | parameters | weights MB | prefill tok/s | decode tok/s | first token ms | forward+backward tok/s |%n"));
         sb.append("|---|---:|---:|---:|---:|---:|---:|\n");
         for (SpeedBench.ModelSpeed m : r.models()) {
@@ -97,10 +99,12 @@ final class BenchCommand implements Runnable {
                     m.weightBytes() / 1e6, fmt(m.prefillTokensPerSecond()), fmt(m.decodeTokensPerSecond()),
                     fmt(m.timeToFirstTokenMs()), fmt(m.backwardTokensPerSecond())));
         }
+        sb.append('\n');
         if (r.ratioBtoA() != null) {
             Ratio q = r.ratioBtoA();
             sb.append(String.format("B/A: prefill %.3fx, decode %.3fx, first token %.3fx the time, parameters %.3fx%n",
                     q.prefill(), q.decode(), q.timeToFirstToken(), q.parameters()));
+            sb.append('\n');
         }
         sb.append(String.format("process peak memory (RSS) %.0f MB%n", r.processPeakMemoryBytes() / 1e6));
         return sb.toString();
@@ -117,8 +121,7 @@ final class BenchCommand implements Runnable {
         } catch (java.io.IOException e) {
             throw new dev.lopper.BadInputException(report, "cannot create the report folder: " + e.getMessage());
         }
-        AtomicFiles.writeString(report.resolve("bench.md"), "# Inference speed\n\n" + table.replace("\n", "\n\n")
-                .replace("\n\n|", "\n|") + "\n");
+        AtomicFiles.writeString(report.resolve("bench.md"), "# Inference speed\n\n" + table);
         Map<String, List<Double>> series = new LinkedHashMap<>();
         for (SpeedBench.ModelSpeed m : r.models()) {
             series.put(m.label(), List.of(m.prefillTokensPerSecond().median(), m.decodeTokensPerSecond().median()));

@@ -102,7 +102,7 @@ final class DemoCommand implements Runnable {
             System.out.printf("   dense : %s%s%n   pruned: %s%s%n", prompt, oneLine(ga), prompt, oneLine(gb));
 
             System.out.println("4/4 speed (dense and pruned interleaved)");
-            SpeedBench.Settings settings = new SpeedBench.Settings(4, 128, 32, 3, 1, 1);
+            SpeedBench.Settings settings = new SpeedBench.Settings(4, 128, 32, 3, 3, 1);
             List<SpeedBench.ModelSpeed> speed = SpeedBench.run(List.of("dense", "pruned"),
                     List.of(dense, pruned.pruned()), settings, progress);
             BenchCommand.BenchResult bench = new BenchCommand.BenchResult(settings, speed,
@@ -116,7 +116,7 @@ final class DemoCommand implements Runnable {
                     + String.format("Model `%s`: %,d → %,d parameters (%.2f%% removed). Pruned model: `pruned-model/`.%n%n",
                     modelDir, pruned.record().parameters().before(), pruned.record().parameters().after(),
                     100 * pruned.record().parameters().fractionRemoved())
-                    + MarkdownReport.render(reports)
+                    + MarkdownReport.render(reports).replaceFirst("^# ", "## ")
                     + "\n## Greedy generation\n\nPrompt: `" + prompt + "`\n\n- dense: " + oneLine(ga)
                     + "\n- pruned: " + oneLine(gb) + "\n\n## Speed\n\n" + benchTable + "\n";
             Files.createDirectories(dir);
