@@ -45,9 +45,8 @@ final class LmHead {
                     double lse = max + Math.log(VectorOps.expShifted(logits, off, vocab, 1f, -max, false));
                     nll[i] = lse - logits[off + target];
                     if (dHs != null) {      // ∂/∂logits of mean NLL = (softmax − onehot) / count
-                        for (int j = 0; j < vocab; j++) {
-                            logits[off + j] = (float) (Math.exp(logits[off + j] - lse) / count);
-                        }
+                        VectorOps.expShifted(logits, off, vocab, 1f, (float) -lse, true);
+                        VectorOps.scale(logits, off, vocab, (float) (1.0 / count));
                         logits[off + target] -= (float) (1.0 / count);
                     }
                 }
