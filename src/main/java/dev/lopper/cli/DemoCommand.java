@@ -117,8 +117,8 @@ final class DemoCommand implements Runnable {
                     modelDir, pruned.record().parameters().before(), pruned.record().parameters().after(),
                     100 * pruned.record().parameters().fractionRemoved())
                     + MarkdownReport.render(reports).replaceFirst("^# ", "## ")
-                    + "\n## Greedy generation\n\nPrompt: `" + prompt + "`\n\n- dense: " + oneLine(ga)
-                    + "\n- pruned: " + oneLine(gb) + "\n\n## Speed\n\n" + benchTable + "\n";
+                    + "\n## Greedy generation (40 tokens)\n\n- dense: **" + prompt + "**" + oneLine(ga)
+                    + "\n- pruned: **" + prompt + "**" + oneLine(gb) + "\n\n## Speed\n\n" + benchTable + "\n";
             Files.createDirectories(dir);
             AtomicFiles.writeString(dir.resolve(MarkdownReport.FILE_NAME), md);
             Charts.write(dir, reports);
