@@ -472,8 +472,8 @@ final class PackedGemm {
                     a2 = v.fma(bf16(seg, r2 + b), a2);
                     a3 = v.fma(bf16(seg, r3 + b), a3);
                 }
-                float[] s = {a0.reduceLanes(VectorOperators.ADD), a1.reduceLanes(VectorOperators.ADD),
-                        a2.reduceLanes(VectorOperators.ADD), a3.reduceLanes(VectorOperators.ADD)};
+                float[] s = {VectorOps.sumLanes(a0), VectorOps.sumLanes(a1),
+                        VectorOps.sumLanes(a2), VectorOps.sumLanes(a3)};
                 long[] base = {r0, r1, r2, r3};
                 for (; p < k; p++) {
                     for (int r = 0; r < 4; r++) {
@@ -520,8 +520,8 @@ final class PackedGemm {
             a2 = v.fma(FloatVector.fromArray(S, w, o2 + p), a2);
             a3 = v.fma(FloatVector.fromArray(S, w, o3 + p), a3);
         }
-        float s0 = a0.add(b0).reduceLanes(VectorOperators.ADD), s1 = a1.add(b1).reduceLanes(VectorOperators.ADD);
-        float s2 = a2.add(b2).reduceLanes(VectorOperators.ADD), s3 = a3.add(b3).reduceLanes(VectorOperators.ADD);
+        float s0 = VectorOps.sumLanes(a0.add(b0)), s1 = VectorOps.sumLanes(a1.add(b1));
+        float s2 = VectorOps.sumLanes(a2.add(b2)), s3 = VectorOps.sumLanes(a3.add(b3));
         for (; p < k; p++) {
             float v = x[xo + p];
             s0 += v * w[o0 + p];
@@ -547,10 +547,10 @@ final class PackedGemm {
             a0 = v.fma(w0, a0); a1 = v.fma(w1, a1); a2 = v.fma(w2, a2); a3 = v.fma(w3, a3);
             b0 = u.fma(w0, b0); b1 = u.fma(w1, b1); b2 = u.fma(w2, b2); b3 = u.fma(w3, b3);
         }
-        float s0 = a0.reduceLanes(VectorOperators.ADD), s1 = a1.reduceLanes(VectorOperators.ADD);
-        float s2 = a2.reduceLanes(VectorOperators.ADD), s3 = a3.reduceLanes(VectorOperators.ADD);
-        float t0 = b0.reduceLanes(VectorOperators.ADD), t1 = b1.reduceLanes(VectorOperators.ADD);
-        float t2 = b2.reduceLanes(VectorOperators.ADD), t3 = b3.reduceLanes(VectorOperators.ADD);
+        float s0 = VectorOps.sumLanes(a0), s1 = VectorOps.sumLanes(a1);
+        float s2 = VectorOps.sumLanes(a2), s3 = VectorOps.sumLanes(a3);
+        float t0 = VectorOps.sumLanes(b0), t1 = VectorOps.sumLanes(b1);
+        float t2 = VectorOps.sumLanes(b2), t3 = VectorOps.sumLanes(b3);
         for (; p < k; p++) {
             float v = x[xo + p], u = x[xq + p];
             float w0 = w[o0 + p], w1 = w[o1 + p], w2 = w[o2 + p], w3 = w[o3 + p];

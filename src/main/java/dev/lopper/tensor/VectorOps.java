@@ -1,6 +1,7 @@
 package dev.lopper.tensor;
 
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
@@ -21,7 +22,7 @@ public final class VectorOps {
         for (; i <= n - L; i += L) {
             acc0 = FloatVector.fromArray(S, a, aOff + i).fma(FloatVector.fromArray(S, b, bOff + i), acc0);
         }
-        float s = acc0.add(acc1).reduceLanes(VectorOperators.ADD);
+        float s = sumLanes(acc0.add(acc1));
         for (; i < n; i++) s += a[aOff + i] * b[bOff + i];
         return s;
     }
@@ -95,11 +96,11 @@ public final class VectorOps {
         FloatVector acc = FloatVector.zero(S);
         int i = 0;
         for (; i <= n - L; i += L) {
-            FloatVector e = FloatVector.fromArray(S, x, off + i).fma(vs, vb).lanewise(VectorOperators.EXP);
+            FloatVector e = exp(FloatVector.fromArray(S, x, off + i).fma(vs, vb));
             if (store) e.intoArray(x, off + i);
             acc = acc.add(e);
         }
-        double sum = acc.reduceLanes(VectorOperators.ADD);
+        double sum = sumLanes(acc);
         for (; i < n; i++) {
             float e = (float) Math.exp(x[off + i] * scale + shift);
             if (store) x[off + i] = e;
@@ -114,10 +115,44 @@ public final class VectorOps {
         int i = from;
         for (; i <= to - L; i += L) {
             FloatVector g = FloatVector.fromArray(S, x, i);
-            FloatVector sig = one.div(one.add(g.neg().lanewise(VectorOperators.EXP)));
+            FloatVector sig = one.div(one.add(exp(g.neg())));
             g.mul(sig).mul(FloatVector.fromArray(S, u, i)).intoArray(y, i);
         }
         for (; i < to; i++) y[i] = x[i] / (1f + (float) Math.exp(-x[i])) * u[i];
+    }
+
+    // Determinism: the Vector API's EXP and the lane order of reduceLanes may differ between its
+    // Java fallback (before the JIT compiles a method) and the compiled intrinsic, so results
+    // would depend on JIT timing. exp and sumLanes below use only exactly rounded operations
+    // (fma, add, mul, integer ops), which give the same bits either way.
+
+    private static final float LOG2E = 1.44269504f, LN2_HI = 0.693145752f, LN2_LO = 1.42860677e-6f;
+    private static final float ROUNDER = 12582912f;      // 1.5·2²³: adding and subtracting it rounds to an integer
+
+    /** e^x per lane, within about 2 ulp; inputs below −87.3 give ~1e−38, above 88.7 are clamped. */
+    public static FloatVector exp(FloatVector x) {
+        x = x.max(-87.3f).min(88.7f);
+        FloatVector n = x.fma(FloatVector.broadcast(S, LOG2E), FloatVector.broadcast(S, ROUNDER)).sub(ROUNDER);
+        FloatVector r = n.fma(FloatVector.broadcast(S, -LN2_HI), x).sub(n.mul(LN2_LO));     // |r| ≤ ln2/2
+        // Taylor polynomial of e^r to degree 7, Horner form
+        FloatVector p = FloatVector.broadcast(S, 1f / 5040);
+        p = p.fma(r, FloatVector.broadcast(S, 1f / 720));
+        p = p.fma(r, FloatVector.broadcast(S, 1f / 120));
+        p = p.fma(r, FloatVector.broadcast(S, 1f / 24));
+        p = p.fma(r, FloatVector.broadcast(S, 1f / 6));
+        p = p.fma(r, FloatVector.broadcast(S, 0.5f));
+        p = p.fma(r, FloatVector.broadcast(S, 1f));
+        p = p.fma(r, FloatVector.broadcast(S, 1f));
+        // 2ⁿ from the exponent bits
+        IntVector bits = ((IntVector) n.convert(VectorOperators.F2I, 0)).add(127).lanewise(VectorOperators.LSHL, 23);
+        return p.mul(bits.reinterpretAsFloats());
+    }
+
+    /** The sum of a vector's lanes, added in lane order. */
+    public static float sumLanes(FloatVector v) {
+        float s = 0;
+        for (int i = 0; i < v.length(); i++) s += v.lane(i);
+        return s;
     }
 
     /** y = a ⊙ b */

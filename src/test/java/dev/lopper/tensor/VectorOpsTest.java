@@ -8,6 +8,23 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 
 class VectorOpsTest {
     @Test
+    void vectorExpIsWithinTwoUlpOfMathExp() {
+        float[] x = new float[4096];
+        Random rnd = new Random(1);
+        for (int i = 0; i < x.length; i++) x[i] = (float) (rnd.nextDouble() * 170 - 85);
+        x[0] = 0f;
+        x[1] = -1e-8f;
+        x[2] = 88f;
+        x[3] = -87f;
+        float[] y = x.clone();
+        VectorOps.expShifted(y, 0, y.length, 1f, 0f, true);
+        for (int i = 0; i < x.length; i++) {
+            double want = Math.exp(x[i]);
+            assertEquals(want, y[i], 2.5 * Math.ulp((float) want), "exp(" + x[i] + ")");
+        }
+    }
+
+    @Test
     void weightedRowSumMatchesPlainLoops() {
         Random rnd = new Random(3);
         for (int d : new int[]{1, 8, 16, 31, 32, 64, 80, 128, 200}) {
