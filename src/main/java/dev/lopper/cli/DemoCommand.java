@@ -42,7 +42,8 @@ final class DemoCommand implements Runnable {
     @Option(names = "--model", paramLabel = "DIR", description = "Model to prune (default: the embedded " + EMBEDDED_MODEL + ").")
     Path model;
 
-    @Option(names = "--method", defaultValue = "flap", description = "Pruning method (default ${DEFAULT-VALUE}).")
+    @Option(names = "--method", defaultValue = "wanda-sp",
+            description = "Pruning method (default ${DEFAULT-VALUE}: the best on this model in the README table).")
     String method;
 
     @Option(names = "--target", defaultValue = "0.3",
