@@ -24,7 +24,8 @@ final class Attention {
         float scale = (float) (1.0 / Math.sqrt(d));
         // One task per (sequence, kv head): its keys are transposed once to [d][keys] so that the
         // scores of a query against all keys are one register-accumulated weighted row sum.
-        Parallel.forRange(seqs * kvHeads, 1, (from, to) -> {
+        long flops = 4L * seqs * s.heads() * n * keys * d;
+        Parallel.forWork(flops, seqs * kvHeads, 1, (from, to) -> {
             float[] scores = new float[keys];
             float[] kt = new float[d * keys];
             for (int task = from; task < to; task++) {

@@ -415,7 +415,7 @@ final class PackedGemm {
         int n = w.rows(), k = w.cols();
         float[] heap = w.heapArray();
         int groups = (n + 3) / 4;
-        Parallel.forRange(groups, 8, (f, t) -> {
+        Parallel.forWork(2L * m * n * k, groups, 8, (f, t) -> {
             float[] buf = heap != null ? null : BUFFERS.get().scratch(4 * k);
             float[] out = new float[8];
             for (int g = f; g < t; g++) {
@@ -454,7 +454,7 @@ final class PackedGemm {
     private static void gemvBf16(float[] x, Matrix w, float[] y, boolean accumulate) {
         int n = w.rows(), k = w.cols();
         MemorySegment seg = w.segment();
-        Parallel.forRange((n + 3) / 4, 16, (f, t) -> {
+        Parallel.forWork(2L * n * k, (n + 3) / 4, 16, (f, t) -> {
             for (int g = f; g < t; g++) {
                 int j0 = g * 4, rows = Math.min(4, n - j0);
                 long r0 = 2L * j0 * k;
@@ -568,7 +568,7 @@ final class PackedGemm {
     private static void smallXw(float[] dy, int m, Matrix w, float[] dx, boolean accumulate) {
         int n = w.rows(), k = w.cols();
         float[] heap = w.heapArray();
-        int tasks = Math.max(1, Math.min(Parallel.threads() * 2, n / 64));
+        int tasks = 2L * m * n * k < Parallel.MIN_PARALLEL_FLOPS ? 1 : Math.max(1, Math.min(Parallel.threads() * 2, n / 64));
         float[][] partial = new float[tasks][];
         Parallel.forEach(tasks, tk -> {
             int o0 = (int) ((long) tk * n / tasks), o1 = (int) ((long) (tk + 1) * n / tasks);
