@@ -1,13 +1,11 @@
 package dev.lopper.io;
 
 import dev.lopper.model.LayerShape;
-import dev.lopper.model.LayerWeights;
 import dev.lopper.model.LlamaModel;
 import dev.lopper.model.ModelConfig;
 import dev.lopper.tensor.DType;
 import dev.lopper.tensor.Matrix;
 
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
@@ -26,27 +24,7 @@ final class TestModels {
     }
 
     static LlamaModel random(ModelConfig c, DType dtype, long seed) {
-        Random rnd = new Random(seed);
-        int h = c.hiddenSize();
-        Matrix embed = rand(rnd, c.vocabSize(), h, dtype);
-        List<LayerWeights> layers = new ArrayList<>();
-        for (LayerShape s : c.layers()) {
-            int q = s.qDim(), kv = s.kvDim(), f = s.intermediate();
-            layers.add(new LayerWeights(rand(rnd, 1, h, dtype),
-                    rand(rnd, q, h, dtype), rand(rnd, kv, h, dtype), rand(rnd, kv, h, dtype), rand(rnd, h, q, dtype),
-                    c.qkvBias() ? rand(rnd, 1, q, dtype) : null,
-                    c.qkvBias() ? rand(rnd, 1, kv, dtype) : null,
-                    c.qkvBias() ? rand(rnd, 1, kv, dtype) : null,
-                    c.oBias() ? rand(rnd, 1, h, dtype) : null,
-                    rand(rnd, 1, h, dtype),
-                    rand(rnd, f, h, dtype), rand(rnd, f, h, dtype), rand(rnd, h, f, dtype),
-                    c.mlpBias() ? rand(rnd, 1, f, dtype) : null,
-                    c.mlpBias() ? rand(rnd, 1, f, dtype) : null,
-                    c.downBias() ? rand(rnd, 1, h, dtype) : null));
-        }
-        Matrix norm = rand(rnd, 1, h, dtype);
-        Matrix head = c.tieWordEmbeddings() ? embed : rand(rnd, c.vocabSize(), h, dtype);
-        return new LlamaModel(c, embed, layers, norm, head);
+        return dev.lopper.model.TestModels.random(c, seed, 1f, dtype);
     }
 
     static Matrix rand(Random rnd, int rows, int cols, DType dtype) {
