@@ -86,11 +86,6 @@ public final class ActivationStats implements ForwardHook {
         return column(layer, site, sums).clone();
     }
 
-    /** Σx² per column (a copy). */
-    public double[] sumOfSquares(int layer, Site site) {
-        return column(layer, site, squares).clone();
-    }
-
     /** Mean of each column over all tokens. */
     public double[] mean(int layer, Site site) {
         double[] s = column(layer, site, sums);

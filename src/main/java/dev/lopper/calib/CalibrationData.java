@@ -104,10 +104,4 @@ public final class CalibrationData {
             throw new IndexOutOfBoundsException("windows " + from + "+" + count + " of " + windows);
         return Arrays.copyOfRange(tokens, from * length, (from + count) * length);
     }
-
-    /** Windows [from, from+count) as a set of their own (e.g. to split scoring and held-out windows). */
-    public CalibrationData subset(int from, int count) {
-        int[] off = Arrays.copyOfRange(offsets, from, from + count);
-        return new CalibrationData(batch(from, count), off, count, length);
-    }
 }

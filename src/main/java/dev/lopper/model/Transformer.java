@@ -137,9 +137,9 @@ public final class Transformer {
             }
         } else {
             h1 = x.clone();     // no heads left: only o_proj's bias (e.g. FLAP compensation) remains
-            if (bo[l] != null) for (int r = 0; r < rows; r++) dev.lopper.tensor.VectorOps.add(bo[l], 0, h1, r * hidden, hidden);
+            addBias(bo[l], h1, rows);
         }
-        if (acts != null) acts.h1 = h1.clone();
+        if (acts != null) acts.h1 = h1;     // h1 is not written after this point
         if (s.intermediate() > 0) {
             int f = s.intermediate();
             float[] xn2 = new float[rows * hidden];
@@ -165,7 +165,7 @@ public final class Transformer {
             }
         } else {
             System.arraycopy(h1, 0, x, 0, rows * hidden);     // no channels left: only down_proj's bias remains
-            if (bDown[l] != null) for (int r = 0; r < rows; r++) dev.lopper.tensor.VectorOps.add(bDown[l], 0, x, r * hidden, hidden);
+            addBias(bDown[l], x, rows);
         }
     }
 
@@ -173,11 +173,15 @@ public final class Transformer {
     private static float[] linear(float[] x, int rows, Matrix w, float[] bias) {
         float[] y = new float[rows * w.rows()];
         Gemm.xwT(x, rows, w, y, false);
-        if (bias != null) {
-            int n = w.rows();
-            for (int r = 0; r < rows; r++) dev.lopper.tensor.VectorOps.add(bias, 0, y, r * n, n);
-        }
+        addBias(bias, y, rows);
         return y;
+    }
+
+    /** Adds {@code bias} (when present) to each of the rows of y. */
+    private static void addBias(float[] bias, float[] y, int rows) {
+        if (bias == null) return;
+        int n = bias.length;
+        for (int r = 0; r < rows; r++) dev.lopper.tensor.VectorOps.add(bias, 0, y, r * n, n);
     }
 
     private static void addInPlace(float[] y, float[] x) {

@@ -117,11 +117,6 @@ public final class Matrix {
         return out;
     }
 
-    /** This matrix in fp32 on the heap (itself when it already is). */
-    public Matrix toF32() {
-        return heap != null ? this : wrap(toFloats(), rows, cols);
-    }
-
     /** A new matrix of the given rows, in the same dtype (used by surgery). */
     public Matrix selectRows(int[] keep) {
         long rowBytes = (long) cols * dtype.bytes;

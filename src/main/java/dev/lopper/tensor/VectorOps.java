@@ -181,8 +181,4 @@ public final class VectorOps {
         }
         for (; i < n; i++) x[off + i] *= alpha;
     }
-
-    public static float sumSquares(float[] a, int off, int n) {
-        return dot(a, off, a, off, n);
-    }
 }
