@@ -6,9 +6,8 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
+import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
@@ -43,22 +42,33 @@ public final class SafeTensorsWriter {
         }
     }
 
+    /** Bytes copied per write: keeps the page cache of a large output out of the process's RSS. */
+    private static final int CHUNK = 1 << 20;
+
     private static void writeTo(Path tmp, long total, byte[] header, Map<String, ShapedTensor> sorted) throws IOException {
-        try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE_NEW, StandardOpenOption.READ,
-                StandardOpenOption.WRITE);
-             Arena arena = Arena.ofConfined()) {
-            MemorySegment out = ch.map(FileChannel.MapMode.READ_WRITE, 0, total, arena);
-            out.set(ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN), 0, header.length);
-            MemorySegment.copy(MemorySegment.ofArray(header), 0, out, 8, header.length);
-            long pos = 8 + header.length;
+        try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
+            ByteBuffer length = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putLong(0, header.length);
+            writeFully(ch, length);
+            writeFully(ch, ByteBuffer.wrap(header));
+            ByteBuffer buf = ByteBuffer.allocateDirect(CHUNK);
+            MemorySegment staging = MemorySegment.ofBuffer(buf);
             for (ShapedTensor t : sorted.values()) {
-                MemorySegment.copy(t.matrix().segment(), 0, out, pos, t.byteSize());
-                pos += t.byteSize();
+                MemorySegment src = t.matrix().segment();
+                for (long off = 0; off < t.byteSize(); off += CHUNK) {
+                    int n = (int) Math.min(CHUNK, t.byteSize() - off);
+                    MemorySegment.copy(src, off, staging, 0, n);
+                    writeFully(ch, buf.clear().limit(n));
+                }
             }
-            out.force();
+            if (ch.position() != total) throw new IOException(tmp + ": wrote " + ch.position() + " bytes, expected " + total);
+            ch.force(true);
         } catch (UncheckedIOException e) {
             throw e.getCause();
         }
+    }
+
+    private static void writeFully(FileChannel ch, ByteBuffer b) throws IOException {
+        while (b.hasRemaining()) ch.write(b);
     }
 
     /** The JSON header, padded with spaces so the data region starts 8-byte aligned. */

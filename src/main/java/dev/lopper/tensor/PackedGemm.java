@@ -27,12 +27,12 @@ import jdk.incubator.vector.VectorSpecies;
  *   <li><b>Microkernel.</b> An MR×NR = 12 × (2 vectors of 16) tile of C lives in 24 vector
  *   registers; per k step it loads two B vectors, broadcasts twelve A values and issues 24 FMAs
  *   (≈100% of one core's FMA peak in isolation on Zen 5; an 8×3 tile reached only ≈80%). Edge
- *   tiles run the same kernel on zero-padded panels into a scratch tile.</li>
+ *   tiles run the same kernel on zero-padded panels in a scratch tile.</li>
  *   <li><b>Loops and threads.</b> Tasks are column blocks of C of about {@code NC} (also row
  *   blocks when C is narrow), sized so each thread gets the same number of rounds. Per task:
  *   k-blocks of {@code KC} (pack the B block, ~L2), row blocks of {@code MC}, B micro-panels
- *   (kept in L1), A micro-panels (streamed from L2). C is stored on the first k-block and
- *   accumulated after, so {@code accumulate=false} never reads C.</li>
+ *   (kept in L1), A micro-panels (streamed from L2). The first k-block starts the tiles from zero,
+ *   later ones from C, so {@code accumulate=false} never reads C.</li>
  *   <li><b>Small m</b> skips packing. {@link #xwT}: m = 1 with bf16 W is a GEMV that streams W
  *   once and widens bf16 in registers; m ≤ {@code SMALL_M} (32, the measured crossover) streams
  *   W once, 4 rows at a time widened to fp32, dotting each against all x rows. {@link #xw}: m ≤
@@ -210,15 +210,11 @@ final class PackedGemm {
                         if (rows == MR && cols == NR) {
                             micro(ap, aOff, bp, bOff, kc, c, i0 * ldc + j0, ldc, load);
                         } else {
-                            micro(ap, aOff, bp, bOff, kc, tile, 0, NR, false);
-                            for (int r = 0; r < rows; r++) {
-                                int q = (i0 + r) * ldc + j0;
-                                if (load) {
-                                    for (int j = 0; j < cols; j++) c[q + j] += tile[r * NR + j];
-                                } else {
-                                    System.arraycopy(tile, r * NR, c, q, cols);
-                                }
+                            if (load) {
+                                for (int r = 0; r < rows; r++) System.arraycopy(c, (i0 + r) * ldc + j0, tile, r * NR, cols);
                             }
+                            micro(ap, aOff, bp, bOff, kc, tile, 0, NR, load);
+                            for (int r = 0; r < rows; r++) System.arraycopy(tile, r * NR, c, (i0 + r) * ldc + j0, cols);
                         }
                     }
                 }
@@ -226,21 +222,29 @@ final class PackedGemm {
         }
     }
 
-    /** C[MR x NR] (+)= Ap[kc][MR] · Bp[kc][NR]; {@code load} adds the existing C tile. */
+    /** C[MR x NR] (+)= Ap[kc][MR] · Bp[kc][NR]; {@code load} starts from the existing C tile. */
     static void micro(float[] ap, int aOff, float[] bp, int bOff, int kc,
                               float[] c, int cOff, int ldc, boolean load) {
-        FloatVector c00 = FloatVector.zero(S); FloatVector c01 = FloatVector.zero(S);
-        FloatVector c10 = FloatVector.zero(S); FloatVector c11 = FloatVector.zero(S);
-        FloatVector c20 = FloatVector.zero(S); FloatVector c21 = FloatVector.zero(S);
-        FloatVector c30 = FloatVector.zero(S); FloatVector c31 = FloatVector.zero(S);
-        FloatVector c40 = FloatVector.zero(S); FloatVector c41 = FloatVector.zero(S);
-        FloatVector c50 = FloatVector.zero(S); FloatVector c51 = FloatVector.zero(S);
-        FloatVector c60 = FloatVector.zero(S); FloatVector c61 = FloatVector.zero(S);
-        FloatVector c70 = FloatVector.zero(S); FloatVector c71 = FloatVector.zero(S);
-        FloatVector c80 = FloatVector.zero(S); FloatVector c81 = FloatVector.zero(S);
-        FloatVector c90 = FloatVector.zero(S); FloatVector c91 = FloatVector.zero(S);
-        FloatVector c100 = FloatVector.zero(S); FloatVector c101 = FloatVector.zero(S);
-        FloatVector c110 = FloatVector.zero(S); FloatVector c111 = FloatVector.zero(S);
+        FloatVector c00, c01, c10, c11, c20, c21, c30, c31, c40, c41, c50, c51, c60, c61, c70, c71, c80, c81,
+                c90, c91, c100, c101, c110, c111;
+        if (load) {     // accumulate onto C in place: no separate add pass, a smaller compiled kernel
+            { int q = cOff + 0 * ldc; c00 = FloatVector.fromArray(S, c, q); c01 = FloatVector.fromArray(S, c, q + L); }
+            { int q = cOff + 1 * ldc; c10 = FloatVector.fromArray(S, c, q); c11 = FloatVector.fromArray(S, c, q + L); }
+            { int q = cOff + 2 * ldc; c20 = FloatVector.fromArray(S, c, q); c21 = FloatVector.fromArray(S, c, q + L); }
+            { int q = cOff + 3 * ldc; c30 = FloatVector.fromArray(S, c, q); c31 = FloatVector.fromArray(S, c, q + L); }
+            { int q = cOff + 4 * ldc; c40 = FloatVector.fromArray(S, c, q); c41 = FloatVector.fromArray(S, c, q + L); }
+            { int q = cOff + 5 * ldc; c50 = FloatVector.fromArray(S, c, q); c51 = FloatVector.fromArray(S, c, q + L); }
+            { int q = cOff + 6 * ldc; c60 = FloatVector.fromArray(S, c, q); c61 = FloatVector.fromArray(S, c, q + L); }
+            { int q = cOff + 7 * ldc; c70 = FloatVector.fromArray(S, c, q); c71 = FloatVector.fromArray(S, c, q + L); }
+            { int q = cOff + 8 * ldc; c80 = FloatVector.fromArray(S, c, q); c81 = FloatVector.fromArray(S, c, q + L); }
+            { int q = cOff + 9 * ldc; c90 = FloatVector.fromArray(S, c, q); c91 = FloatVector.fromArray(S, c, q + L); }
+            { int q = cOff + 10 * ldc; c100 = FloatVector.fromArray(S, c, q); c101 = FloatVector.fromArray(S, c, q + L); }
+            { int q = cOff + 11 * ldc; c110 = FloatVector.fromArray(S, c, q); c111 = FloatVector.fromArray(S, c, q + L); }
+        } else {
+            FloatVector z = FloatVector.zero(S);
+            c00 = z; c01 = z; c10 = z; c11 = z; c20 = z; c21 = z; c30 = z; c31 = z; c40 = z; c41 = z; c50 = z; c51 = z;
+            c60 = z; c61 = z; c70 = z; c71 = z; c80 = z; c81 = z; c90 = z; c91 = z; c100 = z; c101 = z; c110 = z; c111 = z;
+        }
         for (int p = 0; p < kc; p++) {
             int bo = bOff + p * NR, ao = aOff + p * MR;
             FloatVector b0 = FloatVector.fromArray(S, bp, bo + 0 * L);
@@ -270,20 +274,6 @@ final class PackedGemm {
             c100 = a.fma(b0, c100); c101 = a.fma(b1, c101);
             a = FloatVector.broadcast(S, ap[ao + 11]);
             c110 = a.fma(b0, c110); c111 = a.fma(b1, c111);
-        }
-        if (load) {
-            { int q = cOff + 0 * ldc; c00 = c00.add(FloatVector.fromArray(S, c, q + 0 * L)); c01 = c01.add(FloatVector.fromArray(S, c, q + 1 * L)); }
-            { int q = cOff + 1 * ldc; c10 = c10.add(FloatVector.fromArray(S, c, q + 0 * L)); c11 = c11.add(FloatVector.fromArray(S, c, q + 1 * L)); }
-            { int q = cOff + 2 * ldc; c20 = c20.add(FloatVector.fromArray(S, c, q + 0 * L)); c21 = c21.add(FloatVector.fromArray(S, c, q + 1 * L)); }
-            { int q = cOff + 3 * ldc; c30 = c30.add(FloatVector.fromArray(S, c, q + 0 * L)); c31 = c31.add(FloatVector.fromArray(S, c, q + 1 * L)); }
-            { int q = cOff + 4 * ldc; c40 = c40.add(FloatVector.fromArray(S, c, q + 0 * L)); c41 = c41.add(FloatVector.fromArray(S, c, q + 1 * L)); }
-            { int q = cOff + 5 * ldc; c50 = c50.add(FloatVector.fromArray(S, c, q + 0 * L)); c51 = c51.add(FloatVector.fromArray(S, c, q + 1 * L)); }
-            { int q = cOff + 6 * ldc; c60 = c60.add(FloatVector.fromArray(S, c, q + 0 * L)); c61 = c61.add(FloatVector.fromArray(S, c, q + 1 * L)); }
-            { int q = cOff + 7 * ldc; c70 = c70.add(FloatVector.fromArray(S, c, q + 0 * L)); c71 = c71.add(FloatVector.fromArray(S, c, q + 1 * L)); }
-            { int q = cOff + 8 * ldc; c80 = c80.add(FloatVector.fromArray(S, c, q + 0 * L)); c81 = c81.add(FloatVector.fromArray(S, c, q + 1 * L)); }
-            { int q = cOff + 9 * ldc; c90 = c90.add(FloatVector.fromArray(S, c, q + 0 * L)); c91 = c91.add(FloatVector.fromArray(S, c, q + 1 * L)); }
-            { int q = cOff + 10 * ldc; c100 = c100.add(FloatVector.fromArray(S, c, q + 0 * L)); c101 = c101.add(FloatVector.fromArray(S, c, q + 1 * L)); }
-            { int q = cOff + 11 * ldc; c110 = c110.add(FloatVector.fromArray(S, c, q + 0 * L)); c111 = c111.add(FloatVector.fromArray(S, c, q + 1 * L)); }
         }
         { int q = cOff + 0 * ldc; c00.intoArray(c, q + 0 * L); c01.intoArray(c, q + 1 * L); }
         { int q = cOff + 1 * ldc; c10.intoArray(c, q + 0 * L); c11.intoArray(c, q + 1 * L); }
