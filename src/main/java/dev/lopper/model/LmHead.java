@@ -23,10 +23,10 @@ final class LmHead {
         int rows = seqs * len;
         double count = (double) seqs * (len - 1);
         double total = 0;
+        float[] logits = new float[Math.min(CHUNK, rows) * vocab];     // reused by every chunk (first m rows)
         for (int r0 = 0; r0 < rows; r0 += CHUNK) {
             int m = Math.min(CHUNK, rows - r0);
             float[] h = java.util.Arrays.copyOfRange(hs, r0 * hidden, (r0 + m) * hidden);
-            float[] logits = new float[m * vocab];
             Gemm.xwT(h, m, head, logits, false);
             double[] nll = new double[m];
             int base = r0;

@@ -89,20 +89,20 @@ public final class Transformer {
      * at positions kv.pos0 + i. When {@code acts} is not null the intermediate values are kept.
      */
     private void layerForward(int l, float[] x, int seqs, int n, KvTarget kv, Masks masks, ForwardHook hook,
-                              LayerActs acts) {
+                              LayerActs acts, WorkArrays work) {
         LayerShape s = cfg.layer(l);
         LayerWeights w = model.layer(l);
         int rows = seqs * n;
-        if (acts != null) acts.xIn = x.clone();
+        if (acts != null) acts.xIn = work.copyOf(x);
         float[] h1;
         if (s.heads() > 0) {
-            float[] xn1 = new float[rows * hidden];
-            float[] r1 = new float[rows];
+            float[] xn1 = work.zeroed(rows * hidden);
+            float[] r1 = work.zeroed(rows);
             RmsNorm.forward(x, attnNorm[l], cfg.rmsNormEps(), xn1, r1, rows, hidden);
             if (hook != null) hook.onInput(l, ForwardHook.Site.ATTN_IN, xn1, rows, hidden);
-            float[] q = linear(xn1, rows, w.wq(), bq[l]);
-            float[] k = linear(xn1, rows, w.wk(), bk[l]);
-            float[] v = linear(xn1, rows, w.wv(), bv[l]);
+            float[] q = linear(work, xn1, rows, w.wq(), bq[l]);
+            float[] k = linear(work, xn1, rows, w.wk(), bk[l]);
+            float[] v = linear(work, xn1, rows, w.wv(), bv[l]);
             Rope rope = ropes.get(s.headDim());
             Parallel.forRange(rows, 16, (from, to) -> {
                 for (int r = from; r < to; r++) {
@@ -120,11 +120,11 @@ public final class Transformer {
                 values = kv.v;
                 stride = kv.stride;
             }
-            float[] attn = new float[rows * s.qDim()];
+            float[] attn = work.zeroed(rows * s.qDim());
             Attention.forward(q, keys, values, attn, seqs, n, kv.pos0, stride, s);
-            float[] attnM = masks == null ? attn : applyMask(attn, rows, masks.heads[l], s.headDim());
+            float[] attnM = masks == null ? attn : applyMask(work, attn, rows, masks.heads[l], s.headDim());
             if (hook != null) hook.onInput(l, ForwardHook.Site.O_IN, attnM, rows, s.qDim());
-            h1 = linear(attnM, rows, w.wo(), bo[l]);
+            h1 = linear(work, attnM, rows, w.wo(), bo[l]);
             addInPlace(h1, x);
             if (acts != null) {
                 acts.xn1 = xn1;
@@ -134,27 +134,30 @@ public final class Transformer {
                 acts.v = v;
                 acts.attn = attn;
                 acts.attnM = attnM;
+            } else {
+                work.release(xn1, r1, q, k, v, attn, attnM);
             }
         } else {
-            h1 = x.clone();     // no heads left: only o_proj's bias (e.g. FLAP compensation) remains
+            h1 = work.copyOf(x);     // no heads left: only o_proj's bias (e.g. FLAP compensation) remains
             addBias(bo[l], h1, rows);
         }
         if (acts != null) acts.h1 = h1;     // h1 is not written after this point
         if (s.intermediate() > 0) {
             int f = s.intermediate();
-            float[] xn2 = new float[rows * hidden];
-            float[] r2 = new float[rows];
+            float[] xn2 = work.zeroed(rows * hidden);
+            float[] r2 = work.zeroed(rows);
             RmsNorm.forward(h1, mlpNorm[l], cfg.rmsNormEps(), xn2, r2, rows, hidden);
             if (hook != null) hook.onInput(l, ForwardHook.Site.MLP_IN, xn2, rows, hidden);
-            float[] g = linear(xn2, rows, w.gate(), bGate[l]);
-            float[] u = linear(xn2, rows, w.up(), bUp[l]);
-            float[] act = new float[rows * f];
+            float[] g = linear(work, xn2, rows, w.gate(), bGate[l]);
+            float[] u = linear(work, xn2, rows, w.up(), bUp[l]);
+            float[] act = work.zeroed(rows * f);
             Parallel.forRange(rows * f, 4096, (from, to) -> dev.lopper.tensor.VectorOps.siluMul(g, u, act, from, to));
-            float[] actM = masks == null ? act : applyMask(act, rows, masks.channels[l], 1);
+            float[] actM = masks == null ? act : applyMask(work, act, rows, masks.channels[l], 1);
             if (hook != null) hook.onInput(l, ForwardHook.Site.DOWN_IN, actM, rows, f);
-            float[] out = linear(actM, rows, w.down(), bDown[l]);
+            float[] out = linear(work, actM, rows, w.down(), bDown[l]);
             addInPlace(out, h1);
             System.arraycopy(out, 0, x, 0, rows * hidden);
+            work.release(out);
             if (acts != null) {
                 acts.xn2 = xn2;
                 acts.r2 = r2;
@@ -162,16 +165,19 @@ public final class Transformer {
                 acts.u = u;
                 acts.act = act;
                 acts.actM = actM;
+            } else {
+                work.release(h1, xn2, r2, g, u, act, actM);
             }
         } else {
             System.arraycopy(h1, 0, x, 0, rows * hidden);     // no channels left: only down_proj's bias remains
             addBias(bDown[l], x, rows);
+            if (acts == null) work.release(h1);
         }
     }
 
     /** x·Wᵀ + b */
-    private static float[] linear(float[] x, int rows, Matrix w, float[] bias) {
-        float[] y = new float[rows * w.rows()];
+    private static float[] linear(WorkArrays work, float[] x, int rows, Matrix w, float[] bias) {
+        float[] y = work.zeroed(rows * w.rows());
         Gemm.xwT(x, rows, w, y, false);
         addBias(bias, y, rows);
         return y;
@@ -191,8 +197,8 @@ public final class Transformer {
     }
 
     /** A copy of a [rows, groups·width] activation with group j scaled by mask[j]. */
-    private static float[] applyMask(float[] a, int rows, float[] mask, int width) {
-        float[] out = new float[a.length];
+    private static float[] applyMask(WorkArrays work, float[] a, int rows, float[] mask, int width) {
+        float[] out = work.zeroed(a.length);
         int cols = mask.length * width;
         Parallel.forRange(rows, 16, (from, to) -> {
             for (int r = from; r < to; r++) {
@@ -209,13 +215,13 @@ public final class Transformer {
 
     /** The final normed hidden states [seqs·len, hidden] of a full-sequence forward. */
     private float[] trunk(int[] tokens, int seqs, int len, Masks masks, ForwardHook hook, float[][] layerInputs,
-                          LayerActs[] keep) {
+                          LayerActs[] keep, WorkArrays work) {
         checkBatch(tokens, seqs, len);
         float[] x = embed(tokens);
         KvTarget own = new KvTarget(null, null, 0, len);
         for (int l = 0; l < cfg.numLayers(); l++) {
-            if (layerInputs != null) layerInputs[l] = x.clone();
-            layerForward(l, x, seqs, len, own, masks, hook, keep == null ? null : (keep[l] = new LayerActs()));
+            if (layerInputs != null) layerInputs[l] = work.copyOf(x);
+            layerForward(l, x, seqs, len, own, masks, hook, keep == null ? null : (keep[l] = new LayerActs()), work);
         }
         return x;
     }
@@ -230,7 +236,7 @@ public final class Transformer {
 
     /** Logits [seqs·len, vocab] (for tests and small inputs; evaluation streams through {@link #loss}). */
     public float[] logits(int[] tokens, int seqs, int len, Masks masks) {
-        float[] x = trunk(tokens, seqs, len, masks, null, null, null);
+        float[] x = trunk(tokens, seqs, len, masks, null, null, null, new WorkArrays());
         int rows = seqs * len;
         float[] hs = new float[rows * hidden];
         RmsNorm.forward(x, finalNorm, cfg.rmsNormEps(), hs, null, rows, hidden);
@@ -244,7 +250,7 @@ public final class Transformer {
      * each sequence's last token, [seqs, vocab] (what a server computes before decoding).
      */
     public float[] prefill(int[] tokens, int seqs, int len, Masks masks) {
-        float[] x = trunk(tokens, seqs, len, masks, null, null, null);
+        float[] x = trunk(tokens, seqs, len, masks, null, null, null, new WorkArrays());
         float[] last = new float[seqs * hidden];
         for (int b = 0; b < seqs; b++) System.arraycopy(x, ((b + 1) * len - 1) * hidden, last, b * hidden, hidden);
         float[] hs = new float[seqs * hidden];
@@ -261,7 +267,7 @@ public final class Transformer {
 
     /** Forward only: the NLL of predicting each token from the ones before it, per sequence. */
     public Loss loss(int[] tokens, int seqs, int len, Masks masks, ForwardHook hook) {
-        float[] x = trunk(tokens, seqs, len, masks, hook, null, null);
+        float[] x = trunk(tokens, seqs, len, masks, hook, null, null, new WorkArrays());
         int rows = seqs * len;
         float[] hs = new float[rows * hidden];
         RmsNorm.forward(x, finalNorm, cfg.rmsNormEps(), hs, null, rows, hidden);
@@ -282,7 +288,8 @@ public final class Transformer {
         int rows = seqs * len;
         float[][] inputs = new float[layers][];
         LayerActs[] kept = keepActivations ? new LayerActs[layers] : null;
-        float[] x = trunk(tokens, seqs, len, masks, null, keepActivations ? null : inputs, kept);
+        WorkArrays work = new WorkArrays();
+        float[] x = trunk(tokens, seqs, len, masks, null, keepActivations ? null : inputs, kept, work);
         float[] hs = new float[rows * hidden];
         float[] rFinal = new float[rows];
         RmsNorm.forward(x, finalNorm, cfg.rmsNormEps(), hs, rFinal, rows, hidden);
@@ -308,10 +315,11 @@ public final class Transformer {
                 kept[l] = null;
             } else {
                 acts = new LayerActs();
-                layerForward(l, inputs[l], seqs, len, own, masks, null, acts);
+                layerForward(l, inputs[l], seqs, len, own, masks, null, acts, work);
+                work.release(inputs[l]);    // now the layer's output, not needed
                 inputs[l] = null;
             }
-            layerBackward(l, acts, dx, seqs, len, masks, sink);
+            layerBackward(l, acts, dx, seqs, len, masks, sink, work);
         }
 
         boolean wantEmbed = sink.wants(-1, Param.EMBED);
@@ -332,20 +340,21 @@ public final class Transformer {
     }
 
     /** Turns dx (gradient at the layer's output) into the gradient at its input, in place. */
-    private void layerBackward(int l, LayerActs a, float[] dx, int seqs, int n, Masks masks, GradientSink sink) {
+    private void layerBackward(int l, LayerActs a, float[] dx, int seqs, int n, Masks masks, GradientSink sink,
+                               WorkArrays work) {
         LayerShape s = cfg.layer(l);
         LayerWeights w = model.layer(l);
         int rows = seqs * n;
         if (s.intermediate() > 0) {
             int f = s.intermediate();
-            float[] dActM = new float[rows * f];
+            float[] dActM = work.zeroed(rows * f);
             Gemm.xw(dx, rows, w.down(), dActM, false);
-            weightGrad(sink, l, Param.DOWN, w.down(), dx, a.actM, rows);
+            weightGrad(sink, l, Param.DOWN, w.down(), dx, a.actM, rows, work);
             biasGrad(sink, l, Param.BDOWN, w.bDown(), dx, rows);
-            float[] dAct = unmask(dActM, a.act, rows, masks, masks == null ? null : masks.channels[l],
+            float[] dAct = unmask(work, dActM, a.act, rows, masks, masks == null ? null : masks.channels[l],
                     masks == null || masks.channelGrad == null ? null : masks.channelGrad[l], 1);
-            float[] dG = new float[rows * f];
-            float[] dU = new float[rows * f];
+            float[] dG = work.zeroed(rows * f);
+            float[] dU = work.zeroed(rows * f);
             Parallel.forRange(rows * f, 4096, (from, to) -> {
                 for (int i = from; i < to; i++) {
                     float g = a.g[i];
@@ -357,28 +366,29 @@ public final class Transformer {
             });
             biasGrad(sink, l, Param.BGATE, w.bGate(), dG, rows);
             biasGrad(sink, l, Param.BUP, w.bUp(), dU, rows);
-            float[] dXn2 = new float[rows * hidden];
+            float[] dXn2 = work.zeroed(rows * hidden);
             Gemm.xw(dG, rows, w.gate(), dXn2, false);
             Gemm.xw(dU, rows, w.up(), dXn2, true);
-            weightGrad(sink, l, Param.GATE, w.gate(), dG, a.xn2, rows);
-            weightGrad(sink, l, Param.UP, w.up(), dU, a.xn2, rows);
+            weightGrad(sink, l, Param.GATE, w.gate(), dG, a.xn2, rows, work);
+            weightGrad(sink, l, Param.UP, w.up(), dU, a.xn2, rows, work);
             double[] dNorm = RmsNorm.backward(a.h1, mlpNorm[l], a.r2, dXn2, dx, rows, hidden,
                     sink.wants(l, Param.MLP_NORM));
             if (dNorm != null) sink.accept(l, Param.MLP_NORM, w.mlpNorm(), toFloat(dNorm));
+            work.release(dActM, dAct, dG, dU, dXn2);
         } else {
             biasGrad(sink, l, Param.BDOWN, w.bDown(), dx, rows);
             zeroGrads(sink, l, Param.MLP_NORM, Param.GATE, Param.UP, Param.DOWN, Param.BGATE, Param.BUP);
         }
         if (s.heads() > 0) {
-            float[] dAttnM = new float[rows * s.qDim()];
+            float[] dAttnM = work.zeroed(rows * s.qDim());
             Gemm.xw(dx, rows, w.wo(), dAttnM, false);
-            weightGrad(sink, l, Param.O, w.wo(), dx, a.attnM, rows);
+            weightGrad(sink, l, Param.O, w.wo(), dx, a.attnM, rows, work);
             biasGrad(sink, l, Param.BO, w.bo(), dx, rows);
-            float[] dAttn = unmask(dAttnM, a.attn, rows, masks, masks == null ? null : masks.heads[l],
+            float[] dAttn = unmask(work, dAttnM, a.attn, rows, masks, masks == null ? null : masks.heads[l],
                     masks == null || masks.headGrad == null ? null : masks.headGrad[l], s.headDim());
-            float[] dq = new float[rows * s.qDim()];
-            float[] dk = new float[rows * s.kvDim()];
-            float[] dv = new float[rows * s.kvDim()];
+            float[] dq = work.zeroed(rows * s.qDim());
+            float[] dk = work.zeroed(rows * s.kvDim());
+            float[] dv = work.zeroed(rows * s.kvDim());
             Attention.backward(a.q, a.k, a.v, dAttn, dq, dk, dv, seqs, n, s);
             Rope rope = ropes.get(s.headDim());
             Parallel.forRange(rows, 16, (from, to) -> {
@@ -390,20 +400,22 @@ public final class Transformer {
             biasGrad(sink, l, Param.BQ, w.bq(), dq, rows);
             biasGrad(sink, l, Param.BK, w.bk(), dk, rows);
             biasGrad(sink, l, Param.BV, w.bv(), dv, rows);
-            float[] dXn1 = new float[rows * hidden];
+            float[] dXn1 = work.zeroed(rows * hidden);
             Gemm.xw(dq, rows, w.wq(), dXn1, false);
             Gemm.xw(dk, rows, w.wk(), dXn1, true);
             Gemm.xw(dv, rows, w.wv(), dXn1, true);
-            weightGrad(sink, l, Param.Q, w.wq(), dq, a.xn1, rows);
-            weightGrad(sink, l, Param.K, w.wk(), dk, a.xn1, rows);
-            weightGrad(sink, l, Param.V, w.wv(), dv, a.xn1, rows);
+            weightGrad(sink, l, Param.Q, w.wq(), dq, a.xn1, rows, work);
+            weightGrad(sink, l, Param.K, w.wk(), dk, a.xn1, rows, work);
+            weightGrad(sink, l, Param.V, w.wv(), dv, a.xn1, rows, work);
             double[] dNorm = RmsNorm.backward(a.xIn, attnNorm[l], a.r1, dXn1, dx, rows, hidden,
                     sink.wants(l, Param.ATTN_NORM));
             if (dNorm != null) sink.accept(l, Param.ATTN_NORM, w.attnNorm(), toFloat(dNorm));
+            work.release(dAttnM, dAttn, dq, dk, dv, dXn1);
         } else {
             biasGrad(sink, l, Param.BO, w.bo(), dx, rows);
             zeroGrads(sink, l, Param.ATTN_NORM, Param.Q, Param.K, Param.V, Param.O, Param.BQ, Param.BK, Param.BV);
         }
+        work.release(a.xIn, a.xn1, a.r1, a.q, a.k, a.v, a.attn, a.attnM, a.h1, a.xn2, a.r2, a.g, a.u, a.act, a.actM);
     }
 
     /** The parameters of an emptied block do not affect the loss: their gradients are zero. */
@@ -415,11 +427,13 @@ public final class Transformer {
     }
 
     /** dW = dyᵀ·x, handed to the sink if wanted. */
-    private static void weightGrad(GradientSink sink, int l, Param p, Matrix w, float[] dy, float[] x, int rows) {
+    private static void weightGrad(GradientSink sink, int l, Param p, Matrix w, float[] dy, float[] x, int rows,
+                                   WorkArrays work) {
         if (!sink.wants(l, p)) return;
-        float[] dw = new float[Math.toIntExact(w.size())];
+        float[] dw = work.zeroed(Math.toIntExact(w.size()));
         Gemm.atb(dy, x, rows, w.rows(), w.cols(), dw, false);
-        sink.accept(l, p, w, dw);
+        sink.accept(l, p, w, dw);     // the sink may not keep it (GradientSink#accept)
+        work.release(dw);
     }
 
     private static void biasGrad(GradientSink sink, int l, Param p, Matrix b, float[] dy, int rows) {
@@ -434,8 +448,8 @@ public final class Transformer {
      * Backward through y = a ⊙ mask (per group of {@code width} columns): returns ∂L/∂a and adds
      * ∂L/∂mask into maskGrad when not null.
      */
-    private static float[] unmask(float[] dy, float[] a, int rows, Masks masks, float[] mask, double[] maskGrad,
-                                  int width) {
+    private static float[] unmask(WorkArrays work, float[] dy, float[] a, int rows, Masks masks, float[] mask,
+                                  double[] maskGrad, int width) {
         if (masks == null) return dy;
         int cols = mask.length * width;
         if (maskGrad != null) {
@@ -448,7 +462,7 @@ public final class Transformer {
                 }
             }
         }
-        float[] out = new float[dy.length];
+        float[] out = work.zeroed(dy.length);
         for (int r = 0; r < rows; r++) {
             for (int j = 0; j < mask.length; j++) {
                 int o = r * cols + j * width;
@@ -506,8 +520,9 @@ public final class Transformer {
             throw new IllegalArgumentException("sequence of " + (cache.length + n) + " tokens exceeds the cache of "
                     + cache.capacity);
         float[] x = embed(tokens);
+        WorkArrays work = new WorkArrays();
         for (int l = 0; l < cfg.numLayers(); l++) {
-            layerForward(l, x, 1, n, new KvTarget(cache.k[l], cache.v[l], cache.length, 0), masks, null, null);
+            layerForward(l, x, 1, n, new KvTarget(cache.k[l], cache.v[l], cache.length, 0), masks, null, null, work);
         }
         cache.length += n;
         int outRows = allRows ? n : 1;

@@ -31,8 +31,8 @@ import jdk.incubator.vector.VectorSpecies;
  *   <li><b>Loops and threads.</b> Tasks are column blocks of C of about {@code NC} (also row
  *   blocks when C is narrow), sized so each thread gets the same number of rounds. Per task:
  *   k-blocks of {@code KC} (pack the B block, ~L2), row blocks of {@code MC}, B micro-panels
- *   (kept in L1), A micro-panels (streamed from L2). The first k-block starts the tiles from zero,
- *   later ones from C, so {@code accumulate=false} never reads C.</li>
+ *   (kept in L1), A micro-panels (streamed from L2). The kernel always adds onto C, so
+ *   {@code accumulate=false} zeroes each task's block of C first.</li>
  *   <li><b>Small m</b> skips packing. {@link #xwT}: m = 1 with bf16 W is a GEMV that streams W
  *   once and widens bf16 in registers; m ≤ {@code SMALL_M} (32, the measured crossover) streams
  *   W once, 4 rows at a time widened to fp32, dotting each against all x rows. {@link #xw}: m ≤
@@ -194,10 +194,13 @@ final class PackedGemm {
         float[] scratch = buf.scratch(NR * Math.min(KC, K));
         float[] tile = buf.tile;
         final int mcp = MC / MR;
+        if (!accumulate) {      // the kernel always adds onto C
+            int j0 = pj0 * NR, j1 = Math.min(N, pj1 * NR);
+            for (int i = pi0 * MR, i1 = Math.min(M, pi1 * MR); i < i1; i++) Arrays.fill(c, i * ldc + j0, i * ldc + j1, 0f);
+        }
         for (int p0 = 0; p0 < K; p0 += KC) {
             int kc = Math.min(KC, K - p0);
             packB.pack(p0, kc, pj0 * NR, Math.min(N, pj1 * NR) - pj0 * NR, bp, 0, scratch);
-            boolean load = accumulate || p0 > 0;
             int aBase = p0 * mPad;
             for (int ic = pi0; ic < pi1; ic += mcp) {
                 int icEnd = Math.min(pi1, ic + mcp);
@@ -208,12 +211,10 @@ final class PackedGemm {
                         int i0 = ip * MR, rows = Math.min(MR, M - i0);
                         int aOff = aBase + ip * MR * kc;
                         if (rows == MR && cols == NR) {
-                            micro(ap, aOff, bp, bOff, kc, c, i0 * ldc + j0, ldc, load);
-                        } else {
-                            if (load) {
-                                for (int r = 0; r < rows; r++) System.arraycopy(c, (i0 + r) * ldc + j0, tile, r * NR, cols);
-                            }
-                            micro(ap, aOff, bp, bOff, kc, tile, 0, NR, load);
+                            micro(ap, aOff, bp, bOff, kc, c, i0 * ldc + j0, ldc);
+                        } else {        // edge tile: run the kernel on a full-size copy
+                            for (int r = 0; r < rows; r++) System.arraycopy(c, (i0 + r) * ldc + j0, tile, r * NR, cols);
+                            micro(ap, aOff, bp, bOff, kc, tile, 0, NR);
                             for (int r = 0; r < rows; r++) System.arraycopy(tile, r * NR, c, (i0 + r) * ldc + j0, cols);
                         }
                     }
@@ -222,29 +223,24 @@ final class PackedGemm {
         }
     }
 
-    /** C[MR x NR] (+)= Ap[kc][MR] · Bp[kc][NR]; {@code load} starts from the existing C tile. */
-    static void micro(float[] ap, int aOff, float[] bp, int bOff, int kc,
-                              float[] c, int cOff, int ldc, boolean load) {
-        FloatVector c00, c01, c10, c11, c20, c21, c30, c31, c40, c41, c50, c51, c60, c61, c70, c71, c80, c81,
-                c90, c91, c100, c101, c110, c111;
-        if (load) {     // accumulate onto C in place: no separate add pass, a smaller compiled kernel
-            { int q = cOff + 0 * ldc; c00 = FloatVector.fromArray(S, c, q); c01 = FloatVector.fromArray(S, c, q + L); }
-            { int q = cOff + 1 * ldc; c10 = FloatVector.fromArray(S, c, q); c11 = FloatVector.fromArray(S, c, q + L); }
-            { int q = cOff + 2 * ldc; c20 = FloatVector.fromArray(S, c, q); c21 = FloatVector.fromArray(S, c, q + L); }
-            { int q = cOff + 3 * ldc; c30 = FloatVector.fromArray(S, c, q); c31 = FloatVector.fromArray(S, c, q + L); }
-            { int q = cOff + 4 * ldc; c40 = FloatVector.fromArray(S, c, q); c41 = FloatVector.fromArray(S, c, q + L); }
-            { int q = cOff + 5 * ldc; c50 = FloatVector.fromArray(S, c, q); c51 = FloatVector.fromArray(S, c, q + L); }
-            { int q = cOff + 6 * ldc; c60 = FloatVector.fromArray(S, c, q); c61 = FloatVector.fromArray(S, c, q + L); }
-            { int q = cOff + 7 * ldc; c70 = FloatVector.fromArray(S, c, q); c71 = FloatVector.fromArray(S, c, q + L); }
-            { int q = cOff + 8 * ldc; c80 = FloatVector.fromArray(S, c, q); c81 = FloatVector.fromArray(S, c, q + L); }
-            { int q = cOff + 9 * ldc; c90 = FloatVector.fromArray(S, c, q); c91 = FloatVector.fromArray(S, c, q + L); }
-            { int q = cOff + 10 * ldc; c100 = FloatVector.fromArray(S, c, q); c101 = FloatVector.fromArray(S, c, q + L); }
-            { int q = cOff + 11 * ldc; c110 = FloatVector.fromArray(S, c, q); c111 = FloatVector.fromArray(S, c, q + L); }
-        } else {
-            FloatVector z = FloatVector.zero(S);
-            c00 = z; c01 = z; c10 = z; c11 = z; c20 = z; c21 = z; c30 = z; c31 = z; c40 = z; c41 = z; c50 = z; c51 = z;
-            c60 = z; c61 = z; c70 = z; c71 = z; c80 = z; c81 = z; c90 = z; c91 = z; c100 = z; c101 = z; c110 = z; c111 = z;
-        }
+    /**
+     * C[MR x NR] += Ap[kc][MR] · Bp[kc][NR], the accumulators starting from C. One branch-free
+     * path keeps C2's graph of this method small (with a load-or-zero branch its compilation took
+     * up to 56 MB of compiler arena, a third of the RSS of a small pruning run).
+     */
+    static void micro(float[] ap, int aOff, float[] bp, int bOff, int kc, float[] c, int cOff, int ldc) {
+        FloatVector c00 = FloatVector.fromArray(S, c, cOff + 0 * ldc), c01 = FloatVector.fromArray(S, c, cOff + 0 * ldc + L);
+        FloatVector c10 = FloatVector.fromArray(S, c, cOff + 1 * ldc), c11 = FloatVector.fromArray(S, c, cOff + 1 * ldc + L);
+        FloatVector c20 = FloatVector.fromArray(S, c, cOff + 2 * ldc), c21 = FloatVector.fromArray(S, c, cOff + 2 * ldc + L);
+        FloatVector c30 = FloatVector.fromArray(S, c, cOff + 3 * ldc), c31 = FloatVector.fromArray(S, c, cOff + 3 * ldc + L);
+        FloatVector c40 = FloatVector.fromArray(S, c, cOff + 4 * ldc), c41 = FloatVector.fromArray(S, c, cOff + 4 * ldc + L);
+        FloatVector c50 = FloatVector.fromArray(S, c, cOff + 5 * ldc), c51 = FloatVector.fromArray(S, c, cOff + 5 * ldc + L);
+        FloatVector c60 = FloatVector.fromArray(S, c, cOff + 6 * ldc), c61 = FloatVector.fromArray(S, c, cOff + 6 * ldc + L);
+        FloatVector c70 = FloatVector.fromArray(S, c, cOff + 7 * ldc), c71 = FloatVector.fromArray(S, c, cOff + 7 * ldc + L);
+        FloatVector c80 = FloatVector.fromArray(S, c, cOff + 8 * ldc), c81 = FloatVector.fromArray(S, c, cOff + 8 * ldc + L);
+        FloatVector c90 = FloatVector.fromArray(S, c, cOff + 9 * ldc), c91 = FloatVector.fromArray(S, c, cOff + 9 * ldc + L);
+        FloatVector c100 = FloatVector.fromArray(S, c, cOff + 10 * ldc), c101 = FloatVector.fromArray(S, c, cOff + 10 * ldc + L);
+        FloatVector c110 = FloatVector.fromArray(S, c, cOff + 11 * ldc), c111 = FloatVector.fromArray(S, c, cOff + 11 * ldc + L);
         for (int p = 0; p < kc; p++) {
             int bo = bOff + p * NR, ao = aOff + p * MR;
             FloatVector b0 = FloatVector.fromArray(S, bp, bo + 0 * L);
