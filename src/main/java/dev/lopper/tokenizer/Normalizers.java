@@ -46,7 +46,7 @@ final class Normalizers {
     }
 
     private static Normalizer unicode(Form form) {
-        return text -> java.text.Normalizer.normalize(text, form);
+        return text -> ReferenceUnicode.normalize(text, form);
     }
 
     /** Character by character, as HF does: no context rules such as the final sigma. */

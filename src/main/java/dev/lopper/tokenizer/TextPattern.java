@@ -30,13 +30,22 @@ final class TextPattern {
     }
 
     String replaceAll(String text, String content) {
-        return regex.matcher(text).replaceAll(Matcher.quoteReplacement(content));
+        StringBuilder out = new StringBuilder(text.length());
+        int done = 0;
+        for (int[] m : matches(text)) {
+            out.append(text, done, m[0]).append(content);
+            done = m[1];
+        }
+        return out.append(text, done, text.length()).toString();
     }
 
-    /** Start and end of each non-overlapping match, left to right. */
+    /**
+     * Start and end of each non-overlapping match, left to right. The regex searches the text as
+     * the reference's Unicode version sees it (see {@link ReferenceUnicode#forRegex}).
+     */
     List<int[]> matches(String text) {
         List<int[]> found = new ArrayList<>();
-        Matcher m = regex.matcher(text);
+        Matcher m = regex.matcher(ReferenceUnicode.forRegex(text));
         while (m.find()) found.add(new int[] {m.start(), m.end()});
         return found;
     }
