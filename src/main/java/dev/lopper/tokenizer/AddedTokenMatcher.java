@@ -34,10 +34,6 @@ final class AddedTokenMatcher {
         });
     }
 
-    boolean isEmpty() {
-        return root.children.isEmpty();
-    }
-
     /** Appends the non-empty parts of {@code text} to {@code out}, in order. */
     void split(String text, List<Part> out) {
         int done = 0; // end of what is already split off

@@ -43,10 +43,6 @@ final class BpeModel {
         return tokens.length;
     }
 
-    Integer id(String token) {
-        return vocab.get(token);
-    }
-
     /** Appends the ids of one pre-tokenized word. */
     void tokenize(String word, IntList out) {
         if (word.isEmpty()) return;
@@ -120,11 +116,8 @@ final class BpeModel {
         return true;
     }
 
+    /** The loader has checked that the unknown token is in the vocabulary. */
     private int unkId() {
-        Integer id = vocab.get(options.unkToken());
-        if (id == null) {
-            throw new IllegalStateException("unk_token " + options.unkToken() + " is not in the vocabulary");
-        }
-        return id;
+        return vocab.get(options.unkToken());
     }
 }
