@@ -1,35 +1,28 @@
 package dev.lopper.io;
 
-import ai.djl.huggingface.tokenizers.HuggingFaceTokenizer;
 import dev.lopper.BadInputException;
-import java.io.IOException;
+import dev.lopper.tokenizer.TokenizerJson;
+import dev.lopper.tokenizer.TokenizerPipeline;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Map;
 
 /**
- * A Hugging Face {@code tokenizer.json}, run by the Rust tokenizers library through DJL, so that
- * normalizers, pre-tokenizers, added tokens and byte fallback behave exactly as in transformers.
+ * A Hugging Face {@code tokenizer.json}, run by Lopper's own pipeline ({@link TokenizerJson}),
+ * which gives the same ids and text as the Rust tokenizers library (a differential test checks
+ * it against the library) without its native code and memory.
  *
- * <p>DJL's defaults are for classifiers (512-token truncation, padding, post-processor special
- * tokens); all three are switched off, and BOS is added here so that {@code addBos} means the
- * same thing for every tokenizer.
+ * <p>Encoding adds no special tokens of the post-processor; BOS is added here so that
+ * {@code addBos} means the same thing for every tokenizer.
  */
 public final class HfTokenizer implements Tokenizer {
 
-    static {
-        // The library is bundled in the jar; never let DJL reach for the network.
-        setIfAbsent("ai.djl.offline", "true");
-        setIfAbsent("OPT_OUT_TRACKING", "true");
-    }
-
     private final Path file;
-    private final HuggingFaceTokenizer hf;
+    private final TokenizerPipeline pipeline;
     private final HfSpecialTokens special;
 
-    private HfTokenizer(Path file, HuggingFaceTokenizer hf, HfSpecialTokens special) {
+    private HfTokenizer(Path file, TokenizerPipeline pipeline, HfSpecialTokens special) {
         this.file = file;
-        this.hf = hf;
+        this.pipeline = pipeline;
         this.special = special;
     }
 
@@ -42,15 +35,7 @@ public final class HfTokenizer implements Tokenizer {
             throw new BadInputException(file, "tokenizer file not found");
         }
         HfSpecialTokens special = HfSpecialTokens.read(file);
-        Map<String, String> options = Map.of(
-                "addSpecialTokens", "false",
-                "truncation", "false",
-                "padding", "false");
-        try {
-            return new HfTokenizer(file, HuggingFaceTokenizer.newInstance(file, options), special);
-        } catch (IOException | RuntimeException e) {
-            throw new BadInputException(file, "not a valid tokenizer.json: " + e.getMessage(), e);
-        }
+        return new HfTokenizer(file, TokenizerJson.load(file), special);
     }
 
     public Path file() {
@@ -59,19 +44,17 @@ public final class HfTokenizer implements Tokenizer {
 
     @Override
     public int[] encode(String text, boolean addBos) {
-        long[] ids = hf.encode(text, false, false).getIds();
+        int[] ids = pipeline.encode(text);
         int offset = addBos && special.bosId() >= 0 ? 1 : 0;
         int[] out = new int[ids.length + offset];
         if (offset == 1) out[0] = special.bosId();
-        for (int i = 0; i < ids.length; i++) out[i + offset] = (int) ids[i];
+        System.arraycopy(ids, 0, out, offset, ids.length);
         return out;
     }
 
     @Override
     public String decode(int[] ids) {
-        long[] wide = new long[ids.length];
-        for (int i = 0; i < ids.length; i++) wide[i] = ids[i];
-        return hf.decode(wide, true);
+        return pipeline.decode(ids, true);
     }
 
     /**
@@ -111,18 +94,7 @@ public final class HfTokenizer implements Tokenizer {
     }
 
     @Override
-    public void close() {
-        hf.close();
-    }
-
-    @Override
     public String toString() {
         return "HfTokenizer[" + file + "]";
-    }
-
-    private static void setIfAbsent(String key, String value) {
-        if (System.getProperty(key) == null && System.getenv(key) == null) {
-            System.setProperty(key, value);
-        }
     }
 }

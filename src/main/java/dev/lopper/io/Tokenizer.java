@@ -1,8 +1,8 @@
 package dev.lopper.io;
 
 /**
- * Text ↔ token ids. Implementations: HF tokenizer.json (through the Hugging Face tokenizers
- * library) and llama2.c tokenizer.bin.
+ * Text ↔ token ids. Implementations: HF tokenizer.json (run by {@code dev.lopper.tokenizer})
+ * and llama2.c tokenizer.bin.
  */
 public interface Tokenizer extends AutoCloseable {
     /** Encodes text; prepends BOS when {@code addBos} and the tokenizer has one. No truncation. */
