@@ -10,7 +10,7 @@ import dev.lopper.tensor.VectorOps;
  * [tokens, vocab] logits are never held at once.
  */
 final class LmHead {
-    private static final int CHUNK = 128;
+    private static final int CHUNK = 64;     // rows of logits at a time: 64·vocab floats (2 MB at 8K vocab, 32 MB at 128K)
 
     private LmHead() {}
 

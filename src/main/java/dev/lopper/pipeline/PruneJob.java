@@ -68,19 +68,20 @@ public final class PruneJob {
         PruningRecord.FileDigest calibDigest = null;
         int windows = 0, length = 0;
         if (!needs.isEmpty()) {
-            TextCorpus corpus = TextCorpus.resolve(o.calibration(), dataDir);
             length = Math.min(o.calibrationLength(), cfg.maxPositions());
             // Twice the tokens the windows need, so that random offsets still have room to vary.
-            int[] ids = CalibrationTokens.encode(tok, corpus.text(), 2L * o.calibrationSamples() * length);
+            CalibrationText text = CalibrationText.encode(o.calibration(), dataDir, tok,
+                    2L * o.calibrationSamples() * length);
+            int[] ids = text.ids();
             windows = Math.min(o.calibrationSamples(), ids.length / Math.max(1, length));
             if (windows == 0)
-                throw new BadInputException(corpus.file(), "calibration text has " + ids.length
+                throw new BadInputException(text.file(), "calibration text has " + ids.length
                         + " tokens, shorter than one window of " + length);
             CalibrationData data = CalibrationData.random(ids, windows, length, o.seed());
             TaylorStats.Options taylor = new TaylorStats.Options(range.start(), range.end(),
                     o.modules() != Modules.MLP, o.modules() != Modules.ATTENTION, o.secondOrder(), 0);
             stats = Calibrator.collect(t, data, needs, taylor, Math.max(1, 1024 / length), progress);
-            calibDigest = Sha256.digest(corpus.file());
+            calibDigest = Sha256.digest(text.file());
         }
 
         Scores scores = criterion.score(dense, stats);
@@ -107,6 +108,17 @@ public final class PruneJob {
                         length),
                 PruningRecord.keptOf(plan), PruningRecord.Parameters.of(dense, pruned), PruningRecord.Run.since(start));
         return new Outcome(pruned, plan, scores, counts, target, windows, length, record);
+    }
+
+    /**
+     * The calibration corpus's first tokens and its file. Only the ids outlive this call: the
+     * corpus text (megabytes) must not stay reachable during the backward pass.
+     */
+    private record CalibrationText(int[] ids, Path file) {
+        static CalibrationText encode(String corpusName, Path dataDir, Tokenizer tok, long wanted) {
+            TextCorpus corpus = TextCorpus.resolve(corpusName, dataDir);
+            return new CalibrationText(CalibrationTokens.encode(tok, corpus.text(), wanted), corpus.file());
+        }
     }
 
     static LayerRange layerRange(PruneOptions o, int layers) {
