@@ -18,12 +18,13 @@ final class LmHead {
      * Sum of NLL of tokens[r+1] given row r, over rows that are not the last of their sequence.
      * When dHs is not null, writes ∂(mean NLL)/∂hs into it and adds ∂/∂W into dW (if not null).
      */
-    static double loss(float[] hs, int[] tokens, int seqs, int len, Matrix head, float[] dHs, float[] dW) {
+    static double loss(float[] hs, int[] tokens, int seqs, int len, Matrix head, float[] dHs, float[] dW,
+                       WorkArrays work) {
         int hidden = head.cols(), vocab = head.rows();
         int rows = seqs * len;
         double count = (double) seqs * (len - 1);
         double total = 0;
-        float[] logits = new float[Math.min(CHUNK, rows) * vocab];     // reused by every chunk (first m rows)
+        float[] logits = work.zeroed(Math.min(CHUNK, rows) * vocab);     // reused by every chunk (first m rows)
         for (int r0 = 0; r0 < rows; r0 += CHUNK) {
             int m = Math.min(CHUNK, rows - r0);
             float[] h = java.util.Arrays.copyOfRange(hs, r0 * hidden, (r0 + m) * hidden);
@@ -59,6 +60,7 @@ final class LmHead {
                 if (dW != null) Gemm.atb(logits, h, m, vocab, hidden, dW, true);
             }
         }
+        work.release(logits);
         return total;
     }
 }

@@ -22,6 +22,8 @@ public final class Transformer {
     // Small vectors widened to fp32 once.
     private final float[][] attnNorm, mlpNorm, bq, bk, bv, bo, bGate, bUp, bDown;
     private final float[] finalNorm;
+    // Each thread's work arrays, reused by its successive calls (see WorkArrays).
+    private final ThreadLocal<WorkArrays> workArrays = ThreadLocal.withInitial(WorkArrays::new);
 
     public Transformer(LlamaModel model) {
         this.model = model;
@@ -72,9 +74,20 @@ public final class Transformer {
 
     // ------------------------------------------------------------------ forward
 
+    /** Runs a top-level call with this thread's work arrays. */
+    private <T> T withWork(java.util.function.Function<WorkArrays, T> call) {
+        WorkArrays work = workArrays.get();
+        if (!work.begin()) return call.apply(new WorkArrays());     // re-entered from a hook or sink
+        try {
+            return call.apply(work);
+        } finally {
+            work.end();
+        }
+    }
+
     /** Token embeddings [tokens.length, hidden]. */
-    private float[] embed(int[] tokens) {
-        float[] x = new float[tokens.length * hidden];
+    private float[] embed(int[] tokens, WorkArrays work) {
+        float[] x = work.zeroed(tokens.length * hidden);
         Matrix e = model.embed();
         for (int r = 0; r < tokens.length; r++) {
             if (tokens[r] < 0 || tokens[r] >= cfg.vocabSize())
@@ -217,7 +230,7 @@ public final class Transformer {
     private float[] trunk(int[] tokens, int seqs, int len, Masks masks, ForwardHook hook, float[][] layerInputs,
                           LayerActs[] keep, WorkArrays work) {
         checkBatch(tokens, seqs, len);
-        float[] x = embed(tokens);
+        float[] x = embed(tokens, work);
         KvTarget own = new KvTarget(null, null, 0, len);
         for (int l = 0; l < cfg.numLayers(); l++) {
             if (layerInputs != null) layerInputs[l] = work.copyOf(x);
@@ -236,13 +249,16 @@ public final class Transformer {
 
     /** Logits [seqs·len, vocab] (for tests and small inputs; evaluation streams through {@link #loss}). */
     public float[] logits(int[] tokens, int seqs, int len, Masks masks) {
-        float[] x = trunk(tokens, seqs, len, masks, null, null, null, new WorkArrays());
-        int rows = seqs * len;
-        float[] hs = new float[rows * hidden];
-        RmsNorm.forward(x, finalNorm, cfg.rmsNormEps(), hs, null, rows, hidden);
-        float[] logits = new float[rows * cfg.vocabSize()];
-        Gemm.xwT(hs, rows, model.lmHead(), logits, false);
-        return logits;
+        return withWork(work -> {
+            float[] x = trunk(tokens, seqs, len, masks, null, null, null, work);
+            int rows = seqs * len;
+            float[] hs = work.zeroed(rows * hidden);
+            RmsNorm.forward(x, finalNorm, cfg.rmsNormEps(), hs, null, rows, hidden);
+            float[] logits = new float[rows * cfg.vocabSize()];
+            Gemm.xwT(hs, rows, model.lmHead(), logits, false);
+            work.release(x, hs);
+            return logits;
+        });
     }
 
     /**
@@ -250,14 +266,17 @@ public final class Transformer {
      * each sequence's last token, [seqs, vocab] (what a server computes before decoding).
      */
     public float[] prefill(int[] tokens, int seqs, int len, Masks masks) {
-        float[] x = trunk(tokens, seqs, len, masks, null, null, null, new WorkArrays());
-        float[] last = new float[seqs * hidden];
-        for (int b = 0; b < seqs; b++) System.arraycopy(x, ((b + 1) * len - 1) * hidden, last, b * hidden, hidden);
-        float[] hs = new float[seqs * hidden];
-        RmsNorm.forward(last, finalNorm, cfg.rmsNormEps(), hs, null, seqs, hidden);
-        float[] logits = new float[seqs * cfg.vocabSize()];
-        Gemm.xwT(hs, seqs, model.lmHead(), logits, false);
-        return logits;
+        return withWork(work -> {
+            float[] x = trunk(tokens, seqs, len, masks, null, null, null, work);
+            float[] last = new float[seqs * hidden];
+            for (int b = 0; b < seqs; b++) System.arraycopy(x, ((b + 1) * len - 1) * hidden, last, b * hidden, hidden);
+            work.release(x);
+            float[] hs = new float[seqs * hidden];
+            RmsNorm.forward(last, finalNorm, cfg.rmsNormEps(), hs, null, seqs, hidden);
+            float[] logits = new float[seqs * cfg.vocabSize()];
+            Gemm.xwT(hs, seqs, model.lmHead(), logits, false);
+            return logits;
+        });
     }
 
     /** Sum of next-token NLL and number of predicted tokens. */
@@ -267,11 +286,15 @@ public final class Transformer {
 
     /** Forward only: the NLL of predicting each token from the ones before it, per sequence. */
     public Loss loss(int[] tokens, int seqs, int len, Masks masks, ForwardHook hook) {
-        float[] x = trunk(tokens, seqs, len, masks, hook, null, null, new WorkArrays());
-        int rows = seqs * len;
-        float[] hs = new float[rows * hidden];
-        RmsNorm.forward(x, finalNorm, cfg.rmsNormEps(), hs, null, rows, hidden);
-        return new Loss(LmHead.loss(hs, tokens, seqs, len, model.lmHead(), null, null), (long) seqs * (len - 1));
+        return withWork(work -> {
+            float[] x = trunk(tokens, seqs, len, masks, hook, null, null, work);
+            int rows = seqs * len;
+            float[] hs = work.zeroed(rows * hidden);
+            RmsNorm.forward(x, finalNorm, cfg.rmsNormEps(), hs, null, rows, hidden);
+            double nll = LmHead.loss(hs, tokens, seqs, len, model.lmHead(), null, null, work);
+            work.release(x, hs);
+            return new Loss(nll, (long) seqs * (len - 1));
+        });
     }
 
     // ------------------------------------------------------------------ backward
@@ -284,27 +307,32 @@ public final class Transformer {
      * compute).
      */
     public Loss backward(int[] tokens, int seqs, int len, Masks masks, GradientSink sink, boolean keepActivations) {
+        return withWork(work -> backward(tokens, seqs, len, masks, sink, keepActivations, work));
+    }
+
+    private Loss backward(int[] tokens, int seqs, int len, Masks masks, GradientSink sink, boolean keepActivations,
+                          WorkArrays work) {
         int layers = cfg.numLayers();
         int rows = seqs * len;
         float[][] inputs = new float[layers][];
         LayerActs[] kept = keepActivations ? new LayerActs[layers] : null;
-        WorkArrays work = new WorkArrays();
         float[] x = trunk(tokens, seqs, len, masks, null, keepActivations ? null : inputs, kept, work);
-        float[] hs = new float[rows * hidden];
-        float[] rFinal = new float[rows];
+        float[] hs = work.zeroed(rows * hidden);
+        float[] rFinal = work.zeroed(rows);
         RmsNorm.forward(x, finalNorm, cfg.rmsNormEps(), hs, rFinal, rows, hidden);
 
         boolean tied = cfg.tieWordEmbeddings();
         boolean wantHead = sink.wants(-1, Param.LM_HEAD) || (tied && sink.wants(-1, Param.EMBED));
         Matrix head = model.lmHead();
         float[] dHead = wantHead ? new float[Math.toIntExact(head.size())] : null;
-        float[] dHs = new float[rows * hidden];
-        double nll = LmHead.loss(hs, tokens, seqs, len, head, dHs, dHead);
+        float[] dHs = work.zeroed(rows * hidden);
+        double nll = LmHead.loss(hs, tokens, seqs, len, head, dHs, dHead, work);
         if (wantHead && !tied) sink.accept(-1, Param.LM_HEAD, head, dHead);
 
-        float[] dx = new float[rows * hidden];
+        float[] dx = work.zeroed(rows * hidden);
         double[] dFinal = RmsNorm.backward(x, finalNorm, rFinal, dHs, dx, rows, hidden,
                 sink.wants(-1, Param.FINAL_NORM));
+        work.release(x, hs, rFinal, dHs);
         if (dFinal != null) sink.accept(-1, Param.FINAL_NORM, model.finalNorm(), toFloat(dFinal));
 
         KvTarget own = new KvTarget(null, null, 0, len);
@@ -330,6 +358,7 @@ public final class Transformer {
             }
             sink.accept(-1, Param.EMBED, model.embed(), dE);
         }
+        work.release(dx);
         return new Loss(nll, (long) seqs * (len - 1));
     }
 
@@ -519,18 +548,21 @@ public final class Transformer {
         if (cache.length + n > cache.capacity)
             throw new IllegalArgumentException("sequence of " + (cache.length + n) + " tokens exceeds the cache of "
                     + cache.capacity);
-        float[] x = embed(tokens);
-        WorkArrays work = new WorkArrays();
-        for (int l = 0; l < cfg.numLayers(); l++) {
-            layerForward(l, x, 1, n, new KvTarget(cache.k[l], cache.v[l], cache.length, 0), masks, null, null, work);
-        }
-        cache.length += n;
-        int outRows = allRows ? n : 1;
-        float[] hs = new float[outRows * hidden];
-        float[] last = allRows ? x : java.util.Arrays.copyOfRange(x, (n - 1) * hidden, n * hidden);
-        RmsNorm.forward(last, finalNorm, cfg.rmsNormEps(), hs, null, outRows, hidden);
-        float[] logits = new float[outRows * cfg.vocabSize()];
-        Gemm.xwT(hs, outRows, model.lmHead(), logits, false);
-        return logits;
+        return withWork(work -> {
+            float[] x = embed(tokens, work);
+            for (int l = 0; l < cfg.numLayers(); l++) {
+                layerForward(l, x, 1, n, new KvTarget(cache.k[l], cache.v[l], cache.length, 0), masks, null, null,
+                        work);
+            }
+            cache.length += n;
+            int outRows = allRows ? n : 1;
+            float[] hs = new float[outRows * hidden];
+            float[] last = allRows ? x : java.util.Arrays.copyOfRange(x, (n - 1) * hidden, n * hidden);
+            RmsNorm.forward(last, finalNorm, cfg.rmsNormEps(), hs, null, outRows, hidden);
+            work.release(x);
+            float[] logits = new float[outRows * cfg.vocabSize()];
+            Gemm.xwT(hs, outRows, model.lmHead(), logits, false);
+            return logits;
+        });
     }
 }

@@ -7,28 +7,56 @@ import java.util.IdentityHashMap;
 import java.util.Map;
 
 /**
- * fp32 work arrays of one forward or backward call, reused by exact length: a layer hands its
- * temporaries back and the next layer takes them again, so a pass allocates about one layer's
- * arrays instead of new ones per layer. Without this, the megabyte-sized activations that die a
- * layer later were promoted by the young collector and the JVM grew its heap to several times the
- * live data (pruning the 8M model: 180 MB of heap for ~25 MB live).
+ * fp32 work arrays of a thread's forward and backward calls, reused by exact length: a layer
+ * hands its temporaries back and the next layer (and the next call) takes them again, so a run
+ * allocates about one layer's arrays instead of new ones per layer and per call. Without this,
+ * the megabyte-sized activations that die a layer later were promoted by the young collector and
+ * the JVM grew its heap to several times the live data (pruning the 8M model: 180 MB of heap for
+ * ~25 MB live; evaluating it: over 1 GB).
  *
- * <p>Confined to the calling thread; dropped with the call that made it.
+ * <p>Arrays not taken during a whole call are dropped at the start of the next ({@link #begin}),
+ * so shapes that stop occurring (another batch size, another sequence length) are not kept.
+ * Confined to one thread.
  */
 final class WorkArrays {
-    private final Map<Integer, ArrayDeque<float[]>> free = new HashMap<>();
-    // Arrays now in the free lists: a second release of the same array (e.g. attnM, which is attn
+    private Map<Integer, ArrayDeque<float[]>> free = new HashMap<>();
+    // What the previous call left free: taken from when the current lists are empty, dropped next call.
+    private Map<Integer, ArrayDeque<float[]>> older = new HashMap<>();
+    // Arrays now in a free list: a second release of the same array (e.g. attnM, which is attn
     // itself when there are no masks) must not put it in twice.
     private final Map<float[], Boolean> released = new IdentityHashMap<>();
+    private boolean inCall;
+
+    /**
+     * Starts a call; false when one is already running on this thread (a re-entrant call must
+     * use its own instance).
+     */
+    boolean begin() {
+        if (inCall) return false;
+        inCall = true;
+        for (ArrayDeque<float[]> q : older.values()) for (float[] a : q) released.remove(a);
+        older = free;
+        free = new HashMap<>();
+        return true;
+    }
+
+    void end() {
+        inCall = false;
+    }
 
     /** A zero-filled array of length n, like {@code new float[n]}. */
     float[] zeroed(int n) {
-        ArrayDeque<float[]> q = free.get(n);
-        float[] a = q == null ? null : q.poll();
+        float[] a = poll(free, n);
+        if (a == null) a = poll(older, n);
         if (a == null) return new float[n];
         released.remove(a);
         Arrays.fill(a, 0f);
         return a;
+    }
+
+    private static float[] poll(Map<Integer, ArrayDeque<float[]>> lists, int n) {
+        ArrayDeque<float[]> q = lists.get(n);
+        return q == null ? null : q.poll();
     }
 
     /** A copy of {@code src}. */
