@@ -324,7 +324,7 @@ public final class Transformer {
         boolean tied = cfg.tieWordEmbeddings();
         boolean wantHead = sink.wants(-1, Param.LM_HEAD) || (tied && sink.wants(-1, Param.EMBED));
         Matrix head = model.lmHead();
-        float[] dHead = wantHead ? new float[Math.toIntExact(head.size())] : null;
+        float[] dHead = wantHead ? work.zeroed(Math.toIntExact(head.size())) : null;
         float[] dHs = work.zeroed(rows * hidden);
         double nll = LmHead.loss(hs, tokens, seqs, len, head, dHs, dHead, work);
         if (wantHead && !tied) sink.accept(-1, Param.LM_HEAD, head, dHead);
@@ -352,13 +352,14 @@ public final class Transformer {
 
         boolean wantEmbed = sink.wants(-1, Param.EMBED);
         if (wantEmbed) {
-            float[] dE = tied ? dHead : new float[Math.toIntExact(model.embed().size())];
+            float[] dE = tied ? dHead : work.zeroed(Math.toIntExact(model.embed().size()));
             for (int r = 0; r < rows; r++) {
                 dev.lopper.tensor.VectorOps.add(dx, r * hidden, dE, tokens[r] * hidden, hidden);
             }
             sink.accept(-1, Param.EMBED, model.embed(), dE);
+            work.release(dE);
         }
-        work.release(dx);
+        work.release(dx, dHead);
         return new Loss(nll, (long) seqs * (len - 1));
     }
 
