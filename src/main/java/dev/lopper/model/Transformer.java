@@ -22,8 +22,8 @@ public final class Transformer {
     // Small vectors widened to fp32 once.
     private final float[][] attnNorm, mlpNorm, bq, bk, bv, bo, bGate, bUp, bDown;
     private final float[] finalNorm;
-    // Each thread's work arrays, reused by its successive calls (see WorkArrays).
-    private final ThreadLocal<WorkArrays> workArrays = ThreadLocal.withInitial(WorkArrays::new);
+    // Work arrays reused by successive calls (see WorkArrays); they go with this Transformer.
+    private final WorkArrays workArrays = new WorkArrays();
 
     public Transformer(LlamaModel model) {
         this.model = model;
@@ -74,10 +74,10 @@ public final class Transformer {
 
     // ------------------------------------------------------------------ forward
 
-    /** Runs a top-level call with this thread's work arrays. */
+    /** Runs a top-level call with the shared work arrays, or its own when they are in use. */
     private <T> T withWork(java.util.function.Function<WorkArrays, T> call) {
-        WorkArrays work = workArrays.get();
-        if (!work.begin()) return call.apply(new WorkArrays());     // re-entered from a hook or sink
+        WorkArrays work = workArrays;
+        if (!work.begin()) return call.apply(new WorkArrays());     // another thread's call, or re-entered
         try {
             return call.apply(work);
         } finally {

@@ -5,6 +5,7 @@ import java.util.Arrays;
 import java.util.HashMap;
 import java.util.IdentityHashMap;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * fp32 work arrays of a thread's forward and backward calls, reused by exact length: a layer
@@ -16,7 +17,8 @@ import java.util.Map;
  *
  * <p>Arrays not taken during a whole call are dropped at the start of the next ({@link #begin}),
  * so shapes that stop occurring (another batch size, another sequence length) are not kept.
- * Confined to one thread.
+ * One call at a time: {@link #begin} refuses a second (another thread's, or a re-entrant one),
+ * which then uses an instance of its own.
  */
 final class WorkArrays {
     private Map<Integer, ArrayDeque<float[]>> free = new HashMap<>();
@@ -25,15 +27,11 @@ final class WorkArrays {
     // Arrays now in a free list: a second release of the same array (e.g. attnM, which is attn
     // itself when there are no masks) must not put it in twice.
     private final Map<float[], Boolean> released = new IdentityHashMap<>();
-    private boolean inCall;
+    private final AtomicBoolean inCall = new AtomicBoolean();
 
-    /**
-     * Starts a call; false when one is already running on this thread (a re-entrant call must
-     * use its own instance).
-     */
+    /** Starts a call; false when one is already running (that caller must use its own instance). */
     boolean begin() {
-        if (inCall) return false;
-        inCall = true;
+        if (!inCall.compareAndSet(false, true)) return false;
         for (ArrayDeque<float[]> q : older.values()) for (float[] a : q) released.remove(a);
         older = free;
         free = new HashMap<>();
@@ -41,7 +39,7 @@ final class WorkArrays {
     }
 
     void end() {
-        inCall = false;
+        inCall.set(false);
     }
 
     /** A zero-filled array of length n, like {@code new float[n]}. */
