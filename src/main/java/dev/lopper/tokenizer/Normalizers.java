@@ -69,11 +69,11 @@ final class Normalizers {
         };
     }
 
-    /** Drops non-spacing marks (HF applies it after NFD to remove accents). */
+    /** Drops all combining marks, spacing and enclosing ones too (HF applies it after NFD to remove accents). */
     private static String stripAccents(String text) {
         StringBuilder out = new StringBuilder(text.length());
         text.codePoints()
-                .filter(cp -> Character.getType(cp) != Character.NON_SPACING_MARK)
+                .filter(cp -> !ReferenceUnicode.isMark(cp))
                 .forEach(out::appendCodePoint);
         return out.toString();
     }

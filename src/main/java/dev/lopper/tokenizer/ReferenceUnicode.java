@@ -8,13 +8,15 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.text.Normalizer;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
  * Makes the JDK's Unicode (16) behave like the older Unicode data inside Hugging Face
  * tokenizers, so that ids stay identical even for recently assigned characters: such letters
  * are hidden from regexes, and characters the library's normalizer does not know are kept out
- * of normalization. The code points are listed in reference-unicode.txt beside this class.
+ * of normalization, and StripAccents removes the marks that it knew as marks. The code points are listed in reference-unicode.txt beside this class.
  */
 final class ReferenceUnicode {
     private ReferenceUnicode() {}
@@ -25,22 +27,34 @@ final class ReferenceUnicode {
 
     private static final CodePointRanges NEWER_LETTERS;
     private static final CodePointRanges UNKNOWN_TO_NORMALIZER;
+    private static final CodePointRanges OLDER_MARKS;
+    private static final CodePointRanges NEWER_MARKS;
 
     static {
-        List<int[]> regex = new ArrayList<>(), normalizer = new ArrayList<>();
+        Map<String, List<int[]>> kinds = new HashMap<>();
         try (InputStream in = ReferenceUnicode.class.getResourceAsStream("reference-unicode.txt");
                 BufferedReader reader = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8))) {
             for (String line; (line = reader.readLine()) != null; ) {
                 if (line.isBlank() || line.startsWith("#")) continue;
                 String[] f = line.trim().split("\\s+");
                 int[] range = {Integer.parseInt(f[1], 16), Integer.parseInt(f[2], 16)};
-                (f[0].equals("regex") ? regex : normalizer).add(range);
+                kinds.computeIfAbsent(f[0], k -> new ArrayList<>()).add(range);
             }
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
-        NEWER_LETTERS = new CodePointRanges(regex);
-        UNKNOWN_TO_NORMALIZER = new CodePointRanges(normalizer);
+        NEWER_LETTERS = new CodePointRanges(kinds.getOrDefault("regex", List.of()));
+        UNKNOWN_TO_NORMALIZER = new CodePointRanges(kinds.getOrDefault("normalizer", List.of()));
+        OLDER_MARKS = new CodePointRanges(kinds.getOrDefault("mark", List.of()));
+        NEWER_MARKS = new CodePointRanges(kinds.getOrDefault("notmark", List.of()));
+    }
+
+    /** A combining mark (Mn, Mc or Me) in the reference's Unicode data, which StripAccents removes. */
+    static boolean isMark(int cp) {
+        int type = Character.getType(cp);
+        boolean mark = type == Character.NON_SPACING_MARK || type == Character.COMBINING_SPACING_MARK
+                || type == Character.ENCLOSING_MARK;
+        return mark ? !NEWER_MARKS.contains(cp) : OLDER_MARKS.contains(cp);
     }
 
     /**

@@ -13,7 +13,7 @@ import java.util.List;
  * version than the JDK's) leaves alone while java.text.Normalizer changes them. Run by hand:
  * {@code main(qwen3 tokenizer.json)}; it prints ranges for tokenizer/reference-unicode.txt.
  * It normalizes through the Qwen3 tokenizer (byte-level, so decode(encode(s)) is exactly the
- * normalized text) with its normalizer swapped for each form.
+ * normalized text) with its normalizer swapped for each form, then for StripAccents.
  */
 final class ReferenceUnicodeProbe {
     public static void main(String[] args) throws Exception {
@@ -41,6 +41,35 @@ final class ReferenceUnicodeProbe {
             int end = cp;
             while (end + 1 < differs.length && differs[end + 1]) end++;
             System.out.printf("normalizer %X %X%n", cp, end);
+            cp = end;
+        }
+        printMarkDifferences(qwen);
+    }
+
+    /** Where StripAccents in the library (its older idea of a combining mark) and Character.getType disagree. */
+    private static void printMarkDifferences(Path qwen) throws Exception {
+        ObjectNode json = (ObjectNode) new ObjectMapper().readTree(qwen.toFile());
+        json.putObject("normalizer").put("type", "StripAccents");
+        Path file = Files.createTempFile("probe", ".json");
+        new ObjectMapper().writeValue(file.toFile(), json);
+        String[] kind = new String[0x110000];
+        try (ReferenceTokenizer reference = new ReferenceTokenizer(file)) {
+            for (int cp = 0; cp < 0x110000; cp++) {
+                if (cp >= 0xD800 && cp <= 0xDFFF) continue;
+                int type = Character.getType(cp);
+                boolean javaMark = type == Character.NON_SPACING_MARK || type == Character.COMBINING_SPACING_MARK
+                        || type == Character.ENCLOSING_MARK;
+                String probe = "a" + Character.toString(cp) + "b";
+                boolean stripped = reference.decode(reference.encode(probe), false).equals("ab");
+                if (stripped != javaMark) kind[cp] = stripped ? "mark" : "notmark";
+            }
+        }
+        Files.delete(file);
+        for (int cp = 0; cp < kind.length; cp++) {
+            if (kind[cp] == null) continue;
+            int end = cp;
+            while (end + 1 < kind.length && kind[cp].equals(kind[end + 1])) end++;
+            System.out.printf("%s %X %X%n", kind[cp], cp, end);
             cp = end;
         }
     }
