@@ -34,6 +34,11 @@ final class BpeModel {
         }
     }
 
+    /** Token to id, as in the file (not to be changed). */
+    Map<String, Integer> vocabulary() {
+        return vocab;
+    }
+
     /** The token string of a model id, or null when the vocabulary has no such id. */
     String token(int id) {
         return id >= 0 && id < tokens.length ? tokens[id] : null;

@@ -28,7 +28,8 @@ public final class TokenizerJson {
                 PreTokenizers.read(new ComponentSpec(root.get("pre_tokenizer"), file, "pre_tokenizer"));
         Decoder decoder = Decoders.read(new ComponentSpec(root.get("decoder"), file, "decoder"));
 
-        List<AddedToken> added = addedTokens(root.path("added_tokens"), file);
+        // HF's ids for the added tokens, which may differ from the ids written beside them.
+        List<AddedToken> added = AddedTokenIds.assign(addedTokens(root.path("added_tokens"), file), model.vocabulary());
         Map<String, AddedToken> raw = new LinkedHashMap<>();
         Map<String, AddedToken> normalized = new LinkedHashMap<>();
         for (AddedToken token : added) {

@@ -62,6 +62,20 @@ class TokenizerJsonTest {
     }
 
     @Test
+    void addedTokenIdsAreHfsNotTheWrittenOnes(@TempDir Path dir) throws IOException {
+        String added = """
+                {"id":6,"content":"<X>","single_word":false,"lstrip":false,"rstrip":false,"normalized":false,"special":true},
+                {"id":20,"content":"<Y>","single_word":false,"lstrip":false,"rstrip":false,"normalized":false,"special":true},
+                {"id":3,"content":"bc","single_word":false,"lstrip":false,"rstrip":false,"normalized":false,"special":false},
+                {"id":9,"content":"<Z>","single_word":false,"lstrip":false,"rstrip":false,"normalized":false,"special":false}
+                """;
+        TokenizerPipeline t = toy(dir, added, "null");
+        // <Y> is new: the first id after the 7 vocabulary entries; "bc" keeps its vocabulary id; <Z> follows <Y>.
+        assertArrayEquals(new int[] {6, 7, 4, 8}, t.encode("<X><Y>bc<Z>"));
+        assertEquals("<Y> <Z>", t.decode(new int[] {7, 20, 8, 9}, false), "the written ids 20 and 9 mean nothing");
+    }
+
+    @Test
     void splitBehaviours() {
         Piece text = new Piece("a-b--c", true);
         java.util.List<int[]> dashes = TextPattern.literal("-").matches(text.text());
