@@ -67,27 +67,7 @@ class DjlDifferentialTest {
     @ValueSource(strings = {"tokenizers/llama2/tokenizer.json", "tokenizers/llama3/tokenizer.json",
             "tokenizers/qwen3/tokenizer.json", "models/tiny-llama-gqa-8m/tokenizer.json"})
     void randomIdsDecodeTheSame(String file) {
-        TokenizerPipeline ours = ours(file);
-        ReferenceTokenizer reference = reference(file);
-        int vocab = ours.idBound();
-        Random random = new Random(42);
-        List<String> failures = new ArrayList<>();
-        for (int n = 0; n < 3000; n++) {
-            int[] ids = new int[1 + random.nextInt(8)];
-            for (int i = 0; i < ids.length; i++) {
-                // Low ids are special and byte tokens in SentencePiece vocabularies; the top ones are added tokens.
-                int pick = random.nextInt(4);
-                ids[i] = pick == 0 ? random.nextInt(300) : pick == 1 ? vocab - 1 - random.nextInt(300) : random.nextInt(vocab);
-            }
-            for (boolean skip : new boolean[] {true, false}) {
-                String expected = reference.decode(ids, skip), actual = ours.decode(ids, skip);
-                if (!expected.equals(actual) && failures.size() < 5) {
-                    failures.add(java.util.Arrays.toString(ids) + " skip=" + skip + ": expected " + escape(expected)
-                            + " got " + escape(actual));
-                }
-            }
-        }
-        if (!failures.isEmpty()) fail(file + ":\n" + String.join("\n", failures));
+        assertIdsDecodeTheSame(file, ours(file), reference(file), 3000);
     }
 
     /** Whole WikiText-2 test set as one text, with Llama 3; prints the time of each implementation. */
@@ -112,8 +92,34 @@ class DjlDifferentialTest {
     }
 
     private static void assertSame(String file, List<String> texts) {
-        TokenizerPipeline ours = ours(file);
-        ReferenceTokenizer reference = reference(file);
+        assertSame(file, ours(file), reference(file), texts);
+    }
+
+    /** Random id sequences (special, byte and added ids often) decode to the same text, with and without specials. */
+    static void assertIdsDecodeTheSame(String label, TokenizerPipeline ours, ReferenceTokenizer reference, int count) {
+        int vocab = ours.idBound();
+        Random random = new Random(42);
+        List<String> failures = new ArrayList<>();
+        for (int n = 0; n < count; n++) {
+            int[] ids = new int[1 + random.nextInt(8)];
+            for (int i = 0; i < ids.length; i++) {
+                // Low ids are special and byte tokens in SentencePiece vocabularies; the top ones are added tokens.
+                int pick = random.nextInt(4);
+                ids[i] = pick == 0 ? random.nextInt(300) : pick == 1 ? vocab - 1 - random.nextInt(300) : random.nextInt(vocab);
+            }
+            for (boolean skip : new boolean[] {true, false}) {
+                String expected = reference.decode(ids, skip), actual = ours.decode(ids, skip);
+                if (!expected.equals(actual) && failures.size() < 5) {
+                    failures.add(java.util.Arrays.toString(ids) + " skip=" + skip + ": expected " + escape(expected)
+                            + " got " + escape(actual));
+                }
+            }
+        }
+        if (!failures.isEmpty()) fail(label + ":\n" + String.join("\n", failures));
+    }
+
+    /** Same ids for every text, and the same decoded text with and without special tokens. */
+    static void assertSame(String label, TokenizerPipeline ours, ReferenceTokenizer reference, List<String> texts) {
         List<String> failures = new ArrayList<>();
         int mismatches = 0;
         for (String text : texts) {
@@ -133,7 +139,7 @@ class DjlDifferentialTest {
                 if (failures.size() < 5) failures.add(escape(text) + "\n    " + problem);
             }
         }
-        if (mismatches > 0) fail(file + ": " + mismatches + " of " + texts.size() + " texts differ:\n" + String.join("\n", failures));
+        if (mismatches > 0) fail(label + ": " + mismatches + " of " + texts.size() + " texts differ:\n" + String.join("\n", failures));
         assertTrue(texts.size() > 0);
     }
 

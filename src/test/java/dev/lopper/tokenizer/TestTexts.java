@@ -34,6 +34,33 @@ final class TestTexts {
             "𝔘𝔫𝔦𝔠𝔬𝔡𝔢 𝟙𝟚𝟛 𠀀𠀁 𐍈", "Ελληνικά, русский, ქართული, Հայերեն, ไทย, हिन्दी", "ΣΊΣΥΦΟΣ όσος",
             "a".repeat(300), "ab ".repeat(200), "\u2581".repeat(5) + "x", " ".repeat(40) + "x", "!!!???...,,,;;;");
 
+    /** Texts around the added tokens of {@code DjlVariantTest}: stripping, single words, normalized matches. */
+    static final List<String> ADDED_TOKEN_CASES = List.of(
+            "hello world", "say hello world!", "Hello World", "hello  world", "hello world<|x|>hello world",
+            "ahello worldb", " hello world ", "a<|x|>b", " <|x|> ", "<|x|><|x|>", "x <mask> y", "x<mask>y",
+            "  <mask>  ", "<mask><mask>", "\t<mask>\u2000z", "a  <mask>", "<mask>  a", "<sw> a", "a<sw> b",
+            "a <sw>b", "a <sw> b", "\u00e9<sw>", "-<sw>-", "<sw>", "a\u0301<sw>", "<s><mask></s>", "[L]  [R]  x",
+            "x  [L]  y", "x  [R]  y", " [L]", "[R] ", "Yes", "Yes!", "yes", "YesYes", "say Yes now", "  Yes  ",
+            "ab", "abc", "cab", "a b", "<s> hello world</s>", "</s>hello", "<s>", " <s> ", "<mask>hello world",
+            "hello world<mask>", "\u2581hello world", "<|x|> <|x|>", "<|x|>hello", "x<s>hello</s>y");
+
+    /** Pieces that {@link #randomJoins} glues together to hit added tokens from every side. */
+    static final List<String> ADDED_TOKEN_BITS = List.of("hello world", "hello", " world", "<|x|>", "<mask>", "<sw>",
+            "[L]", "[R]", "Yes", "ab", "<s>", "</s>", " ", "  ", "\t", "\n", "a", "\u00e9", "\u2581", "-", "b",
+            "\u3000", "\u0301", "x y");
+
+    /** Seeded texts of 0 to 8 {@code bits} in a row. */
+    static List<String> randomJoins(long seed, int count, List<String> bits) {
+        Random random = new Random(seed);
+        List<String> texts = new ArrayList<>(count);
+        for (int n = 0; n < count; n++) {
+            StringBuilder text = new StringBuilder();
+            for (int i = random.nextInt(9); i > 0; i--) text.append(bits.get(random.nextInt(bits.size())));
+            texts.add(text.toString());
+        }
+        return texts;
+    }
+
     /** Lines of the evaluation corpora (at most {@code perCorpus} non-empty ones from each). */
     static List<String> corpusLines(int perCorpus) {
         List<String> texts = new ArrayList<>();
