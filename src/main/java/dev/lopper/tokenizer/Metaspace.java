@@ -51,15 +51,22 @@ final class Metaspace {
         };
     }
 
-    /** prepend_scheme, or the older add_prefix_space flag (false means never). */
+    /**
+     * prepend_scheme ("always" when absent). The older add_prefix_space may only be false beside
+     * an explicit "never": HF refuses to load any other combination, and so does Lopper.
+     */
     private static Prepend prepend(ComponentSpec spec) {
-        if (!spec.flag("add_prefix_space", true)) return Prepend.NEVER;
         String scheme = spec.node().path("prepend_scheme").asText("always");
-        return switch (scheme) {
+        Prepend prepend = switch (scheme) {
             case "always" -> Prepend.ALWAYS;
             case "first" -> Prepend.FIRST;
             case "never" -> Prepend.NEVER;
             default -> throw spec.bad("has an unknown prepend_scheme \"" + scheme + "\"");
         };
+        if (!spec.flag("add_prefix_space", true) && prepend != Prepend.NEVER) {
+            throw spec.bad("has add_prefix_space false but prepend_scheme \"" + scheme
+                    + "\" (HF refuses the contradiction; write prepend_scheme \"never\")");
+        }
+        return prepend;
     }
 }

@@ -47,6 +47,23 @@ class DjlVariantTest {
                 TokenizerVariants.metaspace(scheme, split, metaspaceDecoder), texts(200, 400));
     }
 
+    /**
+     * The older Metaspace options: add_prefix_space, split absent. HF refuses add_prefix_space
+     * false unless prepend_scheme is "never" (TokenizerJsonTest checks that Lopper refuses too).
+     */
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {"\"add_prefix_space\": true", "\"add_prefix_space\": false, \"prepend_scheme\": \"never\"",
+            "\"add_prefix_space\": true, \"prepend_scheme\": \"first\""})
+    void llama2WithLegacyMetaspace(String options) {
+        String metaspace = """
+                {"type": "Metaspace", "replacement": "▁", %s}""".formatted(options);
+        compare(LLAMA2, "metaspace-legacy-" + Integer.toHexString(options.hashCode()), root -> {
+            root.putNull("normalizer");
+            root.set("pre_tokenizer", parse(metaspace));
+            root.set("decoder", parse(metaspace));
+        }, texts(50, 200));
+    }
+
     /** Added tokens of every kind, after the vocabulary, in the original and in the Metaspace form. */
     @ParameterizedTest(name = "{0}")
     @ValueSource(strings = {"original", "first", "always"})

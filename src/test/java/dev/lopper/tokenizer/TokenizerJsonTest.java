@@ -118,6 +118,12 @@ class TokenizerJsonTest {
         assertRefused(dir, TOY.formatted("", "null").replace("\"decoder\": null", "\"decoder\": {\"type\": \"WordPiece\"}"),
                 "decoder type \"WordPiece\"");
         assertRefused(dir, TOY.formatted("", "null").replace("\"a bc\"", "\"a zz\""), "missing from the vocabulary");
+        // HF does not load these either: add_prefix_space false needs prepend_scheme "never".
+        assertRefused(dir, TOY.formatted("", "{\"type\": \"Metaspace\", \"replacement\": \"_\", \"add_prefix_space\": false}"),
+                "pre_tokenizer Metaspace has add_prefix_space false but prepend_scheme \"always\"");
+        assertRefused(dir, TOY.formatted("", "null").replace("\"decoder\": null", """
+                "decoder": {"type": "Metaspace", "replacement": "_", "add_prefix_space": false, "prepend_scheme": "first"}"""),
+                "decoder Metaspace has add_prefix_space false but prepend_scheme \"first\"");
     }
 
     private static void assertRefused(Path dir, String json, String expected) throws IOException {
