@@ -21,7 +21,7 @@ import org.junit.jupiter.params.provider.ValueSource;
 /**
  * Lopper's pipeline against the Rust library on variants of the real tokenizer.json files
  * (see {@link TokenizerVariants}): Metaspace in each form, added tokens with every option,
- * ByteLevel's own regex and the Unicode normalizers.
+ * ByteLevel's own regex and the Unicode normalizers (Lowercase and NFKC with normalized added tokens).
  */
 class DjlVariantTest {
     private static final String LLAMA2 = "tokenizers/llama2/tokenizer.json";
@@ -44,7 +44,7 @@ class DjlVariantTest {
     @MethodSource("metaspaceForms")
     void llama2WithMetaspace(String scheme, boolean split, boolean metaspaceDecoder) {
         compare(LLAMA2, "metaspace-" + scheme + "-" + split + "-" + metaspaceDecoder,
-                TokenizerVariants.metaspace(scheme, split, metaspaceDecoder), texts(200, 400));
+                TokenizerVariants.metaspace(scheme, split, metaspaceDecoder), texts(100, 300));
     }
 
     /**
@@ -61,7 +61,7 @@ class DjlVariantTest {
             root.putNull("normalizer");
             root.set("pre_tokenizer", parse(metaspace));
             root.set("decoder", parse(metaspace));
-        }, texts(50, 200));
+        }, texts(100, 200));
     }
 
     /** Added tokens of every kind, after the vocabulary, in the original and in the Metaspace form. */
@@ -114,10 +114,6 @@ class DjlVariantTest {
                         root.set("pre_tokenizer", parse(byteLevel.formatted("false")))),
                 Arguments.of("bytelevel-regex-prefix", (Consumer<ObjectNode>) root ->
                         root.set("pre_tokenizer", parse(byteLevel.formatted("true")))),
-                Arguments.of("lowercase", (Consumer<ObjectNode>) root ->
-                        root.set("normalizer", parse("{\"type\": \"Lowercase\"}"))),
-                Arguments.of("nfkc", (Consumer<ObjectNode>) root ->
-                        root.set("normalizer", parse("{\"type\": \"NFKC\"}"))),
                 Arguments.of("nfd-strip-accents-lowercase", (Consumer<ObjectNode>) root -> root.set("normalizer", parse("""
                         {"type": "Sequence", "normalizers": [{"type": "NFD"}, {"type": "StripAccents"}, {"type": "Lowercase"}]}"""))),
                 Arguments.of("nfkd-bytelevel-regex", (Consumer<ObjectNode>) root -> {
@@ -129,19 +125,42 @@ class DjlVariantTest {
     @ParameterizedTest(name = "{0}")
     @MethodSource("llama3Forms")
     void llama3Variants(String name, Consumer<ObjectNode> edit) {
-        compare(LLAMA3, "llama3-" + name, edit, texts(200, 400));
+        compare(LLAMA3, "llama3-" + name, edit, texts(100, 300));
+    }
+
+    /** Normalized added tokens under a normalizer that changes them (Lowercase, NFKC), on Llama 3. */
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {"Lowercase", "NFKC"})
+    void llama3WithNormalizedAddedTokens(String normalizer) {
+        Consumer<ObjectNode> edit = root -> {
+            root.set("normalizer", parse("{\"type\": \"" + normalizer + "\"}"));
+            int next = vocabSize(root) + ((com.fasterxml.jackson.databind.node.ArrayNode) root.get("added_tokens")).size();
+            addToken(root, next++, "Hello World", false, true, false, false, false);
+            addToken(root, next++, "\uFB01x", false, true, false, false, true); // "ﬁx": NFKC makes it "fix"
+            addToken(root, next++, "<MASK>", true, true, true, true, false);
+            addToken(root, next++, "Yes", false, false, false, false, true);
+        };
+        List<String> bits = new ArrayList<>(TestTexts.ADDED_TOKEN_BITS);
+        bits.addAll(List.of("Hello World", "HELLO WORLD", "fix", "\uFB01x", "FIX", "<MASK>", "<mask>", "YES", "Yes"));
+        List<String> texts = new ArrayList<>(TestTexts.ADDED_TOKEN_CASES);
+        texts.addAll(TestTexts.randomJoins(normalizer.hashCode(), 600, bits));
+        texts.addAll(texts(100, 300));
+        compare(LLAMA3, "llama3-added-" + normalizer, edit, texts);
     }
 
     /** BPEDecoder turns its suffix into spaces, except on the last token. */
     @Test
     void llama2WithBpeDecoder() {
         compare(LLAMA2, "bpe-decoder", root -> root.set("decoder", parse("{\"type\": \"BPEDecoder\", \"suffix\": \"\u2581\"}")),
-                texts(50, 100));
+                texts(100, 100));
     }
 
+    private static final java.util.Map<Integer, List<String>> CORPUS = new java.util.concurrent.ConcurrentHashMap<>();
+
+    /** Edge cases, the first corpus lines (read once per count) and seeded random Unicode. */
     private static List<String> texts(int corpusLines, int random) {
         List<String> texts = new ArrayList<>(TestTexts.EDGE_CASES);
-        texts.addAll(TestTexts.corpusLines(corpusLines));
+        texts.addAll(CORPUS.computeIfAbsent(corpusLines, TestTexts::corpusLines));
         texts.addAll(TestTexts.randomUnicode(random * 31L + corpusLines, random));
         return texts;
     }

@@ -7,6 +7,8 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Consumer;
 
 /**
@@ -16,17 +18,26 @@ import java.util.function.Consumer;
  */
 final class TokenizerVariants {
     private static final ObjectMapper JSON = new ObjectMapper();
+    private static final Map<Path, ObjectNode> ORIGINALS = new ConcurrentHashMap<>(); // parsed once, copied per variant
 
     private TokenizerVariants() {}
 
     /** Reads {@code original}, lets {@code edit} change it, and writes it as {@code dir/name.json}. */
     static Path write(Path original, Path dir, String name, Consumer<ObjectNode> edit) {
         try {
-            ObjectNode root = (ObjectNode) JSON.readTree(original.toFile());
+            ObjectNode root = ORIGINALS.computeIfAbsent(original, TokenizerVariants::read).deepCopy();
             edit.accept(root);
             Path file = dir.resolve(name + ".json");
             JSON.writeValue(file.toFile(), root);
             return file;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private static ObjectNode read(Path file) {
+        try {
+            return (ObjectNode) JSON.readTree(file.toFile());
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
