@@ -24,10 +24,13 @@ import jdk.incubator.vector.VectorSpecies;
  *   W rows into panel columns (rows widened into a small block, then vector gathers so the panel
  *   is written with contiguous stores), backward-to-input (dy·W) copies W row segments,
  *   backward-to-weight (dyᵀ·x) copies dy row segments into A panels.</li>
- *   <li><b>Microkernel.</b> An MR×NR = 12 × (2 vectors of 16) tile of C lives in 24 vector
- *   registers; per k step it loads two B vectors, broadcasts twelve A values and issues 24 FMAs
- *   (≈100% of one core's FMA peak in isolation on Zen 5; an 8×3 tile reached only ≈80%). Edge
- *   tiles run the same kernel on zero-padded panels in a scratch tile.</li>
+ *   <li><b>Microkernel.</b> A 12-row A panel times an NR = 2-vector B panel is computed as two
+ *   6 × (2 vectors of 16) tiles of C, each in 12 vector registers: per k step a call loads two B
+ *   vectors (from L1), broadcasts six A values and issues 12 FMAs. One 12 × 2 tile in 24
+ *   registers ran as fast (xwT 512×4096·4096×11008: 301–324 vs 267–316 GFLOP/s, alternating JMH
+ *   runs) but C2 needed 34 MB of compiler memory to compile it, against 12 MB for this one (a
+ *   tenth of a small pruning run's RSS); an 8×3 tile reached only ≈80%. Edge tiles run the same
+ *   kernel on zero-padded panels in a scratch tile.</li>
  *   <li><b>Loops and threads.</b> Tasks are column blocks of C of about {@code NC} (also row
  *   blocks when C is narrow), sized so each thread gets the same number of rounds. Per task:
  *   k-blocks of {@code KC} (pack the B block, ~L2), row blocks of {@code MC}, B micro-panels
@@ -212,9 +215,11 @@ final class PackedGemm {
                         int aOff = aBase + ip * MR * kc;
                         if (rows == MR && cols == NR) {
                             micro(ap, aOff, bp, bOff, kc, c, i0 * ldc + j0, ldc);
+                            micro(ap, aOff + 6, bp, bOff, kc, c, (i0 + 6) * ldc + j0, ldc);
                         } else {        // edge tile: run the kernel on a full-size copy
                             for (int r = 0; r < rows; r++) System.arraycopy(c, (i0 + r) * ldc + j0, tile, r * NR, cols);
                             micro(ap, aOff, bp, bOff, kc, tile, 0, NR);
+                            micro(ap, aOff + 6, bp, bOff, kc, tile, 6 * NR, NR);
                             for (int r = 0; r < rows; r++) System.arraycopy(tile, r * NR, c, (i0 + r) * ldc + j0, cols);
                         }
                     }
@@ -224,29 +229,23 @@ final class PackedGemm {
     }
 
     /**
-     * C[MR x NR] += Ap[kc][MR] · Bp[kc][NR], the accumulators starting from C. One branch-free
-     * path keeps C2's graph of this method small (with a load-or-zero branch its compilation took
-     * up to 56 MB of compiler arena, a third of the RSS of a small pruning run).
+     * C[6 x NR] += Ap[kc][rows r0..r0+5 of MR] · Bp[kc][NR], the accumulators starting from C; a
+     * 12-row panel takes two calls. Half of the 12-row tile keeps C2's graph of this method (and
+     * the compiler memory for it) small.
      */
     static void micro(float[] ap, int aOff, float[] bp, int bOff, int kc, float[] c, int cOff, int ldc) {
-        FloatVector c00 = FloatVector.fromArray(S, c, cOff + 0 * ldc), c01 = FloatVector.fromArray(S, c, cOff + 0 * ldc + L);
-        FloatVector c10 = FloatVector.fromArray(S, c, cOff + 1 * ldc), c11 = FloatVector.fromArray(S, c, cOff + 1 * ldc + L);
+        FloatVector c00 = FloatVector.fromArray(S, c, cOff), c01 = FloatVector.fromArray(S, c, cOff + L);
+        FloatVector c10 = FloatVector.fromArray(S, c, cOff + ldc), c11 = FloatVector.fromArray(S, c, cOff + ldc + L);
         FloatVector c20 = FloatVector.fromArray(S, c, cOff + 2 * ldc), c21 = FloatVector.fromArray(S, c, cOff + 2 * ldc + L);
         FloatVector c30 = FloatVector.fromArray(S, c, cOff + 3 * ldc), c31 = FloatVector.fromArray(S, c, cOff + 3 * ldc + L);
         FloatVector c40 = FloatVector.fromArray(S, c, cOff + 4 * ldc), c41 = FloatVector.fromArray(S, c, cOff + 4 * ldc + L);
         FloatVector c50 = FloatVector.fromArray(S, c, cOff + 5 * ldc), c51 = FloatVector.fromArray(S, c, cOff + 5 * ldc + L);
-        FloatVector c60 = FloatVector.fromArray(S, c, cOff + 6 * ldc), c61 = FloatVector.fromArray(S, c, cOff + 6 * ldc + L);
-        FloatVector c70 = FloatVector.fromArray(S, c, cOff + 7 * ldc), c71 = FloatVector.fromArray(S, c, cOff + 7 * ldc + L);
-        FloatVector c80 = FloatVector.fromArray(S, c, cOff + 8 * ldc), c81 = FloatVector.fromArray(S, c, cOff + 8 * ldc + L);
-        FloatVector c90 = FloatVector.fromArray(S, c, cOff + 9 * ldc), c91 = FloatVector.fromArray(S, c, cOff + 9 * ldc + L);
-        FloatVector c100 = FloatVector.fromArray(S, c, cOff + 10 * ldc), c101 = FloatVector.fromArray(S, c, cOff + 10 * ldc + L);
-        FloatVector c110 = FloatVector.fromArray(S, c, cOff + 11 * ldc), c111 = FloatVector.fromArray(S, c, cOff + 11 * ldc + L);
         for (int p = 0; p < kc; p++) {
             int bo = bOff + p * NR, ao = aOff + p * MR;
-            FloatVector b0 = FloatVector.fromArray(S, bp, bo + 0 * L);
-            FloatVector b1 = FloatVector.fromArray(S, bp, bo + 1 * L);
+            FloatVector b0 = FloatVector.fromArray(S, bp, bo);
+            FloatVector b1 = FloatVector.fromArray(S, bp, bo + L);
             FloatVector a;
-            a = FloatVector.broadcast(S, ap[ao + 0]);
+            a = FloatVector.broadcast(S, ap[ao]);
             c00 = a.fma(b0, c00); c01 = a.fma(b1, c01);
             a = FloatVector.broadcast(S, ap[ao + 1]);
             c10 = a.fma(b0, c10); c11 = a.fma(b1, c11);
@@ -258,31 +257,13 @@ final class PackedGemm {
             c40 = a.fma(b0, c40); c41 = a.fma(b1, c41);
             a = FloatVector.broadcast(S, ap[ao + 5]);
             c50 = a.fma(b0, c50); c51 = a.fma(b1, c51);
-            a = FloatVector.broadcast(S, ap[ao + 6]);
-            c60 = a.fma(b0, c60); c61 = a.fma(b1, c61);
-            a = FloatVector.broadcast(S, ap[ao + 7]);
-            c70 = a.fma(b0, c70); c71 = a.fma(b1, c71);
-            a = FloatVector.broadcast(S, ap[ao + 8]);
-            c80 = a.fma(b0, c80); c81 = a.fma(b1, c81);
-            a = FloatVector.broadcast(S, ap[ao + 9]);
-            c90 = a.fma(b0, c90); c91 = a.fma(b1, c91);
-            a = FloatVector.broadcast(S, ap[ao + 10]);
-            c100 = a.fma(b0, c100); c101 = a.fma(b1, c101);
-            a = FloatVector.broadcast(S, ap[ao + 11]);
-            c110 = a.fma(b0, c110); c111 = a.fma(b1, c111);
         }
-        { int q = cOff + 0 * ldc; c00.intoArray(c, q + 0 * L); c01.intoArray(c, q + 1 * L); }
-        { int q = cOff + 1 * ldc; c10.intoArray(c, q + 0 * L); c11.intoArray(c, q + 1 * L); }
-        { int q = cOff + 2 * ldc; c20.intoArray(c, q + 0 * L); c21.intoArray(c, q + 1 * L); }
-        { int q = cOff + 3 * ldc; c30.intoArray(c, q + 0 * L); c31.intoArray(c, q + 1 * L); }
-        { int q = cOff + 4 * ldc; c40.intoArray(c, q + 0 * L); c41.intoArray(c, q + 1 * L); }
-        { int q = cOff + 5 * ldc; c50.intoArray(c, q + 0 * L); c51.intoArray(c, q + 1 * L); }
-        { int q = cOff + 6 * ldc; c60.intoArray(c, q + 0 * L); c61.intoArray(c, q + 1 * L); }
-        { int q = cOff + 7 * ldc; c70.intoArray(c, q + 0 * L); c71.intoArray(c, q + 1 * L); }
-        { int q = cOff + 8 * ldc; c80.intoArray(c, q + 0 * L); c81.intoArray(c, q + 1 * L); }
-        { int q = cOff + 9 * ldc; c90.intoArray(c, q + 0 * L); c91.intoArray(c, q + 1 * L); }
-        { int q = cOff + 10 * ldc; c100.intoArray(c, q + 0 * L); c101.intoArray(c, q + 1 * L); }
-        { int q = cOff + 11 * ldc; c110.intoArray(c, q + 0 * L); c111.intoArray(c, q + 1 * L); }
+        c00.intoArray(c, cOff); c01.intoArray(c, cOff + L);
+        c10.intoArray(c, cOff + ldc); c11.intoArray(c, cOff + ldc + L);
+        c20.intoArray(c, cOff + 2 * ldc); c21.intoArray(c, cOff + 2 * ldc + L);
+        c30.intoArray(c, cOff + 3 * ldc); c31.intoArray(c, cOff + 3 * ldc + L);
+        c40.intoArray(c, cOff + 4 * ldc); c41.intoArray(c, cOff + 4 * ldc + L);
+        c50.intoArray(c, cOff + 5 * ldc); c51.intoArray(c, cOff + 5 * ldc + L);
     }
 
     // ---------------------------------------------------------------- packing
