@@ -1,12 +1,14 @@
 package dev.lopper.calib;
 
 import dev.lopper.model.LayerShape;
+import dev.lopper.model.ModelConfig;
 import dev.lopper.model.Param;
 import dev.lopper.tensor.Matrix;
 import dev.lopper.tensor.Parallel;
 
 /**
- * How the weights of one parameter tensor split into prunable groups (DESIGN.md "Prunable
+ * The group layout, one table for every family: how the weights of one parameter tensor split
+ * into prunable groups (DESIGN.md "Prunable
  * groups"): along rows (q/k/v, gate/up) or columns (o_proj, down_proj, and 1-row bias vectors),
  * {@code width} consecutive rows or columns per group. An attention group j owns q rows and
  * o_proj columns of its query heads [j·g, (j+1)·g) (width g·headDim) and k/v rows of kv head j
@@ -35,6 +37,34 @@ public record GroupAxis(GroupKind kind, boolean byRow, int width) {
             case DOWN, BGATE, BUP -> new GroupAxis(GroupKind.MLP, false, 1);
             default -> null;
         };
+    }
+
+    /**
+     * Indices of the rows (or columns) of this axis that the kept groups own, in order: group j
+     * owns [j·width, (j+1)·width). Surgery slices with these.
+     */
+    public int[] indices(int[] keptGroups) {
+        int[] idx = new int[keptGroups.length * width];
+        for (int i = 0; i < keptGroups.length; i++)
+            for (int t = 0; t < width; t++) idx[i * width + t] = keptGroups[i] * width + t;
+        return idx;
+    }
+
+    /** Parameters of tensor {@code p} (shape from the config) in one group: width rows or width columns. */
+    public long parameters(Param p, ModelConfig c, LayerShape s) {
+        return byRow ? (long) width * p.cols(c, s) : (long) p.rows(c, s) * width;
+    }
+
+    /** Parameters of one group of {@code kind} in layer {@code layer}: the sum over its member tensors. */
+    public static long groupParameters(GroupKind kind, ModelConfig c, int layer) {
+        LayerShape s = c.layer(layer);
+        if (kind == GroupKind.ATTENTION && s.kvHeads() == 0) return 0;    // no group to measure
+        long n = 0;
+        for (Param p : c.layerParams()) {
+            GroupAxis a = of(p, s);
+            if (a != null && a.kind == kind) n += a.parameters(p, c, s);
+        }
+        return n;
     }
 
     /** Number of groups of this kind in a layer of shape {@code s}. */

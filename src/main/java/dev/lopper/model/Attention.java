@@ -7,6 +7,10 @@ import dev.lopper.tensor.VectorOps;
  * Causal scaled dot-product attention with grouped KV heads (query head h reads kv head
  * h / groupSize, as HF's repeat_kv). Rows are tokens; q rows have heads·d values, k/v rows
  * kvHeads·d. Probabilities are not stored: backward recomputes them from q and k.
+ *
+ * <p>With ALiBi ({@code slopes} not null) the score of query head h against the key at absolute
+ * position j gets slopes[h]·j added after scaling (BLOOM's and Baichuan-13B's bias; the −slope·i
+ * of the query position is the same for all keys of a row and cancels in the softmax).
  */
 final class Attention {
     private Attention() {}
@@ -17,7 +21,7 @@ final class Attention {
      * b·kvStride of k/v and the query at row i sits at absolute position pos0+i.
      */
     static void forward(float[] q, float[] k, float[] v, float[] out, int seqs, int n, int pos0, int kvStride,
-                        LayerShape s) {
+                        LayerShape s, float[] slopes) {
         int d = s.headDim(), kvHeads = s.kvHeads(), group = s.groupSize();
         int qDim = s.qDim(), kvDim = s.kvDim();
         int keys = pos0 + n;
@@ -40,7 +44,13 @@ final class Attention {
                         int qOff = (b * n + i) * qDim + h * d;
                         int len = pos0 + i + 1;
                         VectorOps.weightedRowSum(q, qOff, d, kt, 0, keys, len, scores, 0);
-                        VectorOps.softmaxInPlace(scores, len, scale);
+                        if (slopes == null) {
+                            VectorOps.softmaxInPlace(scores, len, scale);
+                        } else {
+                            float slope = slopes[h];
+                            for (int j = 0; j < len; j++) scores[j] = scores[j] * scale + slope * j;
+                            VectorOps.softmaxInPlace(scores, len, 1f);
+                        }
                         VectorOps.weightedRowSum(scores, 0, len, v, kBase, kvDim, d, out, qOff);
                     }
                 }
@@ -53,7 +63,7 @@ final class Attention {
      * rows): from dOut computes dq, and dk, dv (overwritten).
      */
     static void backward(float[] q, float[] k, float[] v, float[] dOut, float[] dq, float[] dk, float[] dv,
-                         int seqs, int n, LayerShape s) {
+                         int seqs, int n, LayerShape s, float[] slopes) {
         int d = s.headDim(), heads = s.heads(), kvHeads = s.kvHeads(), group = s.groupSize();
         int qDim = s.qDim(), kvDim = s.kvDim();
         float scale = (float) (1.0 / Math.sqrt(d));
@@ -73,8 +83,9 @@ final class Attention {
                         int qOff = (b * n + i) * qDim + h * d;
                         int len = i + 1;
                         float max = Float.NEGATIVE_INFINITY;
+                        float slope = slopes == null ? 0f : slopes[h];
                         for (int j = 0; j < len; j++) {
-                            float sc = VectorOps.dot(q, qOff, k, (b * n + j) * kvDim + kvh * d, d) * scale;
+                            float sc = VectorOps.dot(q, qOff, k, (b * n + j) * kvDim + kvh * d, d) * scale + slope * j;
                             p[j] = sc;
                             if (sc > max) max = sc;
                         }

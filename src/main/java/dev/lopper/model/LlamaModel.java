@@ -7,11 +7,13 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * A LLaMA-family decoder: embeddings, layers, final norm, LM head. Immutable; pruning builds a
- * new model. {@code lmHead} is the same object as {@code embed} when embeddings are tied.
+ * A decoder of any supported family: embeddings, layers, final norm, LM head. Immutable; pruning
+ * builds a new model. {@code lmHead} is the same object as {@code embed} when embeddings are
+ * tied. {@code finalNormBias}, {@code embedNorm} and {@code embedNormBias} exist only where the
+ * family has them ({@link ModelConfig#has}), else they are null.
  */
 public record LlamaModel(ModelConfig config, Matrix embed, List<LayerWeights> layers, Matrix finalNorm,
-                         Matrix lmHead) {
+                         Matrix lmHead, Matrix finalNormBias, Matrix embedNorm, Matrix embedNormBias) {
 
     public LlamaModel {
         layers = List.copyOf(layers);
@@ -19,42 +21,34 @@ public record LlamaModel(ModelConfig config, Matrix embed, List<LayerWeights> la
             throw new IllegalArgumentException(layers.size() + " layers for a config of " + config.numLayers());
     }
 
+    /** A model whose final norm has no bias and whose embeddings are not normalised (RMSNorm families). */
+    public LlamaModel(ModelConfig config, Matrix embed, List<LayerWeights> layers, Matrix finalNorm, Matrix lmHead) {
+        this(config, embed, layers, finalNorm, lmHead, null, null, null);
+    }
+
     public LayerWeights layer(int i) { return layers.get(i); }
 
+    /** The same model with other layers and config (what surgery builds); global tensors are shared. */
+    public LlamaModel withLayers(ModelConfig newConfig, List<LayerWeights> newLayers) {
+        return new LlamaModel(newConfig, embed, newLayers, finalNorm, lmHead, finalNormBias, embedNorm, embedNormBias);
+    }
+
     /**
-     * All tensors by their HF name (model.layers.N.self_attn.q_proj.weight, ...), in a stable
-     * order. Tied embeddings appear once, as model.embed_tokens.weight.
+     * All tensors by Lopper's canonical name ({@link Param#tensorName}: model.layers.N.self_attn.q_proj.weight,
+     * ...), in a stable order: embeddings, layers, final norm, LM head. Tied embeddings appear once.
      */
     public Map<String, Matrix> namedTensors() {
         Map<String, Matrix> m = new LinkedHashMap<>();
-        m.put("model.embed_tokens.weight", embed);
-        for (int i = 0; i < layers.size(); i++) {
-            LayerWeights l = layers.get(i);
-            String p = "model.layers." + i + ".";
-            m.put(p + "input_layernorm.weight", l.attnNorm());
-            put(m, p + "self_attn.q_proj.weight", l.wq());
-            put(m, p + "self_attn.k_proj.weight", l.wk());
-            put(m, p + "self_attn.v_proj.weight", l.wv());
-            put(m, p + "self_attn.o_proj.weight", l.wo());
-            put(m, p + "self_attn.q_proj.bias", l.bq());
-            put(m, p + "self_attn.k_proj.bias", l.bk());
-            put(m, p + "self_attn.v_proj.bias", l.bv());
-            put(m, p + "self_attn.o_proj.bias", l.bo());
-            m.put(p + "post_attention_layernorm.weight", l.mlpNorm());
-            put(m, p + "mlp.gate_proj.weight", l.gate());
-            put(m, p + "mlp.up_proj.weight", l.up());
-            put(m, p + "mlp.down_proj.weight", l.down());
-            put(m, p + "mlp.gate_proj.bias", l.bGate());
-            put(m, p + "mlp.up_proj.bias", l.bUp());
-            put(m, p + "mlp.down_proj.bias", l.bDown());
-        }
-        m.put("model.norm.weight", finalNorm);
-        if (!config.tieWordEmbeddings()) m.put("lm_head.weight", lmHead);
+        for (Param p : List.of(Param.EMBED, Param.EMBED_NORM, Param.EMBED_NORM_BIAS)) put(m, p, -1);
+        for (int i = 0; i < layers.size(); i++) for (Param p : config.layerParams()) put(m, p, i);
+        for (Param p : List.of(Param.FINAL_NORM, Param.FINAL_NORM_BIAS)) put(m, p, -1);
+        if (config.has(Param.LM_HEAD)) put(m, Param.LM_HEAD, -1);
         return m;
     }
 
-    private static void put(Map<String, Matrix> m, String name, Matrix t) {
-        if (t != null) m.put(name, t);
+    private void put(Map<String, Matrix> m, Param p, int layer) {
+        Matrix t = p.of(this, layer);
+        if (t != null) m.put(p.tensorName(layer), t);
     }
 
     /** Number of stored parameters (tied embeddings counted once). */

@@ -8,8 +8,11 @@ import java.util.HashMap;
 import java.util.Map;
 
 /**
- * Forward, backward and cached (incremental) computation of a {@link LlamaModel}. Weights stay
- * in their stored dtype; activations are fp32, sums of many terms are taken in double.
+ * Forward, backward and cached (incremental) computation of a {@link LlamaModel} of any family:
+ * a layer is a list of op calls (norm, linear, position, attention, group mask, linear, norm,
+ * linear, MLP activation, group mask, linear), each op a forward/backward pair chosen by the
+ * family's {@link BlockOps}; backward calls them in reverse. Weights stay in their stored dtype;
+ * activations are fp32, sums of many terms are taken in double.
  *
  * <p>Token batches are {@code seqs} sequences of {@code len} tokens, row-major. The loss is the
  * mean next-token NLL over the {@code seqs·(len−1)} predicted positions.
@@ -18,10 +21,13 @@ public final class Transformer {
     private final LlamaModel model;
     private final ModelConfig cfg;
     private final int hidden;
-    private final Map<Integer, Rope> ropes = new HashMap<>();
+    private final BlockOps ops;
+    private final Map<Integer, Rope> ropes = new HashMap<>();     // RoPE by head dim
+    private final float[][] slopes;                               // ALiBi slopes per layer (null with RoPE)
     // Small vectors widened to fp32 once.
-    private final float[][] attnNorm, mlpNorm, bq, bk, bv, bo, bGate, bUp, bDown;
-    private final float[] finalNorm;
+    private final Norm[] attnNorm, mlpNorm;
+    private final float[][] bq, bk, bv, bo, bGate, bUp, bDown;
+    private final Norm finalNorm, embedNorm;
     // Work arrays reused by successive calls (see WorkArrays); they go with this Transformer.
     private final WorkArrays workArrays = new WorkArrays();
 
@@ -29,9 +35,13 @@ public final class Transformer {
         this.model = model;
         this.cfg = model.config();
         this.hidden = cfg.hiddenSize();
+        this.ops = cfg.ops();
         int n = cfg.numLayers();
-        attnNorm = new float[n][];
-        mlpNorm = new float[n][];
+        boolean alibi = ops.position() == BlockOps.Position.ALIBI;
+        slopes = alibi ? new float[n][] : null;
+        float eps = cfg.rmsNormEps();
+        attnNorm = new Norm[n];
+        mlpNorm = new Norm[n];
         bq = new float[n][];
         bk = new float[n][];
         bv = new float[n][];
@@ -41,8 +51,8 @@ public final class Transformer {
         bDown = new float[n][];
         for (int l = 0; l < n; l++) {
             LayerWeights w = model.layer(l);
-            attnNorm[l] = w.attnNorm().toFloats();
-            mlpNorm[l] = w.mlpNorm().toFloats();
+            attnNorm[l] = new Norm(ops.norm(), w.attnNorm(), w.attnNormBias(), eps);
+            mlpNorm[l] = new Norm(ops.norm(), w.mlpNorm(), w.mlpNormBias(), eps);
             bq[l] = floats(w.bq());
             bk[l] = floats(w.bk());
             bv[l] = floats(w.bv());
@@ -50,10 +60,15 @@ public final class Transformer {
             bGate[l] = floats(w.bGate());
             bUp[l] = floats(w.bUp());
             bDown[l] = floats(w.bDown());
-            int hd = cfg.layer(l).headDim();
-            ropes.computeIfAbsent(hd, d -> new Rope(d, cfg.maxPositions(), cfg.ropeTheta(), cfg.ropeScaling()));
+            if (alibi) {
+                slopes[l] = cfg.alibiSlopes(l);
+            } else {
+                int hd = cfg.layer(l).headDim();
+                ropes.computeIfAbsent(hd, d -> new Rope(d, cfg.maxPositions(), cfg.ropeTheta(), cfg.ropeScaling()));
+            }
         }
-        finalNorm = model.finalNorm().toFloats();
+        finalNorm = new Norm(ops.norm(), model.finalNorm(), model.finalNormBias(), eps);
+        embedNorm = ops.embedNorm() ? new Norm(ops.norm(), model.embedNorm(), model.embedNormBias(), eps) : null;
     }
 
     private static float[] floats(Matrix m) {
@@ -85,8 +100,18 @@ public final class Transformer {
         }
     }
 
-    /** Token embeddings [tokens.length, hidden]. */
+    /** The embeddings of the tokens, normalised when the family says so: the first layer's input. */
     private float[] embed(int[] tokens, WorkArrays work) {
+        float[] x = lookup(tokens, work);
+        if (embedNorm == null) return x;
+        float[] y = work.zeroed(x.length);
+        embedNorm.forward(x, y, null, tokens.length, hidden);
+        work.release(x);
+        return y;
+    }
+
+    /** Token embeddings [tokens.length, hidden]. */
+    private float[] lookup(int[] tokens, WorkArrays work) {
         float[] x = work.zeroed(tokens.length * hidden);
         Matrix e = model.embed();
         for (int r = 0; r < tokens.length; r++) {
@@ -110,20 +135,13 @@ public final class Transformer {
         float[] h1;
         if (s.heads() > 0) {
             float[] xn1 = work.zeroed(rows * hidden);
-            float[] r1 = work.zeroed(rows);
-            RmsNorm.forward(x, attnNorm[l], cfg.rmsNormEps(), xn1, r1, rows, hidden);
+            float[] r1 = work.zeroed(2 * rows);
+            attnNorm[l].forward(x, xn1, r1, rows, hidden);
             if (hook != null) hook.onInput(l, ForwardHook.Site.ATTN_IN, xn1, rows, hidden);
-            float[] q = linear(work, xn1, rows, w.wq(), bq[l]);
-            float[] k = linear(work, xn1, rows, w.wk(), bk[l]);
-            float[] v = linear(work, xn1, rows, w.wv(), bv[l]);
-            Rope rope = ropes.get(s.headDim());
-            Parallel.forRange(rows, 16, (from, to) -> {
-                for (int r = from; r < to; r++) {
-                    int pos = kv.pos0 + r % n;
-                    rope.apply(q, r * s.qDim(), s.heads(), pos, false);
-                    rope.apply(k, r * s.kvDim(), s.kvHeads(), pos, false);
-                }
-            });
+            float[] q = Linear.forward(work, xn1, rows, w.wq(), bq[l]);
+            float[] k = Linear.forward(work, xn1, rows, w.wk(), bk[l]);
+            float[] v = Linear.forward(work, xn1, rows, w.wv(), bv[l]);
+            rotate(s, q, k, rows, n, kv.pos0, false);
             float[] keys = k, values = v;
             int stride = n;
             if (kv.k != null) {            // cached: append this chunk's keys/values, attend over the cache
@@ -134,10 +152,10 @@ public final class Transformer {
                 stride = kv.stride;
             }
             float[] attn = work.zeroed(rows * s.qDim());
-            Attention.forward(q, keys, values, attn, seqs, n, kv.pos0, stride, s);
-            float[] attnM = masks == null ? attn : applyMask(work, attn, rows, masks.heads[l], s.headDim());
+            Attention.forward(q, keys, values, attn, seqs, n, kv.pos0, stride, s, slopes == null ? null : slopes[l]);
+            float[] attnM = GroupMask.forward(work, attn, rows, masks == null ? null : masks.heads[l], s.headDim());
             if (hook != null) hook.onInput(l, ForwardHook.Site.O_IN, attnM, rows, s.qDim());
-            h1 = linear(work, attnM, rows, w.wo(), bo[l]);
+            h1 = Linear.forward(work, attnM, rows, w.wo(), bo[l]);
             addInPlace(h1, x);
             if (acts != null) {
                 acts.xn1 = xn1;
@@ -152,22 +170,22 @@ public final class Transformer {
             }
         } else {
             h1 = work.copyOf(x);     // no heads left: only o_proj's bias (e.g. FLAP compensation) remains
-            addBias(bo[l], h1, rows);
+            Linear.addBias(bo[l], h1, rows);
         }
         if (acts != null) acts.h1 = h1;     // h1 is not written after this point
         if (s.intermediate() > 0) {
             int f = s.intermediate();
             float[] xn2 = work.zeroed(rows * hidden);
-            float[] r2 = work.zeroed(rows);
-            RmsNorm.forward(h1, mlpNorm[l], cfg.rmsNormEps(), xn2, r2, rows, hidden);
+            float[] r2 = work.zeroed(2 * rows);
+            mlpNorm[l].forward(h1, xn2, r2, rows, hidden);
             if (hook != null) hook.onInput(l, ForwardHook.Site.MLP_IN, xn2, rows, hidden);
-            float[] g = linear(work, xn2, rows, w.gate(), bGate[l]);
-            float[] u = linear(work, xn2, rows, w.up(), bUp[l]);
+            float[] g = ops.gated() ? Linear.forward(work, xn2, rows, w.gate(), bGate[l]) : null;
+            float[] u = Linear.forward(work, xn2, rows, w.up(), bUp[l]);
             float[] act = work.zeroed(rows * f);
-            Parallel.forRange(rows * f, 4096, (from, to) -> dev.lopper.tensor.VectorOps.siluMul(g, u, act, from, to));
-            float[] actM = masks == null ? act : applyMask(work, act, rows, masks.channels[l], 1);
+            MlpActivation.forward(ops.mlp(), g, u, act, rows * f);
+            float[] actM = GroupMask.forward(work, act, rows, masks == null ? null : masks.channels[l], 1);
             if (hook != null) hook.onInput(l, ForwardHook.Site.DOWN_IN, actM, rows, f);
-            float[] out = linear(work, actM, rows, w.down(), bDown[l]);
+            float[] out = Linear.forward(work, actM, rows, w.down(), bDown[l]);
             addInPlace(out, h1);
             System.arraycopy(out, 0, x, 0, rows * hidden);
             work.release(out);
@@ -183,47 +201,28 @@ public final class Transformer {
             }
         } else {
             System.arraycopy(h1, 0, x, 0, rows * hidden);     // no channels left: only down_proj's bias remains
-            addBias(bDown[l], x, rows);
+            Linear.addBias(bDown[l], x, rows);
             if (acts == null) work.release(h1);
         }
     }
 
-    /** x·Wᵀ + b */
-    private static float[] linear(WorkArrays work, float[] x, int rows, Matrix w, float[] bias) {
-        float[] y = work.zeroed(rows * w.rows());
-        Gemm.xwT(x, rows, w, y, false);
-        addBias(bias, y, rows);
-        return y;
-    }
-
-    /** Adds {@code bias} (when present) to each of the rows of y. */
-    private static void addBias(float[] bias, float[] y, int rows) {
-        if (bias == null) return;
-        int n = bias.length;
-        for (int r = 0; r < rows; r++) dev.lopper.tensor.VectorOps.add(bias, 0, y, r * n, n);
+    /** RoPE on q and k rows at positions pos0 + r % n (inverse: backward's rotation); nothing with ALiBi. */
+    private void rotate(LayerShape s, float[] q, float[] k, int rows, int n, int pos0, boolean inverse) {
+        if (slopes != null) return;
+        Rope rope = ropes.get(s.headDim());
+        Parallel.forRange(rows, 16, (from, to) -> {
+            for (int r = from; r < to; r++) {
+                int pos = pos0 + r % n;
+                rope.apply(q, r * s.qDim(), s.heads(), pos, inverse);
+                rope.apply(k, r * s.kvDim(), s.kvHeads(), pos, inverse);
+            }
+        });
     }
 
     private static void addInPlace(float[] y, float[] x) {
         Parallel.forRange(y.length, 8192, (from, to) -> {
             for (int i = from; i < to; i++) y[i] += x[i];
         });
-    }
-
-    /** A copy of a [rows, groups·width] activation with group j scaled by mask[j]. */
-    private static float[] applyMask(WorkArrays work, float[] a, int rows, float[] mask, int width) {
-        float[] out = work.zeroed(a.length);
-        int cols = mask.length * width;
-        Parallel.forRange(rows, 16, (from, to) -> {
-            for (int r = from; r < to; r++) {
-                int off = r * cols;
-                for (int j = 0; j < mask.length; j++) {
-                    float m = mask[j];
-                    int o = off + j * width;
-                    for (int i = 0; i < width; i++) out[o + i] = a[o + i] * m;
-                }
-            }
-        });
-        return out;
     }
 
     /** The final normed hidden states [seqs·len, hidden] of a full-sequence forward. */
@@ -253,7 +252,7 @@ public final class Transformer {
             float[] x = trunk(tokens, seqs, len, masks, null, null, null, work);
             int rows = seqs * len;
             float[] hs = work.zeroed(rows * hidden);
-            RmsNorm.forward(x, finalNorm, cfg.rmsNormEps(), hs, null, rows, hidden);
+            finalNorm.forward(x, hs, null, rows, hidden);
             float[] logits = new float[rows * cfg.vocabSize()];
             Gemm.xwT(hs, rows, model.lmHead(), logits, false);
             work.release(x, hs);
@@ -272,7 +271,7 @@ public final class Transformer {
             for (int b = 0; b < seqs; b++) System.arraycopy(x, ((b + 1) * len - 1) * hidden, last, b * hidden, hidden);
             work.release(x);
             float[] hs = new float[seqs * hidden];
-            RmsNorm.forward(last, finalNorm, cfg.rmsNormEps(), hs, null, seqs, hidden);
+            finalNorm.forward(last, hs, null, seqs, hidden);
             float[] logits = new float[seqs * cfg.vocabSize()];
             Gemm.xwT(hs, seqs, model.lmHead(), logits, false);
             return logits;
@@ -290,7 +289,7 @@ public final class Transformer {
             float[] x = trunk(tokens, seqs, len, masks, hook, null, null, work);
             int rows = seqs * len;
             float[] hs = work.zeroed(rows * hidden);
-            RmsNorm.forward(x, finalNorm, cfg.rmsNormEps(), hs, null, rows, hidden);
+            finalNorm.forward(x, hs, null, rows, hidden);
             double nll = LmHead.loss(hs, tokens, seqs, len, model.lmHead(), null, null, work);
             work.release(x, hs);
             return new Loss(nll, (long) seqs * (len - 1));
@@ -318,8 +317,8 @@ public final class Transformer {
         LayerActs[] kept = keepActivations ? new LayerActs[layers] : null;
         float[] x = trunk(tokens, seqs, len, masks, null, keepActivations ? null : inputs, kept, work);
         float[] hs = work.zeroed(rows * hidden);
-        float[] rFinal = work.zeroed(rows);
-        RmsNorm.forward(x, finalNorm, cfg.rmsNormEps(), hs, rFinal, rows, hidden);
+        float[] rFinal = work.zeroed(2 * rows);
+        finalNorm.forward(x, hs, rFinal, rows, hidden);
 
         boolean tied = cfg.tieWordEmbeddings();
         boolean wantHead = sink.wants(-1, Param.LM_HEAD) || (tied && sink.wants(-1, Param.EMBED));
@@ -330,10 +329,8 @@ public final class Transformer {
         if (wantHead && !tied) sink.accept(-1, Param.LM_HEAD, head, dHead);
 
         float[] dx = work.zeroed(rows * hidden);
-        double[] dFinal = RmsNorm.backward(x, finalNorm, rFinal, dHs, dx, rows, hidden,
-                sink.wants(-1, Param.FINAL_NORM));
+        normBackward(sink, -1, Param.FINAL_NORM, Param.FINAL_NORM_BIAS, finalNorm, x, rFinal, dHs, dx, rows);
         work.release(x, hs, rFinal, dHs);
-        if (dFinal != null) sink.accept(-1, Param.FINAL_NORM, model.finalNorm(), toFloat(dFinal));
 
         KvTarget own = new KvTarget(null, null, 0, len);
         for (int l = layers - 1; l >= 0; l--) {
@@ -350,6 +347,7 @@ public final class Transformer {
             layerBackward(l, acts, dx, seqs, len, masks, sink, work);
         }
 
+        if (embedNorm != null) dx = embedNormBackward(tokens, dx, sink, work);
         boolean wantEmbed = sink.wants(-1, Param.EMBED);
         if (wantEmbed) {
             float[] dE = tied ? dHead : work.zeroed(Math.toIntExact(model.embed().size()));
@@ -363,10 +361,28 @@ public final class Transformer {
         return new Loss(nll, (long) seqs * (len - 1));
     }
 
-    private static float[] toFloat(double[] d) {
-        float[] f = new float[d.length];
-        for (int i = 0; i < d.length; i++) f[i] = (float) d[i];
-        return f;
+    /** Backward through the embedding norm: returns ∂L/∂(raw embeddings), releasing dx. */
+    private float[] embedNormBackward(int[] tokens, float[] dx, GradientSink sink, WorkArrays work) {
+        int rows = tokens.length;
+        float[] raw = lookup(tokens, work);
+        float[] y = work.zeroed(rows * hidden);
+        float[] stats = work.zeroed(2 * rows);
+        embedNorm.forward(raw, y, stats, rows, hidden);
+        float[] dRaw = work.zeroed(rows * hidden);
+        normBackward(sink, -1, Param.EMBED_NORM, Param.EMBED_NORM_BIAS, embedNorm, raw, stats, dx, dRaw, rows);
+        work.release(raw, y, stats, dx);
+        return dRaw;
+    }
+
+    /** dx += ∂L/∂x of a norm; its weight (and bias) gradients to the sink when wanted. */
+    private void normBackward(GradientSink sink, int l, Param wp, Param bp, Norm norm, float[] x, float[] stats,
+                              float[] dy, float[] dx, int rows) {
+        boolean hasBias = cfg.has(bp);
+        boolean want = sink.wants(l, wp) || (hasBias && sink.wants(l, bp));
+        Norm.Grads g = norm.backward(x, stats, dy, dx, rows, hidden, want);
+        if (g == null) return;
+        if (sink.wants(l, wp)) sink.accept(l, wp, wp.of(model, l), Linear.toFloat(g.weight()));
+        if (hasBias && sink.wants(l, bp)) sink.accept(l, bp, bp.of(model, l), Linear.toFloat(g.bias()));
     }
 
     /** Turns dx (gradient at the layer's output) into the gradient at its input, in place. */
@@ -378,72 +394,56 @@ public final class Transformer {
         if (s.intermediate() > 0) {
             int f = s.intermediate();
             float[] dActM = work.zeroed(rows * f);
-            Gemm.xw(dx, rows, w.down(), dActM, false);
-            weightGrad(sink, l, Param.DOWN, w.down(), dx, a.actM, rows, work);
-            biasGrad(sink, l, Param.BDOWN, w.bDown(), dx, rows);
-            float[] dAct = unmask(work, dActM, a.act, rows, masks, masks == null ? null : masks.channels[l],
+            Linear.dX(dx, rows, w.down(), dActM, false);
+            Linear.dW(sink, l, Param.DOWN, w.down(), dx, a.actM, rows, work);
+            Linear.db(sink, l, Param.BDOWN, w.bDown(), dx, rows);
+            float[] dAct = GroupMask.backward(work, dActM, a.act, rows, masks == null ? null : masks.channels[l],
                     masks == null || masks.channelGrad == null ? null : masks.channelGrad[l], 1);
-            float[] dG = work.zeroed(rows * f);
+            float[] dG = ops.gated() ? work.zeroed(rows * f) : null;
             float[] dU = work.zeroed(rows * f);
-            Parallel.forRange(rows * f, 4096, (from, to) -> {
-                for (int i = from; i < to; i++) {
-                    float g = a.g[i];
-                    float sig = 1f / (1f + (float) Math.exp(-g));
-                    float si = g * sig;
-                    dU[i] = dAct[i] * si;
-                    dG[i] = dAct[i] * a.u[i] * sig * (1f + g * (1f - sig));
-                }
-            });
-            biasGrad(sink, l, Param.BGATE, w.bGate(), dG, rows);
-            biasGrad(sink, l, Param.BUP, w.bUp(), dU, rows);
+            MlpActivation.backward(ops.mlp(), a.g, a.u, dAct, dG, dU, rows * f);
+            Linear.db(sink, l, Param.BGATE, w.bGate(), dG, rows);
+            Linear.db(sink, l, Param.BUP, w.bUp(), dU, rows);
             float[] dXn2 = work.zeroed(rows * hidden);
-            Gemm.xw(dG, rows, w.gate(), dXn2, false);
-            Gemm.xw(dU, rows, w.up(), dXn2, true);
-            weightGrad(sink, l, Param.GATE, w.gate(), dG, a.xn2, rows, work);
-            weightGrad(sink, l, Param.UP, w.up(), dU, a.xn2, rows, work);
-            double[] dNorm = RmsNorm.backward(a.h1, mlpNorm[l], a.r2, dXn2, dx, rows, hidden,
-                    sink.wants(l, Param.MLP_NORM));
-            if (dNorm != null) sink.accept(l, Param.MLP_NORM, w.mlpNorm(), toFloat(dNorm));
+            Linear.dX(dU, rows, w.up(), dXn2, false);
+            if (dG != null) Linear.dX(dG, rows, w.gate(), dXn2, true);
+            Linear.dW(sink, l, Param.GATE, w.gate(), dG, a.xn2, rows, work);
+            Linear.dW(sink, l, Param.UP, w.up(), dU, a.xn2, rows, work);
+            normBackward(sink, l, Param.MLP_NORM, Param.MLP_NORM_BIAS, mlpNorm[l], a.h1, a.r2, dXn2, dx, rows);
             work.release(dActM, dAct, dG, dU, dXn2);
         } else {
-            biasGrad(sink, l, Param.BDOWN, w.bDown(), dx, rows);
-            zeroGrads(sink, l, Param.MLP_NORM, Param.GATE, Param.UP, Param.DOWN, Param.BGATE, Param.BUP);
+            Linear.db(sink, l, Param.BDOWN, w.bDown(), dx, rows);
+            zeroGrads(sink, l, Param.MLP_NORM, Param.MLP_NORM_BIAS, Param.GATE, Param.UP, Param.DOWN, Param.BGATE,
+                    Param.BUP);
         }
         if (s.heads() > 0) {
             float[] dAttnM = work.zeroed(rows * s.qDim());
-            Gemm.xw(dx, rows, w.wo(), dAttnM, false);
-            weightGrad(sink, l, Param.O, w.wo(), dx, a.attnM, rows, work);
-            biasGrad(sink, l, Param.BO, w.bo(), dx, rows);
-            float[] dAttn = unmask(work, dAttnM, a.attn, rows, masks, masks == null ? null : masks.heads[l],
+            Linear.dX(dx, rows, w.wo(), dAttnM, false);
+            Linear.dW(sink, l, Param.O, w.wo(), dx, a.attnM, rows, work);
+            Linear.db(sink, l, Param.BO, w.bo(), dx, rows);
+            float[] dAttn = GroupMask.backward(work, dAttnM, a.attn, rows, masks == null ? null : masks.heads[l],
                     masks == null || masks.headGrad == null ? null : masks.headGrad[l], s.headDim());
             float[] dq = work.zeroed(rows * s.qDim());
             float[] dk = work.zeroed(rows * s.kvDim());
             float[] dv = work.zeroed(rows * s.kvDim());
-            Attention.backward(a.q, a.k, a.v, dAttn, dq, dk, dv, seqs, n, s);
-            Rope rope = ropes.get(s.headDim());
-            Parallel.forRange(rows, 16, (from, to) -> {
-                for (int r = from; r < to; r++) {
-                    rope.apply(dq, r * s.qDim(), s.heads(), r % n, true);
-                    rope.apply(dk, r * s.kvDim(), s.kvHeads(), r % n, true);
-                }
-            });
-            biasGrad(sink, l, Param.BQ, w.bq(), dq, rows);
-            biasGrad(sink, l, Param.BK, w.bk(), dk, rows);
-            biasGrad(sink, l, Param.BV, w.bv(), dv, rows);
+            Attention.backward(a.q, a.k, a.v, dAttn, dq, dk, dv, seqs, n, s, slopes == null ? null : slopes[l]);
+            rotate(s, dq, dk, rows, n, 0, true);
+            Linear.db(sink, l, Param.BQ, w.bq(), dq, rows);
+            Linear.db(sink, l, Param.BK, w.bk(), dk, rows);
+            Linear.db(sink, l, Param.BV, w.bv(), dv, rows);
             float[] dXn1 = work.zeroed(rows * hidden);
-            Gemm.xw(dq, rows, w.wq(), dXn1, false);
-            Gemm.xw(dk, rows, w.wk(), dXn1, true);
-            Gemm.xw(dv, rows, w.wv(), dXn1, true);
-            weightGrad(sink, l, Param.Q, w.wq(), dq, a.xn1, rows, work);
-            weightGrad(sink, l, Param.K, w.wk(), dk, a.xn1, rows, work);
-            weightGrad(sink, l, Param.V, w.wv(), dv, a.xn1, rows, work);
-            double[] dNorm = RmsNorm.backward(a.xIn, attnNorm[l], a.r1, dXn1, dx, rows, hidden,
-                    sink.wants(l, Param.ATTN_NORM));
-            if (dNorm != null) sink.accept(l, Param.ATTN_NORM, w.attnNorm(), toFloat(dNorm));
+            Linear.dX(dq, rows, w.wq(), dXn1, false);
+            Linear.dX(dk, rows, w.wk(), dXn1, true);
+            Linear.dX(dv, rows, w.wv(), dXn1, true);
+            Linear.dW(sink, l, Param.Q, w.wq(), dq, a.xn1, rows, work);
+            Linear.dW(sink, l, Param.K, w.wk(), dk, a.xn1, rows, work);
+            Linear.dW(sink, l, Param.V, w.wv(), dv, a.xn1, rows, work);
+            normBackward(sink, l, Param.ATTN_NORM, Param.ATTN_NORM_BIAS, attnNorm[l], a.xIn, a.r1, dXn1, dx, rows);
             work.release(dAttnM, dAttn, dq, dk, dv, dXn1);
         } else {
-            biasGrad(sink, l, Param.BO, w.bo(), dx, rows);
-            zeroGrads(sink, l, Param.ATTN_NORM, Param.Q, Param.K, Param.V, Param.O, Param.BQ, Param.BK, Param.BV);
+            Linear.db(sink, l, Param.BO, w.bo(), dx, rows);
+            zeroGrads(sink, l, Param.ATTN_NORM, Param.ATTN_NORM_BIAS, Param.Q, Param.K, Param.V, Param.O, Param.BQ,
+                    Param.BK, Param.BV);
         }
         work.release(a.xIn, a.xn1, a.r1, a.q, a.k, a.v, a.attn, a.attnM, a.h1, a.xn2, a.r2, a.g, a.u, a.act, a.actM);
     }
@@ -454,53 +454,6 @@ public final class Transformer {
             Matrix m = p.of(model, l);
             if (m != null && sink.wants(l, p)) sink.accept(l, p, m, new float[Math.toIntExact(m.size())]);
         }
-    }
-
-    /** dW = dyᵀ·x, handed to the sink if wanted. */
-    private static void weightGrad(GradientSink sink, int l, Param p, Matrix w, float[] dy, float[] x, int rows,
-                                   WorkArrays work) {
-        if (!sink.wants(l, p)) return;
-        float[] dw = work.zeroed(Math.toIntExact(w.size()));
-        Gemm.atb(dy, x, rows, w.rows(), w.cols(), dw, false);
-        sink.accept(l, p, w, dw);     // the sink may not keep it (GradientSink#accept)
-        work.release(dw);
-    }
-
-    private static void biasGrad(GradientSink sink, int l, Param p, Matrix b, float[] dy, int rows) {
-        if (b == null || !sink.wants(l, p)) return;
-        int n = b.cols();
-        double[] sum = new double[n];
-        for (int r = 0; r < rows; r++) for (int i = 0; i < n; i++) sum[i] += dy[r * n + i];
-        sink.accept(l, p, b, toFloat(sum));
-    }
-
-    /**
-     * Backward through y = a ⊙ mask (per group of {@code width} columns): returns ∂L/∂a and adds
-     * ∂L/∂mask into maskGrad when not null.
-     */
-    private static float[] unmask(WorkArrays work, float[] dy, float[] a, int rows, Masks masks, float[] mask,
-                                  double[] maskGrad, int width) {
-        if (masks == null) return dy;
-        int cols = mask.length * width;
-        if (maskGrad != null) {
-            for (int r = 0; r < rows; r++) {
-                for (int j = 0; j < mask.length; j++) {
-                    int o = r * cols + j * width;
-                    double acc = 0;
-                    for (int i = 0; i < width; i++) acc += (double) dy[o + i] * a[o + i];
-                    maskGrad[j] += acc;
-                }
-            }
-        }
-        float[] out = work.zeroed(dy.length);
-        for (int r = 0; r < rows; r++) {
-            for (int j = 0; j < mask.length; j++) {
-                int o = r * cols + j * width;
-                float m = mask[j];
-                for (int i = 0; i < width; i++) out[o + i] = dy[o + i] * m;
-            }
-        }
-        return out;
     }
 
     // ------------------------------------------------------------------ cached (incremental) forward
@@ -559,7 +512,7 @@ public final class Transformer {
             int outRows = allRows ? n : 1;
             float[] hs = new float[outRows * hidden];
             float[] last = allRows ? x : java.util.Arrays.copyOfRange(x, (n - 1) * hidden, n * hidden);
-            RmsNorm.forward(last, finalNorm, cfg.rmsNormEps(), hs, null, outRows, hidden);
+            finalNorm.forward(last, hs, null, outRows, hidden);
             work.release(x);
             float[] logits = new float[outRows * cfg.vocabSize()];
             Gemm.xwT(hs, outRows, model.lmHead(), logits, false);

@@ -1,6 +1,7 @@
 package dev.lopper.surgery;
 
-import dev.lopper.model.LayerShape;
+import dev.lopper.calib.GroupAxis;
+import dev.lopper.calib.GroupKind;
 import dev.lopper.model.LlamaModel;
 import dev.lopper.model.ModelConfig;
 
@@ -12,26 +13,20 @@ import dev.lopper.model.ModelConfig;
  * rows of q_proj, {@code d} rows each of k_proj and v_proj, {@code g·d} input columns of
  * o_proj, plus the q/k/v bias entries when present. The o_proj bias belongs to no group (it is
  * indexed by the hidden size). An MLP channel is one row of gate_proj and up_proj and one column
- * of down_proj, plus its gate/up bias entries when present.
+ * of down_proj, plus its gate/up bias entries when present (BLOOM's GELU MLP has no gate).
+ * The counts are sums over the group layout ({@link GroupAxis}), whatever the family.
  */
 public final class Groups {
     private Groups() {}
 
     /** Parameters of one attention group of layer {@code layer}; 0 when the layer has no heads. */
     public static long attentionGroup(ModelConfig c, int layer) {
-        LayerShape s = c.layer(layer);
-        if (s.kvHeads() == 0) return 0;
-        long h = c.hiddenSize(), d = s.headDim(), qd = (long) s.groupSize() * d;
-        long n = qd * h + 2 * d * h + h * qd;   // q rows, k and v rows, o columns
-        if (c.qkvBias()) n += qd + 2 * d;
-        return n;
+        return GroupAxis.groupParameters(GroupKind.ATTENTION, c, layer);
     }
 
     /** Parameters of one MLP channel of layer {@code layer} (the same in every layer). */
     public static long mlpChannel(ModelConfig c, int layer) {
-        long n = 3L * c.hiddenSize();            // gate row, up row, down column
-        if (c.mlpBias()) n += 2;
-        return n;
+        return GroupAxis.groupParameters(GroupKind.MLP, c, layer);
     }
 
     /** Parameters in all attention groups of a layer. */

@@ -1,6 +1,10 @@
 package dev.lopper.surgery;
 
+import dev.lopper.calib.GroupAxis;
+import dev.lopper.calib.GroupKind;
+import dev.lopper.model.BlockOps;
 import dev.lopper.model.LayerShape;
+import dev.lopper.model.Param;
 import dev.lopper.model.LayerWeights;
 import dev.lopper.model.LlamaModel;
 import dev.lopper.model.Masks;
@@ -29,26 +33,29 @@ public final class Surgery {
         boolean oComp = plan.oBiasDelta() != null, downComp = plan.downBiasDelta() != null;
         List<LayerShape> shapes = new ArrayList<>();
         List<LayerWeights> layers = new ArrayList<>();
-        for (int l = 0; l < c.numLayers(); l++) {
+        int[][] keptHeads = new int[c.numLayers()][];
+        for (int layer = 0; layer < c.numLayers(); layer++) {
+            int l = layer;
             LayerShape s = c.layer(l);
             LayerWeights w = model.layer(l);
             int[] kv = plan.keptKvHeads()[l], ch = plan.keptChannels()[l];
-            int[] qIdx = queryIndices(kv, s.groupSize(), s.headDim());
-            int[] kvIdx = queryIndices(kv, 1, s.headDim());
             Matrix bo = oComp ? compensated(w.bo(), plan.oBiasDelta()[l], w.wo(), c.hiddenSize()) : w.bo();
             Matrix bDown = downComp ? compensated(w.bDown(), plan.downBiasDelta()[l], w.down(), c.hiddenSize()) : w.bDown();
-            layers.add(new LayerWeights(
-                    w.attnNorm(),
-                    w.wq().selectRows(qIdx), w.wk().selectRows(kvIdx), w.wv().selectRows(kvIdx), w.wo().selectCols(qIdx),
-                    cols(w.bq(), qIdx), cols(w.bk(), kvIdx), cols(w.bv(), kvIdx), bo,
-                    w.mlpNorm(),
-                    w.gate().selectRows(ch), w.up().selectRows(ch), w.down().selectCols(ch),
-                    cols(w.bGate(), ch), cols(w.bUp(), ch), bDown));
+            // Every tensor is sliced along its group axis (GroupAxis, the one group layout); the rest is shared.
+            layers.add(LayerWeights.from(p -> {
+                Matrix t = p == Param.BO ? bo : p == Param.BDOWN ? bDown : p.of(model, l);
+                GroupAxis axis = GroupAxis.of(p, s);
+                if (t == null || axis == null) return t;
+                int[] idx = axis.indices(axis.kind() == GroupKind.ATTENTION ? kv : ch);
+                return axis.byRow() ? t.selectRows(idx) : t.selectCols(idx);
+            }));
             shapes.add(new LayerShape(kv.length * s.groupSize(), kv.length, s.headDim(), ch.length));
+            keptHeads[l] = queryIndices(kv, s.groupSize(), 1);
         }
         ModelConfig pruned = c.withLayers(shapes)
                 .withBiases(c.qkvBias(), c.oBias() || oComp, c.mlpBias(), c.downBias() || downComp);
-        return new LlamaModel(pruned, model.embed(), layers, model.finalNorm(), model.lmHead());
+        if (c.ops().position() == BlockOps.Position.ALIBI) pruned = pruned.withAlibi(c.alibi().select(keptHeads, c.layers()));
+        return model.withLayers(pruned, layers);
     }
 
     /**
@@ -71,15 +78,7 @@ public final class Surgery {
 
     /** Rows (or columns) of the query heads of the kept kv heads: each kv head j owns g·d of them from j·g·d. */
     static int[] queryIndices(int[] keptKv, int groupSize, int headDim) {
-        int block = groupSize * headDim;
-        int[] idx = new int[keptKv.length * block];
-        for (int i = 0; i < keptKv.length; i++)
-            for (int t = 0; t < block; t++) idx[i * block + t] = keptKv[i] * block + t;
-        return idx;
-    }
-
-    private static Matrix cols(Matrix bias, int[] keep) {
-        return bias == null ? null : bias.selectCols(keep);
+        return new GroupAxis(GroupKind.ATTENTION, true, groupSize * headDim).indices(keptKv);
     }
 
     /** bias + delta, in the bias's dtype (the weight's when there was no bias); a zero bias when delta is null. */
