@@ -2,7 +2,8 @@ package dev.lopper.allocation;
 
 import dev.lopper.calib.ActivationStats;
 import dev.lopper.model.ForwardHook.Site;
-import dev.lopper.model.LayerWeights;
+import dev.lopper.model.Param;
+import java.util.List;
 import dev.lopper.model.LlamaModel;
 import dev.lopper.tensor.Matrix;
 
@@ -19,9 +20,14 @@ public final class OutlierRatios {
         int n = model.config().numLayers();
         double[] ratios = new double[n];
         for (int l = 0; l < n; l++) {
-            LayerWeights w = model.layer(l);
-            Matrix[] mats = {w.wq(), w.wk(), w.wv(), w.wo(), w.gate(), w.up(), w.down()};
-            Site[] sites = {Site.ATTN_IN, Site.ATTN_IN, Site.ATTN_IN, Site.O_IN, Site.MLP_IN, Site.MLP_IN, Site.DOWN_IN};
+            // the layer's weight matrices (whatever the family has) with the sites of their inputs
+            List<Param> params = model.config().layerParams().stream().filter(p -> p.inputSite() != null).toList();
+            Matrix[] mats = new Matrix[params.size()];
+            Site[] sites = new Site[params.size()];
+            for (int i = 0; i < mats.length; i++) {
+                mats[i] = params.get(i).of(model, l);
+                sites[i] = params.get(i).inputSite();
+            }
             double sum = 0;
             long count = 0;
             double[][] norms = new double[mats.length][];

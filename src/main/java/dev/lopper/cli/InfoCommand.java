@@ -1,5 +1,6 @@
 package dev.lopper.cli;
 
+import dev.lopper.model.BlockOps;
 import dev.lopper.model.LayerShape;
 import dev.lopper.model.LlamaModel;
 import dev.lopper.model.ModelConfig;
@@ -19,7 +20,7 @@ final class InfoCommand implements Runnable {
 
     record Info(String model, String architecture, int hiddenSize, int layers, int vocabSize, int context,
                 String dtype, boolean tiedEmbeddings, boolean uniformLayers, boolean qkvBias, boolean oBias,
-                boolean mlpBias, boolean downBias, long parameters, long nonEmbeddingParameters,
+                boolean mlpBias, boolean downBias, String blocks, long parameters, long nonEmbeddingParameters,
                 List<LayerInfo> perLayer) {}
 
     @Override
@@ -35,7 +36,7 @@ final class InfoCommand implements Runnable {
         long embed = m.embed().size() + (c.tieWordEmbeddings() ? 0 : m.lmHead().size());
         Info info = new Info(modelOptions.model.toString(), c.architecture(), c.hiddenSize(), c.numLayers(),
                 c.vocabSize(), c.maxPositions(), m.embed().dtype().torchName, c.tieWordEmbeddings(), c.uniform(),
-                c.qkvBias(), c.oBias(), c.mlpBias(), c.downBias(), params, params - embed, layers);
+                c.qkvBias(), c.oBias(), c.mlpBias(), c.downBias(), blocks(c), params, params - embed, layers);
         print(info);
         common.writeJson(info);
     }
@@ -45,6 +46,7 @@ final class InfoCommand implements Runnable {
         System.out.printf("architecture   %s (%s weights)%n", i.architecture(), i.dtype());
         System.out.printf("hidden size    %d, %d layers, vocabulary %d, context %d%n", i.hiddenSize(), i.layers(),
                 i.vocabSize(), i.context());
+        System.out.printf("blocks         %s%n", i.blocks());
         System.out.printf("embeddings     %s%n", i.tiedEmbeddings() ? "tied (lm_head = embed_tokens)" : "untied");
         List<String> biases = new ArrayList<>();
         if (i.qkvBias()) biases.add("q/k/v");
@@ -65,6 +67,18 @@ final class InfoCommand implements Runnable {
                     first.headDim(), first.intermediate(), first.parameters());
             a = b + 1;
         }
+    }
+
+    /** The family's block ops in words, saying how the position embedding was chosen where no field says. */
+    private static String blocks(ModelConfig c) {
+        BlockOps o = c.ops();
+        String pos = o.position() == BlockOps.Position.ROPE ? "RoPE" : "ALiBi";
+        if (c.architecture().equals("BaichuanForCausalLM")) {
+            pos += " (no config field says; RoPE when hidden_size is 4096, else ALiBi, or as saved or --position says)";
+        }
+        return (o.norm() == BlockOps.Norm.RMS ? "RMSNorm" : "LayerNorm with bias") + ", " + pos + ", "
+                + (o.gated() ? "SwiGLU MLP" : "GELU MLP") + (o.embedNorm() ? ", norm after the embeddings" : "")
+                + (o.normHead() ? ", NormHead LM head" : "");
     }
 
     private static boolean same(LayerInfo x, LayerInfo y) {

@@ -17,12 +17,17 @@ public final class Checkpoints {
      * Tensor data stays memory-mapped.
      */
     public static LlamaModel load(Path path) {
+        return load(path, LoadOptions.DEFAULT);
+    }
+
+    /** Like {@link #load(Path)}, with the user's choices where the files leave them open. */
+    public static LlamaModel load(Path path, LoadOptions options) {
         if (!Files.exists(path)) throw new BadInputException(path, "no such file or folder");
         if (Files.isDirectory(path)) {
             if (!Files.isRegularFile(path.resolve(HfConfig.FILE_NAME))) {
                 throw new BadInputException(path, "folder has no config.json, so it is not a Hugging Face checkpoint");
             }
-            return HfCheckpointReader.read(path);
+            return HfCheckpointReader.read(path, options);
         }
         if (path.getFileName().toString().endsWith(".bin") || Llama2cCheckpoint.looksLikeVersion1(path)) {
             return Llama2cCheckpoint.read(path);

@@ -1,20 +1,24 @@
 package dev.lopper.io;
 
 import dev.lopper.BadInputException;
-import dev.lopper.model.LayerShape;
 import dev.lopper.model.LayerWeights;
 import dev.lopper.model.LlamaModel;
 import dev.lopper.model.ModelConfig;
+import dev.lopper.model.Param;
 import dev.lopper.tensor.Matrix;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.EnumMap;
 import java.util.List;
+import java.util.Map;
 
 /**
  * Builds a {@link LlamaModel} from a HF folder: config.json plus model.safetensors or a sharded
- * index. Every tensor's shape is checked against the config; data stays memory-mapped.
+ * index, with tensor names and packing from the family's {@link HfLayout}. Every tensor's shape
+ * is checked against the config; data stays memory-mapped, except packed tensors (W_pack,
+ * query_key_value), whose parts are copied out once.
  */
 final class HfCheckpointReader {
     private final ModelConfig config;
@@ -26,7 +30,11 @@ final class HfCheckpointReader {
     }
 
     static LlamaModel read(Path folder) {
-        ModelConfig config = HfConfig.read(folder.resolve(HfConfig.FILE_NAME));
+        return read(folder, LoadOptions.DEFAULT);
+    }
+
+    static LlamaModel read(Path folder, LoadOptions options) {
+        ModelConfig config = HfConfig.read(folder.resolve(HfConfig.FILE_NAME), options);
         return new HfCheckpointReader(config, openTensors(folder)).model();
     }
 
@@ -39,52 +47,55 @@ final class HfCheckpointReader {
     }
 
     private LlamaModel model() {
-        int h = config.hiddenSize();
-        Matrix embed = matrix("model.embed_tokens.weight", config.vocabSize(), h);
-        List<LayerWeights> layers = new ArrayList<>();
-        for (int i = 0; i < config.numLayers(); i++) layers.add(layer(i, config.layer(i)));
-        Matrix norm = vector("model.norm.weight", h);
-        Matrix lmHead = config.tieWordEmbeddings() ? embed : matrix("lm_head.weight", config.vocabSize(), h);
-        return new LlamaModel(config, embed, layers, norm, lmHead);
+        // BLOOM checkpoints are saved with and without the "transformer." prefix
+        String prefix = tensors.info("transformer.word_embeddings.weight") != null ? "transformer." : "";
+        Map<Param, Matrix> global = new EnumMap<>(Param.class);
+        List<Map<Param, Matrix>> layers = new ArrayList<>();
+        for (int i = 0; i < config.numLayers(); i++) layers.add(new EnumMap<>(Param.class));
+        for (HfLayout.Entry e : HfLayout.entries(config, prefix)) {
+            Map<Param, Matrix> into = e.layer() < 0 ? global : layers.get(e.layer());
+            Matrix m = checked(e);
+            if (e.packing() == HfLayout.Packing.NONE) {
+                into.put(e.parts().getFirst(), m);
+                continue;
+            }
+            int[][] split = e.split(config);
+            for (int i = 0; i < split.length; i++) {
+                into.put(e.parts().get(i), e.vector() ? m.selectCols(split[i]) : m.selectRows(split[i]));
+            }
+        }
+        List<LayerWeights> weights = layers.stream().map(l -> LayerWeights.from(l::get)).toList();
+        Matrix embed = global.get(Param.EMBED);
+        Matrix head = config.tieWordEmbeddings() ? embed : global.get(Param.LM_HEAD);
+        if (config.ops().normHead()) head = normalizedRows(head);
+        return new LlamaModel(config, embed, weights, global.get(Param.FINAL_NORM), head,
+                global.get(Param.FINAL_NORM_BIAS), global.get(Param.EMBED_NORM), global.get(Param.EMBED_NORM_BIAS));
     }
 
-    private LayerWeights layer(int i, LayerShape s) {
-        String p = "model.layers." + i + ".";
-        int h = config.hiddenSize(), q = s.qDim(), kv = s.kvDim(), f = s.intermediate();
-        boolean qkv = config.qkvBias(), o = config.oBias(), mlp = config.mlpBias(), down = config.downBias();
-        return new LayerWeights(
-                vector(p + "input_layernorm.weight", h),
-                matrix(p + "self_attn.q_proj.weight", q, h),
-                matrix(p + "self_attn.k_proj.weight", kv, h),
-                matrix(p + "self_attn.v_proj.weight", kv, h),
-                matrix(p + "self_attn.o_proj.weight", h, q),
-                qkv ? vector(p + "self_attn.q_proj.bias", q) : null,
-                qkv ? vector(p + "self_attn.k_proj.bias", kv) : null,
-                qkv ? vector(p + "self_attn.v_proj.bias", kv) : null,
-                o ? vector(p + "self_attn.o_proj.bias", h) : null,
-                vector(p + "post_attention_layernorm.weight", h),
-                matrix(p + "mlp.gate_proj.weight", f, h),
-                matrix(p + "mlp.up_proj.weight", f, h),
-                matrix(p + "mlp.down_proj.weight", h, f),
-                mlp ? vector(p + "mlp.gate_proj.bias", f) : null,
-                mlp ? vector(p + "mlp.up_proj.bias", f) : null,
-                down ? vector(p + "mlp.down_proj.bias", h) : null);
+    /** Baichuan 2's NormHead: each row of the LM head divided by its L2 norm (torch's F.normalize, eps 1e-12). */
+    static Matrix normalizedRows(Matrix w) {
+        float[] v = w.toFloats();
+        int cols = w.cols();
+        for (int r = 0; r < w.rows(); r++) {
+            double ss = 0;
+            for (int c = 0; c < cols; c++) ss += (double) v[r * cols + c] * v[r * cols + c];
+            double inv = 1.0 / Math.max(Math.sqrt(ss), 1e-12);
+            for (int c = 0; c < cols; c++) v[r * cols + c] = (float) (v[r * cols + c] * inv);
+        }
+        return Matrix.fromFloats(v, w.rows(), cols, w.dtype());
     }
 
-    private Matrix matrix(String name, long rows, long cols) {
-        return checked(name, List.of(rows, cols));
-    }
-
-    private Matrix vector(String name, long n) {
-        return checked(name, List.of(n));
-    }
-
-    private Matrix checked(String name, List<Long> expected) {
+    private Matrix checked(HfLayout.Entry e) {
+        String name = e.name();
+        List<Long> expected = e.shape(config);
         TensorInfo info = tensors.info(name);
         if (info == null) throw new BadInputException(tensors.origin(), "no tensor '" + name + "' (expected shape " + expected + ")");
         if (!info.shape().equals(expected)) {
+            String what = e.packing() == HfLayout.Packing.NONE ? "" : ", which does not split into "
+                    + e.parts().size() + " parts of " + config.layer(e.layer()).heads() + " heads of "
+                    + config.layer(e.layer()).headDim();
             throw new BadInputException(tensors.fileOf(name), "tensor '" + name + "' has shape " + info.shape()
-                    + ", expected " + expected + " from config.json");
+                    + what + ", expected " + expected + " from config.json");
         }
         return tensors.tensor(name);
     }

@@ -1,9 +1,9 @@
 package dev.lopper.io;
 
 import dev.lopper.model.LayerShape;
-import dev.lopper.model.LayerWeights;
 import dev.lopper.model.LlamaModel;
 import dev.lopper.model.ModelConfig;
+import dev.lopper.model.Param;
 import dev.lopper.tensor.Matrix;
 
 import java.io.IOException;
@@ -12,58 +12,64 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
- * Writes config.json + model.safetensors into a folder. HF's bias flags are all-or-nothing per
- * block, so when a model has some attention (or MLP) biases, the missing ones are written as zeros.
+ * Writes config.json + model.safetensors into a folder, with tensor names and packing from the
+ * family's {@link HfLayout} (packed tensors are re-packed). HF's Llama bias flags are
+ * all-or-nothing per block, so when a model has some attention (or MLP) biases, the missing ones
+ * are written as zeros. BLOOM is written with the "transformer." prefix, as HF saves it.
  */
 final class HfCheckpointWriter {
     private HfCheckpointWriter() {}
 
     static void writeInto(LlamaModel model, Path folder) throws IOException {
-        ModelConfig c = model.config();
-        boolean attn = c.qkvBias() || c.oBias();
-        boolean mlp = c.mlpBias() || c.downBias();
-        ModelConfig written = c.withBiases(attn, attn, mlp, mlp);
-        SafeTensorsWriter.write(folder.resolve("model.safetensors"), tensors(model, attn, mlp));
+        ModelConfig written = written(model.config());
+        SafeTensorsWriter.write(folder.resolve("model.safetensors"), tensors(model, written));
         HfConfig.write(written, model.embed().dtype(), folder.resolve(HfConfig.FILE_NAME));
     }
 
+    /** The config as written: bias flags widened to HF's all-or-nothing ones (BLOOM has all biases already). */
+    private static ModelConfig written(ModelConfig c) {
+        boolean attn = c.qkvBias() || c.oBias();
+        boolean mlp = c.mlpBias() || c.downBias();
+        return c.withBiases(attn, attn, mlp, mlp);
+    }
+
     static Map<String, ShapedTensor> tensors(LlamaModel model, boolean attnBias, boolean mlpBias) {
+        return tensors(model, model.config().withBiases(attnBias, attnBias, mlpBias, mlpBias));
+    }
+
+    private static Map<String, ShapedTensor> tensors(LlamaModel model, ModelConfig written) {
         Map<String, ShapedTensor> out = new LinkedHashMap<>();
-        ModelConfig c = model.config();
-        out.put("model.embed_tokens.weight", ShapedTensor.matrix(model.embed()));
-        for (int i = 0; i < c.numLayers(); i++) {
-            LayerWeights l = model.layer(i);
-            LayerShape s = c.layer(i);
-            int h = c.hiddenSize();
-            String p = "model.layers." + i + ".";
-            out.put(p + "input_layernorm.weight", ShapedTensor.vector(l.attnNorm()));
-            out.put(p + "self_attn.q_proj.weight", ShapedTensor.matrix(l.wq()));
-            out.put(p + "self_attn.k_proj.weight", ShapedTensor.matrix(l.wk()));
-            out.put(p + "self_attn.v_proj.weight", ShapedTensor.matrix(l.wv()));
-            out.put(p + "self_attn.o_proj.weight", ShapedTensor.matrix(l.wo()));
-            if (attnBias) {
-                out.put(p + "self_attn.q_proj.bias", bias(l.bq(), s.qDim(), l.wq()));
-                out.put(p + "self_attn.k_proj.bias", bias(l.bk(), s.kvDim(), l.wk()));
-                out.put(p + "self_attn.v_proj.bias", bias(l.bv(), s.kvDim(), l.wv()));
-                out.put(p + "self_attn.o_proj.bias", bias(l.bo(), h, l.wo()));
-            }
-            out.put(p + "post_attention_layernorm.weight", ShapedTensor.vector(l.mlpNorm()));
-            out.put(p + "mlp.gate_proj.weight", ShapedTensor.matrix(l.gate()));
-            out.put(p + "mlp.up_proj.weight", ShapedTensor.matrix(l.up()));
-            out.put(p + "mlp.down_proj.weight", ShapedTensor.matrix(l.down()));
-            if (mlpBias) {
-                out.put(p + "mlp.gate_proj.bias", bias(l.bGate(), s.intermediate(), l.gate()));
-                out.put(p + "mlp.up_proj.bias", bias(l.bUp(), s.intermediate(), l.up()));
-                out.put(p + "mlp.down_proj.bias", bias(l.bDown(), h, l.down()));
-            }
+        String prefix = HfLayout.Family.of(written.architecture()) == HfLayout.Family.BLOOM ? "transformer." : "";
+        for (HfLayout.Entry e : HfLayout.entries(written, prefix)) {
+            long[] shape = e.shape(written).stream().mapToLong(Long::longValue).toArray();
+            Matrix m = e.packing() == HfLayout.Packing.NONE ? tensor(model, e.parts().getFirst(), e.layer())
+                    : packed(model, written, e);
+            out.put(e.name(), new ShapedTensor(m, shape));
         }
-        out.put("model.norm.weight", ShapedTensor.vector(model.finalNorm()));
-        if (!c.tieWordEmbeddings()) out.put("lm_head.weight", ShapedTensor.matrix(model.lmHead()));
         return out;
     }
 
-    /** The bias as a 1-D tensor, or zeros in the weight's dtype when the layer has none. */
-    private static ShapedTensor bias(Matrix b, int n, Matrix weight) {
-        return ShapedTensor.vector(b != null ? b : Matrix.fromFloats(new float[n], 1, n, weight.dtype()));
+    /** The model's tensor, or zeros in the dtype of the layer's weights when the model has none (an absent bias). */
+    private static Matrix tensor(LlamaModel model, Param p, int layer) {
+        Matrix m = p.of(model, layer);
+        if (m != null) return m;
+        ModelConfig c = model.config();
+        LayerShape s = c.layer(layer);
+        return Matrix.fromFloats(new float[p.cols(c, s)], 1, p.cols(c, s), model.layer(layer).wo().dtype());
+    }
+
+    /** The parts of a packed entry put back in their rows (entries of a vector). */
+    private static Matrix packed(LlamaModel model, ModelConfig c, HfLayout.Entry e) {
+        int[][] split = e.split(c);
+        Matrix first = tensor(model, e.parts().getFirst(), e.layer());
+        int width = e.vector() ? 1 : first.cols();
+        int lines = 0;
+        for (int[] idx : split) lines += idx.length;
+        float[] v = new float[lines * width];
+        for (int i = 0; i < split.length; i++) {
+            float[] part = tensor(model, e.parts().get(i), e.layer()).toFloats();
+            for (int r = 0; r < split[i].length; r++) System.arraycopy(part, r * width, v, split[i][r] * width, width);
+        }
+        return e.vector() ? Matrix.fromFloats(v, 1, lines, first.dtype()) : Matrix.fromFloats(v, lines, width, first.dtype());
     }
 }

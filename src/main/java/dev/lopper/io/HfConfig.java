@@ -6,6 +6,8 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.lopper.BadInputException;
+import dev.lopper.model.AlibiHeads;
+import dev.lopper.model.BlockOps;
 import dev.lopper.model.LayerShape;
 import dev.lopper.model.ModelConfig;
 import dev.lopper.model.RopeScaling;
@@ -17,13 +19,14 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Set;
 import java.util.function.ToIntFunction;
 
 /**
- * Hugging Face config.json ↔ {@link ModelConfig}. Reads Llama, Mistral and Qwen2 configs, plus
- * Lopper's per-layer lists for pruned models whose layers differ. Writes a plain
- * LlamaForCausalLM config that {@code transformers} loads as is when all layers match.
+ * Hugging Face config.json ↔ {@link ModelConfig}. Reads Llama, Mistral, Qwen2, BLOOM and Baichuan
+ * configs, plus Lopper's per-layer lists for pruned models whose layers differ (and, for ALiBi
+ * models, which dense heads' slopes each layer kept). Writes a config of the model's own family
+ * that {@code transformers} loads as is when all layers match and nothing HF cannot express was
+ * pruned (see README, "Families").
  */
 public final class HfConfig {
     public static final String FILE_NAME = "config.json";
@@ -31,12 +34,18 @@ public final class HfConfig {
     static final String KV_HEADS_PER_LAYER = "num_key_value_heads_per_layer";
     static final String INTERMEDIATE_PER_LAYER = "intermediate_size_per_layer";
 
-    private static final Set<String> ARCHITECTURES = Set.of("LlamaForCausalLM", "MistralForCausalLM", "Qwen2ForCausalLM");
+    static final String ALIBI_HEADS = "alibi_num_heads";
+    static final String ALIBI_HEADS_PER_LAYER = "alibi_heads_per_layer";
+    static final String POSITION = "position_embedding";
     private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
     private HfConfig() {}
 
     public static ModelConfig read(Path configJson) {
+        return read(configJson, LoadOptions.DEFAULT);
+    }
+
+    public static ModelConfig read(Path configJson, LoadOptions options) {
         JsonNode root;
         try {
             root = JSON.readTree(Files.readAllBytes(configJson));
@@ -46,7 +55,7 @@ public final class HfConfig {
             throw new BadInputException(configJson, "not valid JSON (" + e.getMessage() + ")", e);
         }
         if (root == null || !root.isObject()) throw new BadInputException(configJson, "not a JSON object");
-        return new Reader(configJson, root).config();
+        return new Reader(configJson, root, options).config();
     }
 
     /** The torch_dtype named in a config.json, or null when absent or unknown to Lopper. */
@@ -60,34 +69,106 @@ public final class HfConfig {
     }
 
     /** Reads one config.json; holds the path so every error can name it. */
-    private record Reader(Path path, JsonNode root) {
+    private record Reader(Path path, JsonNode root, LoadOptions options) {
         ModelConfig config() {
             String arch = architecture();
+            return switch (HfLayout.Family.of(arch)) {
+                case LLAMA -> llama(arch);
+                case BLOOM -> bloom(arch);
+                case BAICHUAN -> baichuan(arch);
+            };
+        }
+
+        /** BLOOM: n_embed or hidden_size, n_layer, n_head; LayerNorms, ALiBi, GELU MLP of 4·hidden, all biases, tied. */
+        private ModelConfig bloom(String arch) {
+            int hidden = root.has("n_embed") && !root.has("hidden_size") ? requiredInt("n_embed") : requiredInt("hidden_size");
+            int layers = root.has("n_layer") ? requiredInt("n_layer") : requiredInt("num_hidden_layers");
+            int heads = root.has("n_head") ? requiredInt("n_head") : requiredInt("num_attention_heads");
+            if (optionalBool("apply_residual_connection_post_layernorm", false)) {
+                throw new BadInputException(path, "apply_residual_connection_post_layernorm true is not supported");
+            }
+            if (options.position() == BlockOps.Position.ROPE) throw new BadInputException(path, "BLOOM uses ALiBi; it cannot be run with RoPE");
+            List<LayerShape> shapes = shapes(hidden, layers, heads, heads, optionalInt("intermediate_size", 4 * hidden));
+            noRopeScaling();
+            return new ModelConfig(arch, hidden, requiredInt("vocab_size"), maxPositions("seq_length"), shapes,
+                    (float) optionalDouble("layer_norm_epsilon", 1e-5), 10000f, null,
+                    optionalBool("tie_word_embeddings", true), true, true, true, true,
+                    tokenId("bos_token_id"), tokenId("eos_token_id"), BlockOps.BLOOM, alibi(heads, layers));
+        }
+
+        /**
+         * Baichuan: LLaMA's blocks with q/k/v packed in W_pack; RoPE or ALiBi, which no field says:
+         * BaiChuanForCausalLM (7B) is RoPE; BaichuanForCausalLM is RoPE at hidden_size 4096 (Baichuan2-7B),
+         * else ALiBi (13B), as vLLM decides; Lopper's position_embedding field or the load option override.
+         * Baichuan 2's NormHead where vocab_size is 125696 (as vLLM) or norm_head is true.
+         */
+        private ModelConfig baichuan(String arch) {
+            int hidden = requiredInt("hidden_size");
+            int layers = requiredInt("num_hidden_layers");
+            int heads = requiredInt("num_attention_heads");
+            int vocab = requiredInt("vocab_size");
+            List<LayerShape> shapes = shapes(hidden, layers, heads, heads, requiredInt("intermediate_size"));
+            BlockOps.Position pos = arch.equals("BaiChuanForCausalLM") || hidden == 4096 ? BlockOps.Position.ROPE
+                    : BlockOps.Position.ALIBI;
+            if (root.hasNonNull(POSITION)) pos = position(root.get(POSITION).asText());
+            if (options.position() != null) pos = options.position();
+            if (pos == BlockOps.Position.ALIBI) noRopeScaling();
+            boolean normHead = vocab == 125696 || optionalBool("norm_head", false);
+            boolean attentionBias = optionalBool("attention_bias", false), mlpBias = optionalBool("mlp_bias", false);
+            return new ModelConfig(arch, hidden, vocab, maxPositions("model_max_length"), shapes,
+                    (float) optionalDouble("rms_norm_eps", 1e-6), (float) optionalDouble("rope_theta", 10000),
+                    pos == BlockOps.Position.ROPE ? ropeScaling() : null, optionalBool("tie_word_embeddings", false),
+                    attentionBias, attentionBias, mlpBias, mlpBias, tokenId("bos_token_id"), tokenId("eos_token_id"),
+                    BlockOps.LLAMA.withPosition(pos).withNormHead(normHead), alibi(heads, layers));
+        }
+
+        private BlockOps.Position position(String name) {
+            return switch (name) {
+                case "rope" -> BlockOps.Position.ROPE;
+                case "alibi" -> BlockOps.Position.ALIBI;
+                default -> throw new BadInputException(path, POSITION + " is '" + name + "', not rope or alibi");
+            };
+        }
+
+        private int maxPositions(String alternative) {
+            return optionalInt("max_position_embeddings", optionalInt(alternative, 2048));
+        }
+
+        private void noRopeScaling() {
+            JsonNode r = root.get("rope_scaling");
+            if (r != null && !r.isNull()) throw new BadInputException(path, "rope_scaling is set, but this model uses ALiBi, not RoPE");
+        }
+
+        /** The dense head count and the heads each layer kept (Lopper's fields), for ALiBi slopes. */
+        private AlibiHeads alibi(int heads, int layers) {
+            int total = optionalInt(ALIBI_HEADS, heads);
+            JsonNode list = root.get(ALIBI_HEADS_PER_LAYER);
+            if (list == null || list.isNull()) return AlibiHeads.dense(total);
+            if (!list.isArray() || list.size() != layers) {
+                throw new BadInputException(path, ALIBI_HEADS_PER_LAYER + " must be a list of " + layers + " lists (one per layer)");
+            }
+            List<List<Integer>> out = new ArrayList<>();
+            for (JsonNode l : list) {
+                List<Integer> idx = new ArrayList<>();
+                for (JsonNode n : l) {
+                    if (!n.isInt() || n.asInt() < 0 || n.asInt() >= total)
+                        throw new BadInputException(path, ALIBI_HEADS_PER_LAYER + " holds " + n + ", not a head below " + total);
+                    idx.add(n.asInt());
+                }
+                out.add(idx);
+            }
+            return new AlibiHeads(total, out);
+        }
+
+        private ModelConfig llama(String arch) {
             int hidden = requiredInt("hidden_size");
             int layers = requiredInt("num_hidden_layers");
             int heads = requiredInt("num_attention_heads");
             int intermediate = requiredInt("intermediate_size");
             int vocab = requiredInt("vocab_size");
             int kvHeads = optionalInt("num_key_value_heads", heads);
-            int headDim = optionalInt("head_dim", 0);
-            if (headDim == 0) {
-                if (heads == 0 || hidden % heads != 0) {
-                    throw new BadInputException(path, "hidden_size " + hidden + " is not a multiple of num_attention_heads "
-                            + heads + " and head_dim is not given");
-                }
-                headDim = hidden / heads;
-            }
-            List<Integer> headsPer = perLayer(HEADS_PER_LAYER, layers, heads);
-            List<Integer> kvPer = perLayer(KV_HEADS_PER_LAYER, layers, kvHeads);
-            List<Integer> ffnPer = perLayer(INTERMEDIATE_PER_LAYER, layers, intermediate);
-            List<LayerShape> shapes = new ArrayList<>();
-            for (int i = 0; i < layers; i++) {
-                try {
-                    shapes.add(new LayerShape(headsPer.get(i), kvPer.get(i), headDim, ffnPer.get(i)));
-                } catch (IllegalArgumentException e) {
-                    throw new BadInputException(path, "layer " + i + ": " + e.getMessage());
-                }
-            }
+            if (options.position() == BlockOps.Position.ALIBI) throw new BadInputException(path, arch + " uses RoPE; it cannot be run with ALiBi");
+            List<LayerShape> shapes = shapes(hidden, layers, heads, kvHeads, intermediate);
 
             boolean qwen2 = arch.equals("Qwen2ForCausalLM");
             boolean mistral = arch.equals("MistralForCausalLM");
@@ -107,13 +188,38 @@ public final class HfConfig {
                     tokenId("bos_token_id"), tokenId("eos_token_id"));
         }
 
+        /** Per-layer shapes: the scalars, or Lopper's per-layer lists; head_dim given or hidden/heads. */
+        private List<LayerShape> shapes(int hidden, int layers, int heads, int kvHeads, int intermediate) {
+            int headDim = optionalInt("head_dim", 0);
+            if (headDim == 0) {
+                if (heads == 0 || hidden % heads != 0) {
+                    throw new BadInputException(path, "hidden_size " + hidden + " is not a multiple of num_attention_heads "
+                            + heads + " and head_dim is not given");
+                }
+                headDim = hidden / heads;
+            }
+            List<Integer> headsPer = perLayer(HEADS_PER_LAYER, layers, heads);
+            List<Integer> kvPer = perLayer(KV_HEADS_PER_LAYER, layers, kvHeads);
+            List<Integer> ffnPer = perLayer(INTERMEDIATE_PER_LAYER, layers, intermediate);
+            List<LayerShape> shapes = new ArrayList<>();
+            for (int i = 0; i < layers; i++) {
+                try {
+                    shapes.add(new LayerShape(headsPer.get(i), kvPer.get(i), headDim, ffnPer.get(i)));
+                } catch (IllegalArgumentException e) {
+                    throw new BadInputException(path, "layer " + i + ": " + e.getMessage());
+                }
+            }
+            return shapes;
+        }
+
         private String architecture() {
             JsonNode a = root.get("architectures");
             if (a == null || !a.isArray() || a.isEmpty()) throw missing("architectures");
             String arch = a.get(0).asText();
-            if (!ARCHITECTURES.contains(arch)) {
-                throw new BadInputException(path, "architecture '" + arch
-                        + "' is not supported (Lopper reads LlamaForCausalLM, MistralForCausalLM, Qwen2ForCausalLM)");
+            if (HfLayout.Family.of(arch) == null) {
+                throw new BadInputException(path, "architecture '" + arch + "' is not supported (Lopper reads "
+                        + "LlamaForCausalLM, MistralForCausalLM, Qwen2ForCausalLM, BloomForCausalLM, BaichuanForCausalLM, "
+                        + "BaiChuanForCausalLM)");
             }
             return arch;
         }
@@ -207,6 +313,86 @@ public final class HfConfig {
     }
 
     public static String toJson(ModelConfig c, DType torchDtype) {
+        return switch (HfLayout.Family.of(c.architecture())) {
+            case BLOOM -> bloomJson(c, torchDtype);
+            case BAICHUAN -> baichuanJson(c, torchDtype);
+            case LLAMA -> llamaJson(c, torchDtype);
+        };
+    }
+
+    /** A BloomForCausalLM config; head_dim and intermediate_size (Lopper's) only where they differ from BLOOM's rule. */
+    private static String bloomJson(ModelConfig c, DType torchDtype) {
+        ObjectNode o = JSON.createObjectNode();
+        o.putArray("architectures").add("BloomForCausalLM");
+        o.put("model_type", "bloom");
+        o.put("hidden_size", c.hiddenSize());
+        o.put("n_layer", c.numLayers());
+        o.put("n_head", max(c, LayerShape::heads));
+        if (max(c, LayerShape::heads) * headDim(c) != c.hiddenSize()) o.put("head_dim", headDim(c));
+        if (max(c, LayerShape::intermediate) != 4 * c.hiddenSize()) o.put("intermediate_size", max(c, LayerShape::intermediate));
+        o.put("vocab_size", c.vocabSize());
+        o.put("seq_length", c.maxPositions());
+        o.put("layer_norm_epsilon", c.rmsNormEps());
+        o.put("apply_residual_connection_post_layernorm", false);
+        o.put("tie_word_embeddings", c.tieWordEmbeddings());
+        return finish(o, c, torchDtype);
+    }
+
+    /** A Baichuan config, with the position embedding Lopper used (its own field) and the NormHead flag. */
+    private static String baichuanJson(ModelConfig c, DType torchDtype) {
+        ObjectNode o = JSON.createObjectNode();
+        o.putArray("architectures").add(c.architecture());
+        o.put("model_type", "baichuan");
+        o.put("hidden_size", c.hiddenSize());
+        o.put("intermediate_size", max(c, LayerShape::intermediate));
+        o.put("num_hidden_layers", c.numLayers());
+        o.put("num_attention_heads", max(c, LayerShape::heads));
+        if (max(c, LayerShape::heads) * headDim(c) != c.hiddenSize()) o.put("head_dim", headDim(c));
+        o.put("vocab_size", c.vocabSize());
+        o.put("max_position_embeddings", c.maxPositions());
+        o.put("model_max_length", c.maxPositions());
+        o.put("rms_norm_eps", c.rmsNormEps());
+        o.put("hidden_act", "silu");
+        o.put(POSITION, c.ops().position() == BlockOps.Position.ROPE ? "rope" : "alibi");
+        if (c.ops().position() == BlockOps.Position.ROPE) {
+            o.put("rope_theta", c.ropeTheta());
+            writeRopeScaling(o, c.ropeScaling());
+        }
+        if (c.ops().normHead()) o.put("norm_head", true);     // the written lm_head is already normalised
+        if (c.qkvBias() || c.oBias()) o.put("attention_bias", true);
+        if (c.mlpBias() || c.downBias()) o.put("mlp_bias", true);
+        o.put("tie_word_embeddings", c.tieWordEmbeddings());
+        return finish(o, c, torchDtype);
+    }
+
+    /** Token ids, dtype, Lopper's per-layer lists when layers differ and the kept ALiBi heads when pruned. */
+    private static String finish(ObjectNode o, ModelConfig c, DType torchDtype) {
+        if (c.bosTokenId() >= 0) o.put("bos_token_id", c.bosTokenId());
+        if (c.eosTokenId() >= 0) o.put("eos_token_id", c.eosTokenId());
+        o.put("use_cache", true);
+        if (torchDtype != null) o.put("torch_dtype", torchDtype.torchName);
+        perLayerLists(o, c);
+        if (c.ops().position() == BlockOps.Position.ALIBI && !c.alibi().isDense()) {
+            o.put(ALIBI_HEADS, c.alibi().total());
+            ArrayNode all = o.putArray(ALIBI_HEADS_PER_LAYER);
+            for (List<Integer> l : c.alibi().perLayer()) {
+                ArrayNode a = all.addArray();
+                l.forEach(a::add);
+            }
+        }
+        return o.toPrettyString() + "\n";
+    }
+
+    private static void perLayerLists(ObjectNode o, ModelConfig c) {
+        if (!c.uniform()) {
+            // Lopper's extension for pruned models with uneven layers; the scalars above are maxima.
+            perLayer(o.putArray(HEADS_PER_LAYER), c, LayerShape::heads);
+            perLayer(o.putArray(KV_HEADS_PER_LAYER), c, LayerShape::kvHeads);
+            perLayer(o.putArray(INTERMEDIATE_PER_LAYER), c, LayerShape::intermediate);
+        }
+    }
+
+    private static String llamaJson(ModelConfig c, DType torchDtype) {
         ObjectNode o = JSON.createObjectNode();
         o.putArray("architectures").add("LlamaForCausalLM");
         o.put("model_type", "llama");
@@ -232,12 +418,7 @@ public final class HfConfig {
         o.put("pretraining_tp", 1);
         o.put("use_cache", true);
         if (torchDtype != null) o.put("torch_dtype", torchDtype.torchName);
-        if (!c.uniform()) {
-            // Lopper's extension for pruned models with uneven layers; the scalars above are maxima.
-            perLayer(o.putArray(HEADS_PER_LAYER), c, LayerShape::heads);
-            perLayer(o.putArray(KV_HEADS_PER_LAYER), c, LayerShape::kvHeads);
-            perLayer(o.putArray(INTERMEDIATE_PER_LAYER), c, LayerShape::intermediate);
-        }
+        perLayerLists(o, c);
         return o.toPrettyString() + "\n";
     }
 

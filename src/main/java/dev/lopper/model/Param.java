@@ -54,6 +54,17 @@ public enum Param {
         };
     }
 
+    /** Where the input of this weight matrix is seen by a {@link ForwardHook}; null for vectors and embeddings. */
+    public ForwardHook.Site inputSite() {
+        return switch (this) {
+            case Q, K, V -> ForwardHook.Site.ATTN_IN;
+            case O -> ForwardHook.Site.O_IN;
+            case GATE, UP -> ForwardHook.Site.MLP_IN;
+            case DOWN -> ForwardHook.Site.DOWN_IN;
+            default -> null;
+        };
+    }
+
     /** Rows of this tensor (1 for vectors) in a layer of shape {@code s} ({@code s} unused for global ones). */
     public int rows(ModelConfig c, LayerShape s) {
         return switch (this) {
