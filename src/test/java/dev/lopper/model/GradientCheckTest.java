@@ -95,7 +95,49 @@ class GradientCheckTest {
         }
     }
 
+    /** BLOOM's blocks: LayerNorms with bias (also after the embeddings), ALiBi with a pruned layer's kept slopes, GELU MLP. */
+    @Test
+    void bloomLayerNormAlibiGelu() {
+        var shapes = List.of(new LayerShape(4, 4, 4, 20), new LayerShape(2, 2, 4, 9));
+        AlibiHeads heads = new AlibiHeads(4, List.of(List.of(0, 1, 2, 3), List.of(1, 3)));
+        ModelConfig c = new ModelConfig("BloomForCausalLM", 16, 23, 64, shapes, 1e-5f, 10000f, null, true,
+                true, true, true, true, 1, 2, BlockOps.BLOOM, heads);
+        LlamaModel m = TestModels.randomOfFamily(c, 11, 0.5f, DType.F32);
+        check(m, null, true, expected(c));
+        Masks masks = Masks.ones(c, true);
+        masks.heads[0][2] = 0.4f;
+        masks.channels[1][3] = 1.7f;
+        check(m, masks, false, expected(c));
+    }
+
+    /** Baichuan-13B's blocks: RMSNorm, ALiBi, SwiGLU. */
+    @Test
+    void baichuanAlibi() {
+        var shapes = List.of(new LayerShape(6, 6, 4, 12), new LayerShape(3, 3, 4, 7));
+        ModelConfig c = new ModelConfig("BaichuanForCausalLM", 16, 23, 64, shapes, 1e-6f, 10000f, null, false,
+                false, false, false, false, 1, 2, BlockOps.LLAMA.withPosition(BlockOps.Position.ALIBI),
+                new AlibiHeads(6, List.of(List.of(0, 1, 2, 3, 4, 5), List.of(0, 4, 5))));
+        check(TestModels.randomOfFamily(c, 12, 0.3f, DType.F32), null, true, expected(c));
+    }
+
+    /** Every parameter kind the config has. */
+    private static EnumSet<Param> expected(ModelConfig c) {
+        EnumSet<Param> e = EnumSet.noneOf(Param.class);
+        e.addAll(c.globalParams());
+        e.addAll(c.layerParams());
+        return e;
+    }
+
     private void check(LlamaModel model, Masks masks, boolean keep) {
+        EnumSet<Param> expected = EnumSet.of(Param.EMBED, Param.FINAL_NORM, Param.ATTN_NORM, Param.Q, Param.K,
+                Param.V, Param.O, Param.MLP_NORM, Param.GATE, Param.UP, Param.DOWN);
+        if (!model.config().tieWordEmbeddings()) expected.add(Param.LM_HEAD);
+        if (model.config().qkvBias()) expected.addAll(EnumSet.of(Param.BQ, Param.BK, Param.BV, Param.BO,
+                Param.BGATE, Param.BUP, Param.BDOWN));
+        check(model, masks, keep, expected);
+    }
+
+    private void check(LlamaModel model, Masks masks, boolean keep, EnumSet<Param> expected) {
         int[] tok = TestModels.tokens(9, SEQS * LEN, model.config().vocabSize());
         Keep sink = new Keep();
         Transformer t = new Transformer(model);
@@ -122,11 +164,6 @@ class GradientCheckTest {
                 assertClose(fd, an[i], e.getKey() + "[" + i + "]");
             }
         }
-        EnumSet<Param> expected = EnumSet.of(Param.EMBED, Param.FINAL_NORM, Param.ATTN_NORM, Param.Q, Param.K,
-                Param.V, Param.O, Param.MLP_NORM, Param.GATE, Param.UP, Param.DOWN);
-        if (!model.config().tieWordEmbeddings()) expected.add(Param.LM_HEAD);
-        if (model.config().qkvBias()) expected.addAll(EnumSet.of(Param.BQ, Param.BK, Param.BV, Param.BO,
-                Param.BGATE, Param.BUP, Param.BDOWN));
         assertEquals(expected, seen);
     }
 

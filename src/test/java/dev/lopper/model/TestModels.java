@@ -44,6 +44,26 @@ public final class TestModels {
         return new LlamaModel(c, embed, layers, norm(rnd, h, dtype), head);
     }
 
+    /**
+     * A random model of any family: every tensor the config has ({@link ModelConfig#has}), norm
+     * weights near 1, everything else Gaussian of the given scale.
+     */
+    public static LlamaModel randomOfFamily(ModelConfig c, long seed, float scale, DType dtype) {
+        Random rnd = new Random(seed);
+        java.util.function.BiFunction<Param, LayerShape, Matrix> make = (p, s) -> {
+            if (!c.has(p)) return null;
+            boolean normWeight = p == Param.ATTN_NORM || p == Param.MLP_NORM || p == Param.FINAL_NORM || p == Param.EMBED_NORM;
+            return normWeight ? norm(rnd, c.hiddenSize(), dtype) : mat(rnd, p.rows(c, s), p.cols(c, s), scale, dtype);
+        };
+        Matrix embed = make.apply(Param.EMBED, null);
+        List<LayerWeights> layers = new ArrayList<>();
+        for (LayerShape s : c.layers()) layers.add(LayerWeights.from(p -> make.apply(p, s)));
+        Matrix head = c.tieWordEmbeddings() ? embed : make.apply(Param.LM_HEAD, null);
+        return new LlamaModel(c, embed, layers, make.apply(Param.FINAL_NORM, null), head,
+                make.apply(Param.FINAL_NORM_BIAS, null), make.apply(Param.EMBED_NORM, null),
+                make.apply(Param.EMBED_NORM_BIAS, null));
+    }
+
     private static Matrix mat(Random rnd, int rows, int cols, float scale, DType dtype) {
         float[] a = new float[rows * cols];
         for (int i = 0; i < a.length; i++) a[i] = (float) (rnd.nextGaussian() * scale);
