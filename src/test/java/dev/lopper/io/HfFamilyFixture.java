@@ -16,7 +16,7 @@ import java.util.Random;
  * with a straightforward double-precision forward pass over those same arrays that knows
  * nothing of Lopper's model code: the reference the loaded model is checked against.
  */
-final class HfFamilyFixture {
+public final class HfFamilyFixture {
     final String config;
     final Map<String, float[]> tensors = new LinkedHashMap<>();
     final Map<String, long[]> shapes = new LinkedHashMap<>();
@@ -40,7 +40,7 @@ final class HfFamilyFixture {
     }
 
     /** A BLOOM model; {@code nEmbed} writes the older "n_embed" field instead of "hidden_size". */
-    static HfFamilyFixture bloom(long seed, int hidden, int heads, int layers, int vocab, boolean transformerPrefix,
+    public static HfFamilyFixture bloom(long seed, int hidden, int heads, int layers, int vocab, boolean transformerPrefix,
                                  boolean nEmbed) {
         String cfg = "{\"architectures\": [\"BloomForCausalLM\"], \"model_type\": \"bloom\", "
                 + (nEmbed ? "\"n_embed\": " : "\"hidden_size\": ") + hidden + ", \"n_layer\": " + layers
@@ -75,7 +75,7 @@ final class HfFamilyFixture {
      * BaichuanForCausalLM (hidden size not 4096: ALiBi; with Baichuan-13B's gradient_checkpointing
      * list), NormHead when asked.
      */
-    static HfFamilyFixture baichuan(long seed, boolean sevenB, int hidden, int heads, int layers, int ffn, int vocab,
+    public static HfFamilyFixture baichuan(long seed, boolean sevenB, int hidden, int heads, int layers, int ffn, int vocab,
                                     boolean normHead) {
         String cfg = "{\"architectures\": [\"" + (sevenB ? "BaiChuanForCausalLM" : "BaichuanForCausalLM")
                 + "\"], \"model_type\": \"baichuan\", \"hidden_size\": " + hidden + ", \"intermediate_size\": " + ffn
@@ -125,7 +125,7 @@ final class HfFamilyFixture {
     }
 
     /** Writes config.json and model.safetensors into {@code dir}. */
-    Path write(Path dir) throws IOException {
+    public Path write(Path dir) throws IOException {
         Files.createDirectories(dir);
         Files.writeString(dir.resolve("config.json"), config);
         Map<String, ShapedTensor> out = new LinkedHashMap<>();
