@@ -3,7 +3,7 @@ package dev.lopper.calib;
 import dev.lopper.util.ProgressListener;
 import dev.lopper.model.ForwardHook;
 import dev.lopper.model.ModelConfig;
-import dev.lopper.model.Transformer;
+import dev.lopper.model.CausalLM;
 import dev.lopper.tensor.Parallel;
 
 import java.util.EnumMap;
@@ -36,7 +36,7 @@ public final class ActivationStats implements ForwardHook {
      * Runs the forward pass over all windows, {@code batch} windows per call, and returns the
      * statistics of the requested sites.
      */
-    public static ActivationStats collect(Transformer t, CalibrationData data, int batch, Set<Site> sites,
+    public static ActivationStats collect(CausalLM t, CalibrationData data, int batch, Set<Site> sites,
                                           ProgressListener progress) {
         if (batch <= 0) throw new IllegalArgumentException("batch must be positive, not " + batch);
         ActivationStats stats = new ActivationStats(t.config(), sites);

@@ -2,7 +2,7 @@ package dev.lopper.calib;
 
 import dev.lopper.util.ProgressListener;
 import dev.lopper.model.ForwardHook;
-import dev.lopper.model.Transformer;
+import dev.lopper.model.CausalLM;
 
 import java.util.EnumSet;
 import java.util.Set;
@@ -19,7 +19,7 @@ public final class Calibrator {
      * @param taylor which groups gradient statistics cover; its secondOrder flag is overridden
      *               by whether {@code needs} contains FISHER. May be null when no gradients are needed.
      */
-    public static Statistics collect(Transformer t, CalibrationData data, Set<Statistic> needs,
+    public static Statistics collect(CausalLM t, CalibrationData data, Set<Statistic> needs,
                                      TaylorStats.Options taylor, int batch, ProgressListener progress) {
         ActivationStats act = null;
         if (needs.contains(Statistic.ACTIVATIONS)) {

@@ -4,7 +4,7 @@ import dev.lopper.util.ProgressListener;
 import dev.lopper.model.GradientSink;
 import dev.lopper.model.ModelConfig;
 import dev.lopper.model.Param;
-import dev.lopper.model.Transformer;
+import dev.lopper.model.CausalLM;
 import dev.lopper.tensor.Matrix;
 
 import java.util.EnumMap;
@@ -111,7 +111,7 @@ public final class TaylorStats {
     }
 
     /** Runs the backward passes the options ask for over all calibration windows. */
-    public static TaylorStats collect(Transformer t, CalibrationData data, Options options, ProgressListener progress) {
+    public static TaylorStats collect(CausalLM t, CalibrationData data, Options options, ProgressListener progress) {
         if (options.toLayer > t.config().numLayers())
             throw new IllegalArgumentException("layer range ends at " + options.toLayer + " but the model has "
                     + t.config().numLayers() + " layers");
@@ -164,7 +164,7 @@ public final class TaylorStats {
 
     // ------------------------------------------------------------------ first order
 
-    private void collectStreaming(Transformer t, CalibrationData data, ProgressListener progress) {
+    private void collectStreaming(CausalLM t, CalibrationData data, ProgressListener progress) {
         int n = data.windows();
         progress.update(0, 1, "taylor gradients");
         t.backward(data.batch(0, n), n, data.length(), null, new GradientSink() {
@@ -193,7 +193,7 @@ public final class TaylorStats {
      * gradient times its window count (so the total is Σ over windows of per-window gradients)
      * and, with {@code squares} (then perBackward = 1), the squared per-window gradient.
      */
-    private void collectAccumulated(Transformer t, CalibrationData data, int perBackward, boolean squares,
+    private void collectAccumulated(CausalLM t, CalibrationData data, int perBackward, boolean squares,
                                     ProgressListener progress) {
         int span = options.toLayer - options.fromLayer;
         int perPass = options.layersPerPass <= 0 ? Math.max(1, span) : options.layersPerPass;

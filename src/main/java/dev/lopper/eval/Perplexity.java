@@ -4,6 +4,7 @@ import dev.lopper.BadInputException;
 import dev.lopper.data.TextCorpus;
 import dev.lopper.io.Tokenizer;
 import dev.lopper.model.Masks;
+import dev.lopper.model.CausalLM;
 import dev.lopper.model.Transformer;
 import dev.lopper.util.ProgressListener;
 
@@ -31,12 +32,12 @@ public final class Perplexity {
      * @param maxWindows evaluate only the first windows (0 = all); the result says how many
      * @param batch      windows per forward pass
      */
-    public static Result evaluate(Transformer t, Tokenizer tok, TextCorpus corpus, int seq, int maxWindows, int batch,
+    public static Result evaluate(CausalLM t, Tokenizer tok, TextCorpus corpus, int seq, int maxWindows, int batch,
                                   Masks masks, ProgressListener progress) {
         return evaluate(t, tokenize(tok, corpus), corpus, seq, maxWindows, batch, masks, progress);
     }
 
-    public static Result evaluate(Transformer t, int[] ids, TextCorpus corpus, int seq, int maxWindows, int batch,
+    public static Result evaluate(CausalLM t, int[] ids, TextCorpus corpus, int seq, int maxWindows, int batch,
                                   Masks masks, ProgressListener progress) {
         int context = t.config().maxPositions();
         if (seq < 2) throw new BadInputException("--seq must be at least 2, got " + seq);

@@ -17,7 +17,7 @@ import java.util.Map;
  * <p>Token batches are {@code seqs} sequences of {@code len} tokens, row-major. The loss is the
  * mean next-token NLL over the {@code seqs·(len−1)} predicted positions.
  */
-public final class Transformer {
+public final class Transformer implements CausalLM {
     private final LlamaModel model;
     private final ModelConfig cfg;
     private final int hidden;

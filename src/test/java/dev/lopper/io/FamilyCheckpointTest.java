@@ -115,6 +115,23 @@ class FamilyCheckpointTest {
     }
 
     @Test
+    void cachedGenerationMatchesTheFullForwardWithAlibi() throws IOException {
+        for (HfFamilyFixture f : List.of(HfFamilyFixture.bloom(15, 32, 8, 2, 40, true, false),
+                HfFamilyFixture.baichuan(16, false, 32, 8, 2, 24, 40, false))) {
+            LlamaModel m = Checkpoints.load(f.write(tmp.resolve("cache-" + f.bloom)));
+            Transformer t = new Transformer(m);
+            float[] full = t.logits(TOKENS, 1, TOKENS.length, null);
+            Transformer.KvCache cache = t.newCache(TOKENS.length);
+            float[] first = t.forward(cache, java.util.Arrays.copyOf(TOKENS, 5), true, null);   // a chunk, then one at a time
+            for (int i = 0; i < 5 * f.vocab; i++) assertEquals(full[i], first[i], 1e-4, "prefill logit " + i);
+            for (int pos = 5; pos < TOKENS.length; pos++) {
+                float[] step = t.forward(cache, new int[]{TOKENS[pos]}, false, null);
+                for (int v = 0; v < f.vocab; v++) assertEquals(full[pos * f.vocab + v], step[v], 1e-4, "position " + pos);
+            }
+        }
+    }
+
+    @Test
     void savingRepacksFusedTensorsExactly() throws IOException {
         for (HfFamilyFixture f : List.of(HfFamilyFixture.bloom(6, 32, 8, 2, 40, true, false),
                 HfFamilyFixture.baichuan(7, false, 32, 8, 2, 24, 40, false))) {
