@@ -17,8 +17,8 @@ import java.util.Map;
 /**
  * Builds a {@link LlamaModel} from a HF folder: config.json plus model.safetensors or a sharded
  * index, with tensor names and packing from the family's {@link HfLayout}. Every tensor's shape
- * is checked against the config; data stays memory-mapped, except packed tensors (W_pack,
- * query_key_value), whose parts are copied out once.
+ * is checked against the config; data stays memory-mapped, W_pack's parts too (they are row
+ * ranges); BLOOM's query_key_value interleaves heads, so its q, k, v are copied out once.
  */
 final class HfCheckpointReader {
     private final ModelConfig config;
@@ -60,9 +60,7 @@ final class HfCheckpointReader {
                 continue;
             }
             int[][] split = e.split(config);
-            for (int i = 0; i < split.length; i++) {
-                into.put(e.parts().get(i), e.vector() ? m.selectCols(split[i]) : m.selectRows(split[i]));
-            }
+            for (int i = 0; i < split.length; i++) into.put(e.parts().get(i), part(m, split[i], e.vector()));
         }
         List<LayerWeights> weights = layers.stream().map(l -> LayerWeights.from(l::get)).toList();
         Matrix embed = global.get(Param.EMBED);
@@ -70,6 +68,16 @@ final class HfCheckpointReader {
         if (config.ops().normHead()) head = normalizedRows(head);
         return new LlamaModel(config, embed, weights, global.get(Param.FINAL_NORM), head,
                 global.get(Param.FINAL_NORM_BIAS), global.get(Param.EMBED_NORM), global.get(Param.EMBED_NORM_BIAS));
+    }
+
+    /**
+     * One part of a packed tensor: a view of the mapped file when its rows are consecutive (W_pack's
+     * q, k, v), else a copy (BLOOM's per-head rows, packed vectors).
+     */
+    private static Matrix part(Matrix packed, int[] rows, boolean vector) {
+        if (vector) return packed.selectCols(rows);
+        boolean consecutive = rows.length > 0 && rows[rows.length - 1] - rows[0] == rows.length - 1;
+        return consecutive ? packed.rowRange(rows[0], rows.length) : packed.selectRows(rows);
     }
 
     /** Baichuan 2's NormHead: each row of the LM head divided by its L2 norm (torch's F.normalize, eps 1e-12). */

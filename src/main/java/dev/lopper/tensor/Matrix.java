@@ -117,6 +117,14 @@ public final class Matrix {
         return out;
     }
 
+    /** Rows [from, from + count) as a view of the same memory, without copying (e.g. one part of a packed tensor). */
+    public Matrix rowRange(int from, int count) {
+        if (from < 0 || count < 0 || from + count > rows)
+            throw new IllegalArgumentException("rows " + from + ".." + (from + count) + " of " + rows);
+        long rowBytes = (long) cols * dtype.bytes;
+        return of(data.asSlice(from * rowBytes, count * rowBytes), dtype, count, cols);
+    }
+
     /** A new matrix of the given rows, in the same dtype (used by surgery). */
     public Matrix selectRows(int[] keep) {
         long rowBytes = (long) cols * dtype.bytes;
