@@ -53,9 +53,10 @@ public final class Main implements Callable<Integer> {
         return commandLine(errOut).execute(args);
     }
 
-    /** The configured command line (tests render its help). */
-    static CommandLine commandLine(PrintWriter errOut) {
+    /** The configured command line; tests render its help and add {@code extraSubcommands} to probe the error handling. */
+    static CommandLine commandLine(PrintWriter errOut, Object... extraSubcommands) {
         CommandLine cli = new CommandLine(new Main());
+        for (Object sub : extraSubcommands) cli.addSubcommand(sub);
         cli.setErr(errOut);
         cli.setExecutionExceptionHandler(Main::handle);
         cli.setParameterExceptionHandler((ex, a) -> {
@@ -66,6 +67,8 @@ public final class Main implements Callable<Integer> {
             err.println("Try '" + c.getCommandSpec().qualifiedName() + " --help'.");
             return BAD_INPUT;
         });
+        // Subcommands do not inherit the version: `lopper prune --version` printed nothing.
+        for (CommandLine sub : cli.getSubcommands().values()) sub.getCommandSpec().versionProvider(new VersionProvider());
         for (String withPresets : new String[] {"prune", "demo"}) {
             cli.getSubcommands().get(withPresets).getCommandSpec().usageMessage().footer(presetHelp());
         }

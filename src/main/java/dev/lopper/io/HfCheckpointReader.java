@@ -73,7 +73,8 @@ final class HfCheckpointReader {
             Matcher m = LAYER.matcher(name);
             if (m.matches()) inFile = Math.max(inFile, Integer.parseInt(m.group(1)) + 1);
         }
-        if (inFile != config.numLayers()) {
+        // No layer tensors at all is a broken checkpoint, not a count: the missing-tensor error names what is missing.
+        if (inFile != config.numLayers() && inFile > 0) {
             throw new BadInputException(configFile, "num_hidden_layers is " + config.numLayers() + ", but "
                     + tensors.origin().getFileName() + " holds tensors for " + inFile + " layers");
         }
