@@ -78,6 +78,7 @@ final class DemoCommand implements Runnable {
         Path dir = out != null ? out : Path.of("reports", "demo-"
                 + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")));
         common.checkOutputs();
+        if (maxWindows < 0) throw new BadInputException("--max-windows must be >= 0");
         if (Files.exists(dir)) throw new BadInputException(dir, "already exists; choose another --report");
         Path data = DataDir.resolve(common.data);
         List<TextCorpus> corpora = List.of(TextCorpus.resolve("wikitext2", data), TextCorpus.resolve("ptb", data));

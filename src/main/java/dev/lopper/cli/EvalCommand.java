@@ -106,6 +106,7 @@ final class EvalCommand implements Runnable {
             if (ppl.isEmpty() && tasks.isEmpty()) throw new BadInputException("nothing to evaluate: give --ppl and/or --tasks");
             if (batch < 1) throw new BadInputException("--batch must be at least 1");
             if (limit < 0) throw new BadInputException("--limit must be >= 0");
+            if (maxWindows < 0) throw new BadInputException("--max-windows must be >= 0");
             OutputPaths.checkFile(logSamples, "--log-samples");
         }
 

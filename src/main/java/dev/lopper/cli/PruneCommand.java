@@ -88,6 +88,8 @@ final class PruneCommand implements Runnable {
         Boolean bias;
 
         PruneOptions options() {
+            if (samples != null && samples < 1) throw new BadInputException("--calib-windows must be at least 1");
+            if (length != null && length < 2) throw new BadInputException("--calib-len must be at least 2 tokens");
             Integer start = null, end = null;
             if (layers != null) {
                 String[] p = layers.split(":");
