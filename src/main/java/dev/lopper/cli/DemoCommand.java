@@ -80,6 +80,7 @@ final class DemoCommand implements Runnable {
         common.checkOutputs();
         if (maxWindows < 0) throw new BadInputException("--max-windows must be >= 0");
         if (Files.exists(dir)) throw new BadInputException(dir, "already exists; choose another --report");
+        dev.lopper.util.OutputPaths.checkFolder(dir, "--report");
         Path data = DataDir.resolve(common.data);
         List<TextCorpus> corpora = List.of(TextCorpus.resolve("wikitext2", data), TextCorpus.resolve("ptb", data));
         var progress = common.progress();

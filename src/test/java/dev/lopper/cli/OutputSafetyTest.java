@@ -7,8 +7,6 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermission;
@@ -25,16 +23,11 @@ class OutputSafetyTest {
     Path tmp;
 
     private static BadInputCliTest.Outcome lopper(String... args) {
-        StringWriter err = new StringWriter();
-        int code = Main.run(new PrintWriter(err, true), args);
-        return new BadInputCliTest.Outcome(code, err.toString());
+        return PruneCliTest.lopper(args);
     }
 
     private static void assertBadInput(BadInputCliTest.Outcome o, String... mustContain) {
-        assertEquals(2, o.code(), o.err());
-        String line = o.err().strip();
-        assertFalse(line.contains("\n"), "one line:\n" + o.err());
-        for (String s : mustContain) assertTrue(line.contains(s), "'" + s + "' missing in: " + line);
+        PruneCliTest.assertBadInput(o, mustContain);
     }
 
     /** A copy of the embedded model (so a failed check could only harm the copy). */
