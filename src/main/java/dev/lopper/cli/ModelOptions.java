@@ -40,7 +40,8 @@ public final class ModelOptions {
         }
     }
 
-    Tokenizer loadTokenizer() {
-        return Tokenizers.forModel(model, tokenizer);
+    /** The tokenizer, refused when its vocabulary is larger than {@code loaded}'s. */
+    Tokenizer loadTokenizer(LlamaModel loaded) {
+        return Tokenizers.forModel(model, tokenizer, loaded.config().vocabSize());
     }
 }
