@@ -231,13 +231,22 @@ class FamilyCheckpointTest {
 
     // ------------------------------------------------------------------ bad input
 
+    /** Loading {@code dir} after replacing {@code from} by {@code to} in its config.json fails naming {@code expected}. */
+    private static void assertConfigRefused(Path dir, String from, String to, String expected) throws IOException {
+        Path cfg = dir.resolve("config.json");
+        Files.writeString(cfg, Files.readString(cfg).replace(from, to));
+        assertRefused(dir, expected);
+    }
+
+    private static void assertRefused(Path dir, String... expected) {
+        BadInputException e = assertThrows(BadInputException.class, () -> Checkpoints.load(dir));
+        for (String x : expected) assertTrue(e.getMessage().contains(x), e.getMessage());
+    }
+
     @Test
     void unknownArchitectureIsRefused() throws IOException {
         Path dir = HfFamilyFixture.bloom(12, 16, 4, 1, 20, false, false).write(tmp.resolve("m"));
-        Files.writeString(dir.resolve("config.json"), Files.readString(dir.resolve("config.json"))
-                .replace("BloomForCausalLM", "FalconForCausalLM"));
-        BadInputException e = assertThrows(BadInputException.class, () -> Checkpoints.load(dir));
-        assertTrue(e.getMessage().contains("FalconForCausalLM"), e.getMessage());
+        assertConfigRefused(dir, "BloomForCausalLM", "FalconForCausalLM", "FalconForCausalLM");
     }
 
     @Test
@@ -245,17 +254,12 @@ class FamilyCheckpointTest {
         HfFamilyFixture f = HfFamilyFixture.baichuan(13, false, 16, 4, 1, 12, 20, false);
         f.tensors.put("model.layers.0.self_attn.W_pack.weight", new float[40 * 16]);
         f.shapes.put("model.layers.0.self_attn.W_pack.weight", new long[]{40, 16});
-        Path dir = f.write(tmp.resolve("m"));
-        BadInputException e = assertThrows(BadInputException.class, () -> Checkpoints.load(dir));
-        assertTrue(e.getMessage().contains("W_pack") && e.getMessage().contains("does not split"), e.getMessage());
+        assertRefused(f.write(tmp.resolve("m")), "W_pack", "does not split");
     }
 
     @Test
     void alibiModelWithRopeScalingIsRefused() throws IOException {
         Path dir = HfFamilyFixture.bloom(14, 16, 4, 1, 20, false, false).write(tmp.resolve("m"));
-        Files.writeString(dir.resolve("config.json"), Files.readString(dir.resolve("config.json"))
-                .replace("\"n_layer\"", "\"rope_scaling\": {\"type\": \"linear\", \"factor\": 2.0}, \"n_layer\""));
-        BadInputException e = assertThrows(BadInputException.class, () -> Checkpoints.load(dir));
-        assertTrue(e.getMessage().contains("ALiBi"), e.getMessage());
+        assertConfigRefused(dir, "\"n_layer\"", "\"rope_scaling\": {\"type\": \"linear\", \"factor\": 2.0}, \"n_layer\"", "ALiBi");
     }
 }
