@@ -159,6 +159,53 @@ class GemmTest {
         for (int i = 0; i < y1.length; i++) assertEquals(2 * y1[i], y2[i], 1e-4f * (1 + Math.abs(y1[i])));
     }
 
+    /**
+     * Each path of each product (packed, small-m, GEMV; xw's small path sums per-block partials)
+     * gives the same bits with 1, 2, 3 and 8 threads, every job split however small.
+     */
+    @Test
+    void sameBitsWithAnyThreadCount() {
+        int[][] shapes = {{1, 700, 300}, {8, 900, 260}, {12, 1300, 70}, {20, 300, 500}, {150, 530, 401}};
+        List<float[]> first = null;
+        try {
+            for (int threads : new int[] {1, 2, 3, 8}) {
+                Parallel.configure(threads, 0);
+                Random data = new Random(17);
+                List<float[]> results = new ArrayList<>();
+                for (int[] s : shapes) {
+                    int m = s[0], n = s[1], k = s[2];
+                    float[] wv = random(data, n * k);
+                    for (DType t : new DType[] {DType.F32, DType.BF16}) {
+                        Matrix w = Matrix.fromFloats(wv, n, k, t);
+                        float[] x = random(data, m * k), dy = random(data, m * n);
+                        float[] y = new float[m * n], dx = new float[m * k], dw = new float[n * k];
+                        Gemm.xwT(x, m, w, y, false);
+                        Gemm.xw(dy, m, w, dx, false);
+                        Gemm.atb(dy, x, m, n, k, dw, false);
+                        results.add(y);
+                        results.add(dx);
+                        results.add(dw);
+                    }
+                }
+                if (first == null) {
+                    first = results;
+                    continue;
+                }
+                for (int i = 0; i < results.size(); i++) {
+                    int[] s = shapes[i / 6];
+                    String what = new String[] {"xwT", "xw", "atb"}[i % 3] + " " + s[0] + "x" + s[1] + "x" + s[2]
+                            + (i % 6 < 3 ? " f32" : " bf16") + ", " + threads + " threads vs 1";
+                    float[] a = first.get(i), b = results.get(i);
+                    for (int j = 0; j < a.length; j++)
+                        if (Float.floatToRawIntBits(a[j]) != Float.floatToRawIntBits(b[j]))
+                            throw new AssertionError(what + ": element " + j + " " + a[j] + " != " + b[j]);
+                }
+            }
+        } finally {
+            Parallel.reset();
+        }
+    }
+
     @FunctionalInterface
     private interface Case {
         void run(W w, float[] in, int m, int n, int k, boolean acc, float[] out0);
