@@ -60,18 +60,6 @@ class CriteriaTest {
     }
 
     @Test
-    void llmPrunerPresetScoresLayersFourToNMinusTwo() {
-        var shapes = java.util.Collections.nCopies(12, new dev.lopper.model.LayerShape(4, 2, 4, 8));
-        TaylorStats.Options o = LlmPrunerPreset.taylorOptions(model.config().withLayers(shapes), false);
-        assertEquals(4, o.fromLayer());
-        assertEquals(10, o.toLayer());
-        assertFalse(o.secondOrder());
-        TaylorStats.Options tiny = LlmPrunerPreset.taylorOptions(model.config(), true);
-        assertEquals(tiny.fromLayer(), tiny.toLayer(), "a 2-layer model has no layer in [4, n-2)");
-        assertEquals("taylor-element", LlmPrunerPreset.criterion(false).name());
-    }
-
-    @Test
     void calibrateThenScoreWithTaylorOverALayerRange() {
         Transformer t = new Transformer(model);
         CalibrationData data = CalibrationData.random(TestModels.tokens(1, 400, model.config().vocabSize()), 3, 8, 2);
