@@ -77,8 +77,7 @@ class PresetsTest {
         assertEquals("taylor-element", out.record().options().criterion());
         assertEquals("uniform", out.record().options().allocation());
         RemovalCounts want = new UniformAllocator().allocate(c, Target.of(0.1, c).withRange(new LayerRange(4, 6)));
-        assertArrayEquals(want.attention(), out.counts().attention());
-        assertArrayEquals(want.mlp(), out.counts().mlp());
+        assertSameCounts(want, out);
         for (int l = 0; l < c.numLayers(); l++) {
             boolean pruned = l == 4 || l == 5;
             assertEquals(pruned, out.plan().keptChannels()[l].length < c.layer(l).intermediate(), "layer " + l);
@@ -108,8 +107,7 @@ class PresetsTest {
         ModelConfig c = dense.config();
         double[] ratios = OutlierRatios.compute(dense, act, OutlierRatios.DEFAULT_M);
         RemovalCounts want = new OwlAllocator(ratios).allocate(c, Target.of(0.3, c));
-        assertArrayEquals(want.attention(), out.counts().attention());
-        assertArrayEquals(want.mlp(), out.counts().mlp());
+        assertSameCounts(want, out);
         RemovalCounts uniform = new UniformAllocator().allocate(c, Target.of(0.3, c));
         assertFalse(Arrays.equals(uniform.mlp(), out.counts().mlp()), "OWL's rates differ from uniform ones here");
         assertEquals("owl", out.record().options().allocation());
@@ -117,41 +115,43 @@ class PresetsTest {
 
     @Test
     void flapStandardisesGloballyAndCompensatesBiases() {
-        PruneOptions o = calibrated(PruneOptions.preset("flap", 0.3), 4, 32);
-        assertTrue(o.biasCompensation());
-        PruneJob.Outcome out = run(o);
+        PruneJob.Outcome out = preset("flap", 0.3, true);
         ModelConfig c = dense.config();
-        assertEquals("flap", out.record().options().criterion());
         RemovalCounts want = new FlapGlobalAllocator(out.scores()).allocate(c, Target.of(0.3, c));
-        assertArrayEquals(want.attention(), out.counts().attention());
-        assertArrayEquals(want.mlp(), out.counts().mlp());
+        assertSameCounts(want, out);
         int compensated = 0;
         for (int l = 0; l < c.numLayers(); l++) {
             boolean lostChannels = out.counts().mlp()[l] > 0;
             var b = out.pruned().layer(l).bDown();
-            boolean nonZero = b != null && Arrays.stream(toDoubles(b.toFloats())).anyMatch(v -> v != 0);
+            boolean nonZero = false;
+            if (b != null) for (float v : b.toFloats()) nonZero |= v != 0;
             assertEquals(lostChannels, nonZero, "layer " + l + ": down_proj bias from the removed channels' mean inputs");
             if (lostChannels) compensated++;
         }
         assertTrue(compensated > 0);
     }
 
-    private static double[] toDoubles(float[] f) {
-        double[] d = new double[f.length];
-        for (int i = 0; i < f.length; i++) d[i] = f[i];
-        return d;
+    /** The preset on 4 windows of 32 tokens: its criterion is its name, bias compensation as given. */
+    private static PruneJob.Outcome preset(String method, double target, boolean biasCompensation) {
+        PruneOptions o = calibrated(PruneOptions.preset(method, target), 4, 32);
+        assertEquals(biasCompensation, o.biasCompensation());
+        PruneJob.Outcome out = run(o);
+        assertEquals(method, out.record().options().criterion());
+        assertEquals(biasCompensation, out.record().options().biasCompensation());
+        return out;
+    }
+
+    private static void assertSameCounts(RemovalCounts want, PruneJob.Outcome out) {
+        assertArrayEquals(want.attention(), out.counts().attention(), "attention groups removed per layer");
+        assertArrayEquals(want.mlp(), out.counts().mlp(), "MLP channels removed per layer");
     }
 
     @Test
     void wandaSpPrunesEveryLayerAtOneUniformRate() {
-        PruneOptions o = calibrated(PruneOptions.preset("wanda-sp", 0.2), 4, 32);
-        assertFalse(o.biasCompensation());
-        PruneJob.Outcome out = run(o);
+        PruneJob.Outcome out = preset("wanda-sp", 0.2, false);
         ModelConfig c = dense.config();
-        assertEquals("wanda-sp", out.record().options().criterion());
         RemovalCounts want = new UniformAllocator().allocate(c, Target.of(0.2, c));
-        assertArrayEquals(want.attention(), out.counts().attention());
-        assertArrayEquals(want.mlp(), out.counts().mlp());
+        assertSameCounts(want, out);
         assertEquals(Modules.BOTH.name().toLowerCase(), out.record().options().modules());
     }
 }
