@@ -1,5 +1,7 @@
 package dev.lopper.tensor;
 
+import dev.lopper.BadInputException;
+
 import java.util.concurrent.ForkJoinPool;
 import java.util.concurrent.ForkJoinTask;
 import java.util.concurrent.RecursiveAction;
@@ -17,10 +19,19 @@ import java.util.concurrent.RecursiveAction;
 public final class Parallel {
     private record Pool(int threads, ForkJoinPool pool, long minParallelFlops) {}
 
-    private static volatile Pool current = create(initialThreads(),
-            Long.getLong("lopper.minParallelFlops", 4_000_000L));
+    /** Made on first use, so a bad LOPPER_THREADS is a BadInputException of that call, not a failed class. */
+    private static volatile Pool current;
 
     private Parallel() {}
+
+    private static Pool pool() {
+        Pool p = current;
+        if (p != null) return p;
+        synchronized (Parallel.class) {
+            if (current == null) current = create(initialThreads(), Long.getLong("lopper.minParallelFlops", 4_000_000L));
+            return current;
+        }
+    }
 
     private static int initialThreads() {
         String prop = System.getProperty("lopper.threads");
@@ -34,7 +45,7 @@ public final class Parallel {
         } catch (NumberFormatException ignored) {
             // reported below
         }
-        throw new IllegalArgumentException(name + " must be a positive whole number, not '" + value + "'");
+        throw new BadInputException(name + " must be a positive whole number of threads, not '" + value + "'");
     }
 
     private static Pool create(int threads, long minParallelFlops) {
@@ -42,7 +53,7 @@ public final class Parallel {
         return new Pool(threads, threads > 1 ? new ForkJoinPool(threads) : null, minParallelFlops);
     }
 
-    public static int threads() { return current.threads; }
+    public static int threads() { return pool().threads; }
 
     /**
      * Replaces the pool: {@code threads} workers, and jobs under {@code minParallelFlops} run on the
@@ -51,7 +62,7 @@ public final class Parallel {
     public static synchronized void configure(int threads, long minParallelFlops) {
         Pool old = current;
         current = create(threads, minParallelFlops);
-        if (old.pool != null) old.pool.shutdown();
+        if (old != null && old.pool != null) old.pool.shutdown();
     }
 
     /** The settings this JVM started with ({@link #configure} undone). */
@@ -67,7 +78,7 @@ public final class Parallel {
     /** Runs body over [0, n) split into about {@code threads * 4} ranges of at least {@code grain}. */
     public static void forRange(int n, int grain, RangeBody body) {
         if (n <= 0) return;
-        Pool p = current;
+        Pool p = pool();
         int chunks = Math.max(1, Math.min(p.threads * 4, n / Math.max(1, grain)));
         if (p.pool == null || chunks == 1 || ForkJoinTask.inForkJoinPool()) {
             body.run(0, n);
@@ -81,7 +92,7 @@ public final class Parallel {
      * pool's threads costs about as much as a few million (measured: decode of a 10M-parameter
      * model ran 2.5x slower with every small GEMV split). {@code -Dlopper.minParallelFlops}.
      */
-    static long minParallelFlops() { return current.minParallelFlops; }
+    static long minParallelFlops() { return pool().minParallelFlops; }
 
     /** {@link #forRange}, but inline on the calling thread when the whole job is smaller than that. */
     public static void forWork(long flops, int n, int grain, RangeBody body) {
