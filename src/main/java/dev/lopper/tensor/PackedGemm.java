@@ -541,9 +541,13 @@ final class PackedGemm {
      * the threads, fix the order of the sums, so dx has the same bits with any thread count.
      */
     private static void smallXw(float[] dy, int m, Matrix w, float[] dx, boolean accumulate) {
+        smallXw(dy, m, w, dx, accumulate, xwBlocks(w.rows()));
+    }
+
+    /** {@link #smallXw} with the W rows cut into {@code tasks} blocks (SmallXwBench compares block counts). */
+    static void smallXw(float[] dy, int m, Matrix w, float[] dx, boolean accumulate, int tasks) {
         int n = w.rows(), k = w.cols();
         float[] heap = w.heapArray();
-        int tasks = xwBlocks(n);
         float[][] partial = new float[tasks][];
         Parallel.forWork(2L * m * n * k, tasks, 1, (from, to) -> {
             for (int tk = from; tk < to; tk++) partial[tk] = xwBlock(dy, m, w, heap, tk, tasks);
