@@ -107,7 +107,7 @@ class DeterminismAcrossThreadsTest {
         }
 
         int[] corpus = TestModels.tokens(9, 4000, vocab);
-        CalibrationData data = CalibrationData.random(corpus, 6, 48, 7);
+        CalibrationData data = CalibrationData.random(corpus, 4, 32, 7);
         Statistics stats = Calibrator.collect(t, data, EnumSet.of(Statistic.ACTIVATIONS, Statistic.FISHER),
                 TaylorStats.Options.all(model.config()), 2, ProgressListener.NONE);
         for (String criterion : List.of("taylor-vector", "taylor-element", "wanda-sp", "flap")) {
@@ -122,7 +122,7 @@ class DeterminismAcrossThreadsTest {
         StringWriter err = new StringWriter();
         int code = Main.run(new PrintWriter(err, true), "prune", "--model", MODEL.toString(),
                 "--criterion", "taylor-element", "--second-order", "--allocation", "owl", "--bias-compensation",
-                "--calib", calib.toString(), "--calib-samples", "4", "--calib-len", "32", "--target", "0.3",
+                "--calib", calib.toString(), "--calib-samples", "3", "--calib-len", "24", "--target", "0.3",
                 "--out", out.toString(), "--quiet");
         assertEquals(0, code, err.toString());
         PruningRecord record = PruningRecordFile.read(out.resolve("pruning.json"));
