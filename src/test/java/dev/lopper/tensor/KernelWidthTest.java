@@ -15,8 +15,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
- * The kernels at the narrow vector widths: GemmTest and VectorOpsTest (GEMM, softmax, exp, SiLU,
- * dot products against double-precision loops) and the golden stories260K forward and NLL (RMSNorm,
+ * The kernels at the narrow vector widths: GemmTest (its quick shape set: every product and path,
+ * heap fp32 and mapped bf16 weights) and VectorOpsTest (GEMM, softmax, exp, SiLU, dot products
+ * against double-precision loops) and the golden stories260K forward and NLL (RMSNorm,
  * attention, the whole model) run again in a child JVM with {@code -Dlopper.vectorBits} = 128 and
  * 256, where {@link Simd} picks that species for every kernel. The preferred width is what the
  * rest of the suite runs at.
@@ -31,7 +32,7 @@ class KernelWidthTest {
                 + preferred + "), which the rest of the suite runs at");
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
         List<String> cmd = List.of(java, "--add-modules", "jdk.incubator.vector", "--enable-native-access=ALL-UNNAMED",
-                "-Xmx2g", "-Dlopper.vectorBits=" + bits, "-cp", System.getProperty("java.class.path"),
+                "-Xmx2g", "-Dlopper.vectorBits=" + bits, "-Dlopper.test.quickGemm=true", "-cp", System.getProperty("java.class.path"),
                 "dev.lopper.KernelWidthCheck", "dev.lopper.tensor.GemmTest", "dev.lopper.tensor.VectorOpsTest",
                 "dev.lopper.model.GoldenModelTest");
         Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
