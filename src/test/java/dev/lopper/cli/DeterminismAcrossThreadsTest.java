@@ -122,7 +122,7 @@ class DeterminismAcrossThreadsTest {
         StringWriter err = new StringWriter();
         int code = Main.run(new PrintWriter(err, true), "prune", "--model", MODEL.toString(),
                 "--criterion", "taylor-element", "--second-order", "--allocation", "owl", "--bias-compensation",
-                "--calib", calib.toString(), "--calib-samples", "3", "--calib-len", "24", "--target", "0.3",
+                "--calib", calib.toString(), "--calib-windows", "3", "--calib-len", "24", "--target", "0.3",
                 "--out", out.toString(), "--quiet");
         assertEquals(0, code, err.toString());
         PruningRecord record = PruningRecordFile.read(out.resolve("pruning.json"));

@@ -53,7 +53,7 @@ class ParallelTest {
         ProcessBuilder pb = new ProcessBuilder(List.of(java, "--add-modules", "jdk.incubator.vector",
                 "--enable-native-access=ALL-UNNAMED", "-cp", System.getProperty("java.class.path"),
                 "dev.lopper.cli.Main", "generate", "--model", "models/tiny-llama-gqa-8m", "--prompt", "Once",
-                "--max-tokens", "1"));
+                "--new-tokens", "1"));
         pb.environment().put("LOPPER_THREADS", "two");
         Process p = pb.start();
         String err = new String(p.getErrorStream().readAllBytes(), StandardCharsets.UTF_8).strip();
