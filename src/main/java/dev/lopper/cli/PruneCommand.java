@@ -116,9 +116,10 @@ final class PruneCommand implements Runnable {
 
     static void printSummary(PruneOptions o, LlamaModel dense, PruneJob.Outcome r) {
         PruningRecord.Parameters p = r.record().parameters();
-        System.out.printf("method %s: criterion %s, allocation %s, layers [%d, %d), modules %s%n", o.method(),
+        String why = o.layers().explain(dense.config().numLayers());
+        System.out.printf("method %s: criterion %s, allocation %s, layers [%d, %d)%s, modules %s%n", o.method(),
                 r.record().options().criterion(), r.record().options().allocation(), r.target().range().start(),
-                r.target().range().end(), o.modules().name().toLowerCase());
+                r.target().range().end(), why.isEmpty() ? "" : " (" + why + ")", o.modules().name().toLowerCase());
         if (r.calibrationWindows() > 0)
             System.out.printf("calibration: %d windows of %d tokens from %s%n", r.calibrationWindows(),
                     r.calibrationLength(), o.calibration());
@@ -132,5 +133,6 @@ final class PruneCommand implements Runnable {
         }
         System.out.printf("time %.1f s, peak memory %.0f MB%n", r.record().run().seconds(),
                 r.record().run().peakMemoryBytes() / 1e6);
+        System.out.println(dev.lopper.pipeline.ModelCard.loaderLine(r.pruned().config()));
     }
 }

@@ -5,7 +5,14 @@ import dev.lopper.util.AtomicFiles;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.awt.Color;
+import java.awt.Graphics2D;
+import java.awt.image.BufferedImage;
+import javax.imageio.ImageIO;
 import org.knowm.xchart.BitmapEncoder;
+import org.knowm.xchart.CategorySeries;
+import org.knowm.xchart.style.lines.SeriesLines;
+import org.knowm.xchart.style.markers.SeriesMarkers;
 import org.knowm.xchart.CategoryChart;
 import org.knowm.xchart.CategoryChartBuilder;
 import org.knowm.xchart.style.Styler;
@@ -57,10 +64,32 @@ public final class Charts {
             }
             chart.addSeries(m.label(), categories, values);
         }
+        List<Double> chance = new ArrayList<>();
+        for (String category : categories) {
+            chance.add(category.equals(AVERAGE) ? 100 * Tasks.STANDARD_SEVEN.stream()
+                    .mapToDouble(t -> CHANCE.get(t.name())).average().orElseThrow()
+                    : CHANCE.containsKey(category) ? 100 * CHANCE.get(category) : null);
+        }
+        if (!chance.contains(null)) {
+            CategorySeries line = chart.addSeries("chance (1 / number of choices)", categories, chance);
+            line.setChartCategorySeriesRenderStyle(CategorySeries.CategorySeriesRenderStyle.Line);
+            line.setLineColor(Color.BLACK);
+            line.setLineStyle(SeriesLines.DASH_DASH);
+            line.setMarker(SeriesMarkers.DIAMOND);
+            line.setMarkerColor(Color.BLACK);
+        }
         chart.getStyler().setYAxisMin(0.0);
         chart.getStyler().setYAxisMax(100.0);
         return chart;
     }
+
+    /**
+     * Accuracy of guessing per task: 1 / number of choices (ARC-Easy has a few items with 3 or 5
+     * choices; 4 is the rule); LAMBADA predicts a word from the whole vocabulary, chance ≈ 0.
+     */
+    static final java.util.Map<String, Double> CHANCE = java.util.Map.of("boolq", 0.5, "piqa", 0.5,
+            "winogrande", 0.5, "hellaswag", 0.25, "arc_easy", 0.25, "arc_challenge", 0.25, "openbookqa", 0.25,
+            "lambada_openai", 0.0);
 
     static CategoryChart perplexityChart(List<ModelReport> models) {
         List<String> keys = new ArrayList<>();
@@ -83,13 +112,49 @@ public final class Charts {
         return chart;
     }
 
-    /** A grouped bar chart: one series per entry of {@code series}, one bar per category. */
-    public static Path bars(Path file, String title, String yTitle, List<String> categories,
-                            java.util.Map<String, List<Double>> series) {
-        CategoryChart chart = newChart(title, "", yTitle);
-        series.forEach((name, values) -> chart.addSeries(name, categories, values));
+    /**
+     * Speed of each model in four panels (prefill, decode, time to first token, forward+backward),
+     * each on its own scale: a bar per model at the median of the runs, a whisker from the
+     * slowest to the fastest run.
+     */
+    public static Path speed(Path file, List<SpeedBench.ModelSpeed> models) {
+        List<String> labels = models.stream().map(SpeedBench.ModelSpeed::label).toList();
+        List<CategoryChart> panels = List.of(
+                speedPanel("Prefill (higher is faster)", "tokens / s", labels,
+                        models.stream().map(SpeedBench.ModelSpeed::prefillTokensPerSecond).toList()),
+                speedPanel("Decode (higher is faster)", "tokens / s", labels,
+                        models.stream().map(SpeedBench.ModelSpeed::decodeTokensPerSecond).toList()),
+                speedPanel("Time to first token (lower is faster)", "ms", labels,
+                        models.stream().map(SpeedBench.ModelSpeed::timeToFirstTokenMs).toList()),
+                speedPanel("Forward + backward (higher is faster)", "tokens / s", labels,
+                        models.stream().map(SpeedBench.ModelSpeed::backwardTokensPerSecond).toList()));
+        int w = 480, h = 330;
+        BufferedImage grid = new BufferedImage(2 * w, 2 * h, BufferedImage.TYPE_INT_RGB);
+        Graphics2D g = grid.createGraphics();
+        for (int i = 0; i < panels.size(); i++) {
+            g.drawImage(BitmapEncoder.getBufferedImage(panels.get(i)), (i % 2) * w, (i / 2) * h, null);
+        }
+        g.dispose();
+        AtomicFiles.write(file, out -> ImageIO.write(grid, "png", out));
+        return file;
+    }
+
+    private static CategoryChart speedPanel(String title, String yTitle, List<String> labels, List<SpeedBench.Stat> stats) {
+        CategoryChart chart = new CategoryChartBuilder().width(480).height(330).title(title).yAxisTitle(yTitle).build();
+        chart.getStyler().setLegendVisible(false);
+        chart.getStyler().setOverlapped(true);
         chart.getStyler().setYAxisMin(0.0);
-        return save(chart, file);
+        chart.getStyler().setErrorBarsColor(Color.BLACK);
+        chart.getStyler().setChartBackgroundColor(Color.WHITE);
+        chart.getStyler().setAvailableSpaceFill(0.5);
+        chart.addSeries("median", labels, stats.stream().map(SpeedBench.Stat::median).toList());
+        CategorySeries range = chart.addSeries("min–max", labels,
+                stats.stream().map(s -> (s.min() + s.max()) / 2).toList(),
+                stats.stream().map(s -> (s.max() - s.min()) / 2).toList());
+        range.setChartCategorySeriesRenderStyle(CategorySeries.CategorySeriesRenderStyle.Scatter);
+        range.setMarker(SeriesMarkers.NONE);
+        chart.getStyler().setYAxisMax(1.15 * stats.stream().mapToDouble(SpeedBench.Stat::max).max().orElse(1));
+        return chart;
     }
 
     private static List<String> commonTasks(List<ModelReport> models) {
@@ -105,7 +170,10 @@ public final class Charts {
     private static CategoryChart newChart(String title, String xTitle, String yTitle) {
         CategoryChart chart = new CategoryChartBuilder().width(WIDTH).height(HEIGHT)
                 .title(title).xAxisTitle(xTitle).yAxisTitle(yTitle).build();
-        chart.getStyler().setLegendPosition(Styler.LegendPosition.InsideNE);
+        // Below the plot, so it never covers a bar.
+        chart.getStyler().setLegendPosition(Styler.LegendPosition.OutsideS);
+        chart.getStyler().setLegendLayout(Styler.LegendLayout.Horizontal);
+        chart.getStyler().setChartBackgroundColor(Color.WHITE);
         chart.getStyler().setLabelsVisible(false);
         chart.getStyler().setXAxisLabelRotation(30);
         return chart;

@@ -54,7 +54,7 @@ public final class PruneJob {
                               ProgressListener progress) {
         Instant start = Instant.now();
         ModelConfig cfg = dense.config();
-        LayerRange range = layerRange(o, cfg.numLayers());
+        LayerRange range = o.layers().resolve(cfg.numLayers());
         Target target = new Target(o.target(), o.modules(), range, o.allowEmptyLayers());
         target.check(cfg);
         Criterion criterion = Criteria.create(o.criterion(), new Criteria.Options(o.seed(), o.secondOrder()));
@@ -119,13 +119,5 @@ public final class PruneJob {
             TextCorpus corpus = TextCorpus.resolve(corpusName, dataDir);
             return new CalibrationText(CalibrationTokens.encode(tok, corpus.text(), wanted), corpus.file());
         }
-    }
-
-    static LayerRange layerRange(PruneOptions o, int layers) {
-        int end = o.layerEnd() <= 0 ? layers + o.layerEnd() : o.layerEnd();
-        if (o.layerStart() < 0 || end > layers || o.layerStart() >= end)
-            throw new BadInputException("layer range [" + o.layerStart() + ", " + end + ") is outside the model's "
-                    + layers + " layers");
-        return new LayerRange(o.layerStart(), end);
     }
 }

@@ -14,33 +14,35 @@ import java.nio.file.Path;
  * @param secondOrder        Taylor with the Fisher term (LLM-Pruner "param_mix")
  * @param allocation         uniform, owl, flap-global, or file (with {@code ratesFile})
  * @param target             fraction of ALL parameters to remove, embeddings included
- * @param layerStart         first prunable layer (inclusive)
- * @param layerEnd           end of the prunable range (exclusive); 0 = the last layer included, −k = n − k
+ * @param layers             the prunable layers: explicit, or the llm-pruner preset's depth-scaled range
  * @param calibration        corpus name or file for calibration text
  * @param calibrationSamples number of windows
  * @param calibrationLength  tokens per window
  * @param biasCompensation   FLAP's bias compensation of removed columns
  */
 public record PruneOptions(String method, String criterion, boolean secondOrder, String allocation, Path ratesFile,
-                           double target, Modules modules, int layerStart, int layerEnd, boolean allowEmptyLayers,
+                           double target, Modules modules, LayerSpec layers, boolean allowEmptyLayers,
                            String calibration, int calibrationSamples, int calibrationLength, long seed,
                            boolean biasCompensation) {
+
+    private static final LayerSpec ALL = new LayerSpec.Explicit(0, 0);
 
     /** The settings of a named method; {@code custom} starts from wanda-sp, uniform, 32 × 128 tokens of C4. */
     public static PruneOptions preset(String method, double target) {
         return switch (method) {
-            // LLM-Pruner: element-wise first-order Taylor, uniform over layers [4, n-2), 10 × 64 tokens.
+            // LLM-Pruner: element-wise first-order Taylor, uniform over layers [4, n-2) (scaled with depth
+            // below 32 layers), 10 × 64 tokens.
             case "llm-pruner" -> new PruneOptions(method, "taylor-element", false, "uniform", null, target,
-                    Modules.BOTH, LlmPrunerPreset.FIRST_LAYER, -LlmPrunerPreset.LAST_LAYERS_KEPT, false, "c4",
+                    Modules.BOTH, new LayerSpec.LlmPruner(), false, "c4",
                     LlmPrunerPreset.WINDOWS, LlmPrunerPreset.LENGTH, 0, false);
             // FLAP: fluctuation metric, global standardised threshold, bias compensation, 1024 × 128 tokens.
             case "flap" -> new PruneOptions(method, "flap", false, "flap-global", null, target,
-                    Modules.BOTH, 0, 0, false, "c4", 1024, 128, 0, true);
+                    Modules.BOTH, ALL, false, "c4", 1024, 128, 0, true);
             // Wanda-sp (FLAP's structured Wanda baseline): |W|·‖x‖ per group, uniform rate, 128 × 2048 tokens.
             case "wanda-sp" -> new PruneOptions(method, "wanda-sp", false, "uniform", null, target,
-                    Modules.BOTH, 0, 0, false, "c4", 128, 2048, 0, false);
+                    Modules.BOTH, ALL, false, "c4", 128, 2048, 0, false);
             case "custom" -> new PruneOptions(method, "wanda-sp", false, "uniform", null, target,
-                    Modules.BOTH, 0, 0, false, "c4", 32, 128, 0, false);
+                    Modules.BOTH, ALL, false, "c4", 32, 128, 0, false);
             default -> throw new BadInputException("unknown --method '" + method
                     + "' (known: llm-pruner, flap, wanda-sp, custom)");
         };
@@ -51,7 +53,9 @@ public record PruneOptions(String method, String criterion, boolean secondOrder,
                              String calibration, Integer samples, Integer length, Long seed, Boolean bias) {
         return new PruneOptions(method, or(criterion, this.criterion), or(secondOrder, this.secondOrder),
                 or(allocation, this.allocation), or(ratesFile, this.ratesFile), target, or(modules, this.modules),
-                or(layerStart, this.layerStart), or(layerEnd, this.layerEnd), or(allowEmpty, this.allowEmptyLayers),
+                layerStart != null || layerEnd != null
+                        ? new LayerSpec.Explicit(or(layerStart, 0), or(layerEnd, 0)) : this.layers,
+                or(allowEmpty, this.allowEmptyLayers),
                 or(calibration, this.calibration), or(samples, this.calibrationSamples),
                 or(length, this.calibrationLength), or(seed, this.seed), or(bias, this.biasCompensation));
     }

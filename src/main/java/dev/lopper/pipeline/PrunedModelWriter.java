@@ -15,7 +15,7 @@ import java.util.List;
 
 /**
  * Writes a pruned model as an HF folder: config.json, model.safetensors, the tokenizer files of
- * the dense model, and pruning.json. The folder appears complete or not at all.
+ * the dense model, pruning.json and a README.md model card that says what loads it ({@link ModelCard}). The folder appears complete or not at all.
  */
 public final class PrunedModelWriter {
     /** Files of an HF folder that describe tokenization and generation, copied as they are. */
@@ -36,6 +36,8 @@ public final class PrunedModelWriter {
                 Files.copy(l2c.file(), staging.resolve("tokenizer.bin"), StandardCopyOption.REPLACE_EXISTING);
             }
             PruningRecordFile.write(record, staging.resolve("pruning.json"));
+            Files.writeString(staging.resolve(ModelCard.FILE_NAME),
+                    ModelCard.render(out.toAbsolutePath().normalize().getFileName().toString(), pruned.config(), record));
         });
     }
 }

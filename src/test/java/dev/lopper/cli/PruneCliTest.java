@@ -94,7 +94,7 @@ class PruneCliTest {
     @Test
     void unreachableTargetSaysWhyAndHowToAllowIt() {
         assertBadInput(lopper("prune", "--model", MODEL.toString(), "--criterion", "l2", "--layers", "4:6",
-                "--target", "0.3", "--out", tmp.resolve("x").toString()), "allowEmptyLayers");
+                "--target", "0.3", "--out", tmp.resolve("x").toString()), "--allow-empty-layers", "--layers");
     }
 
     @Test

@@ -61,13 +61,18 @@ class CriteriaTest {
 
     @Test
     void llmPrunerPresetScoresLayersFourToNMinusTwo() {
-        var shapes = java.util.Collections.nCopies(12, new dev.lopper.model.LayerShape(4, 2, 4, 8));
+        var shapes = java.util.Collections.nCopies(32, new dev.lopper.model.LayerShape(4, 2, 4, 8));
         TaylorStats.Options o = LlmPrunerPreset.taylorOptions(model.config().withLayers(shapes), false);
         assertEquals(4, o.fromLayer());
-        assertEquals(10, o.toLayer());
+        assertEquals(30, o.toLayer());
         assertFalse(o.secondOrder());
+        // Shallower: the same proportions (4/32 and 2/32 of the layers, at least one each).
+        TaylorStats.Options twelve = LlmPrunerPreset.taylorOptions(model.config().withLayers(shapes.subList(0, 12)), false);
+        assertEquals(2, twelve.fromLayer());
+        assertEquals(11, twelve.toLayer());
         TaylorStats.Options tiny = LlmPrunerPreset.taylorOptions(model.config(), true);
-        assertEquals(tiny.fromLayer(), tiny.toLayer(), "a 2-layer model has no layer in [4, n-2)");
+        assertEquals(0, tiny.fromLayer(), "a 2-layer model is scored whole");
+        assertEquals(2, tiny.toLayer());
         assertEquals("taylor-element", LlmPrunerPreset.criterion(false).name());
     }
 
