@@ -11,7 +11,6 @@ import java.awt.image.BufferedImage;
 import javax.imageio.ImageIO;
 import org.knowm.xchart.BitmapEncoder;
 import org.knowm.xchart.CategorySeries;
-import org.knowm.xchart.style.lines.SeriesLines;
 import org.knowm.xchart.style.markers.SeriesMarkers;
 import org.knowm.xchart.CategoryChart;
 import org.knowm.xchart.CategoryChartBuilder;
@@ -55,32 +54,44 @@ public final class Charts {
         for (String task : tasks) if (Tasks.find(task).map(Tasks::isStandardSeven).orElse(false)) categories.add(task);
         if (withAverage) categories.add(AVERAGE);
         for (String task : tasks) if (!categories.contains(task)) categories.add(task);
-        CategoryChart chart = newChart("Zero-shot accuracy (table metric)", "task", "accuracy (%)");
-        for (ModelReport m : models) {
-            List<Double> values = new ArrayList<>();
-            for (String category : categories) {
-                values.add(100 * (category.equals(AVERAGE) ? m.zeroShot().averageOfSeven()
-                        : m.zeroShot().find(category).orElseThrow().tableValue()));
-            }
-            chart.addSeries(m.label(), categories, values);
-        }
+        CategoryChart chart = newChart("Zero-shot accuracy (table metric); black line: chance (1 / number of choices)",
+                "task", "accuracy (%)");
         List<Double> chance = new ArrayList<>();
         for (String category : categories) {
             chance.add(category.equals(AVERAGE) ? 100 * Tasks.STANDARD_SEVEN.stream()
                     .mapToDouble(t -> CHANCE.get(t.name())).average().orElseThrow()
                     : CHANCE.containsKey(category) ? 100 * CHANCE.get(category) : null);
         }
-        if (!chance.contains(null)) {
-            CategorySeries line = chart.addSeries("chance (1 / number of choices)", categories, chance);
-            line.setChartCategorySeriesRenderStyle(CategorySeries.CategorySeriesRenderStyle.Line);
-            line.setLineColor(Color.BLACK);
-            line.setLineStyle(SeriesLines.DASH_DASH);
-            line.setMarker(SeriesMarkers.DIAMOND);
-            line.setMarkerColor(Color.BLACK);
+        boolean withChance = !chance.contains(null);
+        // The chance series sits in the middle slot of each task's group (an empty slot evens out an odd
+        // number of models), so its line is centred on the task and crosses all its bars.
+        int half = (models.size() + 1) / 2;
+        Color[] palette = chart.getStyler().getSeriesColors();
+        for (int i = 0; i < models.size(); i++) {
+            if (withChance && i == half) addChance(chart, categories, chance);
+            ModelReport m = models.get(i);
+            List<Double> values = new ArrayList<>();
+            for (String category : categories) {
+                values.add(100 * (category.equals(AVERAGE) ? m.zeroShot().averageOfSeven()
+                        : m.zeroShot().find(category).orElseThrow().tableValue()));
+            }
+            chart.addSeries(m.label(), categories, values).setFillColor(palette[i % palette.length]);
+        }
+        if (withChance && models.size() == half) addChance(chart, categories, chance);
+        if (withChance && models.size() % 2 == 1) {
+            chart.addSeries(" ", categories, java.util.Collections.nCopies(categories.size(), 0.0)).setShowInLegend(false);
         }
         chart.getStyler().setYAxisMin(0.0);
         chart.getStyler().setYAxisMax(100.0);
         return chart;
+    }
+
+    private static void addChance(CategoryChart chart, List<String> categories, List<Double> chance) {
+        CategorySeries line = chart.addSeries("chance", categories, chance);
+        line.setChartCategorySeriesRenderStyle(CategorySeries.CategorySeriesRenderStyle.Scatter);
+        line.setMarker(new Dash(0.85 * (WIDTH - 110) / categories.size()));
+        line.setMarkerColor(Color.BLACK);
+        line.setShowInLegend(false);
     }
 
     /**
@@ -155,6 +166,21 @@ public final class Charts {
         range.setMarker(SeriesMarkers.NONE);
         chart.getStyler().setYAxisMax(1.15 * stats.stream().mapToDouble(SpeedBench.Stat::max).max().orElse(1));
         return chart;
+    }
+
+    /** A marker that is a horizontal line {@code width} pixels wide: a level across a category's bars. */
+    private static final class Dash extends org.knowm.xchart.style.markers.Marker {
+        private final double width;
+
+        Dash(double width) {
+            this.width = width;
+        }
+
+        @Override
+        public void paint(Graphics2D g, double x, double y, int size) {
+            g.setStroke(new java.awt.BasicStroke(3f));
+            g.draw(new java.awt.geom.Line2D.Double(x - width / 2, y, x + width / 2, y));
+        }
     }
 
     private static List<String> commonTasks(List<ModelReport> models) {

@@ -43,7 +43,7 @@ public final class MarkdownReport {
             throw new IllegalArgumentException("a report shows one or two models, got " + models.size());
         }
         String title = "# Evaluation: " + models.stream().map(ModelReport::label).reduce((x, y) -> x + " vs " + y).orElseThrow()
-                + "\n\n" + stamp.line() + "\n";
+                + "\n\n" + stamp.line() + "\n\n";
         return title + (models.size() == 1 ? renderOne(models.getFirst(), charts)
                 : renderTwo(models.get(0), models.get(1), charts));
     }

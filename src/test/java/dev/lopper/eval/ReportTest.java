@@ -13,7 +13,7 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-class ReportTest {
+public class ReportTest {
     private static final byte[] PNG_MAGIC = {(byte) 0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n'};
     @TempDir Path dir;
 
@@ -81,6 +81,22 @@ class ReportTest {
             Path d = Files.createTempDirectory(dir, "r");
             assertReadable(Files.readString(MarkdownReport.write(d, ms)), d);
         }
+    }
+
+    @Test
+    void zeroShotChartHasAChanceLineAndLegendsOutsideThePlot() {
+        List<ModelReport> models = List.of(model("dense", 0, 12.6), model("pruned", 0.05, 14.5));
+        org.knowm.xchart.CategoryChart chart = Charts.accuracyChart(models);
+        var chance = chart.getSeriesMap().get("chance");
+        assertTrue(chance != null, "chance series");
+        List<Double> y = new java.util.ArrayList<>();
+        chance.getYData().forEach(v -> y.add(v.doubleValue()));
+        // boolq piqa hellaswag winogrande arc_easy arc_challenge openbookqa, average, lambada
+        assertEquals(List.of(50.0, 50.0, 25.0, 50.0, 25.0, 25.0, 25.0, 250.0 / 7, 0.0), y);
+        assertEquals(List.of("dense", "chance", "pruned"), List.copyOf(chart.getSeriesMap().keySet()),
+                "chance in the middle slot, centred on each task");
+        for (org.knowm.xchart.CategoryChart c : List.of(chart, Charts.perplexityChart(models)))
+            assertTrue(c.getStyler().getLegendPosition().name().startsWith("Outside"), "legend over the bars");
     }
 
     /**
