@@ -151,7 +151,8 @@ public final class Charts {
     }
 
     private static CategoryChart speedPanel(String title, String yTitle, List<String> labels, List<SpeedBench.Stat> stats) {
-        CategoryChart chart = new CategoryChartBuilder().width(480).height(330).title(title).yAxisTitle(yTitle).build();
+        CategoryChart chart = new CategoryChartBuilder().width(480).height(330).title(title).yAxisTitle(yTitle)
+                .xAxisTitle("bar: median of " + stats.getFirst().runs().length + " runs; whisker: slowest to fastest").build();
         chart.getStyler().setLegendVisible(false);
         chart.getStyler().setOverlapped(true);
         chart.getStyler().setYAxisMin(0.0);
