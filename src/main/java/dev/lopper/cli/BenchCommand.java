@@ -78,7 +78,8 @@ final class BenchCommand implements Runnable {
             throw new dev.lopper.BadInputException(report, "cannot create the report folder: " + e.getMessage());
         }
         Charts.speed(report.resolve("bench.png"), r.models());
-        AtomicFiles.writeString(report.resolve("bench.md"), "# Inference speed\n\n" + table
+        AtomicFiles.writeString(report.resolve("bench.md"), "# Inference speed\n\n"
+                + dev.lopper.eval.ReportStamp.now().line() + "\n\n" + table
                 + "\n![Speed: bars at the median of the runs, whiskers from the slowest to the fastest run](bench.png)\n");
         System.out.println("report: " + report.resolve("bench.md"));
     }
