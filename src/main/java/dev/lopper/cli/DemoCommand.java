@@ -23,6 +23,7 @@ import dev.lopper.pipeline.ModelCard;
 import dev.lopper.pipeline.PrunedModelWriter;
 import dev.lopper.surgery.PeakMemory;
 import dev.lopper.util.AtomicFiles;
+import dev.lopper.util.Leftovers;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -45,30 +46,36 @@ final class DemoCommand implements Runnable {
     @Option(names = "--model", paramLabel = "DIR", description = "Model to prune (default: the embedded " + EMBEDDED_MODEL + ").")
     Path model;
 
-    @Option(names = "--method", defaultValue = "wanda-sp",
+    @Option(names = "--method", paramLabel = "PRESET", defaultValue = "wanda-sp",
             description = "Pruning method (default ${DEFAULT-VALUE}: the best on this model in the README table).")
     String method;
 
-    @Option(names = "--target", defaultValue = "0.3",
+    @Option(names = "--target", paramLabel = "FRACTION", defaultValue = "0.3",
             description = "Fraction of all parameters to remove (default ${DEFAULT-VALUE}).")
     double target;
 
-    @Option(names = "--out", paramLabel = "DIR", description = "Report folder (default reports/demo-<time>).")
+    @Option(names = "--report", paramLabel = "DIR", description = "Report folder, new (default: reports/demo-<time>).")
     Path out;
 
-    @Option(names = "--max-windows", defaultValue = "200",
-            description = "Perplexity on the first N windows of 128 tokens per corpus (default ${DEFAULT-VALUE}).")
+    /** The old name of --report, kept working but not shown. */
+    @Option(names = "--out", hidden = true, paramLabel = "DIR")
+    void outAlias(Path dir) {
+        out = dir;
+    }
+
+    @Option(names = "--max-windows", defaultValue = "200", paramLabel = "N",
+            description = "Perplexity windows of 128 tokens per corpus (default ${DEFAULT-VALUE}).")
     int maxWindows;
 
-    @Option(names = "--calib-samples", defaultValue = "64",
+    @Option(names = "--calib-windows", defaultValue = "64", paramLabel = "N",
             description = "Calibration windows (of up to 512 tokens; default ${DEFAULT-VALUE}).")
     int calibrationSamples;
 
-    @Option(names = "--runs", defaultValue = "9",
+    @Option(names = "--runs", defaultValue = "9", paramLabel = "N",
             description = "Measured speed runs per model, dense and pruned interleaved (default ${DEFAULT-VALUE}).")
     int runs;
 
-    @Option(names = "--warmup", defaultValue = "3",
+    @Option(names = "--warmup", defaultValue = "3", paramLabel = "N",
             description = "Unmeasured speed runs first, so the JIT has compiled the kernels (default ${DEFAULT-VALUE}).")
     int warmup;
 
@@ -82,12 +89,15 @@ final class DemoCommand implements Runnable {
 
     @Override
     public void run() {
-        if (maxWindows < 1 || calibrationSamples < 1 || runs < 1 || warmup < 0)
-            throw new IllegalArgumentException("--max-windows, --calib-samples and --runs must be at least 1, --warmup at least 0");
+        if (calibrationSamples < 1 || runs < 1 || warmup < 0)
+            throw new BadInputException("--calib-windows and --runs must be at least 1, --warmup at least 0");
         Path modelDir = model != null ? model : embeddedModel();
         Path dir = out != null ? out : Path.of("reports", "demo-"
                 + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")));
-        if (Files.exists(dir)) throw new BadInputException(dir, "already exists; choose another --out");
+        common.checkOutputs();
+        if (maxWindows < 0) throw new BadInputException("--max-windows must be >= 0");
+        if (Files.exists(dir)) throw new BadInputException(dir, "already exists; choose another --report");
+        dev.lopper.util.OutputPaths.checkFolder(dir, "--report");
         Path data = DataDir.resolve(common.data);
         // The texts ship with Lopper (data/demo); PTB is added when a data folder has it.
         List<TextCorpus> corpora = DemoTexts.evaluation(data);
@@ -95,7 +105,10 @@ final class DemoCommand implements Runnable {
         var progress = common.progress();
 
         LlamaModel dense = Checkpoints.load(modelDir);
-        try (Tokenizer tok = Tokenizers.forModel(modelDir, null)) {
+        // The report folder is new (refused above if it exists): deleted again if the demo fails or is stopped.
+        boolean done = false;
+        try (Leftovers.Registration pending = Leftovers.register(dir);
+             Tokenizer tok = Tokenizers.forModel(modelDir, null, dense.config().vocabSize())) {
             System.out.printf("1/4 pruning %s with %s, %.0f%% of all parameters%n", modelDir, method, 100 * target);
             // The demo calibrates on fewer windows than the presets (which apply to `lopper prune`) to stay quick.
             PruneOptions preset = PruneOptions.preset(method, target);
@@ -106,7 +119,7 @@ final class DemoCommand implements Runnable {
             PrunedModelWriter.write(pruned.pruned(), tok, pruned.record(), prunedDir, false);
             PruneCommand.printSummary(options, dense, pruned);
 
-            System.out.printf("2/4 perplexity (first %d windows of 128 tokens)%n", maxWindows);
+            System.out.printf("2/4 perplexity (%s windows of 128 tokens)%n", maxWindows > 0 ? "first " + maxWindows : "all");
             Transformer a = new Transformer(dense), b = new Transformer(pruned.pruned());
             List<Perplexity.Result> pa = new ArrayList<>(), pb = new ArrayList<>();
             for (TextCorpus c : corpora) {
@@ -146,8 +159,11 @@ final class DemoCommand implements Runnable {
             JsonOut.write(dir.resolve("demo.json"), result);
             common.writeJson(result);
             System.out.println("report: " + dir.resolve(MarkdownReport.FILE_NAME).toAbsolutePath());
+            done = true;
         } catch (java.io.IOException e) {
             throw new BadInputException(dir, "cannot write the report: " + e.getMessage());
+        } finally {
+            if (!done) Leftovers.deleteQuietly(dir);
         }
     }
 

@@ -11,6 +11,9 @@ public sealed interface LayerSpec {
     /** How the range was chosen, for the console; empty when the user gave it. */
     String explain(int layers);
 
+    /** The range before the depth is known, for --help. */
+    String help();
+
     /** {@code --layers START:END}: END ≤ 0 counts from the end (0 = through the last layer). */
     record Explicit(int start, int end) implements LayerSpec {
         @Override
@@ -24,12 +27,21 @@ public sealed interface LayerSpec {
 
         @Override
         public String explain(int layers) { return ""; }
+
+        @Override
+        public String help() {
+            return start == 0 && end == 0 ? "all layers"
+                    : "layers [" + start + ", " + (end <= 0 ? "n" + (end == 0 ? "" : String.valueOf(end)) : end) + ")";
+        }
     }
 
     /** The llm-pruner preset's range: [4, n−2), scaled with depth below 32 layers ({@link LayerRange#llmPruner}). */
     record LlmPruner() implements LayerSpec {
         @Override
         public LayerRange resolve(int layers) { return LayerRange.llmPruner(layers); }
+
+        @Override
+        public String help() { return "layers [4, n-2) (same proportions below 32 layers)"; }
 
         @Override
         public String explain(int layers) {

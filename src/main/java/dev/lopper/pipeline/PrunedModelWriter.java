@@ -7,6 +7,7 @@ import dev.lopper.io.Tokenizer;
 import dev.lopper.model.LlamaModel;
 import dev.lopper.surgery.PruningRecord;
 import dev.lopper.surgery.PruningRecordFile;
+import dev.lopper.util.FileModes;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -38,6 +39,8 @@ public final class PrunedModelWriter {
             PruningRecordFile.write(record, staging.resolve("pruning.json"));
             Files.writeString(staging.resolve(ModelCard.FILE_NAME),
                     ModelCard.render(out.toAbsolutePath().normalize().getFileName().toString(), pruned.config(), record));
+            // The pruned folder is as readable as the model it came from (not 0600 like a temp file).
+            FileModes.copyFromModel(Path.of(record.inputs().model()), staging);
         });
     }
 }

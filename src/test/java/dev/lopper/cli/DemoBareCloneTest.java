@@ -47,8 +47,8 @@ class DemoBareCloneTest {
         copyTree(repo.resolve("data"), clone.resolve("data"));
         assertFalse(Files.exists(clone.resolveSibling("shared")), "nothing beside the clone");
 
-        ProcessBuilder pb = LauncherTest.launcher(clone, List.of("demo", "--max-windows", "4", "--calib-samples", "4",
-                "--runs", "2", "--warmup", "0", "--out", "reports/bare"), Map.of())
+        ProcessBuilder pb = LauncherTest.launcher(clone, List.of("demo", "--max-windows", "4", "--calib-windows", "4",
+                "--runs", "2", "--warmup", "0", "--report", "reports/bare"), Map.of())
                 .directory(clone.toFile()).redirectErrorStream(true);
         Process p = pb.start();
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
