@@ -41,7 +41,7 @@ public sealed interface LayerSpec {
         public LayerRange resolve(int layers) { return LayerRange.llmPruner(layers); }
 
         @Override
-        public String help() { return "layers [4, n-2) (same proportions below 32 layers)"; }
+        public String help() { return "layers [4, n-2)"; }   // scaled below 32 layers: said when it runs
 
         @Override
         public String explain(int layers) {
