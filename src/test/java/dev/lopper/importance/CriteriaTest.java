@@ -40,13 +40,16 @@ class CriteriaTest {
                 Criteria.create("taylor-element", new Criteria.Options(0, true)).needs());
     }
 
+    /** The seed's SplittableRandom stream, layer by layer, attention groups then MLP channels. */
     @Test
-    void randomIsReproducibleBySeed() {
+    void randomScoresAreTheSeedsStreamLayerByLayer() {
         Scores a = Criteria.create("random", new Criteria.Options(17, false)).score(model, Statistics.NONE);
-        Scores b = Criteria.create("random", new Criteria.Options(17, false)).score(model, Statistics.NONE);
         Scores c = Criteria.create("random", new Criteria.Options(18, false)).score(model, Statistics.NONE);
-        assertArrayEquals(a.attention(), b.attention());
-        assertArrayEquals(a.mlp(), b.mlp());
+        java.util.SplittableRandom r = new java.util.SplittableRandom(17);
+        for (int l = 0; l < a.attention().length; l++) {
+            for (double v : a.attention()[l]) assertEquals(r.nextDouble(), v, 0, "layer " + l + " attention");
+            for (double v : a.mlp()[l]) assertEquals(r.nextDouble(), v, 0, "layer " + l + " MLP");
+        }
         assertFalse(java.util.Arrays.deepEquals(a.mlp(), c.mlp()));
         assertEquals(2, a.attention()[0].length);
         assertEquals(7, a.mlp()[1].length);
@@ -57,23 +60,6 @@ class CriteriaTest {
         IllegalStateException e = assertThrows(IllegalStateException.class,
                 () -> Criteria.create("taylor-element").score(model, Statistics.NONE));
         assertTrue(e.getMessage().contains("GRADIENTS"), e.getMessage());
-    }
-
-    @Test
-    void llmPrunerPresetScoresLayersFourToNMinusTwo() {
-        var shapes = java.util.Collections.nCopies(32, new dev.lopper.model.LayerShape(4, 2, 4, 8));
-        TaylorStats.Options o = LlmPrunerPreset.taylorOptions(model.config().withLayers(shapes), false);
-        assertEquals(4, o.fromLayer());
-        assertEquals(30, o.toLayer());
-        assertFalse(o.secondOrder());
-        // Shallower: the same proportions (4/32 and 2/32 of the layers, at least one each).
-        TaylorStats.Options twelve = LlmPrunerPreset.taylorOptions(model.config().withLayers(shapes.subList(0, 12)), false);
-        assertEquals(2, twelve.fromLayer());
-        assertEquals(11, twelve.toLayer());
-        TaylorStats.Options tiny = LlmPrunerPreset.taylorOptions(model.config(), true);
-        assertEquals(0, tiny.fromLayer(), "a 2-layer model is scored whole");
-        assertEquals(2, tiny.toLayer());
-        assertEquals("taylor-element", LlmPrunerPreset.criterion(false).name());
     }
 
     @Test
