@@ -94,6 +94,23 @@ public final class Llama2cTokenizer implements Tokenizer {
         return new Llama2cTokenizer(file, pieceList.toArray(byte[][]::new), scores);
     }
 
+    /**
+     * A tokenizer of the same kind from pieces and scores held elsewhere (a GGUF file's
+     * SentencePiece vocabulary, spaces as ' '); ids 0, 1, 2 must be unk, BOS, EOS and 3..258 the
+     * byte tokens, as in Llama 2's vocabulary.
+     */
+    public static Llama2cTokenizer of(Path origin, byte[][] pieces, float[] scores) {
+        if (pieces.length <= FIRST_BYTE_TOKEN + 255 || pieces.length != scores.length)
+            throw corrupt(origin, "has only " + pieces.length + " tokens");
+        for (int b = 0; b < 256; b++) {
+            String expected = String.format("<0x%02X>", b);
+            if (!expected.equals(new String(pieces[FIRST_BYTE_TOKEN + b], StandardCharsets.UTF_8)))
+                throw new BadInputException(origin, "token " + (FIRST_BYTE_TOKEN + b) + " is not the byte token " + expected
+                        + "; Lopper reads SentencePiece vocabularies laid out as Llama 2's (unk, BOS, EOS, 256 byte tokens)");
+        }
+        return new Llama2cTokenizer(origin, pieces.clone(), scores.clone());
+    }
+
     public Path file() {
         return file;
     }

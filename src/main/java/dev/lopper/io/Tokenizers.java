@@ -20,6 +20,7 @@ public final class Tokenizers {
      */
     public static Tokenizer forModel(Path modelPathOrDir, Path explicitTokenizer) {
         if (explicitTokenizer != null) return open(explicitTokenizer);
+        if (dev.lopper.io.gguf.GgufFiles.isGguf(modelPathOrDir)) return dev.lopper.io.gguf.GgufTokenizer.load(modelPathOrDir);
         List<Path> looked = new ArrayList<>();
         for (Path candidate : candidates(modelPathOrDir)) {
             if (Files.isRegularFile(candidate)) return open(candidate);
@@ -36,6 +37,7 @@ public final class Tokenizers {
         if (!Files.exists(tokenizer)) throw new BadInputException(tokenizer, "tokenizer file not found");
         String name = tokenizer.getFileName().toString().toLowerCase();
         if (name.endsWith(".bin")) return Llama2cTokenizer.load(tokenizer);
+        if (dev.lopper.io.gguf.GgufFiles.isGguf(tokenizer)) return dev.lopper.io.gguf.GgufTokenizer.load(tokenizer);
         if (name.endsWith(".json")) return HfTokenizer.load(tokenizer);
         throw new BadInputException(tokenizer,
                 "unknown tokenizer kind (expected tokenizer.json or a llama2.c tokenizer .bin)");

@@ -25,6 +25,15 @@ public final class PrunedModelWriter {
     private PrunedModelWriter() {}
 
     public static void write(LlamaModel pruned, Tokenizer tokenizer, PruningRecord record, Path out, boolean force) {
+        write(pruned, tokenizer, out, force, record);
+    }
+
+    /** An HF folder of any model with its tokenizer files (lopper export --format hf). */
+    public static void writeFolder(LlamaModel model, Tokenizer tokenizer, Path out, boolean force) {
+        write(model, tokenizer, out, force, null);
+    }
+
+    private static void write(LlamaModel pruned, Tokenizer tokenizer, Path out, boolean force, PruningRecord record) {
         Checkpoints.saveHf(pruned, out, force, staging -> {
             if (tokenizer instanceof HfTokenizer hf) {
                 Path dir = hf.file().toAbsolutePath().getParent();
@@ -35,7 +44,7 @@ public final class PrunedModelWriter {
             } else if (tokenizer instanceof Llama2cTokenizer l2c) {
                 Files.copy(l2c.file(), staging.resolve("tokenizer.bin"), StandardCopyOption.REPLACE_EXISTING);
             }
-            PruningRecordFile.write(record, staging.resolve("pruning.json"));
+            if (record != null) PruningRecordFile.write(record, staging.resolve("pruning.json"));
         });
     }
 }
