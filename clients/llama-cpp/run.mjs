@@ -2,8 +2,9 @@
 //
 //   node run.mjs REQUEST.json        (or the request on stdin)
 //
-// The request: {"model": "x.gguf", "threads": 1, "contextSize": 1024, "kvType": "F32",
-//               "vocabOnly": false, "jobs": [JOB, ...]}; each JOB is one of
+// The request: {"threads": 1, "contextSize": 1024, "kvType": "F32",
+//               "runs": [{"model": "x.gguf", "vocabOnly": false, "jobs": [JOB, ...]}, ...]}
+// (one process for several models: loading llama.cpp takes seconds); each JOB is one of
 //   {"op": "info"}                                  architecture, vocabulary size, BOS/EOS, llama.cpp release
 //   {"op": "tokenize", "text": "..."}               llama.cpp's tokens (no BOS; the caller adds it)
 //   {"op": "greedy", "tokens": [...], "n": 32}      argmax continuation; the log-probability of each chosen token
@@ -27,9 +28,7 @@ const llama = await getLlama({
     logLevel: LlamaLogLevel.error,
     maxThreads: threads
 });
-const model = await llama.loadModel({modelPath: request.model, gpuLayers: 0, vocabOnly: request.vocabOnly ?? false,
-    useMlock: false});
-
+let model = null;
 let context = null;
 let sequence = null;
 
@@ -124,8 +123,9 @@ async function bench(job) {
     return {runs};
 }
 
+async function runJobs(jobs) {
 const results = [];
-for (const job of request.jobs) {
+for (const job of jobs) {
     switch (job.op) {
         case "info":
             results.push({
@@ -157,7 +157,17 @@ for (const job of request.jobs) {
             throw new Error("unknown op " + job.op);
     }
 }
-process.stdout.write(JSON.stringify({results}) + "\n");
-await context?.dispose();
-await model.dispose();
+return results;
+}
+
+const runs = [];
+for (const run of request.runs) {
+    model = await llama.loadModel({modelPath: run.model, gpuLayers: 0, vocabOnly: run.vocabOnly ?? false, useMlock: false});
+    context = null;
+    sequence = null;
+    runs.push({model: run.model, results: await runJobs(run.jobs)});
+    await context?.dispose();
+    await model.dispose();
+}
+process.stdout.write(JSON.stringify({runs}) + "\n");
 await llama.dispose();
