@@ -85,6 +85,9 @@ public final class GgufExport {
             m.put(a + ".rope.scaling.factor", GgufValue.f32(rs.factor()));
         }
         m.put(a + ".vocab_size", GgufValue.u32(c.vocabSize()));
+        // The model's own special ids; the tokenizer's metadata, written after, has the last word.
+        if (c.bosTokenId() >= 0) m.put("tokenizer.ggml.bos_token_id", GgufValue.u32(c.bosTokenId()));
+        if (c.eosTokenId() >= 0) m.put("tokenizer.ggml.eos_token_id", GgufValue.u32(c.eosTokenId()));
         return m;
     }
 
