@@ -68,8 +68,8 @@ public final class GgufFile {
         long nTensors = c.u64("the tensor count");
         long nKv = c.u64("the metadata count");
         // Each metadata entry takes at least 12 bytes, each tensor info at least 24.
-        if (nKv < 0 || nKv > c.remaining() / 12) throw bad("claims " + Long.toUnsignedString(nKv) + " metadata entries, more than its " + data.byteSize() + " bytes can hold");
-        if (nTensors < 0 || nTensors > c.remaining() / 24) throw bad("claims " + Long.toUnsignedString(nTensors) + " tensors, more than its " + data.byteSize() + " bytes can hold");
+        if (nKv < 0 || nKv > c.remaining() / 12) throw bad("is truncated or damaged: claims " + Long.toUnsignedString(nKv) + " metadata entries, more than its " + data.byteSize() + " bytes can hold");
+        if (nTensors < 0 || nTensors > c.remaining() / 24) throw bad("is truncated or damaged: claims " + Long.toUnsignedString(nTensors) + " tensors, more than its " + data.byteSize() + " bytes can hold");
         Map<String, GgufValue> meta = new LinkedHashMap<>();
         for (long i = 0; i < nKv; i++) {
             String key = c.string("a metadata key");
