@@ -6,7 +6,10 @@
 //               "runs": [{"model": "x.gguf", "vocabOnly": false, "jobs": [JOB, ...]}, ...]}
 // (one process for several models: loading llama.cpp takes seconds); each JOB is one of
 //   {"op": "info"}                                  architecture, vocabulary size, BOS/EOS, llama.cpp release
-//   {"op": "tokenize", "text": "..."}               llama.cpp's tokens (no BOS; the caller adds it)
+//   {"op": "tokenize", "text": "...", "special": false}
+//                                                   llama.cpp's tokens (no BOS; the caller adds it); with
+//                                                   "special", special tokens written in the text are parsed
+//                                                   as such (as Hugging Face tokenizers do)
 //   {"op": "greedy", "tokens": [...], "n": 32}      argmax continuation; the log-probability of each chosen token
 //   {"op": "score", "tokens": [...]}                teacher-forced log-probability of tokens[1..] (for perplexity)
 //   {"op": "bench", "promptTokens": [...], "decode": 128, "runs": 3}
@@ -139,7 +142,7 @@ for (const job of jobs) {
             });
             break;
         case "tokenize":
-            results.push({tokens: Array.from(model.tokenize(job.text, false))});
+            results.push({tokens: Array.from(model.tokenize(job.text, job.special ?? false))});
             break;
         case "detokenize":
             results.push({text: model.detokenize(job.tokens, false)});
