@@ -112,24 +112,24 @@ public final class GgufExport {
                 t.add(spec(p + "attn_k.weight", Rows.zeros(d, h), GgmlType.F32, 2));
                 t.add(spec(p + "attn_v.weight", Rows.zeros(d, h), GgmlType.F32, 2));
                 t.add(spec(p + "attn_output.weight", Rows.zeros(h, d), GgmlType.F32, 2));
-                if (w.bo() != null) t.add(vector(p + "attn_output.bias", Rows.of(w.bo())));
+                if (nonZero(w.bo())) t.add(vector(p + "attn_output.bias", Rows.of(w.bo())));
             } else if (plan.heads() > 0) {
                 t.add(vector(p + "attn_norm.weight", Rows.of(w.attnNorm())));
                 t.add(weight(p + "attn_q.weight", Rows.ropePermuted(w.wq(), d), dtype));
                 t.add(weight(p + "attn_k.weight", Rows.ropePermuted(w.wk(), d), dtype));
                 t.add(weight(p + "attn_v.weight", Rows.of(w.wv()), dtype));
                 t.add(weight(p + "attn_output.weight", Rows.of(w.wo()), dtype));
-                if (w.bq() != null) t.add(vector(p + "attn_q.bias", Rows.ropePermuted(w.bq(), d)));
-                if (w.bk() != null) t.add(vector(p + "attn_k.bias", Rows.ropePermuted(w.bk(), d)));
-                if (w.bv() != null) t.add(vector(p + "attn_v.bias", Rows.of(w.bv())));
-                if (w.bo() != null) t.add(vector(p + "attn_output.bias", Rows.of(w.bo())));
+                if (nonZero(w.bq())) t.add(vector(p + "attn_q.bias", Rows.ropePermuted(w.bq(), d)));
+                if (nonZero(w.bk())) t.add(vector(p + "attn_k.bias", Rows.ropePermuted(w.bk(), d)));
+                if (nonZero(w.bv())) t.add(vector(p + "attn_v.bias", Rows.of(w.bv())));
+                if (nonZero(w.bo())) t.add(vector(p + "attn_output.bias", Rows.of(w.bo())));
             }
             if (plan.zeroChannel()) {
                 t.add(vector(p + "ffn_norm.weight", Rows.of(w.mlpNorm())));
                 t.add(spec(p + "ffn_gate.weight", Rows.zeros(1, h), GgmlType.F32, 2));
                 t.add(spec(p + "ffn_up.weight", Rows.zeros(1, h), GgmlType.F32, 2));
                 t.add(spec(p + "ffn_down.weight", Rows.zeros(h, 1), GgmlType.F32, 2));
-                if (w.bDown() != null) t.add(vector(p + "ffn_down.bias", Rows.of(w.bDown())));
+                if (nonZero(w.bDown())) t.add(vector(p + "ffn_down.bias", Rows.of(w.bDown())));
             } else if (plan.ff() > 0) {
                 if (dtype == GgmlType.Q8_0 && s.intermediate() % GgmlType.Q8_0.blockSize != 0)
                     throw new BadInputException("layer " + l + " has MLP width " + s.intermediate()
@@ -139,14 +139,24 @@ public final class GgufExport {
                 t.add(weight(p + "ffn_gate.weight", Rows.of(w.gate()), dtype));
                 t.add(weight(p + "ffn_up.weight", Rows.of(w.up()), dtype));
                 t.add(weight(p + "ffn_down.weight", Rows.of(w.down()), dtype));
-                if (w.bGate() != null) t.add(vector(p + "ffn_gate.bias", Rows.of(w.bGate())));
-                if (w.bUp() != null) t.add(vector(p + "ffn_up.bias", Rows.of(w.bUp())));
-                if (w.bDown() != null) t.add(vector(p + "ffn_down.bias", Rows.of(w.bDown())));
+                if (nonZero(w.bGate())) t.add(vector(p + "ffn_gate.bias", Rows.of(w.bGate())));
+                if (nonZero(w.bUp())) t.add(vector(p + "ffn_up.bias", Rows.of(w.bUp())));
+                if (nonZero(w.bDown())) t.add(vector(p + "ffn_down.bias", Rows.of(w.bDown())));
             }
         }
         t.add(vector("output_norm.weight", Rows.of(model.finalNorm())));
         if (!c.tieWordEmbeddings()) t.add(weight("output.weight", Rows.of(model.lmHead()), dtype));
         return t;
+    }
+
+    /**
+     * Whether a bias exists and is not all zeros. HF folders store a whole block's biases or none,
+     * so FLAP's compensated o_proj bias comes with zero q/k/v biases; zeros are not written.
+     */
+    static boolean nonZero(Matrix bias) {
+        if (bias == null) return false;
+        for (long i = 0; i < bias.size(); i++) if (bias.getFlat(i) != 0f) return true;
+        return false;
     }
 
     /** A weight matrix in the export type; Q8_0 needs rows of whole 32-value blocks. */

@@ -48,11 +48,11 @@ public record GgufLayout(String architecture, List<LayerPlan> layers, int headDi
         for (int l = 0; l <= last; l++) {
             LayerShape s = c.layer(l);
             LayerWeights w = model.layer(l);
-            boolean zeroHead = s.heads() == 0 && (w.bo() != null || l == 0);
+            boolean zeroHead = s.heads() == 0 && (GgufExport.nonZero(w.bo()) || l == 0);
             int heads = zeroHead ? 1 : s.heads(), kv = zeroHead ? 1 : s.kvHeads();
-            boolean zeroChannel = s.intermediate() == 0 && (heads > 0 || w.bDown() != null || l == last);
+            boolean zeroChannel = s.intermediate() == 0 && (heads > 0 || GgufExport.nonZero(w.bDown()) || l == last);
             plans.add(new LayerPlan(heads, kv, zeroChannel ? 1 : s.intermediate(), zeroHead, zeroChannel));
-            if (s.heads() > 0 && (w.bq() != null) && s.qDim() != c.hiddenSize())
+            if (s.heads() > 0 && GgufExport.nonZero(w.bq()) && s.qDim() != c.hiddenSize())
                 throw new IllegalArgumentException("layer " + l + " has q/k/v biases and " + s.heads()
                         + " heads: llama.cpp expects a q bias as wide as the hidden size (" + c.hiddenSize() + ")");
         }
