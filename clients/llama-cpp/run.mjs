@@ -14,6 +14,8 @@
 //   {"op": "score", "tokens": [...]}                teacher-forced log-probability of tokens[1..] (for perplexity)
 //   {"op": "bench", "promptTokens": [...], "decode": 128, "runs": 3}
 //                                                   prefill and decode wall times per run
+// With {"serve": true, "model": "x.gguf"} instead of "runs", the model stays loaded and each line on
+// stdin is one JOB, answered by one line of JSON on stdout (bench/vs-llama-cpp interleaves runs so).
 // Log-probabilities are log-softmax of llama.cpp's raw logits, computed here in double precision.
 // llama.cpp is never downloaded or built: getLlama uses the prebuilt binaries or fails.
 import {readFileSync} from "node:fs";
@@ -161,6 +163,21 @@ for (const job of jobs) {
     }
 }
 return results;
+}
+
+if (request.serve) {
+    const {createInterface} = await import("node:readline");
+    model = await llama.loadModel({modelPath: request.model, gpuLayers: 0, useMlock: false});
+    process.stdout.write(JSON.stringify({ready: true}) + "\n");
+    for await (const line of createInterface({input: process.stdin})) {
+        if (line.trim() === "") continue;
+        const [result] = await runJobs([JSON.parse(line)]);
+        process.stdout.write(JSON.stringify(result) + "\n");
+    }
+    await context?.dispose();
+    await model.dispose();
+    await llama.dispose();
+    process.exit(0);
 }
 
 const runs = [];
