@@ -8,8 +8,6 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.file.Files;
@@ -27,9 +25,7 @@ class GgufBadInputCliTest {
     Path tmp;
 
     private static BadInputCliTest.Outcome lopper(String... args) {
-        StringWriter err = new StringWriter();
-        int code = Main.run(new PrintWriter(err, true), args);
-        return new BadInputCliTest.Outcome(code, err.toString());
+        return BadInputCliTest.lopper(args);
     }
 
     private static void assertBadInput(Path file, String... mustContain) {
