@@ -1,5 +1,6 @@
 package dev.lopper.cli;
 
+import dev.lopper.BadInputException;
 import dev.lopper.io.Tokenizer;
 import dev.lopper.io.gguf.GgmlType;
 import dev.lopper.io.gguf.GgufExport;
@@ -7,6 +8,7 @@ import dev.lopper.io.gguf.GgufLayout;
 import dev.lopper.io.gguf.GgufTokenizerMetadata;
 import dev.lopper.model.LlamaModel;
 import dev.lopper.pipeline.PrunedModelWriter;
+import dev.lopper.util.OutputPaths;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -23,7 +25,7 @@ final class ExportCommand implements Runnable {
     @Mixin ModelOptions modelOptions;
     @Mixin CommonOptions common;
 
-    @Option(names = "--format", required = true, description = "gguf or hf.")
+    @Option(names = "--format", required = true, description = "gguf or hf (required).")
     String format;
 
     @Option(names = "--out", required = true, paramLabel = "FILE|DIR", description = "The GGUF file or HF folder to write.")
@@ -36,17 +38,23 @@ final class ExportCommand implements Runnable {
     @Option(names = "--name", description = "general.name in the GGUF (default: the model's file or folder name).")
     String name;
 
-    @Option(names = "--force", description = "Replace --out if it exists.")
+    @Option(names = "--force", description = "Replace --out if it exists (default: off; never when --out is --model).")
     boolean force;
 
     record ExportResult(String model, String out, String format, String dtype, String architecture, long bytes) {}
 
     @Override
     public void run() {
-        if (Files.exists(out) && !force) throw new IllegalArgumentException(out + " already exists; use --force to replace it");
+        OutputPaths.checkApart(out, "--out", modelOptions.model, "--model");
+        OutputPaths.checkApart(out, "--out", modelOptions.tokenizer, "--tokenizer");
+        if (format.equalsIgnoreCase("gguf")) OutputPaths.checkFile(out, "--out");
+        else OutputPaths.checkFolder(out, "--out");
+        if (Files.exists(out) && !force) throw new BadInputException(out, "already exists; use --force to replace it");
+        if (!format.equalsIgnoreCase("gguf") && !format.equalsIgnoreCase("hf"))
+            throw new BadInputException("--format must be gguf or hf, got " + format);
         LlamaModel model = modelOptions.loadModel();
         String arch;
-        try (Tokenizer tok = modelOptions.loadTokenizer()) {
+        try (Tokenizer tok = modelOptions.loadTokenizer(model)) {
             switch (format.toLowerCase()) {
                 case "gguf" -> {
                     GgmlType type = switch (dtype.toLowerCase()) {
@@ -54,7 +62,7 @@ final class ExportCommand implements Runnable {
                         case "f16" -> GgmlType.F16;
                         case "bf16" -> GgmlType.BF16;
                         case "q8_0" -> GgmlType.Q8_0;
-                        default -> throw new IllegalArgumentException("--dtype must be f32, f16, bf16 or q8_0, got " + dtype);
+                        default -> throw new BadInputException("--dtype must be f32, f16, bf16 or q8_0, got " + dtype);
                     };
                     String modelName = name != null ? name : modelOptions.model.toAbsolutePath().normalize().getFileName().toString();
                     GgufLayout layout = GgufExport.write(model, GgufTokenizerMetadata.of(tok),
@@ -65,7 +73,7 @@ final class ExportCommand implements Runnable {
                     PrunedModelWriter.writeFolder(model, tok, out, force);
                     arch = model.config().architecture();
                 }
-                default -> throw new IllegalArgumentException("--format must be gguf or hf, got " + format);
+                default -> throw new BadInputException("--format must be gguf or hf, got " + format);
             }
         }
         long bytes = Files.isRegularFile(out) ? out.toFile().length() : 0;

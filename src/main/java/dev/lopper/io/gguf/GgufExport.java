@@ -27,7 +27,7 @@ public final class GgufExport {
     public record Options(GgmlType dtype, String name) {
         public Options {
             if (dtype != GgmlType.F32 && dtype != GgmlType.F16 && dtype != GgmlType.BF16 && dtype != GgmlType.Q8_0)
-                throw new IllegalArgumentException("export supports f32, f16, bf16 and q8_0, not " + dtype);
+                throw new dev.lopper.BadInputException("export supports f32, f16, bf16 and q8_0, not " + dtype);
         }
     }
 
@@ -100,7 +100,7 @@ public final class GgufExport {
         if (rs != null && rs.type().equals("llama3"))
             t.add(vector("rope_freqs.weight", Rows.of(llama3FreqFactors(rs, d, c.ropeTheta()))));
         else if (rs != null && !rs.type().equals("linear"))
-            throw new IllegalArgumentException("rope_scaling type " + rs.type() + " has no GGUF export");
+            throw new BadInputException("rope_scaling type " + rs.type() + " has no GGUF export");
         for (int l = 0; l < c.numLayers(); l++) {
             String p = "blk." + l + ".";
             LayerShape s = c.layer(l);

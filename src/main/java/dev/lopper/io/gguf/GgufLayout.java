@@ -40,7 +40,7 @@ public record GgufLayout(String architecture, List<LayerPlan> layers, int headDi
         for (LayerShape s : c.layers()) {
             if (headDim < 0) headDim = s.headDim();
             else if (s.headDim() != headDim)
-                throw new IllegalArgumentException("layers differ in head size (" + headDim + " vs " + s.headDim()
+                throw new dev.lopper.BadInputException("layers differ in head size (" + headDim + " vs " + s.headDim()
                         + "): llama.cpp has one head size per model");
         }
         List<LayerPlan> plans = new ArrayList<>();
@@ -53,7 +53,7 @@ public record GgufLayout(String architecture, List<LayerPlan> layers, int headDi
             boolean zeroChannel = s.intermediate() == 0 && (heads > 0 || GgufExport.nonZero(w.bDown()) || l == last);
             plans.add(new LayerPlan(heads, kv, zeroChannel ? 1 : s.intermediate(), zeroHead, zeroChannel));
             if (s.heads() > 0 && GgufExport.nonZero(w.bq()) && s.qDim() != c.hiddenSize())
-                throw new IllegalArgumentException("layer " + l + " has q/k/v biases and " + s.heads()
+                throw new dev.lopper.BadInputException("layer " + l + " has q/k/v biases and " + s.heads()
                         + " heads: llama.cpp expects a q bias as wide as the hidden size (" + c.hiddenSize() + ")");
         }
         boolean uniform = plans.stream().distinct().count() == 1 && !plans.get(0).zeroHead()

@@ -51,7 +51,7 @@ public final class GgufTokenizerMetadata {
     public static Map<String, GgufValue> of(Tokenizer tokenizer) {
         if (tokenizer instanceof HfTokenizer hf) return fromTokenizerJson(hf.file(), tokenizer);
         if (tokenizer instanceof Llama2cTokenizer l2c) return fromLlama2c(l2c);
-        throw new IllegalArgumentException("no GGUF tokenizer metadata for " + tokenizer);
+        throw new BadInputException("no GGUF tokenizer metadata for " + tokenizer);
     }
 
     static Map<String, GgufValue> fromLlama2c(Llama2cTokenizer t) {
