@@ -115,6 +115,18 @@ public final class Llama2cTokenizer implements Tokenizer {
         return file;
     }
 
+    /** Writes this vocabulary as a llama2.c tokenizer.bin (max token length, then score, length, bytes per token). */
+    public void writeBin(Path out) throws IOException {
+        int max = 1;
+        for (byte[] p : pieces) max = Math.max(max, p.length);
+        long size = 4;
+        for (byte[] p : pieces) size += 8 + p.length;
+        ByteBuffer b = ByteBuffer.allocate(Math.toIntExact(size)).order(ByteOrder.LITTLE_ENDIAN);
+        b.putInt(max);
+        for (int id = 0; id < pieces.length; id++) b.putFloat(scores[id]).putInt(pieces[id].length).put(pieces[id]);
+        Files.write(out, b.array());
+    }
+
     /**
      * run.c: a dummy-prefix space unless the text is empty, one token per UTF-8 code point
      * (each byte as a byte token when the code point is not in the vocabulary), then merges.

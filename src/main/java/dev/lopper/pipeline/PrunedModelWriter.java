@@ -43,7 +43,8 @@ public final class PrunedModelWriter {
                     if (Files.isRegularFile(f)) Files.copy(f, staging.resolve(name), StandardCopyOption.REPLACE_EXISTING);
                 }
             } else if (tokenizer instanceof Llama2cTokenizer l2c) {
-                Files.copy(l2c.file(), staging.resolve("tokenizer.bin"), StandardCopyOption.REPLACE_EXISTING);
+                if (dev.lopper.io.gguf.GgufFiles.isGguf(l2c.file())) l2c.writeBin(staging.resolve("tokenizer.bin"));   // the vocabulary of a GGUF
+                else Files.copy(l2c.file(), staging.resolve("tokenizer.bin"), StandardCopyOption.REPLACE_EXISTING);
             }
             if (record != null) {
                 PruningRecordFile.write(record, staging.resolve("pruning.json"));

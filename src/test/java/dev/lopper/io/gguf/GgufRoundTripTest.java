@@ -62,4 +62,21 @@ class GgufRoundTripTest {
         assertSame(back.embed(), back.lmHead(), "tied: the LM head is the embedding");
         assertSameLogits(m, back, "tiny");
     }
+
+    @Test
+    void theGgufVocabularyTokenizesAsTheOriginalAndSurvivesAnHfExport() {
+        LlamaModel dense = Checkpoints.load(LlamaCppClientTest.FIXTURE);
+        dev.lopper.io.Tokenizer original = dev.lopper.io.Tokenizers.forModel(LlamaCppClientTest.FIXTURE, null);
+        Path gguf = tmp.resolve("with-vocab.gguf");
+        GgufExport.write(dense, GgufTokenizerMetadata.of(original), new GgufExport.Options(GgmlType.BF16, "v"), gguf);
+        dev.lopper.io.Tokenizer fromGguf = dev.lopper.io.Tokenizers.forModel(gguf, null);
+        Path hf = tmp.resolve("hf");
+        dev.lopper.pipeline.PrunedModelWriter.writeFolder(Checkpoints.load(gguf), fromGguf, hf, false);
+        dev.lopper.io.Tokenizer fromHf = dev.lopper.io.Tokenizers.forModel(hf, null);
+        for (String text : LlamaCppTokenizerTest.TEXTS) {
+            int[] expected = original.encode(text, true);
+            assertArrayEquals(expected, fromGguf.encode(text, true), "GGUF vocabulary: " + text);
+            assertArrayEquals(expected, fromHf.encode(text, true), "its tokenizer.bin in an HF folder: " + text);
+        }
+    }
 }
