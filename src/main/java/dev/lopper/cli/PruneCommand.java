@@ -87,6 +87,10 @@ final class PruneCommand implements Runnable {
         @Option(names = "--bias-compensation", negatable = true, description = "FLAP's bias compensation (default: from --method).")
         Boolean bias;
 
+        @Option(names = "--round-to", paramLabel = "N", defaultValue = "0",
+                description = "Keep every pruned layer's MLP width a multiple of N (e.g. 32 for llama.cpp's Q8_0, 64 or 128 for GEMM tiles), meeting the target as closely as rounding allows (default 0: widths as allocated).")
+        int roundTo;
+
         PruneOptions options() {
             if (samples != null && samples < 1) throw new BadInputException("--calib-windows must be at least 1");
             if (length != null && length < 2) throw new BadInputException("--calib-len must be at least 2 tokens");
@@ -103,7 +107,7 @@ final class PruneCommand implements Runnable {
             }
             return PruneOptions.preset(method, target).with(criterion, secondOrder, allocation, rates,
                     modules == null ? null : Modules.parse(modules), start, end, allowEmpty, calibration, samples,
-                    length, seed, bias);
+                    length, seed, bias).withRoundTo(roundTo);
         }
     }
 
@@ -141,6 +145,14 @@ final class PruneCommand implements Runnable {
                     r.calibrationLength(), o.calibration());
         System.out.printf("parameters %,d -> %,d: %.2f%% of all parameters removed (target %.2f%%)%n", p.before(),
                 p.after(), 100 * p.fractionRemoved(), 100 * o.target());
+        if (r.rounding() != null) {
+            System.out.printf("MLP widths rounded to multiples of %d: %.2f%% removed instead of %.2f%% as allocated (%+.2f points)%n",
+                    r.rounding().multiple(), 100 * r.rounding().roundedFraction(), 100 * r.rounding().allocatedFraction(),
+                    100 * (r.rounding().roundedFraction() - r.rounding().allocatedFraction()));
+            if (!r.rounding().layersNotMultiple().isEmpty())
+                System.out.printf("  layers outside the pruned range keep widths that are not multiples of %d: %s%n",
+                        r.rounding().multiple(), r.rounding().layersNotMultiple());
+        }
         System.out.println("layer  heads/kv  mlp_width");
         for (int l = 0; l < r.pruned().config().numLayers(); l++) {
             LayerShape a = dense.config().layer(l), b = r.pruned().config().layer(l);

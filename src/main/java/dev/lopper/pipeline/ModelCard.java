@@ -31,7 +31,8 @@ public final class ModelCard {
         return stockLlama(c)
                 ? "every layer has the same shape: a stock Hugging Face LlamaForCausalLM folder (transformers, Lopper)"
                 : "NOTE: the layers have different widths (or emptied blocks): only Lopper loads this folder as it is; "
-                + "stock transformers LlamaForCausalLM does not (see README.md in the folder)";
+                + "stock transformers LlamaForCausalLM does not; `lopper export --format gguf` makes a file llama.cpp runs "
+                + "(see README.md in the folder)";
     }
 
     public static String render(String name, ModelConfig pruned, PruningRecord r) {
@@ -56,9 +57,9 @@ public final class ModelCard {
                             + "`num_attention_heads_per_layer`, `num_key_value_heads_per_layer` and "
                             + "`intermediate_size_per_layer`, which stock `transformers` ignores: it will refuse the "
                             + "weights (shape mismatch). Load it with **Lopper** (`lopper eval --model <this folder>`, "
-                            + "`lopper generate`, `lopper bench`). llama.cpp can run per-layer widths from a GGUF file; "
-                            + "Lopper's GGUF export (`lopper export`) is the way there once it is available in your "
-                            + "version. For a stock folder, prune with `--allocation uniform --layers 0:0`.\n");
+                            + "`lopper generate`, `lopper bench`), or export it for **llama.cpp**, which runs per-layer widths as its `deci` "
+                            + "architecture: `lopper export --model <this folder> --format gguf --out model.gguf`. "
+                            + "For a stock folder, prune with `--allocation uniform --layers 0:0`.\n");
         }
         md.append("\n## Layers (after pruning)\n\n").append(shapeTable(pruned, pruned));
         return md.toString();

@@ -12,6 +12,7 @@ import dev.lopper.allocation.RemovalCounts;
 import dev.lopper.allocation.Selection;
 import dev.lopper.allocation.Target;
 import dev.lopper.allocation.UniformAllocator;
+import dev.lopper.allocation.WidthRounding;
 import dev.lopper.calib.CalibrationData;
 import dev.lopper.calib.CalibrationTokens;
 import dev.lopper.calib.Calibrator;
@@ -48,7 +49,8 @@ public final class PruneJob {
 
     /** What a run produced; {@code calibrationWindows}/{@code calibrationLength} are what was really used. */
     public record Outcome(LlamaModel pruned, KeepPlan plan, Scores scores, RemovalCounts counts, Target target,
-                          int calibrationWindows, int calibrationLength, PruningRecord record) {}
+                          int calibrationWindows, int calibrationLength, PruningRecord record,
+                          WidthRounding.Rounded rounding) {}
 
     public static Outcome run(Path modelPath, LlamaModel dense, Tokenizer tok, PruneOptions o, Path dataDir,
                               ProgressListener progress) {
@@ -97,6 +99,11 @@ public final class PruneJob {
                     + "' (known: uniform, owl, flap-global, file)");
         };
         RemovalCounts counts = allocator.allocate(cfg, target);
+        WidthRounding.Rounded rounding = null;
+        if (o.roundTo() > 0) {
+            rounding = WidthRounding.apply(cfg, counts, target, o.roundTo());
+            counts = rounding.counts();
+        }
         KeepPlan plan = Selection.select(scores, counts);
         if (o.biasCompensation()) plan = Flap.compensate(plan, dense, stats.activations());
         LlamaModel pruned = Surgery.apply(dense, plan);
@@ -107,7 +114,7 @@ public final class PruneJob {
                         range.start(), range.end(), o.allowEmptyLayers(), o.biasCompensation(), o.seed(), windows,
                         length),
                 PruningRecord.keptOf(plan), PruningRecord.Parameters.of(dense, pruned), PruningRecord.Run.since(start));
-        return new Outcome(pruned, plan, scores, counts, target, windows, length, record);
+        return new Outcome(pruned, plan, scores, counts, target, windows, length, record, rounding);
     }
 
     /**

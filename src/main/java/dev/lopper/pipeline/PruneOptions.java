@@ -19,11 +19,12 @@ import java.nio.file.Path;
  * @param calibrationSamples number of windows
  * @param calibrationLength  tokens per window
  * @param biasCompensation   FLAP's bias compensation of removed columns
+ * @param roundTo            keep every pruned layer's MLP width a multiple of this (0: as allocated)
  */
 public record PruneOptions(String method, String criterion, boolean secondOrder, String allocation, Path ratesFile,
                            double target, Modules modules, LayerSpec layers, boolean allowEmptyLayers,
                            String calibration, int calibrationSamples, int calibrationLength, long seed,
-                           boolean biasCompensation) {
+                           boolean biasCompensation, int roundTo) {
 
     private static final LayerSpec ALL = new LayerSpec.Explicit(0, 0);
 
@@ -34,15 +35,15 @@ public record PruneOptions(String method, String criterion, boolean secondOrder,
             // below 32 layers), 10 × 64 tokens.
             case "llm-pruner" -> new PruneOptions(method, "taylor-element", false, "uniform", null, target,
                     Modules.BOTH, new LayerSpec.LlmPruner(), false, "c4",
-                    LlmPrunerPreset.WINDOWS, LlmPrunerPreset.LENGTH, 0, false);
+                    LlmPrunerPreset.WINDOWS, LlmPrunerPreset.LENGTH, 0, false, 0);
             // FLAP: fluctuation metric, global standardised threshold, bias compensation, 1024 × 128 tokens.
             case "flap" -> new PruneOptions(method, "flap", false, "flap-global", null, target,
-                    Modules.BOTH, ALL, false, "c4", 1024, 128, 0, true);
+                    Modules.BOTH, ALL, false, "c4", 1024, 128, 0, true, 0);
             // Wanda-sp (FLAP's structured Wanda baseline): |W|·‖x‖ per group, uniform rate, 128 × 2048 tokens.
             case "wanda-sp" -> new PruneOptions(method, "wanda-sp", false, "uniform", null, target,
-                    Modules.BOTH, ALL, false, "c4", 128, 2048, 0, false);
+                    Modules.BOTH, ALL, false, "c4", 128, 2048, 0, false, 0);
             case "custom" -> new PruneOptions(method, "wanda-sp", false, "uniform", null, target,
-                    Modules.BOTH, ALL, false, "c4", 32, 128, 0, false);
+                    Modules.BOTH, ALL, false, "c4", 32, 128, 0, false, 0);
             default -> throw new BadInputException("unknown --method '" + method
                     + "' (known: llm-pruner, flap, wanda-sp, custom)");
         };
@@ -57,7 +58,13 @@ public record PruneOptions(String method, String criterion, boolean secondOrder,
                         ? new LayerSpec.Explicit(or(layerStart, 0), or(layerEnd, 0)) : this.layers,
                 or(allowEmpty, this.allowEmptyLayers),
                 or(calibration, this.calibration), or(samples, this.calibrationSamples),
-                or(length, this.calibrationLength), or(seed, this.seed), or(bias, this.biasCompensation));
+                or(length, this.calibrationLength), or(seed, this.seed), or(bias, this.biasCompensation), roundTo);
+    }
+
+    /** The same options with MLP widths rounded to multiples of {@code n} (0: not rounded). */
+    public PruneOptions withRoundTo(int n) {
+        return new PruneOptions(method, criterion, secondOrder, allocation, ratesFile, target, modules, layers,
+                allowEmptyLayers, calibration, calibrationSamples, calibrationLength, seed, biasCompensation, n);
     }
 
     private static <T> T or(T given, T fallback) {

@@ -78,6 +78,22 @@ class PruneCliTest {
     }
 
     @Test
+    void roundToKeepsMlpWidthsMultiplesAndSaysHowClose() {
+        java.io.ByteArrayOutputStream buf = new java.io.ByteArrayOutputStream();
+        java.io.PrintStream old = System.out;
+        System.setOut(new java.io.PrintStream(buf, true));
+        Path out;
+        try {
+            out = prune("0.27", "--round-to", "64");
+        } finally {
+            System.setOut(old);
+        }
+        LlamaModel pruned = Checkpoints.load(out);
+        for (var s : pruned.config().layers()) assertEquals(0, s.intermediate() % 64, "width " + s.intermediate());
+        assertTrue(buf.toString().contains("MLP widths rounded to multiples of 64"), buf.toString());
+    }
+
+    @Test
     void ratioOutsideTheUnitInterval() {
         assertBadInput(lopper("prune", "--model", MODEL.toString(), "--criterion", "l2", "--target", "1.0",
                 "--out", tmp.resolve("x").toString()), "outside [0, 1)");
