@@ -1,6 +1,8 @@
 package dev.lopper.cli;
 
+import dev.lopper.BadInputException;
 import dev.lopper.allocation.Modules;
+import dev.lopper.importance.FusionOptions;
 import dev.lopper.data.DataDir;
 import dev.lopper.io.Tokenizer;
 import dev.lopper.model.LayerShape;
@@ -18,7 +20,9 @@ import java.nio.file.Path;
 @Command(name = "prune", mixinStandardHelpOptions = true,
         description = {"Prune attention groups and MLP channels and write the smaller model as an HF folder.",
                 "The target is the fraction of ALL parameters removed (embeddings and LM head included).",
-                "Presets: --method llm-pruner | flap | wanda-sp | custom; explicit options override a preset.",
+                "Presets: --method llm-pruner | hywia | flap | wanda-sp | custom; explicit options override a preset.",
+                "HyWIA (--criterion hywia, or --method hywia = LLM-Pruner's calibration + the learned fusion) blends",
+                "fine and coarse Taylor importance per (layer, module); the --fusion* options configure it.",
                 "Example: lopper prune --model DIR --method llm-pruner --target 0.2 --out pruned/"})
 final class PruneCommand implements Runnable {
     @Mixin ModelOptions modelOptions;
@@ -31,16 +35,21 @@ final class PruneCommand implements Runnable {
     @Option(names = "--force", description = "Replace --out if it exists.")
     boolean force;
 
+    @Option(names = "--report", paramLabel = "DIR",
+            description = "HyWIA: write α per layer and module (JSON, PNG heat map), the fusion's learning curve "
+                    + "(PNG) and, per layer, the groups the fused ranking keeps that fine-only or coarse-only would remove.")
+    Path report;
+
     /** The pruning options, shared with demo. */
     static final class Choices {
         @Option(names = "--method", defaultValue = "custom",
-                description = "llm-pruner, flap, wanda-sp or custom (default ${DEFAULT-VALUE}).")
+                description = "llm-pruner, hywia, flap, wanda-sp or custom (default ${DEFAULT-VALUE}).")
         String method;
 
         @Option(names = "--target", defaultValue = "0.2", description = "Fraction of all parameters to remove, in [0, 1).")
         double target;
 
-        @Option(names = "--criterion", description = "random, l1, l2, wanda-sp, flap, taylor-vector, taylor-element.")
+        @Option(names = "--criterion", description = "random, l1, l2, wanda-sp, flap, taylor-vector, taylor-element, hywia.")
         String criterion;
 
         @Option(names = "--second-order", description = "Taylor with the Fisher term (LLM-Pruner 'param_mix').")
@@ -77,6 +86,38 @@ final class PruneCommand implements Runnable {
         @Option(names = "--bias-compensation", negatable = true, description = "FLAP's bias compensation.")
         Boolean bias;
 
+        @Option(names = "--fusion", paramLabel = "learned|fine|coarse|fixed:A",
+                description = "HyWIA's blend: learned (default), fine only, coarse only, or fixed:A with A in [0, 1] "
+                        + "the weight of the fine score.")
+        String fusion;
+
+        @Option(names = "--fusion-norm", paramLabel = "mean|rank",
+                description = "HyWIA: normalise fine and coarse scores within each (layer, module) by their mean, "
+                        + "or by rank (default mean).")
+        String fusionNorm;
+
+        @Option(names = "--fusion-steps", paramLabel = "N",
+                description = "HyWIA: Adam steps of the learned fusion (default " + FusionOptions.DEFAULT_STEPS + ").")
+        Integer fusionSteps;
+
+        @Option(names = "--fusion-lr", paramLabel = "LR",
+                description = "HyWIA: Adam step size of the learned fusion (default " + FusionOptions.DEFAULT_LR + ").")
+        Double fusionLr;
+
+        @Option(names = "--fusion-samples", paramLabel = "N",
+                description = "HyWIA: fusion windows, disjoint from the gradient windows (default "
+                        + FusionOptions.DEFAULT_SAMPLES + ").")
+        Integer fusionSamples;
+
+        @Option(names = "--fusion-len", paramLabel = "N",
+                description = "HyWIA: tokens per fusion window (default " + FusionOptions.DEFAULT_LENGTH + ").")
+        Integer fusionLength;
+
+        @Option(names = "--fusion-temperature", paramLabel = "T0:T1",
+                description = "HyWIA: soft-mask temperature, annealed geometrically from T0 to T1 over the steps "
+                        + "(default " + FusionOptions.DEFAULT_T0 + ":" + FusionOptions.DEFAULT_T1 + ").")
+        String fusionTemperature;
+
         PruneOptions options() {
             Integer start = null, end = null;
             if (layers != null) {
@@ -89,9 +130,43 @@ final class PruneCommand implements Runnable {
                     throw new IllegalArgumentException("--layers must be START:END with integers, got " + layers);
                 }
             }
-            return PruneOptions.preset(method, target).with(criterion, secondOrder, allocation, rates,
+            PruneOptions o = PruneOptions.preset(method, target).with(criterion, secondOrder, allocation, rates,
                     modules == null ? null : Modules.parse(modules), start, end, allowEmpty, calibration, samples,
                     length, seed, bias);
+            String given = givenFusionOption();
+            if (given != null && !"hywia".equals(o.criterion()))
+                throw new BadInputException(given + " is an option of HyWIA (--criterion hywia or --method hywia), "
+                        + "not of criterion " + o.criterion());
+            if (given == null) return o;
+            Double t0 = null, t1 = null;
+            if (fusionTemperature != null) {
+                String[] p = fusionTemperature.split(":");
+                try {
+                    if (p.length != 2) throw new NumberFormatException();
+                    t0 = Double.parseDouble(p[0].trim());
+                    t1 = Double.parseDouble(p[1].trim());
+                } catch (NumberFormatException e) {
+                    throw new BadInputException("--fusion-temperature must be T0:T1 with two numbers, not '"
+                            + fusionTemperature + "'");
+                }
+            }
+            FusionOptions f = o.fusion();
+            if (fusion != null) f = f.withMode(fusion);
+            f = f.with(fusionNorm == null ? null : FusionOptions.Normalisation.parse(fusionNorm), fusionSteps, fusionLr,
+                    fusionSamples, fusionLength, t0, t1);
+            return o.withFusion(f);
+        }
+
+        /** The first HyWIA-only option given, or null. */
+        String givenFusionOption() {
+            if (fusion != null) return "--fusion";
+            if (fusionNorm != null) return "--fusion-norm";
+            if (fusionSteps != null) return "--fusion-steps";
+            if (fusionLr != null) return "--fusion-lr";
+            if (fusionSamples != null) return "--fusion-samples";
+            if (fusionLength != null) return "--fusion-len";
+            if (fusionTemperature != null) return "--fusion-temperature";
+            return null;
         }
     }
 
@@ -100,6 +175,9 @@ final class PruneCommand implements Runnable {
     @Override
     public void run() {
         PruneOptions options = choices.options();
+        if (report != null && !"hywia".equals(options.criterion()))
+            throw new BadInputException("--report is an option of HyWIA (--criterion hywia or --method hywia), "
+                    + "not of criterion " + options.criterion());
         LlamaModel dense = modelOptions.loadModel();
         if (java.nio.file.Files.exists(out) && !force)
             throw new IllegalArgumentException(out + " already exists; use --force to replace it");
@@ -107,11 +185,28 @@ final class PruneCommand implements Runnable {
             PruneJob.Outcome r = PruneJob.run(modelOptions.model, dense, tok, options, DataDir.resolve(common.data),
                     common.progress());
             PrunedModelWriter.write(r.pruned(), tok, r.record(), out, force);
+            if (report != null) dev.lopper.eval.HywiaReport.write(report, r.hywia(), r.record().fusion());
             printSummary(options, dense, r);
             System.out.println("wrote " + out);
             common.writeJson(new PruneResult(modelOptions.model.toString(), out.toString(), r.record(),
                     r.calibrationWindows(), r.calibrationLength()));
         }
+    }
+
+    private static void printFusion(PruneJob.Outcome r) {
+        PruningRecord.Fusion f = r.record().fusion();
+        System.out.printf("hywia fusion %s, %s-normalised", f.mode(), f.normalisation());
+        if (f.loss() != null)
+            System.out.printf(": %d steps, soft-mask loss %.4f -> %.4f, hard-mask loss on fusion windows %.4f -> %.4f",
+                    f.steps(), f.loss()[0], f.loss()[f.loss().length - 1], f.hardLossBefore(), f.hardLossAfter());
+        System.out.println();
+        System.out.println("layer  alpha_fine(attention)  alpha_fine(mlp)");
+        java.util.Map<Integer, double[]> byLayer = new java.util.TreeMap<>();
+        for (PruningRecord.Alpha a : f.alpha()) {
+            double[] row = byLayer.computeIfAbsent(a.layer(), k -> new double[]{Double.NaN, Double.NaN});
+            row["attention".equals(a.module()) ? 0 : 1] = a.fine();
+        }
+        byLayer.forEach((l, row) -> System.out.printf("  %2d   %8.3f   %8.3f%n", l, row[0], row[1]));
     }
 
     static void printSummary(PruneOptions o, LlamaModel dense, PruneJob.Outcome r) {
@@ -130,6 +225,7 @@ final class PruneCommand implements Runnable {
             System.out.printf("  %2d   %2d/%-2d -> %2d/%-2d   %5d -> %5d%n", l, a.heads(), a.kvHeads(), b.heads(),
                     b.kvHeads(), a.intermediate(), b.intermediate());
         }
+        if (r.hywia() != null) printFusion(r);
         System.out.printf("time %.1f s, peak memory %.0f MB%n", r.record().run().seconds(),
                 r.record().run().peakMemoryBytes() / 1e6);
     }

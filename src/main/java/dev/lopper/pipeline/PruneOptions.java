@@ -2,6 +2,7 @@ package dev.lopper.pipeline;
 
 import dev.lopper.BadInputException;
 import dev.lopper.allocation.Modules;
+import dev.lopper.importance.FusionOptions;
 import dev.lopper.importance.LlmPrunerPreset;
 
 import java.nio.file.Path;
@@ -20,11 +21,12 @@ import java.nio.file.Path;
  * @param calibrationSamples number of windows
  * @param calibrationLength  tokens per window
  * @param biasCompensation   FLAP's bias compensation of removed columns
+ * @param fusion             HyWIA's blend of its two granularities (used by criterion hywia only)
  */
 public record PruneOptions(String method, String criterion, boolean secondOrder, String allocation, Path ratesFile,
                            double target, Modules modules, int layerStart, int layerEnd, boolean allowEmptyLayers,
                            String calibration, int calibrationSamples, int calibrationLength, long seed,
-                           boolean biasCompensation) {
+                           boolean biasCompensation, FusionOptions fusion) {
 
     /** The settings of a named method; {@code custom} starts from wanda-sp, uniform, 32 × 128 tokens of C4. */
     public static PruneOptions preset(String method, double target) {
@@ -32,17 +34,20 @@ public record PruneOptions(String method, String criterion, boolean secondOrder,
             // LLM-Pruner: element-wise first-order Taylor, uniform over layers [4, n-2), 10 × 64 tokens.
             case "llm-pruner" -> new PruneOptions(method, "taylor-element", false, "uniform", null, target,
                     Modules.BOTH, LlmPrunerPreset.FIRST_LAYER, -LlmPrunerPreset.LAST_LAYERS_KEPT, false, "c4",
-                    LlmPrunerPreset.WINDOWS, LlmPrunerPreset.LENGTH, 0, false);
+                    LlmPrunerPreset.WINDOWS, LlmPrunerPreset.LENGTH, 0, false, FusionOptions.DEFAULT);
+            // HyWIA: LLM-Pruner's calibration and layers (so the two compare on equal terms), second-order
+            // fine and coarse Taylor scores from one gradient pass, and the learned fusion.
+            case "hywia" -> preset("llm-pruner", target).asMethod(method, "hywia");
             // FLAP: fluctuation metric, global standardised threshold, bias compensation, 1024 × 128 tokens.
             case "flap" -> new PruneOptions(method, "flap", false, "flap-global", null, target,
-                    Modules.BOTH, 0, 0, false, "c4", 1024, 128, 0, true);
+                    Modules.BOTH, 0, 0, false, "c4", 1024, 128, 0, true, FusionOptions.DEFAULT);
             // Wanda-sp (FLAP's structured Wanda baseline): |W|·‖x‖ per group, uniform rate, 128 × 2048 tokens.
             case "wanda-sp" -> new PruneOptions(method, "wanda-sp", false, "uniform", null, target,
-                    Modules.BOTH, 0, 0, false, "c4", 128, 2048, 0, false);
+                    Modules.BOTH, 0, 0, false, "c4", 128, 2048, 0, false, FusionOptions.DEFAULT);
             case "custom" -> new PruneOptions(method, "wanda-sp", false, "uniform", null, target,
-                    Modules.BOTH, 0, 0, false, "c4", 32, 128, 0, false);
+                    Modules.BOTH, 0, 0, false, "c4", 32, 128, 0, false, FusionOptions.DEFAULT);
             default -> throw new BadInputException("unknown --method '" + method
-                    + "' (known: llm-pruner, flap, wanda-sp, custom)");
+                    + "' (known: llm-pruner, hywia, flap, wanda-sp, custom)");
         };
     }
 
@@ -53,7 +58,18 @@ public record PruneOptions(String method, String criterion, boolean secondOrder,
                 or(allocation, this.allocation), or(ratesFile, this.ratesFile), target, or(modules, this.modules),
                 or(layerStart, this.layerStart), or(layerEnd, this.layerEnd), or(allowEmpty, this.allowEmptyLayers),
                 or(calibration, this.calibration), or(samples, this.calibrationSamples),
-                or(length, this.calibrationLength), or(seed, this.seed), or(bias, this.biasCompensation));
+                or(length, this.calibrationLength), or(seed, this.seed), or(bias, this.biasCompensation), fusion);
+    }
+
+    public PruneOptions withFusion(FusionOptions f) {
+        return new PruneOptions(method, criterion, secondOrder, allocation, ratesFile, target, modules, layerStart,
+                layerEnd, allowEmptyLayers, calibration, calibrationSamples, calibrationLength, seed, biasCompensation, f);
+    }
+
+    /** This preset's settings under another method name and criterion. */
+    private PruneOptions asMethod(String name, String crit) {
+        return new PruneOptions(name, crit, false, allocation, ratesFile, target, modules, layerStart, layerEnd,
+                allowEmptyLayers, calibration, calibrationSamples, calibrationLength, seed, biasCompensation, fusion);
     }
 
     private static <T> T or(T given, T fallback) {
