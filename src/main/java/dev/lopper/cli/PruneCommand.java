@@ -197,8 +197,9 @@ final class PruneCommand implements Runnable {
         PruningRecord.Fusion f = r.record().fusion();
         System.out.printf("hywia fusion %s, %s-normalised", f.mode(), f.normalisation());
         if (f.loss() != null)
-            System.out.printf(": %d steps, soft-mask loss %.4f -> %.4f, hard-mask loss on fusion windows %.4f -> %.4f",
-                    f.steps(), f.loss()[0], f.loss()[f.loss().length - 1], f.hardLossBefore(), f.hardLossAfter());
+            System.out.printf(": %d steps, soft-mask loss %.4f -> %.4f, hard-mask loss on the fusion windows %.4f -> "
+                            + "%.4f (parameters of step %d kept)", f.steps(), f.loss()[0], f.loss()[f.loss().length - 1],
+                    f.hardLossBefore(), f.hardLossAfter(), f.bestStep());
         System.out.println();
         System.out.println("layer  alpha_fine(attention)  alpha_fine(mlp)");
         java.util.Map<Integer, double[]> byLayer = new java.util.TreeMap<>();

@@ -57,19 +57,22 @@ public final class HywiaReport {
             double[] row = byLayer.computeIfAbsent(a.layer(), k -> new double[]{Double.NaN, Double.NaN});
             row["attention".equals(a.module()) ? 0 : 1] = a.fine();
         }
-        List<Integer> layers = new ArrayList<>(byLayer.keySet());
+        List<Integer> layerNumbers = new ArrayList<>(byLayer.keySet());
+        List<String> layers = layerNumbers.stream().map(String::valueOf).toList();
         List<String> modules = List.of("attention", "mlp");
         List<Number[]> cells = new ArrayList<>();
         for (int x = 0; x < layers.size(); x++) {
-            double[] row = byLayer.get(layers.get(x));
-            for (int y = 0; y < 2; y++) if (!Double.isNaN(row[y])) cells.add(new Number[]{x, y, row[y]});
+            double[] row = byLayer.get(layerNumbers.get(x));
+            for (int y = 0; y < 2; y++)
+                if (!Double.isNaN(row[y])) cells.add(new Number[]{x, y, Math.round(row[y] * 100) / 100.0});
         }
         HeatMapChart chart = new HeatMapChartBuilder().width(Math.max(500, 90 * layers.size() + 200)).height(360)
-                .title("HyWIA alpha_fine per layer and module (" + f.mode() + ", " + f.normalisation()
-                        + "-normalised; 1 = fine only, 0 = coarse only)")
+                .title("HyWIA alpha_fine (1 = fine only, 0 = coarse only); " + f.mode() + ", "
+                        + f.normalisation() + "-normalised")
                 .xAxisTitle("layer").yAxisTitle("module").build();
         chart.getStyler().setPlotContentSize(1);
         chart.getStyler().setShowValue(true);
+        chart.getStyler().setDecimalPattern("0.00");
         chart.getStyler().setMin(0);
         chart.getStyler().setMax(1);
         chart.getStyler().setRangeColors(new Color[]{new Color(49, 54, 149), new Color(255, 255, 191),
@@ -81,15 +84,24 @@ public final class HywiaReport {
     static XYChart curve(PruningRecord.Fusion f) {
         double[] loss = f.loss();
         double[] steps = IntStream.rangeClosed(1, loss.length).asDoubleStream().toArray();
-        XYChart chart = new XYChartBuilder().width(800).height(450)
-                .title("HyWIA fusion: soft-mask NLL on the fusion windows (hard-mask NLL "
-                        + String.format("%.4f -> %.4f", f.hardLossBefore(), f.hardLossAfter()) + ")")
+        XYChart chart = new XYChartBuilder().width(900).height(450)
+                .title(String.format("HyWIA fusion: NLL on the fusion windows (kept: step %d, hard-mask %.4f)",
+                        f.bestStep(), f.hardLossAfter()))
                 .xAxisTitle("step").yAxisTitle("mean NLL (nats)").build();
-        XYSeries s = chart.addSeries("soft-mask NLL", steps, loss);
+        XYSeries s = chart.addSeries("soft masks (what is minimised)", steps, loss);
         s.setMarker(SeriesMarkers.CIRCLE);
-        double t0 = f.startTemperature(), t1 = f.endTemperature();
-        chart.getStyler().setLegendVisible(true);
-        chart.setTitle(chart.getTitle() + String.format(", T %.3g -> %.3g", t0, t1));
+        double[] checkSteps = java.util.Arrays.stream(f.hardLossStep()).asDoubleStream().toArray();
+        XYSeries h = chart.addSeries("hard masks (groups really removed)", checkSteps, f.hardLoss());
+        h.setMarker(SeriesMarkers.DIAMOND);
+        double[] temperature = new double[loss.length];
+        for (int k = 0; k < loss.length; k++)
+            temperature[k] = f.startTemperature() * Math.pow(f.endTemperature() / f.startTemperature(),
+                    loss.length <= 1 ? 1 : (double) k / (loss.length - 1));
+        XYSeries t = chart.addSeries("temperature T", steps, temperature);
+        t.setYAxisGroup(1);
+        t.setMarker(SeriesMarkers.NONE);
+        chart.setYAxisGroupTitle(1, "temperature");
+        chart.getStyler().setLegendPosition(org.knowm.xchart.style.Styler.LegendPosition.InsideNE);
         return chart;
     }
 

@@ -12,7 +12,7 @@ import dev.lopper.BadInputException;
  * @param learningRate  Adam's step size
  * @param samples       fusion windows (disjoint from the gradient windows)
  * @param length        tokens per fusion window
- * @param startTemperature temperature of the soft masks at the first step (normalised-score units)
+ * @param startTemperature temperature of the soft masks at the first step (in standard deviations of the fused score)
  * @param endTemperature   temperature at the last step (geometric annealing in between)
  */
 public record FusionOptions(Mode mode, double fineWeight, Normalisation normalisation, int steps,
@@ -38,8 +38,8 @@ public record FusionOptions(Mode mode, double fineWeight, Normalisation normalis
     public static final double DEFAULT_LR = 0.05;
     public static final int DEFAULT_SAMPLES = 16;
     public static final int DEFAULT_LENGTH = 64;
-    public static final double DEFAULT_T0 = 0.3;
-    public static final double DEFAULT_T1 = 0.03;
+    public static final double DEFAULT_T0 = 0.5;
+    public static final double DEFAULT_T1 = 0.05;
     public static final Normalisation DEFAULT_NORMALISATION = Normalisation.MEAN;
 
     public static final FusionOptions DEFAULT = new FusionOptions(Mode.LEARNED, 0.5, DEFAULT_NORMALISATION,

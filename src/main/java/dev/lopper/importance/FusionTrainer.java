@@ -15,9 +15,10 @@ import java.util.List;
 
 /**
  * Learns HyWIA's {@link AttentionFusion} end to end — Lopper's design, METHODS.md step 4: the
- * calibration NLL of the model under soft masks m_G = σ((s_G − θ)/T), s the fused score, θ the
- * midpoint between the r-th and (r+1)-th lowest fused scores of the unit (r its removal count;
- * no gradient through θ), T annealed geometrically; masks multiply head outputs and channel
+ * calibration NLL of the model under soft masks m_G = σ((z_G − θ)/T), z the fused score
+ * standardised within its unit ({@link #standardise}: gradients flow through mean and σ), θ the
+ * midpoint between the r-th and (r+1)-th lowest z of the unit (r its removal count; no gradient
+ * through θ), T annealed geometrically (in units of the fused score's standard deviation); masks multiply head outputs and channel
  * activations ({@link Masks}). ∂L/∂m comes from the engine's backward (no weight gradient is
  * computed); the rest of the chain, m → s → α → (Q, K), is written out here and in
  * {@link AttentionFusion#addGradient}. Adam on the parameters, full batch over the fusion
@@ -56,9 +57,23 @@ public final class FusionTrainer {
     /** The loss, its gradient with respect to the fusion parameters, and the thresholds used. */
     public record Step(double loss, double[] gradient, double[] thresholds, double[] alphaFine) {}
 
-    /** What learning produced. */
+    /**
+     * What learning produced. {@code hardLoss[j]} is the NLL on the fusion windows with hard masks
+     * (the groups the blend would really remove) after {@code hardLossStep[j]} steps (0 = the start);
+     * {@code fusion} holds the parameters of the check with the lowest one ({@code bestStep}).
+     */
     public record Result(AttentionFusion fusion, double[] alphaFine, double[] loss, double[] temperature,
-                         double hardLossBefore, double hardLossAfter) {}
+                         int[] hardLossStep, double[] hardLoss, int bestStep) {
+        public double hardLossBefore() { return hardLoss[0]; }
+
+        public double hardLossAfter() {
+            for (int j = 0; j < hardLossStep.length; j++) if (hardLossStep[j] == bestStep) return hardLoss[j];
+            throw new IllegalStateException("no check at step " + bestStep);
+        }
+    }
+
+    /** Hard-mask checks every this many steps (and after the last). */
+    public static final int CHECK_EVERY = 5;
 
     /**
      * Mean NLL over the fusion windows under soft masks at temperature {@code t}, and its gradient.
@@ -71,11 +86,13 @@ public final class FusionTrainer {
         double[] alpha = new double[n], theta = thresholds == null ? new double[n] : thresholds.clone();
         double[][] fused = new double[n][], soft = new double[n][];
         Masks masks = Masks.ones(transformer.config(), true);
+        double[] sigma = new double[n];
         for (int u = 0; u < n; u++) {
             HybridScores.Unit unit = units.get(u);
             alpha[u] = fusion.alphaFine(unit);
             fused[u] = new double[unit.groups()];
             HybridScores.blend(unit, alpha[u], fused[u]);
+            sigma[u] = standardise(fused[u]);
             if (thresholds == null) theta[u] = threshold(fused[u], removals[u]);
             soft[u] = new double[unit.groups()];
             for (int i = 0; i < soft[u].length; i++) soft[u][i] = sigmoid((fused[u][i] - theta[u]) / t);
@@ -86,12 +103,13 @@ public final class FusionTrainer {
         double[] grad = new double[AttentionFusion.size()];
         for (int u = 0; u < n; u++) {
             HybridScores.Unit unit = units.get(u);
-            if (Double.isInfinite(theta[u])) continue;   // nothing or everything removed: masks constant
+            if (Double.isInfinite(theta[u]) || sigma[u] == 0) continue;   // masks constant in α
             double[] g = maskGradient(masks, unit);
+            double[] dz = standardisedDerivative(unit, fused[u], sigma[u]);
             double gAlpha = 0;
             for (int i = 0; i < g.length; i++) {
                 double m = soft[u][i];
-                gAlpha += g[i] * m * (1 - m) / t * (unit.fineNorm()[i] - unit.coarseNorm()[i]);
+                gAlpha += g[i] * m * (1 - m) / t * dz[i];
             }
             fusion.addGradient(unit, gAlpha, grad);
         }
@@ -115,13 +133,24 @@ public final class FusionTrainer {
                 .mean();
     }
 
-    /** Adam over {@code options.steps()} annealed steps from the seeded initial parameters. */
+    /**
+     * Adam over {@code options.steps()} annealed steps from the seeded initial parameters. Every
+     * {@link #CHECK_EVERY} steps (and after the last) the blend is tried with hard masks on the
+     * fusion windows; the parameters of the best check are kept (early stopping on the same
+     * calibration windows, never on evaluation text).
+     */
     public Result learn(FusionOptions options, long seed, ProgressListener progress) {
         AttentionFusion f = AttentionFusion.initial(seed);
         double[] p = f.params(), m = new double[p.length], v = new double[p.length];
         int steps = options.steps();
         double[] curve = new double[steps], temps = new double[steps];
-        double before = hardLoss(alphas(f));
+        java.util.List<Integer> checkSteps = new java.util.ArrayList<>();
+        java.util.List<Double> checks = new java.util.ArrayList<>();
+        AttentionFusion best = f;
+        double bestLoss = hardLoss(alphas(f));
+        int bestStep = 0;
+        checkSteps.add(0);
+        checks.add(bestLoss);
         for (int k = 0; k < steps; k++) {
             double t = options.temperature(k);
             Step s = evaluate(f, t, null);
@@ -138,17 +167,28 @@ public final class FusionTrainer {
                 p[i] -= options.learningRate() * (m[i] / c1) / (Math.sqrt(v[i] / c2) + EPS);
             }
             f = new AttentionFusion(p);
+            if ((k + 1) % CHECK_EVERY == 0 || k == steps - 1) {
+                double[] alpha = alphas(f);
+                if (!allFinite(alpha) || !allFinite(p))
+                    throw new BadInputException("HyWIA fusion: the parameters became NaN or infinite at step " + (k + 1)
+                            + " (try a lower --fusion-lr than " + options.learningRate() + ")");
+                double hard = hardLoss(alpha);
+                if (!Double.isFinite(hard))
+                    throw new BadInputException("HyWIA fusion: the calibration loss of the pruned model became " + hard
+                            + " at step " + (k + 1));
+                checkSteps.add(k + 1);
+                checks.add(hard);
+                if (hard < bestLoss) {
+                    bestLoss = hard;
+                    best = f;
+                    bestStep = k + 1;
+                }
+            }
             progress.update(k + 1, steps, String.format("hywia fusion | step %d/%d loss %.4f T %.3g", k + 1, steps,
                     s.loss(), t));
         }
-        double[] alpha = alphas(f);
-        if (!allFinite(alpha) || !allFinite(p))
-            throw new BadInputException("HyWIA fusion: the parameters became NaN or infinite after " + steps
-                    + " steps (try a lower --fusion-lr than " + options.learningRate() + ")");
-        double after = hardLoss(alpha);
-        if (!Double.isFinite(after))
-            throw new BadInputException("HyWIA fusion: the calibration loss of the pruned model became " + after);
-        return new Result(f, alpha, curve, temps, before, after);
+        return new Result(best, alphas(best), curve, temps, checkSteps.stream().mapToInt(Integer::intValue).toArray(),
+                checks.stream().mapToDouble(Double::doubleValue).toArray(), bestStep);
     }
 
     /** α_fine of every unit under these parameters. */
@@ -157,6 +197,47 @@ public final class FusionTrainer {
     }
 
     // ------------------------------------------------------------------ helpers
+
+    /**
+     * Standardises a unit's fused scores in place, z = (s − mean)/σ (population σ), and returns σ
+     * (0: all equal, left as zeros). The soft masks read z, so a blend is judged by which groups it
+     * ranks where, not by how spread out its scores are (a blend of two rankings that disagree is
+     * less spread than either; unstandardised, the loss would push α to 0 or 1 for that alone).
+     */
+    static double standardise(double[] s) {
+        int n = s.length;
+        double mean = 0;
+        for (double v : s) mean += v;
+        mean /= n;
+        double var = 0;
+        for (double v : s) var += (v - mean) * (v - mean);
+        double sigma = Math.sqrt(var / n);
+        for (int i = 0; i < n; i++) s[i] = sigma > 0 ? (s[i] - mean) / sigma : 0;
+        return sigma;
+    }
+
+    /**
+     * ∂z_i/∂α for z = standardised α·f̂ + (1−α)·ĉ: with d = f̂ − ĉ (= ∂s/∂α), d̄ its mean and
+     * c = mean(z·(d − d̄)) (= ∂σ/∂α), ∂z_i/∂α = ((d_i − d̄) − z_i·c)/σ.
+     */
+    static double[] standardisedDerivative(HybridScores.Unit unit, double[] z, double sigma) {
+        int n = z.length;
+        double[] d = new double[n];
+        double mean = 0;
+        for (int i = 0; i < n; i++) {
+            d[i] = unit.fineNorm()[i] - unit.coarseNorm()[i];
+            mean += d[i];
+        }
+        mean /= n;
+        double c = 0;
+        for (int i = 0; i < n; i++) {
+            d[i] -= mean;
+            c += z[i] * d[i];
+        }
+        c /= n;
+        for (int i = 0; i < n; i++) d[i] = (d[i] - z[i] * c) / sigma;
+        return d;
+    }
 
     /** Midpoint between the r-th and (r+1)-th lowest; −∞ when nothing is removed, +∞ when all are. */
     static double threshold(double[] s, int r) {

@@ -77,6 +77,7 @@ public record HywiaOutcome(HywiaCriterion.Fusion fusion, int[] windowOffsets, Li
                 o.learningRate(), learned ? o.samples() : 0, learned ? o.length() : 0, o.startTemperature(),
                 o.endTemperature(), windowOffsets, learned ? learning.fusion().queryMatrix() : null,
                 learned ? learning.fusion().keyMatrix() : null, alpha(), learned ? learning.loss() : null,
-                learned ? learning.hardLossBefore() : null, learned ? learning.hardLossAfter() : null);
+                learned ? learning.hardLossStep() : null, learned ? learning.hardLoss() : null,
+                learned ? learning.bestStep() : null);
     }
 }

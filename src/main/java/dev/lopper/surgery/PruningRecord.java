@@ -41,13 +41,24 @@ public record PruningRecord(
      * @param query         Q [d × |ψ|] (learned only)
      * @param key           K [d × |φ|] (learned only)
      * @param loss          soft-mask calibration NLL per step (learned only)
-     * @param hardLossBefore NLL on the fusion windows with the starting blend's hard masks (learned only)
-     * @param hardLossAfter  the same with the learned blend's
+     * @param hardLossStep   steps after which the blend was tried with hard masks (0 = the start; learned only)
+     * @param hardLoss       NLL on the fusion windows with those hard masks
+     * @param bestStep       the check whose parameters were kept (lowest hard-mask NLL)
      */
     public record Fusion(String mode, String normalisation, int steps, double learningRate, int samples, int length,
                          double startTemperature, double endTemperature, int[] windowOffsets, double[][] query,
-                         double[][] key, List<Alpha> alpha, double[] loss, Double hardLossBefore,
-                         Double hardLossAfter) {}
+                         double[][] key, List<Alpha> alpha, double[] loss, int[] hardLossStep, double[] hardLoss,
+                         Integer bestStep) {
+        /** NLL of the starting blend's hard masks on the fusion windows (learned only, else null). */
+        public Double hardLossBefore() { return hardLoss == null ? null : hardLoss[0]; }
+
+        /** NLL of the kept blend's hard masks on the fusion windows (learned only, else null). */
+        public Double hardLossAfter() {
+            if (hardLoss == null) return null;
+            for (int j = 0; j < hardLossStep.length; j++) if (hardLossStep[j] == bestStep) return hardLoss[j];
+            return null;
+        }
+    }
 
     /** α of one (layer, module): the weights of the fine and the coarse score. */
     public record Alpha(int layer, String module, double fine, double coarse) {}
