@@ -72,6 +72,9 @@ public final class FusionTrainer {
         }
     }
 
+    /** Fusion windows per forward/backward call: memory holds the activations of this many only. */
+    static final int WINDOWS_PER_PASS = 2;
+
     /** Hard-mask checks every this many steps (and after the last). */
     public static final int CHECK_EVERY = 5;
 
@@ -98,13 +101,12 @@ public final class FusionTrainer {
             for (int i = 0; i < soft[u].length; i++) soft[u][i] = sigmoid((fused[u][i] - theta[u]) / t);
             apply(masks, unit, soft[u]);
         }
-        Transformer.Loss loss = transformer.backward(windows.batch(0, windows.windows()), windows.windows(),
-                windows.length(), masks, NO_WEIGHTS, false);
+        MaskGradients mg = backward(masks);
         double[] grad = new double[AttentionFusion.size()];
         for (int u = 0; u < n; u++) {
             HybridScores.Unit unit = units.get(u);
             if (Double.isInfinite(theta[u]) || sigma[u] == 0) continue;   // masks constant in α
-            double[] g = maskGradient(masks, unit);
+            double[] g = maskGradient(mg, unit);
             double[] dz = standardisedDerivative(unit, fused[u], sigma[u]);
             double gAlpha = 0;
             for (int i = 0; i < g.length; i++) {
@@ -113,7 +115,7 @@ public final class FusionTrainer {
             }
             fusion.addGradient(unit, gAlpha, grad);
         }
-        return new Step(loss.mean(), grad, theta, alpha);
+        return new Step(mg.loss, grad, theta, alpha);
     }
 
     /** Mean NLL over the fusion windows with the r lowest fused groups of each unit masked to 0. */
@@ -129,8 +131,15 @@ public final class FusionTrainer {
             for (int i : lowest(s, removals[u])) hard[i] = 0;
             apply(masks, unit, hard);
         }
-        return transformer.loss(windows.batch(0, windows.windows()), windows.windows(), windows.length(), masks, null)
-                .mean();
+        double nll = 0;
+        long predicted = 0;
+        for (int first = 0; first < windows.windows(); first += WINDOWS_PER_PASS) {
+            int count = Math.min(WINDOWS_PER_PASS, windows.windows() - first);
+            Transformer.Loss l = transformer.loss(windows.batch(first, count), count, windows.length(), masks, null);
+            nll += l.sumNll();
+            predicted += l.predicted();
+        }
+        return nll / predicted;
     }
 
     /**
@@ -274,14 +283,46 @@ public final class FusionTrainer {
         }
     }
 
+    /** Mean NLL over all fusion windows and its gradients with respect to every head and channel mask. */
+    private record MaskGradients(double loss, double[][] heads, double[][] channels) {}
+
+    /**
+     * Backward over the fusion windows {@link #WINDOWS_PER_PASS} at a time (so activations of only
+     * that many windows are held), each pass's mask gradients (of its own mean NLL) weighted by its
+     * share of the predicted tokens: the gradient of the mean NLL over all windows.
+     */
+    private MaskGradients backward(Masks masks) {
+        int layers = transformer.config().numLayers();
+        double[][] heads = new double[layers][], channels = new double[layers][];
+        for (int l = 0; l < layers; l++) {
+            heads[l] = new double[masks.heads[l].length];
+            channels[l] = new double[masks.channels[l].length];
+        }
+        long total = (long) windows.windows() * (windows.length() - 1);
+        double nll = 0;
+        for (int first = 0; first < windows.windows(); first += WINDOWS_PER_PASS) {
+            int count = Math.min(WINDOWS_PER_PASS, windows.windows() - first);
+            masks.zeroGradients();
+            Transformer.Loss l = transformer.backward(windows.batch(first, count), count, windows.length(), masks,
+                    NO_WEIGHTS, false);
+            nll += l.sumNll();
+            double w = (double) l.predicted() / total;
+            for (int layer = 0; layer < layers; layer++) {
+                for (int i = 0; i < heads[layer].length; i++) heads[layer][i] += w * masks.headGrad[layer][i];
+                for (int i = 0; i < channels[layer].length; i++) channels[layer][i] += w * masks.channelGrad[layer][i];
+            }
+        }
+        return new MaskGradients(nll / total, heads, channels);
+    }
+
     /** ∂L/∂m per group of a unit: an attention group's is the sum over its query heads. */
-    private double[] maskGradient(Masks masks, HybridScores.Unit unit) {
+    private double[] maskGradient(MaskGradients mg, HybridScores.Unit unit) {
         int l = unit.layer();
-        if (unit.kind() == GroupKind.MLP) return masks.channelGrad[l].clone();
+        if (unit.kind() == GroupKind.MLP) return mg.channels[l].clone();
         int g = transformer.config().layer(l).groupSize();
         double[] out = new double[unit.groups()];
         for (int j = 0; j < out.length; j++)
-            for (int h = j * g; h < (j + 1) * g; h++) out[j] += masks.headGrad[l][h];
+            for (int h = j * g; h < (j + 1) * g; h++) out[j] += mg.heads[l][h];
         return out;
     }
 
