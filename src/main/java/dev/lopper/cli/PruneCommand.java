@@ -21,8 +21,8 @@ import java.nio.file.Path;
         description = {"Prune attention groups and MLP channels and write the smaller model as an HF folder.",
                 "The target is the fraction of ALL parameters removed (embeddings and LM head included).",
                 "Presets: --method llm-pruner | hywia | flap | wanda-sp | custom; explicit options override a preset.",
-                "HyWIA (--criterion hywia, or --method hywia = LLM-Pruner's calibration + the learned fusion) blends",
-                "fine and coarse Taylor importance per (layer, module); the --fusion* options configure it.",
+                "HyWIA (--criterion hywia; --method hywia = LLM-Pruner's calibration + the learned fusion):",
+                "fine and coarse Taylor importance blended per (layer, module); --fusion* options configure it.",
                 "Example: lopper prune --model DIR --method llm-pruner --target 0.2 --out pruned/"})
 final class PruneCommand implements Runnable {
     @Mixin ModelOptions modelOptions;
@@ -80,7 +80,8 @@ final class PruneCommand implements Runnable {
         @Option(names = "--calib-len", description = "Tokens per calibration window (clamped to the model's context).")
         Integer length;
 
-        @Option(names = "--seed", description = "Seed for calibration windows and the random criterion.")
+        @Option(names = "--seed", description = "Seed for calibration windows, the random criterion and HyWIA's fusion (its start "
+                        + "and fusion windows); default 0.")
         Long seed;
 
         @Option(names = "--bias-compensation", negatable = true, description = "FLAP's bias compensation.")
