@@ -11,6 +11,7 @@ import dev.lopper.pipeline.PruneJob;
 import dev.lopper.pipeline.PruneOptions;
 import dev.lopper.pipeline.PrunedModelWriter;
 import dev.lopper.surgery.PruningRecord;
+import dev.lopper.util.OutputPaths;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -20,7 +21,7 @@ import java.nio.file.Path;
 @Command(name = "prune", mixinStandardHelpOptions = true,
         description = {"Prune attention groups and MLP channels and write the smaller model as an HF folder.",
                 "The target is the fraction of ALL parameters removed (embeddings and LM head included).",
-                "Presets: --method llm-pruner | hywia | flap | wanda-sp | custom; explicit options override a preset.",
+                "--method picks a preset (listed below); explicit options override what it fills in.",
                 "HyWIA (--criterion hywia; --method hywia = LLM-Pruner's calibration + the learned fusion):",
                 "fine and coarse Taylor importance blended per (layer, module); --fusion* options configure it.",
                 "Example: lopper prune --model DIR --method llm-pruner --target 0.2 --out pruned/"})
@@ -32,7 +33,7 @@ final class PruneCommand implements Runnable {
     @Option(names = "--out", required = true, paramLabel = "DIR", description = "Folder for the pruned model.")
     Path out;
 
-    @Option(names = "--force", description = "Replace --out if it exists.")
+    @Option(names = "--force", description = "Replace --out if it exists (default: off; never when --out is or holds --model).")
     boolean force;
 
     @Option(names = "--report", paramLabel = "DIR",
@@ -42,49 +43,56 @@ final class PruneCommand implements Runnable {
 
     /** The pruning options, shared with demo. */
     static final class Choices {
-        @Option(names = "--method", defaultValue = "custom",
-                description = "llm-pruner, hywia, flap, wanda-sp or custom (default ${DEFAULT-VALUE}).")
+        @Option(names = "--method", paramLabel = "PRESET", defaultValue = "custom",
+                description = "Preset: llm-pruner, hywia, flap, wanda-sp or custom, described under Presets (default ${DEFAULT-VALUE}).")
         String method;
 
-        @Option(names = "--target", defaultValue = "0.2", description = "Fraction of all parameters to remove, in [0, 1).")
+        @Option(names = "--target", paramLabel = "FRACTION", defaultValue = "0.2",
+                description = "Fraction of all parameters to remove, in [0, 1) (default ${DEFAULT-VALUE}).")
         double target;
 
-        @Option(names = "--criterion", description = "random, l1, l2, wanda-sp, flap, taylor-vector, taylor-element, hywia.")
+        @Option(names = "--criterion", paramLabel = "NAME", description = "random, l1, l2, wanda-sp, flap, taylor-vector, taylor-element, hywia (default: from --method).")
         String criterion;
 
-        @Option(names = "--second-order", description = "Taylor with the Fisher term (LLM-Pruner 'param_mix').")
+        @Option(names = "--second-order", description = "Taylor with the Fisher term (LLM-Pruner 'param_mix') (default: off).")
         Boolean secondOrder;
 
-        @Option(names = "--allocation", description = "uniform, owl, flap-global, or file (with --rates).")
+        @Option(names = "--allocation", paramLabel = "NAME", description = "uniform, owl, flap-global, or file (with --rates) (default: from --method).")
         String allocation;
 
-        @Option(names = "--rates", paramLabel = "FILE", description = "Per-layer rates: a JSON array or one per line.")
+        @Option(names = "--rates", paramLabel = "FILE", description = "Per-layer rates for --allocation file: a JSON array or one per line (default: none).")
         Path rates;
 
-        @Option(names = "--modules", description = "attention, mlp or both.")
+        @Option(names = "--modules", paramLabel = "WHICH", description = "attention, mlp or both (default: from --method).")
         String modules;
 
         @Option(names = "--layers", paramLabel = "START:END",
-                description = "Prunable layers [START, END); END may be negative (n+END), e.g. 4:-2 for LLM-Pruner.")
+                description = "Prunable layers [START, END); END may be negative (n+END), e.g. 4:-2; 0:0 = all (default: from --method).")
         String layers;
 
-        @Option(names = "--allow-empty-layers", description = "Let a layer lose all its heads or all its channels.")
+        @Option(names = "--allow-empty-layers", description = "Let a layer lose all its heads or all its channels (default: off).")
         Boolean allowEmpty;
 
-        @Option(names = "--calib", paramLabel = "FILE|NAME", description = "Calibration text (default c4).")
+        @Option(names = "--calib", paramLabel = "FILE|NAME", description = "Calibration text: a file or a corpus name (default: from --method).")
         String calibration;
 
-        @Option(names = "--calib-samples", description = "Calibration windows.")
+        @Option(names = "--calib-windows", paramLabel = "N", description = "Calibration windows (default: from --method).")
         Integer samples;
 
-        @Option(names = "--calib-len", description = "Tokens per calibration window (clamped to the model's context).")
+        /** The old name of --calib-windows, kept working but not shown. */
+        @Option(names = "--calib-samples", hidden = true, paramLabel = "N")
+        void calibSamples(int n) {
+            samples = n;
+        }
+
+        @Option(names = "--calib-len", paramLabel = "TOKENS",
+                description = "Tokens per calibration window, clamped to the model's context (default: from --method).")
         Integer length;
 
-        @Option(names = "--seed", description = "Seed for calibration windows, the random criterion and HyWIA's fusion (its start "
-                        + "and fusion windows); default 0.")
+        @Option(names = "--seed", paramLabel = "N", description = "Seed for calibration windows, the random criterion and HyWIA's fusion (its start and fusion windows) (default: from --method: 0).")
         Long seed;
 
-        @Option(names = "--bias-compensation", negatable = true, description = "FLAP's bias compensation.")
+        @Option(names = "--bias-compensation", negatable = true, description = "FLAP's bias compensation (default: from --method).")
         Boolean bias;
 
         @Option(names = "--fusion", paramLabel = "learned|fine|coarse|fixed:A",
@@ -120,15 +128,17 @@ final class PruneCommand implements Runnable {
         String fusionTemperature;
 
         PruneOptions options() {
+            if (samples != null && samples < 1) throw new BadInputException("--calib-windows must be at least 1");
+            if (length != null && length < 2) throw new BadInputException("--calib-len must be at least 2 tokens");
             Integer start = null, end = null;
             if (layers != null) {
                 String[] p = layers.split(":");
-                if (p.length != 2) throw new IllegalArgumentException("--layers must be START:END, got " + layers);
+                if (p.length != 2) throw new BadInputException("--layers must be START:END, got " + layers);
                 try {
                     start = Integer.parseInt(p[0].trim());
                     end = Integer.parseInt(p[1].trim());
                 } catch (NumberFormatException e) {
-                    throw new IllegalArgumentException("--layers must be START:END with integers, got " + layers);
+                    throw new BadInputException("--layers must be START:END with integers, got " + layers);
                 }
             }
             PruneOptions o = PruneOptions.preset(method, target).with(criterion, secondOrder, allocation, rates,
@@ -175,14 +185,22 @@ final class PruneCommand implements Runnable {
 
     @Override
     public void run() {
+        common.checkOutputs();
         PruneOptions options = choices.options();
         if (report != null && !"hywia".equals(options.criterion()))
             throw new BadInputException("--report is an option of HyWIA (--criterion hywia or --method hywia), "
                     + "not of criterion " + options.criterion());
-        LlamaModel dense = modelOptions.loadModel();
+        OutputPaths.checkApart(out, "--out", modelOptions.model, "--model");
+        OutputPaths.checkApart(out, "--out", modelOptions.tokenizer, "--tokenizer");
+        OutputPaths.checkFolder(out, "--out");
+        if (report != null) {
+            OutputPaths.checkApart(report, "--report", modelOptions.model, "--model");
+            OutputPaths.checkFolder(report, "--report");
+        }
         if (java.nio.file.Files.exists(out) && !force)
-            throw new IllegalArgumentException(out + " already exists; use --force to replace it");
-        try (Tokenizer tok = modelOptions.loadTokenizer()) {
+            throw new BadInputException(out, "already exists; use --force to replace it");
+        LlamaModel dense = modelOptions.loadModel();
+        try (Tokenizer tok = modelOptions.loadTokenizer(dense)) {
             PruneJob.Outcome r = PruneJob.run(modelOptions.model, dense, tok, options, DataDir.resolve(common.data),
                     common.progress());
             PrunedModelWriter.write(r.pruned(), tok, r.record(), out, force);

@@ -45,7 +45,7 @@ class HywiaCliTest {
     /** Small, quick settings: 4 × 32 gradient tokens, 4 × 32 fusion tokens, 3 steps. */
     private List<String> args(Path calib, Path out, String... more) {
         List<String> a = new ArrayList<>(List.of("prune", "--model", MODEL.toString(), "--criterion", "hywia",
-                "--layers", "0:0", "--target", "0.3", "--calib", calib.toString(), "--calib-samples", "4",
+                "--layers", "0:0", "--target", "0.3", "--calib", calib.toString(), "--calib-windows", "4",
                 "--calib-len", "32", "--fusion-samples", "4", "--fusion-len", "32", "--fusion-steps", "3",
                 "--out", out.toString(), "--quiet"));
         a.addAll(List.of(more));
@@ -84,7 +84,7 @@ class HywiaCliTest {
         assertEquals(0, lopper(args(calib, a, "--fusion", "fine")).code());
         List<String> taylor = new ArrayList<>(List.of("prune", "--model", MODEL.toString(), "--criterion",
                 "taylor-element", "--second-order", "--layers", "0:0", "--target", "0.3", "--calib", calib.toString(),
-                "--calib-samples", "4", "--calib-len", "32", "--out", b.toString(), "--quiet"));
+                "--calib-windows", "4", "--calib-len", "32", "--out", b.toString(), "--quiet"));
         BadInputCliTest.Outcome o = lopper(taylor);
         assertEquals(0, o.code(), o.err());
         List<PruningRecord.LayerKept> ka = PruningRecordFile.read(a.resolve("pruning.json")).kept();
