@@ -38,7 +38,7 @@ final class PruneCommand implements Runnable {
 
     @Option(names = "--report", paramLabel = "DIR",
             description = "HyWIA: write α per layer and module (JSON, PNG heat map), the fusion's learning curve "
-                    + "(PNG) and, per layer, the groups the fused ranking keeps that fine-only or coarse-only would remove.")
+                    + "(PNG) and, per layer, the groups the fused ranking keeps that fine-only or coarse-only would remove (default: none).")
     Path report;
 
     /** The pruning options, shared with demo. */

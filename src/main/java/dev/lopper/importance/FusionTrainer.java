@@ -164,8 +164,9 @@ public final class FusionTrainer {
             double t = options.temperature(k);
             Step s = evaluate(f, t, null);
             if (!Double.isFinite(s.loss()) || !allFinite(s.gradient()) || !allFinite(s.alphaFine()))
-                throw new BadInputException("HyWIA fusion: the calibration loss became " + s.loss() + " at step "
-                        + (k + 1) + " of " + steps + " (try a lower --fusion-lr than " + options.learningRate() + ")");
+                throw new BadInputException("HyWIA fusion: the calibration loss (" + s.loss() + ") or its gradient "
+                        + "became NaN or infinite at step " + (k + 1) + " of " + steps + " (try a lower --fusion-lr than "
+                        + options.learningRate() + ")");
             curve[k] = s.loss();
             temps[k] = t;
             double[] g = s.gradient();
