@@ -68,7 +68,7 @@ class PresetsTest {
     }
 
     @Test
-    void llmPrunerPrunesOnlyLayersFourToNMinusTwoAtOneRateWithTaylorOnTenWindowsOf64() {
+    void llmPrunerPrunesOnlyItsDepthScaledRangeAtOneRateWithTaylorOnTenWindowsOf64() {
         PruneOptions o = calibrated(PruneOptions.preset("llm-pruner", 0.1), 10, 64);
         PruneJob.Outcome out = run(o);
         ModelConfig c = dense.config();
@@ -76,15 +76,18 @@ class PresetsTest {
         assertEquals(64, out.calibrationLength());
         assertEquals("taylor-element", out.record().options().criterion());
         assertEquals("uniform", out.record().options().allocation());
-        RemovalCounts want = new UniformAllocator().allocate(c, Target.of(0.1, c).withRange(new LayerRange(4, 6)));
+        // [4, n-2) scaled to 8 layers: [1, 7)
+        LayerRange range = LayerRange.llmPruner(c.numLayers());
+        assertEquals(new LayerRange(1, 7), range);
+        RemovalCounts want = new UniformAllocator().allocate(c, Target.of(0.1, c).withRange(range));
         assertSameCounts(want, out);
         for (int l = 0; l < c.numLayers(); l++) {
-            boolean pruned = l == 4 || l == 5;
+            boolean pruned = range.contains(l);
             assertEquals(pruned, out.plan().keptChannels()[l].length < c.layer(l).intermediate(), "layer " + l);
             if (!pruned) assertEquals(c.layer(l).kvHeads(), out.plan().keptKvHeads()[l].length, "layer " + l);
         }
         // the kept channels of a pruned layer are its highest-scored ones
-        for (int l = 4; l < 6; l++) {
+        for (int l = range.start(); l < range.end(); l++) {
             double[] s = out.scores().mlp()[l];
             double minKept = Double.MAX_VALUE, maxRemoved = -Double.MAX_VALUE;
             boolean[] kept = new boolean[s.length];
