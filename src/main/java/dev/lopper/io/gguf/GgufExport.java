@@ -33,6 +33,15 @@ public final class GgufExport {
 
     /** Writes {@code out}; {@code tokenizer} is the tokenizer metadata ({@link GgufTokenizerMetadata}). */
     public static GgufLayout write(LlamaModel model, Map<String, GgufValue> tokenizer, Options options, Path out) {
+        // The llama/deci graphs are RMSNorm + RoPE + SwiGLU. Baichuan-7B and Baichuan 2 with RoPE are that
+        // function (W_pack is split on load, NormHead applied to the weights on load); BLOOM and ALiBi
+        // Baichuan are not, and writing them as llama would give llama.cpp another model.
+        dev.lopper.model.BlockOps ops = model.config().ops();
+        if (!ops.withNormHead(false).equals(dev.lopper.model.BlockOps.LLAMA))
+            throw new dev.lopper.BadInputException("GGUF export writes llama.cpp's llama/deci architectures "
+                    + "(RMSNorm, RoPE, SwiGLU); " + model.config().architecture() + " here uses " + ops.norm()
+                    + " norms, " + ops.position() + " positions and a " + ops.mlp()
+                    + " MLP, which Lopper cannot export to GGUF yet");
         GgufLayout layout = GgufLayout.of(model);
         List<GgufWriter.TensorSpec> tensors = tensors(model, layout, options.dtype());
         Map<String, GgufValue> meta = metadata(model, layout, options);
