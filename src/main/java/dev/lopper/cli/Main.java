@@ -9,7 +9,7 @@ import java.io.PrintWriter;
 /** The {@code lopper} command line: wiring only; each subcommand is a small class. */
 @Command(name = "lopper", mixinStandardHelpOptions = true, version = "lopper " + Main.VERSION,
         description = "Structured pruning of LLaMA-family models on the CPU: prune, evaluate, compare.",
-        subcommands = {InfoCommand.class, GenerateCommand.class, EvalCommand.class, PruneCommand.class, BenchCommand.class,
+        subcommands = {InfoCommand.class, GenerateCommand.class, EvalCommand.class, PruneCommand.class, SearchCommand.class, BenchCommand.class,
                 DemoCommand.class,
                 CommandLine.HelpCommand.class})
 public final class Main implements Runnable {

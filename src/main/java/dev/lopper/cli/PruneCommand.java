@@ -1,6 +1,7 @@
 package dev.lopper.cli;
 
 import dev.lopper.allocation.Modules;
+import dev.lopper.allocation.search.SearchJob;
 import dev.lopper.data.DataDir;
 import dev.lopper.io.Tokenizer;
 import dev.lopper.model.LayerShape;
@@ -24,6 +25,11 @@ final class PruneCommand implements Runnable {
     @Mixin ModelOptions modelOptions;
     @Mixin CommonOptions common;
     @Mixin Choices choices;
+    @Mixin SearchChoices search;
+
+    @Option(names = "--search-out", paramLabel = "RUN_DIR",
+            description = "With --allocation search: the search's run folder (default: OUT-search beside --out).")
+    Path searchOut;
 
     @Option(names = "--out", required = true, paramLabel = "DIR", description = "Folder for the pruned model.")
     Path out;
@@ -46,7 +52,7 @@ final class PruneCommand implements Runnable {
         @Option(names = "--second-order", description = "Taylor with the Fisher term (LLM-Pruner 'param_mix').")
         Boolean secondOrder;
 
-        @Option(names = "--allocation", description = "uniform, owl, flap-global, or file (with --rates).")
+        @Option(names = "--allocation", description = "uniform, owl, flap-global, file (with --rates), or search (lopper search's options).")
         String allocation;
 
         @Option(names = "--rates", paramLabel = "FILE", description = "Per-layer rates: a JSON array or one per line.")
@@ -104,8 +110,12 @@ final class PruneCommand implements Runnable {
         if (java.nio.file.Files.exists(out) && !force)
             throw new IllegalArgumentException(out + " already exists; use --force to replace it");
         try (Tokenizer tok = modelOptions.loadTokenizer()) {
+            PruneJob.SearchRequest req = options.allocation().equals("search")
+                    ? new PruneJob.SearchRequest(search.options(), new SearchJob.Folder(searchOut != null ? searchOut
+                            : out.resolveSibling(out.getFileName() + "-search"), false, force))
+                    : null;
             PruneJob.Outcome r = PruneJob.run(modelOptions.model, dense, tok, options, DataDir.resolve(common.data),
-                    common.progress());
+                    common.progress(), req);
             PrunedModelWriter.write(r.pruned(), tok, r.record(), out, force);
             printSummary(options, dense, r);
             System.out.println("wrote " + out);
