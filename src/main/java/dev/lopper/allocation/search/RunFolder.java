@@ -96,7 +96,12 @@ public final class RunFolder implements EventLog, AutoCloseable {
         } catch (IOException e) {
             throw new BadInputException(run, "cannot be read: " + e.getMessage(), e);
         }
-        JsonNode now = JSON.valueToTree(settings);
+        JsonNode now;
+        try {
+            now = JSON.readTree(JSON.writeValueAsString(settings));   // as it would read back from run.json
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
         for (Iterator<String> it = now.fieldNames(); it.hasNext(); ) {
             String k = it.next();
             if (MAY_CHANGE.contains(k)) continue;
