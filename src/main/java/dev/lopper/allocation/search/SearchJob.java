@@ -55,6 +55,7 @@ public final class SearchJob {
     public static Outcome run(Inputs in, SearchOptions o, Folder f, ProgressListener progress) {
         checkFirst(o, f);
         SearchSpace space = new SearchSpace(in.dense().config(), in.target(), o.minRate(), o.maxRate());
+        if (in.dense().config().numLayers() == 0) throw new BadInputException("the model has no layers to search");
         int len = Math.min(o.fitnessLength(), in.dense().config().maxPositions());
         if (in.fitnessTokens().length < (long) o.fitnessWindows() * len)
             throw new BadInputException("the fitness text has " + in.fitnessTokens().length + " tokens (after the "
@@ -66,7 +67,7 @@ public final class SearchJob {
                 : RunFolder.create(f.dir(), settings, in.split(), f.force());
              MaskedFitness fitness = new MaskedFitness(in.dense(), in.scores(), windows, o.fitness(), o.topK(),
                      o.batch(), o.jobs());
-             Operator operator = Operators.create(o, in, counters, folder)) {
+             Operator operator = Operators.create(o, in, space, counters, folder)) {
             if (f.resume()) folder.updateSettings(settings);
             List<Evolution.Seed> seeds = new ArrayList<>();
             seeds.add(new Evolution.Seed("uniform", space.uniform().rates()));
