@@ -94,7 +94,7 @@ public final class OpenAiChat implements ChatBackend {
                 last = "HTTP 408";
                 wait = retryAfter(e.headers(), attempt);
             } catch (OpenAIIoException e) {
-                Throwable cause = rootCause(e);
+                Throwable cause = cause(e);
                 if (cause instanceof ConnectException) {
                     counters.inc("llm.connectionErrors");
                     last = "connection refused";
@@ -111,7 +111,7 @@ public final class OpenAiChat implements ChatBackend {
             } catch (RuntimeException e) {
                 // A response the SDK could not read (not JSON, wrong shape).
                 counters.inc("llm.badResponses");
-                throw new ChatException("unreadable response: " + e.getClass().getSimpleName());
+                throw new ChatException("unreadable response: " + e.getClass().getSimpleName() + ": " + e.getMessage());
             }
             if (attempt < retries) sleep(wait);
         }
@@ -148,8 +148,12 @@ public final class OpenAiChat implements ChatBackend {
         return d.compareTo(MAX_WAIT) > 0 ? MAX_WAIT : d;
     }
 
-    private static Throwable rootCause(Throwable t) {
-        while (t.getCause() != null && t.getCause() != t) t = t.getCause();
+    /** The first ConnectException or InterruptedIOException (a timeout) in the cause chain, else the root cause. */
+    private static Throwable cause(Throwable t) {
+        for (Throwable c = t; c != null; c = c.getCause() == c ? null : c.getCause()) {
+            if (c instanceof ConnectException || c instanceof InterruptedIOException) return c;
+            if (c.getCause() == null) return c;
+        }
         return t;
     }
 
