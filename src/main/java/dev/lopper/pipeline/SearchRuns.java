@@ -67,10 +67,12 @@ final class SearchRuns {
         identity.put("weights", Sha256.weightFiles(modelPath).stream().map(d -> d.sha256()).toList());
         identity.put("criterion", o.criterion() + (o.secondOrder() ? " (second order)" : ""));
         identity.put("calibration", o.calibration());
+        identity.put("calibrationSha256", Sha256.of(TextCorpus.resolve(o.calibration(), dataDir).file()));
         identity.put("calibrationSamples", o.calibrationSamples());
         identity.put("calibrationLength", calibLen);
         identity.put("calibrationSeed", o.seed());
         identity.put("fitnessData", corpus.file().toAbsolutePath().normalize().toString());
+        identity.put("fitnessSha256", split.get("sha256"));
         SearchJob.Inputs in = new SearchJob.Inputs(dense, tok, modelPath, scores, owl, target, fitnessIds, split, identity);
         return SearchJob.run(in, so, req.folder(), progress);
     }

@@ -71,6 +71,8 @@ public final class Evolution {
     private AfterEvaluation afterEvaluation = e -> {};
 
     private final Map<String, Double> cache = new HashMap<>();
+    /** The seeds as repaired and scored in generation 0 (kept in the checkpoint). */
+    private final Map<String, Member> seeded = new LinkedHashMap<>();
     private long evaluations, tokens;
     private final List<double[]> curve = new ArrayList<>();
     private double secondsBefore;
@@ -119,12 +121,7 @@ public final class Evolution {
             checkpoint(g, population);
             report(g, population);
         }
-        Map<String, Member> seeded = new LinkedHashMap<>();
-        for (Seed seed : seeds) {
-            Candidate c = space.repair(seed.rates()).candidate();
-            seeded.put(seed.name(), new Member(c, cache.get(cacheKey(c, s.fullWindows()))));
-        }
-        return new Result(population.getFirst(), seeded, s.generations(), evaluations, tokens, List.copyOf(curve),
+        return new Result(population.getFirst(), new LinkedHashMap<>(seeded), s.generations(), evaluations, tokens, List.copyOf(curve),
                 counters.snapshot(), seconds());
     }
 
@@ -142,6 +139,10 @@ public final class Evolution {
         double[] f = score(cands, s.fullWindows(), 0);
         List<Member> pop = new ArrayList<>();
         for (int i = 0; i < cands.size(); i++) pop.add(new Member(cands.get(i), f[i]));
+        for (Seed seed : seeds) {
+            Candidate c = space.repair(seed.rates()).candidate();
+            seeded.put(seed.name(), new Member(c, cache.get(cacheKey(c, s.fullWindows()))));
+        }
         pop.sort(ORDER);
         return pop;
     }
@@ -267,24 +268,33 @@ public final class Evolution {
 
     private void checkpoint(int g, List<Member> population) {
         List<RunFolder.SavedMember> saved = new ArrayList<>();
-        for (Member m : population)
-            saved.add(new RunFolder.SavedMember(m.candidate().rates(), m.candidate().counts().attention(),
-                    m.candidate().counts().mlp(), m.fitness()));
+        for (Member m : population) saved.add(saved(m));
         Map<String, Object> e = new LinkedHashMap<>();
         e.put("generation", g);
         e.put("best", population.getFirst().fitness());
         e.put("bestRates", population.getFirst().rates());
         e.put("evaluations", evaluations);
         folder.event("generation", e);
-        folder.writeCheckpoint(new RunFolder.Checkpoint(g, saved, new java.util.TreeMap<>(cache), evaluations, tokens,
-                List.copyOf(curve), counters.snapshot(), 0, seconds()));
+        Map<String, RunFolder.SavedMember> seedsSaved = new LinkedHashMap<>();
+        seeded.forEach((name, m) -> seedsSaved.put(name, saved(m)));
+        folder.writeCheckpoint(new RunFolder.Checkpoint(g, saved, seedsSaved, new java.util.TreeMap<>(cache), evaluations,
+                tokens, List.copyOf(curve), counters.snapshot(), 0, seconds()));
         RunFolder.writeJson(folder.file(RunFolder.BEST_RATES), population.getFirst().rates());
+    }
+
+    private static RunFolder.SavedMember saved(Member m) {
+        return new RunFolder.SavedMember(m.candidate().rates(), m.candidate().counts().attention(),
+                m.candidate().counts().mlp(), m.fitness());
+    }
+
+    private static Member member(RunFolder.SavedMember m) {
+        return new Member(new Candidate(m.rates(), new RemovalCounts(m.attention(), m.mlp())), m.fitness());
     }
 
     private List<Member> restore(RunFolder.Checkpoint cp) {
         List<Member> pop = new ArrayList<>();
-        for (RunFolder.SavedMember m : cp.population())
-            pop.add(new Member(new Candidate(m.rates(), new RemovalCounts(m.attention(), m.mlp())), m.fitness()));
+        for (RunFolder.SavedMember m : cp.population()) pop.add(member(m));
+        cp.seeds().forEach((name, m) -> seeded.put(name, member(m)));
         cache.putAll(cp.cache());
         evaluations = cp.evaluations();
         tokens = cp.evaluatedTokens();

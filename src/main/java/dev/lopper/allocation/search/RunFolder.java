@@ -162,7 +162,8 @@ public final class RunFolder implements EventLog, AutoCloseable {
     }
 
     /** The state after a finished generation. */
-    public record Checkpoint(int generation, List<SavedMember> population, Map<String, Double> cache,
+    public record Checkpoint(int generation, List<SavedMember> population, Map<String, SavedMember> seeds,
+                             Map<String, Double> cache,
                              long evaluations, long evaluatedTokens, List<double[]> curve, Map<String, Long> counters,
                              long eventsBytes, double seconds) {}
 
@@ -171,7 +172,7 @@ public final class RunFolder implements EventLog, AutoCloseable {
 
     /** Writes the checkpoint atomically, recording how long events.jsonl is now. */
     public synchronized void writeCheckpoint(Checkpoint cp) {
-        writeJson(file(CHECKPOINT), new Checkpoint(cp.generation(), cp.population(), cp.cache(), cp.evaluations(),
+        writeJson(file(CHECKPOINT), new Checkpoint(cp.generation(), cp.population(), cp.seeds(), cp.cache(), cp.evaluations(),
                 cp.evaluatedTokens(), cp.curve(), cp.counters(), eventsBytes, cp.seconds()));
     }
 
