@@ -93,7 +93,12 @@ class SearchProcessTest {
         List<String> a = Files.readAllLines(whole.resolve("events.jsonl"));
         List<String> b = new ArrayList<>(Files.readAllLines(cut.resolve("events.jsonl")));
         b.removeIf(l -> l.startsWith("{\"type\":\"resume\""));
-        assertEquals(a, b, "the resumed log is the uninterrupted one");
+        int d = 0;
+        while (d < Math.min(a.size(), b.size()) && a.get(d).equals(b.get(d))) d++;
+        String where = d + " of " + a.size() + "/" + b.size() + ": " + (d < a.size() ? a.get(d) : "(end)") + "\n vs "
+                + (d < b.size() ? b.get(d) : "(end)");
+        assertEquals(a.size(), b.size(), where);
+        assertEquals(a, b, where);
     }
 
     private static long eventsAtCheckpoint(Path run) {

@@ -1,6 +1,7 @@
 package dev.lopper.allocation.search;
 
 import dev.lopper.BadInputException;
+import dev.lopper.allocation.AllocationFixtures;
 import dev.lopper.allocation.FixedRatesAllocator;
 import dev.lopper.allocation.LayerRange;
 import dev.lopper.allocation.Modules;
@@ -8,7 +9,6 @@ import dev.lopper.allocation.RateFile;
 import dev.lopper.allocation.RemovalCounts;
 import dev.lopper.allocation.Target;
 import dev.lopper.io.Checkpoints;
-import dev.lopper.model.LayerShape;
 import dev.lopper.model.ModelConfig;
 import dev.lopper.surgery.Groups;
 import org.junit.jupiter.api.Test;
@@ -16,7 +16,6 @@ import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.SplittableRandom;
@@ -32,16 +31,7 @@ class SearchSpaceTest {
 
     /** 16 layers of three shapes (group sizes 2 and 4, MLP widths 64, 48, 40). */
     static ModelConfig mixed() {
-        List<LayerShape> shapes = new ArrayList<>();
-        for (int l = 0; l < 16; l++) {
-            shapes.add(switch (l % 3) {
-                case 0 -> new LayerShape(8, 4, 4, 64);
-                case 1 -> new LayerShape(4, 2, 4, 48);
-                default -> new LayerShape(8, 2, 4, 40);
-            });
-        }
-        return new ModelConfig("LlamaForCausalLM", 32, 50, 64, shapes, 1e-5f, 10000f, null, false,
-                false, false, false, false, 1, 2);
+        return AllocationFixtures.config(false);
     }
 
     static ModelConfig fixture() {
