@@ -77,7 +77,7 @@ public final class RateFile {
             throw new BadInputException(file, "line " + e.getLocation().getLineNr() + ": not valid JSON: "
                     + e.getOriginalMessage(), e);
         } catch (IOException e) {
-            throw new BadInputException(file, "cannot parse: " + e.getMessage(), e);
+            throw new BadInputException(file, "cannot parse: " + dev.lopper.util.ErrorText.of(e), e);
         }
         return out;
     }

@@ -6,6 +6,8 @@ import dev.lopper.io.Checkpoints;
 import dev.lopper.model.LlamaModel;
 import dev.lopper.surgery.PeakMemory;
 import dev.lopper.util.AtomicFiles;
+import dev.lopper.util.OutputPaths;
+import dev.lopper.BadInputException;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -25,17 +27,24 @@ final class BenchCommand implements Runnable {
     @Option(names = "--model", required = true, paramLabel = "A", description = "The model (the baseline with --vs).")
     Path model;
 
-    @Option(names = "--vs", paramLabel = "B", description = "A second model to compare with A.")
+    @Option(names = "--vs", paramLabel = "B", description = "A second model to compare with A (default: none).")
     Path vs;
 
     @Option(names = "--batch", defaultValue = "4", description = "Sequences per prefill (default ${DEFAULT-VALUE}).")
     int batch;
 
-    @Option(names = "--prompt-len", defaultValue = "128", description = "Prompt tokens (default ${DEFAULT-VALUE}).")
+    @Option(names = "--prompt-len", defaultValue = "128", paramLabel = "TOKENS", description = "Prompt tokens (default ${DEFAULT-VALUE}).")
     int promptLength;
 
-    @Option(names = "--decode", defaultValue = "64", description = "Tokens decoded per run (default ${DEFAULT-VALUE}).")
-    int decode;
+    @Option(names = "--new-tokens", paramLabel = "N",   // default: the initial value (see EvalSelection.seq)
+            description = "Tokens decoded per run (default ${DEFAULT-VALUE}).")
+    int decode = 64;
+
+    /** The old name of --new-tokens, kept working but not shown. */
+    @Option(names = "--decode", hidden = true, paramLabel = "N")
+    void decodeAlias(int n) {
+        decode = n;
+    }
 
     @Option(names = "--runs", defaultValue = "5", description = "Measured runs per model (default ${DEFAULT-VALUE}).")
     int runs;
@@ -44,7 +53,7 @@ final class BenchCommand implements Runnable {
             description = "Unmeasured runs first, so the JIT has compiled the kernels (default ${DEFAULT-VALUE}).")
     int warmup;
 
-    @Option(names = "--report", paramLabel = "DIR", description = "Write bench.md and bench.png into DIR.")
+    @Option(names = "--report", paramLabel = "DIR", description = "Write bench.md and bench.png into DIR (default: not written).")
     Path report;
 
     @Mixin CommonOptions common;
@@ -66,11 +75,24 @@ final class BenchCommand implements Runnable {
 
     @Override
     public void run() {
+        common.checkOutputs();
+        OutputPaths.checkFolder(report, "--report");
+        if (batch < 1) throw new BadInputException("--batch must be at least 1");
+        if (promptLength < 1) throw new BadInputException("--prompt-len must be at least 1");
+        if (decode < 1) throw new BadInputException("--new-tokens must be at least 1");
+        if (runs < 1) throw new BadInputException("--runs must be at least 1");
+        if (warmup < 0) throw new BadInputException("--warmup must be >= 0");
         List<String> labels = new ArrayList<>(List.of(label(model)));
         List<LlamaModel> models = new ArrayList<>(List.of(Checkpoints.load(model)));
         if (vs != null) {
             labels.add(label(vs).equals(labels.get(0)) ? label(vs) + " (B)" : label(vs));
             models.add(Checkpoints.load(vs));
+        }
+        for (int i = 0; i < models.size(); i++) {
+            int context = models.get(i).config().maxPositions();
+            if (decode >= context)
+                throw new BadInputException(i == 0 ? model : vs, "--new-tokens " + decode
+                        + " leaves no room for a prompt in the model's context of " + context + " tokens");
         }
         SpeedBench.Settings s = new SpeedBench.Settings(batch, promptLength, decode, runs, warmup, 1);
         List<SpeedBench.ModelSpeed> speeds = SpeedBench.run(labels, models, s, common.progress());

@@ -20,6 +20,7 @@ import dev.lopper.pipeline.PruneOptions;
 import dev.lopper.pipeline.PrunedModelWriter;
 import dev.lopper.surgery.PeakMemory;
 import dev.lopper.util.AtomicFiles;
+import dev.lopper.util.Leftovers;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -42,18 +43,24 @@ final class DemoCommand implements Runnable {
     @Option(names = "--model", paramLabel = "DIR", description = "Model to prune (default: the embedded " + EMBEDDED_MODEL + ").")
     Path model;
 
-    @Option(names = "--method", defaultValue = "wanda-sp",
+    @Option(names = "--method", paramLabel = "PRESET", defaultValue = "wanda-sp",
             description = "Pruning method (default ${DEFAULT-VALUE}: the best on this model in the README table).")
     String method;
 
-    @Option(names = "--target", defaultValue = "0.3",
+    @Option(names = "--target", paramLabel = "FRACTION", defaultValue = "0.3",
             description = "Fraction of all parameters to remove (default ${DEFAULT-VALUE}).")
     double target;
 
-    @Option(names = "--out", paramLabel = "DIR", description = "Report folder (default reports/demo-<time>).")
+    @Option(names = "--report", paramLabel = "DIR", description = "Report folder, new (default: reports/demo-<time>).")
     Path out;
 
-    @Option(names = "--max-windows", defaultValue = "200",
+    /** The old name of --report, kept working but not shown. */
+    @Option(names = "--out", hidden = true, paramLabel = "DIR")
+    void outAlias(Path dir) {
+        out = dir;
+    }
+
+    @Option(names = "--max-windows", defaultValue = "200", paramLabel = "N",
             description = "Perplexity windows of 128 tokens per corpus (default ${DEFAULT-VALUE}).")
     int maxWindows;
 
@@ -70,13 +77,19 @@ final class DemoCommand implements Runnable {
         Path modelDir = model != null ? model : embeddedModel();
         Path dir = out != null ? out : Path.of("reports", "demo-"
                 + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")));
-        if (Files.exists(dir)) throw new BadInputException(dir, "already exists; choose another --out");
+        common.checkOutputs();
+        if (maxWindows < 0) throw new BadInputException("--max-windows must be >= 0");
+        if (Files.exists(dir)) throw new BadInputException(dir, "already exists; choose another --report");
+        dev.lopper.util.OutputPaths.checkFolder(dir, "--report");
         Path data = DataDir.resolve(common.data);
         List<TextCorpus> corpora = List.of(TextCorpus.resolve("wikitext2", data), TextCorpus.resolve("ptb", data));
         var progress = common.progress();
 
         LlamaModel dense = Checkpoints.load(modelDir);
-        try (Tokenizer tok = Tokenizers.forModel(modelDir, null)) {
+        // The report folder is new (refused above if it exists): deleted again if the demo fails or is stopped.
+        boolean done = false;
+        try (Leftovers.Registration pending = Leftovers.register(dir);
+             Tokenizer tok = Tokenizers.forModel(modelDir, null, dense.config().vocabSize())) {
             System.out.printf("1/4 pruning %s with %s, %.0f%% of all parameters%n", modelDir, method, 100 * target);
             // The demo calibrates on 128 windows (the presets' own counts apply to `lopper prune`) to stay under two minutes.
             PruneOptions options = PruneOptions.preset(method, target).with(null, null, null, null, null, null, null,
@@ -132,8 +145,11 @@ final class DemoCommand implements Runnable {
             JsonOut.write(dir.resolve("demo.json"), result);
             common.writeJson(result);
             System.out.println("report: " + dir.resolve(MarkdownReport.FILE_NAME).toAbsolutePath());
+            done = true;
         } catch (java.io.IOException e) {
             throw new BadInputException(dir, "cannot write the report: " + e.getMessage());
+        } finally {
+            if (!done) Leftovers.deleteQuietly(dir);
         }
     }
 

@@ -1,5 +1,6 @@
 package dev.lopper.cli;
 
+import dev.lopper.BadInputException;
 import dev.lopper.io.Tokenizer;
 import dev.lopper.model.Generator;
 import dev.lopper.model.Sampler;
@@ -14,11 +15,18 @@ final class GenerateCommand implements Runnable {
     @Mixin ModelOptions modelOptions;
     @Mixin CommonOptions common;
 
-    @Option(names = "--prompt", required = true, description = "The text to continue.")
+    @Option(names = "--prompt", required = true, description = "The text to continue (required).")
     String prompt;
 
-    @Option(names = "--max-tokens", defaultValue = "128", description = "New tokens at most (default ${DEFAULT-VALUE}).")
-    int maxTokens;
+    @Option(names = "--new-tokens", paramLabel = "N",   // default: the initial value (see EvalSelection.seq)
+            description = "New tokens at most; fewer at EOS or the end of the context (default ${DEFAULT-VALUE}).")
+    int maxTokens = 128;
+
+    /** The old name of --new-tokens, kept working but not shown. */
+    @Option(names = "--max-tokens", hidden = true, paramLabel = "N")
+    void maxTokensAlias(int n) {
+        maxTokens = n;
+    }
 
     @Option(names = "--temperature", defaultValue = "0", description = "0 = greedy (default ${DEFAULT-VALUE}).")
     float temperature;
@@ -34,9 +42,13 @@ final class GenerateCommand implements Runnable {
 
     @Override
     public void run() {
-        if (maxTokens < 1) throw new IllegalArgumentException("--max-tokens must be at least 1");
-        Transformer t = new Transformer(modelOptions.loadModel());
-        try (Tokenizer tok = modelOptions.loadTokenizer()) {
+        common.checkOutputs();
+        if (maxTokens < 1) throw new BadInputException("--new-tokens must be at least 1");
+        if (temperature < 0) throw new BadInputException("--temperature must be >= 0, got " + temperature);
+        if (!(topP > 0 && topP <= 1)) throw new BadInputException("--top-p must be in (0, 1], got " + topP);
+        dev.lopper.model.LlamaModel model = modelOptions.loadModel();
+        Transformer t = new Transformer(model);
+        try (Tokenizer tok = modelOptions.loadTokenizer(model)) {
             Generation g = generate(t, tok, prompt, maxTokens, new Sampler(temperature, topP, seed), true);
             System.out.println();
             System.err.printf("%d prompt tokens in %.3f s, %d new tokens at %.1f tokens/s%n", g.promptTokens(),
@@ -50,6 +62,10 @@ final class GenerateCommand implements Runnable {
     static Generation generate(Transformer t, Tokenizer tok, String prompt, int maxTokens, Sampler sampler,
                                boolean stream) {
         int[] ids = tok.encode(prompt, true);
+        int context = t.config().maxPositions();
+        if (ids.length >= context)
+            throw new BadInputException("--prompt is " + ids.length + " tokens, which fills the model's context of "
+                    + context + " tokens");
         if (stream) {
             System.out.print(prompt);
             System.out.flush();

@@ -24,6 +24,7 @@ final class InfoCommand implements Runnable {
 
     @Override
     public void run() {
+        common.checkOutputs();
         LlamaModel m = modelOptions.loadModel();
         ModelConfig c = m.config();
         List<LayerInfo> layers = new ArrayList<>();

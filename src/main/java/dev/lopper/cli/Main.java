@@ -1,26 +1,43 @@
 package dev.lopper.cli;
 
 import dev.lopper.BadInputException;
+import dev.lopper.util.ErrorText;
+import dev.lopper.util.Version;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.UnmatchedArgumentException;
 
 import java.io.PrintWriter;
+import java.util.concurrent.Callable;
 
 /** The {@code lopper} command line: wiring only; each subcommand is a small class. */
-@Command(name = "lopper", mixinStandardHelpOptions = true, version = "lopper " + Main.VERSION,
+@Command(name = "lopper", mixinStandardHelpOptions = true, versionProvider = Main.VersionProvider.class,
         description = "Structured pruning of LLaMA-family models on the CPU: prune, evaluate, compare.",
         subcommands = {InfoCommand.class, GenerateCommand.class, EvalCommand.class, PruneCommand.class, SearchCommand.class, BenchCommand.class,
                 DemoCommand.class,
                 CommandLine.HelpCommand.class})
-public final class Main implements Runnable {
-    public static final String VERSION = "0.1.0";
-
+public final class Main implements Callable<Integer> {
     /** Exit codes: 0 ok, 1 internal error, 2 bad input or usage. */
     static final int BAD_INPUT = 2;
 
+    @Spec
+    CommandSpec spec;
+
+    /** {@code lopper} without a command: the usage, on stderr, and exit 2 (it did nothing that was asked). */
     @Override
-    public void run() {
-        new CommandLine(this).usage(System.out);
+    public Integer call() {
+        spec.commandLine().usage(spec.commandLine().getErr());
+        return BAD_INPUT;
+    }
+
+    /** {@code --version} of every command: the pom's version, as in pruning.json and the reports. */
+    static final class VersionProvider implements CommandLine.IVersionProvider {
+        @Override
+        public String[] getVersion() {
+            return new String[] {"lopper " + Version.current()};
+        }
     }
 
     public static void main(String[] args) {
@@ -33,19 +50,46 @@ public final class Main implements Runnable {
 
     /** Runs a command line with errors going to {@code err} (tests capture it). */
     static int run(PrintWriter errOut, String... args) {
+        return commandLine(errOut).execute(args);
+    }
+
+    /** The configured command line; tests render its help and add {@code extraSubcommands} to probe the error handling. */
+    static CommandLine commandLine(PrintWriter errOut, Object... extraSubcommands) {
         CommandLine cli = new CommandLine(new Main());
+        for (Object sub : extraSubcommands) cli.addSubcommand(sub);
         cli.setErr(errOut);
         cli.setExecutionExceptionHandler(Main::handle);
         cli.setParameterExceptionHandler((ex, a) -> {
-            PrintWriter err = ex.getCommandLine().getErr();
+            CommandLine c = ex.getCommandLine();
+            PrintWriter err = c.getErr();
             err.println("lopper: " + ex.getMessage());
-            err.println("Try 'lopper " + ex.getCommandLine().getCommandName() + " --help'.");
+            if (ex instanceof UnmatchedArgumentException) UnmatchedArgumentException.printSuggestions(ex, err);
+            err.println("Try '" + c.getCommandSpec().qualifiedName() + " --help'.");
             return BAD_INPUT;
         });
-        return cli.execute(args);
+        // Subcommands do not inherit the version: `lopper prune --version` printed nothing.
+        for (CommandLine sub : cli.getSubcommands().values()) sub.getCommandSpec().versionProvider(new VersionProvider());
+        for (String withPresets : new String[] {"prune", "demo"}) {
+            cli.getSubcommands().get(withPresets).getCommandSpec().usageMessage().footer(presetHelp());
+        }
+        return cli;
     }
 
-    /** Bad input: one clear line and exit 2; anything else: an internal error. Stack traces only with --verbose. */
+    /** The --method presets, described from the presets themselves (so --help cannot drift from them). */
+    private static String[] presetHelp() {
+        java.util.List<String> lines = new java.util.ArrayList<>();
+        lines.add("");
+        lines.add("Presets (--method): criterion, allocation, prunable layers (of n),");
+        lines.add("calibration windows×tokens of a corpus; explicit options override them.");
+        lines.addAll(dev.lopper.pipeline.PruneOptions.presetLines());
+        return lines.toArray(String[]::new);
+    }
+
+    /**
+     * Bad input ({@link BadInputException}, possibly wrapped): one clear line and exit 2. Anything
+     * else is a bug, whatever its type (an IllegalArgumentException included): "internal error",
+     * exit 1. Stack traces only with --verbose.
+     */
     private static int handle(Exception ex, CommandLine cmd, CommandLine.ParseResult parsed) {
         boolean verbose = parsed.hasMatchedOption("--verbose") || parsed.subcommands().stream()
                 .anyMatch(p -> p.hasMatchedOption("--verbose"));
@@ -53,16 +97,11 @@ public final class Main implements Runnable {
         Throwable cause = ex;
         while (!(cause instanceof BadInputException) && cause.getCause() != null) cause = cause.getCause();
         if (cause instanceof BadInputException) {
-            err.println("lopper: " + cause.getMessage());
+            err.println("lopper: " + ErrorText.clean(cause.getMessage()));
             if (verbose) ex.printStackTrace(err);
             return BAD_INPUT;
         }
-        if (ex instanceof IllegalArgumentException) {
-            err.println("lopper: " + ex.getMessage());
-            if (verbose) ex.printStackTrace(err);
-            return BAD_INPUT;
-        }
-        err.println("lopper: internal error: " + ex);
+        err.println("lopper: internal error: " + ErrorText.clean(ex.toString()));
         if (verbose) ex.printStackTrace(err);
         else err.println("(run again with --verbose for the stack trace)");
         return 1;

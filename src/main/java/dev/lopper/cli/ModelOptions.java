@@ -22,7 +22,8 @@ public final class ModelOptions {
         return Checkpoints.load(model);
     }
 
-    Tokenizer loadTokenizer() {
-        return Tokenizers.forModel(model, tokenizer);
+    /** The tokenizer, refused when its vocabulary is larger than {@code loaded}'s. */
+    Tokenizer loadTokenizer(LlamaModel loaded) {
+        return Tokenizers.forModel(model, tokenizer, loaded.config().vocabSize());
     }
 }

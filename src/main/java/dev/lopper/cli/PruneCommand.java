@@ -1,5 +1,6 @@
 package dev.lopper.cli;
 
+import dev.lopper.BadInputException;
 import dev.lopper.allocation.Modules;
 import dev.lopper.allocation.search.SearchJob;
 import dev.lopper.data.DataDir;
@@ -10,6 +11,7 @@ import dev.lopper.pipeline.PruneJob;
 import dev.lopper.pipeline.PruneOptions;
 import dev.lopper.pipeline.PrunedModelWriter;
 import dev.lopper.surgery.PruningRecord;
+import dev.lopper.util.OutputPaths;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -19,7 +21,7 @@ import java.nio.file.Path;
 @Command(name = "prune", mixinStandardHelpOptions = true,
         description = {"Prune attention groups and MLP channels and write the smaller model as an HF folder.",
                 "The target is the fraction of ALL parameters removed (embeddings and LM head included).",
-                "Presets: --method llm-pruner | flap | wanda-sp | custom; explicit options override a preset.",
+                "--method picks a preset (listed below); explicit options override what it fills in.",
                 "Example: lopper prune --model DIR --method llm-pruner --target 0.2 --out pruned/"})
 final class PruneCommand implements Runnable {
     @Mixin ModelOptions modelOptions;
@@ -34,65 +36,75 @@ final class PruneCommand implements Runnable {
     @Option(names = "--out", required = true, paramLabel = "DIR", description = "Folder for the pruned model.")
     Path out;
 
-    @Option(names = "--force", description = "Replace --out if it exists.")
+    @Option(names = "--force", description = "Replace --out if it exists (default: off; never when --out is or holds --model).")
     boolean force;
 
     /** The pruning options, shared with demo. */
     static final class Choices {
-        @Option(names = "--method", defaultValue = "custom",
-                description = "llm-pruner, flap, wanda-sp or custom (default ${DEFAULT-VALUE}).")
+        @Option(names = "--method", paramLabel = "PRESET", defaultValue = "custom",
+                description = "Preset: llm-pruner, flap, wanda-sp or custom, described under Presets (default ${DEFAULT-VALUE}).")
         String method;
 
-        @Option(names = "--target", defaultValue = "0.2", description = "Fraction of all parameters to remove, in [0, 1).")
+        @Option(names = "--target", paramLabel = "FRACTION", defaultValue = "0.2",
+                description = "Fraction of all parameters to remove, in [0, 1) (default ${DEFAULT-VALUE}).")
         double target;
 
-        @Option(names = "--criterion", description = "random, l1, l2, wanda-sp, flap, taylor-vector, taylor-element.")
+        @Option(names = "--criterion", paramLabel = "NAME", description = "random, l1, l2, wanda-sp, flap, taylor-vector, taylor-element (default: from --method).")
         String criterion;
 
-        @Option(names = "--second-order", description = "Taylor with the Fisher term (LLM-Pruner 'param_mix').")
+        @Option(names = "--second-order", description = "Taylor with the Fisher term (LLM-Pruner 'param_mix') (default: off).")
         Boolean secondOrder;
 
-        @Option(names = "--allocation", description = "uniform, owl, flap-global, file (with --rates), or search (lopper search's options).")
+        @Option(names = "--allocation", paramLabel = "NAME", description = "uniform, owl, flap-global, file (with --rates), or search (lopper search's options) (default: from --method).")
         String allocation;
 
-        @Option(names = "--rates", paramLabel = "FILE", description = "Per-layer rates: a JSON array or one per line.")
+        @Option(names = "--rates", paramLabel = "FILE", description = "Per-layer rates for --allocation file: a JSON array or one per line (default: none).")
         Path rates;
 
-        @Option(names = "--modules", description = "attention, mlp or both.")
+        @Option(names = "--modules", paramLabel = "WHICH", description = "attention, mlp or both (default: from --method).")
         String modules;
 
         @Option(names = "--layers", paramLabel = "START:END",
-                description = "Prunable layers [START, END); END may be negative (n+END), e.g. 4:-2 for LLM-Pruner.")
+                description = "Prunable layers [START, END); END may be negative (n+END), e.g. 4:-2; 0:0 = all (default: from --method).")
         String layers;
 
-        @Option(names = "--allow-empty-layers", description = "Let a layer lose all its heads or all its channels.")
+        @Option(names = "--allow-empty-layers", description = "Let a layer lose all its heads or all its channels (default: off).")
         Boolean allowEmpty;
 
-        @Option(names = "--calib", paramLabel = "FILE|NAME", description = "Calibration text (default c4).")
+        @Option(names = "--calib", paramLabel = "FILE|NAME", description = "Calibration text: a file or a corpus name (default: from --method).")
         String calibration;
 
-        @Option(names = "--calib-samples", description = "Calibration windows.")
+        @Option(names = "--calib-windows", paramLabel = "N", description = "Calibration windows (default: from --method).")
         Integer samples;
 
-        @Option(names = "--calib-len", description = "Tokens per calibration window (clamped to the model's context).")
+        /** The old name of --calib-windows, kept working but not shown. */
+        @Option(names = "--calib-samples", hidden = true, paramLabel = "N")
+        void calibSamples(int n) {
+            samples = n;
+        }
+
+        @Option(names = "--calib-len", paramLabel = "TOKENS",
+                description = "Tokens per calibration window, clamped to the model's context (default: from --method).")
         Integer length;
 
-        @Option(names = "--seed", description = "Seed for calibration windows and the random criterion.")
+        @Option(names = "--seed", paramLabel = "N", description = "Seed for calibration windows and the random criterion (default: from --method: 0).")
         Long seed;
 
-        @Option(names = "--bias-compensation", negatable = true, description = "FLAP's bias compensation.")
+        @Option(names = "--bias-compensation", negatable = true, description = "FLAP's bias compensation (default: from --method).")
         Boolean bias;
 
         PruneOptions options() {
+            if (samples != null && samples < 1) throw new BadInputException("--calib-windows must be at least 1");
+            if (length != null && length < 2) throw new BadInputException("--calib-len must be at least 2 tokens");
             Integer start = null, end = null;
             if (layers != null) {
                 String[] p = layers.split(":");
-                if (p.length != 2) throw new IllegalArgumentException("--layers must be START:END, got " + layers);
+                if (p.length != 2) throw new BadInputException("--layers must be START:END, got " + layers);
                 try {
                     start = Integer.parseInt(p[0].trim());
                     end = Integer.parseInt(p[1].trim());
                 } catch (NumberFormatException e) {
-                    throw new IllegalArgumentException("--layers must be START:END with integers, got " + layers);
+                    throw new BadInputException("--layers must be START:END with integers, got " + layers);
                 }
             }
             return PruneOptions.preset(method, target).with(criterion, secondOrder, allocation, rates,
@@ -105,15 +117,20 @@ final class PruneCommand implements Runnable {
 
     @Override
     public void run() {
+        common.checkOutputs();
         PruneOptions options = choices.options();
-        LlamaModel dense = modelOptions.loadModel();
+        OutputPaths.checkApart(out, "--out", modelOptions.model, "--model");
+        OutputPaths.checkApart(out, "--out", modelOptions.tokenizer, "--tokenizer");
+        OutputPaths.checkFolder(out, "--out");
         if (java.nio.file.Files.exists(out) && !force)
-            throw new IllegalArgumentException(out + " already exists; use --force to replace it");
-        try (Tokenizer tok = modelOptions.loadTokenizer()) {
-            PruneJob.SearchRequest req = options.allocation().equals("search")
-                    ? new PruneJob.SearchRequest(search.options(), new SearchJob.Folder(searchOut != null ? searchOut
-                            : out.resolveSibling(out.getFileName() + "-search"), false, force))
-                    : null;
+            throw new BadInputException(out, "already exists; use --force to replace it");
+        PruneJob.SearchRequest req = options.allocation().equals("search")
+                ? new PruneJob.SearchRequest(search.options(), new SearchJob.Folder(searchOut != null ? searchOut
+                        : out.resolveSibling(out.getFileName() + "-search"), false, force))
+                : null;
+        if (req != null) SearchJob.checkFirst(req.options(), req.folder());
+        LlamaModel dense = modelOptions.loadModel();
+        try (Tokenizer tok = modelOptions.loadTokenizer(dense)) {
             PruneJob.Outcome r = PruneJob.run(modelOptions.model, dense, tok, options, DataDir.resolve(common.data),
                     common.progress(), req);
             PrunedModelWriter.write(r.pruned(), tok, r.record(), out, force);

@@ -43,6 +43,7 @@ final class SearchCommand implements Runnable {
 
     @Override
     public void run() {
+        common.checkOutputs();
         if ((out == null) == (resume == null)) throw new BadInputException("give either --out RUN_DIR or --resume RUN_DIR");
         if (choices.allocation != null && !choices.allocation.equals("search"))
             throw new BadInputException("lopper search does not take --allocation (it is the allocation)");
@@ -52,7 +53,7 @@ final class SearchCommand implements Runnable {
         PruneJob.SearchRequest req = new PruneJob.SearchRequest(search.options(), folder);
         SearchJob.checkFirst(req.options(), folder);
         LlamaModel dense = modelOptions.loadModel();
-        try (Tokenizer tok = modelOptions.loadTokenizer()) {
+        try (Tokenizer tok = modelOptions.loadTokenizer(dense)) {
             PruneJob.Outcome r = PruneJob.run(modelOptions.model, dense, tok, options, DataDir.resolve(common.data),
                     common.progress(), req);
             Evolution.Result s = r.search().result();

@@ -45,7 +45,7 @@ final class JsonLines {
                 examples.add(parser.parse(new JsonObject(file, lineNumber, node), examples.size()));
             }
         } catch (IOException e) {
-            throw new BadInputException(file, "cannot read (" + e.getMessage() + ")", e);
+            throw new BadInputException(file, "cannot read (" + dev.lopper.util.ErrorText.of(e) + ")", e);
         }
         if (examples.isEmpty()) throw new BadInputException(file, "no examples (empty file)");
         return examples;

@@ -39,9 +39,9 @@ public final class Perplexity {
     public static Result evaluate(Transformer t, int[] ids, TextCorpus corpus, int seq, int maxWindows, int batch,
                                   Masks masks, ProgressListener progress) {
         int context = t.config().maxPositions();
-        if (seq < 2) throw new BadInputException("--seq must be at least 2, got " + seq);
+        if (seq < 2) throw new BadInputException("--seq-len must be at least 2, got " + seq);
         if (seq > context)
-            throw new BadInputException("--seq " + seq + " is longer than the model's context of " + context + " tokens");
+            throw new BadInputException("--seq-len " + seq + " is longer than the model's context of " + context + " tokens");
         int windows = ids.length / seq;
         if (windows == 0)
             throw new BadInputException(corpus.file(), "the text has " + ids.length

@@ -24,14 +24,14 @@ final class SampleLog implements AutoCloseable {
     private final Path target;
     private final Path tmp;
     private final BufferedWriter out;
+    private final dev.lopper.util.Leftovers.Registration pending;
     private boolean committed;
 
     SampleLog(Path target) {
         this.target = target;
         try {
-            Path dir = target.toAbsolutePath().getParent();
-            Files.createDirectories(dir);
-            this.tmp = Files.createTempFile(dir, "." + target.getFileName() + ".", ".tmp");
+            this.tmp = dev.lopper.util.AtomicFiles.newTempSibling(target);
+            this.pending = dev.lopper.util.Leftovers.register(tmp);   // deleted on Ctrl-C too
             this.out = Files.newBufferedWriter(tmp, StandardCharsets.UTF_8);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot create sample log " + target, e);
@@ -56,6 +56,7 @@ final class SampleLog implements AutoCloseable {
                 Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING);
             }
             committed = true;
+            pending.close();
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write sample log " + target, e);
         }
@@ -67,6 +68,7 @@ final class SampleLog implements AutoCloseable {
         try {
             out.close();
             Files.deleteIfExists(tmp);
+            pending.close();
         } catch (IOException ignored) {
             // Already failing; a leftover temp file is the lesser problem.
         }

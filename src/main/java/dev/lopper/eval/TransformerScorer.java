@@ -36,7 +36,8 @@ public final class TransformerScorer implements LogLikelihoodModel {
             LoglikRequest r = requests.get(i);
             int[] cont = r.continuation();
             if (cont.length > window)
-                throw new IllegalArgumentException("continuation of " + cont.length + " tokens exceeds the model's window of " + window);
+                throw new dev.lopper.BadInputException("a task continuation of " + cont.length
+                        + " tokens is longer than the model's context of " + window + " tokens");
             int keep = Math.min(r.context().length, window - cont.length + 1);
             int[] ctx = Arrays.copyOfRange(r.context(), r.context().length - keep, r.context().length);
             if (cachedContext == null || !Arrays.equals(cachedContext, ctx)) {

@@ -3,12 +3,9 @@ package dev.lopper.io;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.AtomicMoveNotSupportedException;
-import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.SimpleFileVisitor;
 import java.nio.file.StandardCopyOption;
-import java.nio.file.attribute.BasicFileAttributes;
 
 /** Rename-into-place helpers, so readers never see a half-written file or folder. */
 final class AtomicFiles {
@@ -35,21 +32,8 @@ final class AtomicFiles {
 
     /** Deletes a file or a folder tree; quiet when it is already gone. */
     static void deleteRecursively(Path p) {
-        if (!Files.exists(p)) return;
         try {
-            Files.walkFileTree(p, new SimpleFileVisitor<>() {
-                @Override
-                public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) throws IOException {
-                    Files.delete(file);
-                    return FileVisitResult.CONTINUE;
-                }
-
-                @Override
-                public FileVisitResult postVisitDirectory(Path dir, IOException exc) throws IOException {
-                    Files.delete(dir);
-                    return FileVisitResult.CONTINUE;
-                }
-            });
+            dev.lopper.util.Leftovers.deleteTree(p);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot delete " + p, e);
         }

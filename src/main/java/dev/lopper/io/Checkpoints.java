@@ -2,6 +2,7 @@ package dev.lopper.io;
 
 import dev.lopper.BadInputException;
 import dev.lopper.model.LlamaModel;
+import dev.lopper.util.Leftovers;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -16,8 +17,14 @@ public final class Checkpoints {
      * Loads a HF folder (config.json + safetensors, single or sharded) or a llama2.c .bin file.
      * Tensor data stays memory-mapped.
      */
+    /** Why a PyTorch pickle is refused, and what to do instead. */
+    static final String PICKLE_PROBLEM = "is a PyTorch pickle, which Lopper does not read (unpickling can run code);"
+            + " convert it to safetensors, e.g. in Python: transformers.AutoModelForCausalLM.from_pretrained(DIR)"
+            + ".save_pretrained(OUT, safe_serialization=True)";
+
     public static LlamaModel load(Path path) {
         if (!Files.exists(path)) throw new BadInputException(path, "no such file or folder");
+        if (Files.isRegularFile(path) && isPyTorchPickle(path)) throw new BadInputException(path, PICKLE_PROBLEM);
         if (Files.isDirectory(path)) {
             if (!Files.isRegularFile(path.resolve(HfConfig.FILE_NAME))) {
                 throw new BadInputException(path, "folder has no config.json, so it is not a Hugging Face checkpoint");
@@ -28,6 +35,23 @@ public final class Checkpoints {
             return Llama2cCheckpoint.read(path);
         }
         throw new BadInputException(path, "not a recognised checkpoint (expected a folder with config.json or a llama2.c .bin file)");
+    }
+
+    /**
+     * True for what {@code torch.save} writes: a zip archive (PyTorch 1.6+, magic {@code PK\3\4}) or
+     * a legacy pickle (protocol 2–5: {@code 0x80 p}, then an opcode). A llama2.c v0 header can start
+     * with 0x80 0x02 too (dim 640), but its third byte is 0 (dim < 65536) where a pickle has an opcode.
+     */
+    static boolean isPyTorchPickle(Path file) {
+        byte[] head = new byte[4];
+        try (var in = Files.newInputStream(file)) {
+            if (in.readNBytes(head, 0, 4) < 4) return false;
+        } catch (IOException e) {
+            return false;
+        }
+        boolean zip = head[0] == 'P' && head[1] == 'K' && head[2] == 3 && head[3] == 4;
+        boolean pickle = (head[0] & 0xff) == 0x80 && head[1] >= 2 && head[1] <= 5 && head[2] != 0;
+        return zip || pickle;
     }
 
     /**
@@ -54,15 +78,34 @@ public final class Checkpoints {
             throw new BadInputException(dir, "already exists; use --force to replace it");
         }
         Path tmp = AtomicFiles.sibling(dir, "tmp");
-        try {
+        // Ctrl-C or SIGTERM while writing: the shutdown hook deletes the staging folder.
+        try (Leftovers.Registration pending = Leftovers.register(tmp)) {
             Files.createDirectories(tmp);
             HfCheckpointWriter.writeInto(model, tmp);
             extras.writeInto(tmp);
+            testPause(tmp);
             replace(tmp, dir);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write " + dir + ": " + e.getMessage(), e);
         } finally {
             AtomicFiles.deleteRecursively(tmp);
+        }
+    }
+
+    /**
+     * Test-only hook: with {@code -Dlopper.test.pauseBeforeRenameMs=N} the finished staging folder
+     * waits N ms before it is renamed into place, after a line on stderr, so a test can stop the
+     * process there and check that nothing is left ({@code InterruptCleanupTest}). Unset: no effect.
+     */
+    private static void testPause(Path staging) {
+        long ms = Long.getLong("lopper.test.pauseBeforeRenameMs", 0);
+        if (ms <= 0) return;
+        System.err.println("lopper: test pause: staging " + staging);
+        System.err.flush();
+        try {
+            Thread.sleep(ms);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
     }
 

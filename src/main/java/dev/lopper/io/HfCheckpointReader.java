@@ -10,24 +10,36 @@ import dev.lopper.tensor.Matrix;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * Builds a {@link LlamaModel} from a HF folder: config.json plus model.safetensors or a sharded
  * index. Every tensor's shape is checked against the config; data stays memory-mapped.
  */
 final class HfCheckpointReader {
+    private static final Pattern LAYER = Pattern.compile("model\\.layers\\.(\\d+)\\..*");
+
+    private final Path configFile;
     private final ModelConfig config;
     private final TensorSource tensors;
+    /** Every tensor the architecture read; the rest must be harmless or the checkpoint is refused. */
+    private final Set<String> used = new HashSet<>();
 
-    private HfCheckpointReader(ModelConfig config, TensorSource tensors) {
+    private HfCheckpointReader(Path configFile, ModelConfig config, TensorSource tensors) {
+        this.configFile = configFile;
         this.config = config;
         this.tensors = tensors;
     }
 
     static LlamaModel read(Path folder) {
-        ModelConfig config = HfConfig.read(folder.resolve(HfConfig.FILE_NAME));
-        return new HfCheckpointReader(config, openTensors(folder)).model();
+        Path configFile = folder.resolve(HfConfig.FILE_NAME);
+        ModelConfig config = HfConfig.read(configFile);
+        return new HfCheckpointReader(configFile, config, openTensors(folder)).model();
     }
 
     private static TensorSource openTensors(Path folder) {
@@ -35,17 +47,63 @@ final class HfCheckpointReader {
         if (Files.isRegularFile(index)) return ShardedSafeTensors.open(index);
         Path single = folder.resolve("model.safetensors");
         if (Files.isRegularFile(single)) return SafeTensorsFile.open(single);
+        for (String pickle : List.of("pytorch_model.bin", "pytorch_model.bin.index.json", "model.pt", "model.pth")) {
+            if (Files.isRegularFile(folder.resolve(pickle)))
+                throw new BadInputException(folder.resolve(pickle), Checkpoints.PICKLE_PROBLEM);
+        }
         throw new BadInputException(folder, "no model.safetensors or " + ShardedSafeTensors.INDEX_NAME + " in this folder");
     }
 
     private LlamaModel model() {
+        checkLayerCount();
         int h = config.hiddenSize();
         Matrix embed = matrix("model.embed_tokens.weight", config.vocabSize(), h);
         List<LayerWeights> layers = new ArrayList<>();
         for (int i = 0; i < config.numLayers(); i++) layers.add(layer(i, config.layer(i)));
         Matrix norm = vector("model.norm.weight", h);
         Matrix lmHead = config.tieWordEmbeddings() ? embed : matrix("lm_head.weight", config.vocabSize(), h);
+        checkAllUsed(embed);
         return new LlamaModel(config, embed, layers, norm, lmHead);
+    }
+
+    /** num_hidden_layers must match the layers the checkpoint holds: never run a cut or padded model. */
+    private void checkLayerCount() {
+        int inFile = 0;
+        for (String name : tensors.names()) {
+            Matcher m = LAYER.matcher(name);
+            if (m.matches()) inFile = Math.max(inFile, Integer.parseInt(m.group(1)) + 1);
+        }
+        // No layer tensors at all is a broken checkpoint, not a count: the missing-tensor error names what is missing.
+        if (inFile != config.numLayers() && inFile > 0) {
+            throw new BadInputException(configFile, "num_hidden_layers is " + config.numLayers() + ", but "
+                    + tensors.origin().getFileName() + " holds tensors for " + inFile + " layers");
+        }
+    }
+
+    /**
+     * Refuses tensors the architecture does not use (a bias the config does not declare, a
+     * layer of another kind): running without them would be a different model. Harmless:
+     * RoPE's {@code inv_freq} buffers (Lopper computes RoPE from the config) and, with tied
+     * embeddings, an {@code lm_head.weight} that is a byte-for-byte copy of the embeddings.
+     */
+    private void checkAllUsed(Matrix embed) {
+        Set<String> unused = new TreeSet<>(tensors.names());
+        unused.removeAll(used);
+        unused.removeIf(n -> n.endsWith(".rotary_emb.inv_freq"));
+        if (config.tieWordEmbeddings() && unused.contains("lm_head.weight")) {
+            TensorInfo info = tensors.info("lm_head.weight");
+            if (info.shape().equals(List.of((long) config.vocabSize(), (long) config.hiddenSize()))
+                    && info.dtype() == embed.dtype()
+                    && tensors.tensor("lm_head.weight").segment().mismatch(embed.segment()) == -1) {
+                unused.remove("lm_head.weight");
+            }
+        }
+        if (unused.isEmpty()) return;
+        String first = unused.iterator().next();
+        throw new BadInputException(tensors.fileOf(first), "tensor '" + first + "'"
+                + (unused.size() > 1 ? " (and " + (unused.size() - 1) + " more)" : "") + " is not used by the "
+                + config.architecture() + " that config.json describes; Lopper will not run a model other than"
+                + " the checkpoint holds");
     }
 
     private LayerWeights layer(int i, LayerShape s) {
@@ -80,6 +138,7 @@ final class HfCheckpointReader {
     }
 
     private Matrix checked(String name, List<Long> expected) {
+        used.add(name);
         TensorInfo info = tensors.info(name);
         if (info == null) throw new BadInputException(tensors.origin(), "no tensor '" + name + "' (expected shape " + expected + ")");
         if (!info.shape().equals(expected)) {

@@ -32,6 +32,7 @@ public final class HfConfig {
     static final String INTERMEDIATE_PER_LAYER = "intermediate_size_per_layer";
 
     private static final Set<String> ARCHITECTURES = Set.of("LlamaForCausalLM", "MistralForCausalLM", "Qwen2ForCausalLM");
+    private static final Set<String> SILU = Set.of("silu", "swish");
     private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
     private HfConfig() {}
@@ -43,7 +44,7 @@ public final class HfConfig {
         } catch (NoSuchFileException e) {
             throw new BadInputException(configJson, "file not found");
         } catch (IOException e) {
-            throw new BadInputException(configJson, "not valid JSON (" + e.getMessage() + ")", e);
+            throw new BadInputException(configJson, "not valid JSON (" + dev.lopper.util.ErrorText.of(e) + ")", e);
         }
         if (root == null || !root.isObject()) throw new BadInputException(configJson, "not a JSON object");
         return new Reader(configJson, root).config();
@@ -55,7 +56,7 @@ public final class HfConfig {
             JsonNode d = JSON.readTree(Files.readAllBytes(configJson)).get("torch_dtype");
             return d == null ? null : DType.fromTorch(d.asText());
         } catch (IOException e) {
-            throw new BadInputException(configJson, "cannot read (" + e.getMessage() + ")", e);
+            throw new BadInputException(configJson, "cannot read (" + dev.lopper.util.ErrorText.of(e) + ")", e);
         }
     }
 
@@ -97,14 +98,41 @@ public final class HfConfig {
             boolean qkvBias = qwen2 || attentionBias;
             boolean oBias = !qwen2 && attentionBias;
 
+            checkActivation();
             return new ModelConfig(arch, hidden, vocab,
-                    optionalInt("max_position_embeddings", 2048), shapes,
+                    context(arch, optionalInt("max_position_embeddings", 2048)), shapes,
                     (float) optionalDouble("rms_norm_eps", 1e-6),
                     (float) optionalDouble("rope_theta", 10000),
                     ropeScaling(),
                     optionalBool("tie_word_embeddings", false),
                     qkvBias, oBias, mlpBias, mlpBias,
                     tokenId("bos_token_id"), tokenId("eos_token_id"));
+        }
+
+        /** Lopper's MLP is SwiGLU: gate activation silu (HF also calls it swish); anything else is another model. */
+        private void checkActivation() {
+            JsonNode act = root.get("hidden_act");
+            if (act == null || act.isNull()) return;          // HF's default for these architectures is silu
+            if (!act.isTextual() || !SILU.contains(act.asText())) {
+                throw new BadInputException(path, "hidden_act " + act + " is not implemented (Lopper's MLP uses silu)");
+            }
+        }
+
+        /**
+         * The longest sequence Lopper runs as the config describes it. With an active sliding
+         * window (Mistral: sliding_window set; Qwen2: also use_sliding_window, on any layer)
+         * attention over at most {@code sliding_window} tokens equals full attention, so the
+         * context is capped at the window and longer runs are refused by the context checks;
+         * Lopper does not implement the sliding mask itself.
+         */
+        private int context(String arch, int maxPositions) {
+            JsonNode w = root.get("sliding_window");
+            if (w == null || w.isNull()) return maxPositions;
+            int window = asInt("sliding_window", w);
+            boolean active = !arch.equals("Qwen2ForCausalLM") || optionalBool("use_sliding_window", false);
+            if (!active || window >= maxPositions) return maxPositions;
+            if (window < 1) throw new BadInputException(path, "sliding_window is " + window + ", not a window");
+            return window;
         }
 
         private String architecture() {

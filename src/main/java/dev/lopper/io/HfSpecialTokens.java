@@ -103,7 +103,7 @@ record HfSpecialTokens(int bosId, int eosId, boolean addBosByDefault, int vocabS
             }
             return root;
         } catch (IOException e) {
-            throw new BadInputException(file, "cannot read JSON: " + e.getMessage(), e);
+            throw new BadInputException(file, "cannot read JSON: " + dev.lopper.util.ErrorText.of(e), e);
         }
     }
 }

@@ -52,7 +52,7 @@ public final class Llama2cCheckpoint {
     public static LlamaModel read(Path file) {
         MemorySegment seg = map(file);
         Header h = header(file, seg);
-        long expected = expectedSize(h);
+        long expected = expectedSize(file, h);
         if (seg.byteSize() != expected) {
             throw new BadInputException(file, "size is " + seg.byteSize() + " bytes, but the header (dim " + h.dim()
                     + ", hidden " + h.hiddenDim() + ", layers " + h.layers() + ", heads " + h.heads() + "/" + h.kvHeads()
@@ -99,16 +99,34 @@ public final class Llama2cCheckpoint {
         return v;
     }
 
-    static long expectedSize(Header h) {
+    /**
+     * The file size the header implies, in exact arithmetic: a crafted header whose size would
+     * overflow a long (and could wrap around to the real file size) is refused, never mapped.
+     */
+    static long expectedSize(Path file, Header h) {
         long d = h.dim(), f = h.hiddenDim(), l = h.layers(), kv = h.kvDim();
-        long floats = h.vocab() * d                       // token embedding
-                + l * (2 * d)                             // two norms per layer
-                + l * (d * d + 2 * kv * d + d * d)        // q, k, v, o
-                + l * (3 * f * d)                         // w1, w2, w3
-                + d;                                      // final norm
-        if (h.version() == 0) floats += (long) h.seqLen() * h.headDim();   // freq_cis real + imag
-        if (!h.sharedClassifier()) floats += h.vocab() * d;
-        return (h.version() == 0 ? 28 : V1_HEADER_BYTES) + 4 * floats;
+        try {
+            long perLayer = sum(2 * d,                                                  // two norms
+                    mul(d, d), mul(2 * kv, d), mul(d, d),                               // q, k, v, o
+                    mul(3 * f, d));                                                     // w1, w2, w3
+            long floats = sum(mul(h.vocab(), d), mul(l, perLayer), d);                  // embedding, layers, final norm
+            if (h.version() == 0) floats = sum(floats, mul(h.seqLen(), h.headDim()));  // freq_cis real + imag
+            if (!h.sharedClassifier()) floats = sum(floats, mul(h.vocab(), d));
+            return sum(h.version() == 0 ? 28 : V1_HEADER_BYTES, mul(4, floats));
+        } catch (ArithmeticException e) {
+            throw new BadInputException(file, "not a llama2.c checkpoint: the header " + h
+                    + " implies a size beyond 2^63 bytes");
+        }
+    }
+
+    private static long mul(long a, long b) {
+        return Math.multiplyExact(a, b);
+    }
+
+    private static long sum(long... terms) {
+        long s = 0;
+        for (long t : terms) s = Math.addExact(s, t);
+        return s;
     }
 
     private static LlamaModel readV0(Header h, Cursor c) {

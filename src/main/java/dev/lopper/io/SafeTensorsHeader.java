@@ -30,7 +30,7 @@ record SafeTensorsHeader(Map<String, TensorInfo> tensors, Map<String, String> me
         try {
             root = JSON.readTree(json);
         } catch (JsonProcessingException e) {
-            throw new BadInputException(file, "header is not valid JSON (" + e.getOriginalMessage() + ")");
+            throw new BadInputException(file, "header is not valid JSON (" + dev.lopper.util.ErrorText.of(e) + ")");
         } catch (java.io.IOException e) {
             throw new BadInputException(file, "header is not valid JSON (" + e.getMessage() + ")");
         }

@@ -55,7 +55,7 @@ public final class ShardedSafeTensors implements TensorSource {
         } catch (NoSuchFileException e) {
             throw new BadInputException(indexFile, "file not found");
         } catch (IOException e) {
-            throw new BadInputException(indexFile, "cannot read as JSON (" + e.getMessage() + ")", e);
+            throw new BadInputException(indexFile, "cannot read as JSON (" + dev.lopper.util.ErrorText.of(e) + ")", e);
         }
         JsonNode map = root == null ? null : root.get("weight_map");
         if (map == null || !map.isObject()) throw new BadInputException(indexFile, "missing field 'weight_map'");

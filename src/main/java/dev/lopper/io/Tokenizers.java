@@ -19,10 +19,30 @@ public final class Tokenizers {
      * tokenizer.bin / tok*.bin beside a llama2.c {@code .bin} checkpoint.
      */
     public static Tokenizer forModel(Path modelPathOrDir, Path explicitTokenizer) {
-        if (explicitTokenizer != null) return open(explicitTokenizer);
+        return open(locate(modelPathOrDir, explicitTokenizer));
+    }
+
+    /**
+     * Like {@link #forModel(Path, Path)}, and refused when the tokenizer's vocabulary is larger
+     * than the model's ({@code modelVocab} rows of the embedding): it could produce ids the model
+     * has no embedding for. The error names both files.
+     */
+    public static Tokenizer forModel(Path modelPathOrDir, Path explicitTokenizer, int modelVocab) {
+        Path file = locate(modelPathOrDir, explicitTokenizer);
+        Tokenizer tok = open(file);
+        if (tok.vocabSize() > modelVocab) {
+            tok.close();
+            throw new BadInputException(file, "the tokenizer has " + tok.vocabSize() + " tokens, more than the "
+                    + modelVocab + " of the model " + modelPathOrDir + "; is it the model's tokenizer?");
+        }
+        return tok;
+    }
+
+    private static Path locate(Path modelPathOrDir, Path explicitTokenizer) {
+        if (explicitTokenizer != null) return explicitTokenizer;
         List<Path> looked = new ArrayList<>();
         for (Path candidate : candidates(modelPathOrDir)) {
-            if (Files.isRegularFile(candidate)) return open(candidate);
+            if (Files.isRegularFile(candidate)) return candidate;
             looked.add(candidate);
         }
         throw new BadInputException(modelPathOrDir, "no tokenizer found (looked for "

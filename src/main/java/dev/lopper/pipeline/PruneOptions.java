@@ -59,4 +59,21 @@ public record PruneOptions(String method, String criterion, boolean secondOrder,
     private static <T> T or(T given, T fallback) {
         return given != null ? given : fallback;
     }
+
+    /** The presets --method knows, in the order --help lists them. */
+    public static final java.util.List<String> METHODS = java.util.List.of("llm-pruner", "flap", "wanda-sp", "custom");
+
+    /** One line per preset saying what it fills in (for --help), made from {@link #preset} itself. */
+    public static java.util.List<String> presetLines() {
+        java.util.List<String> out = new java.util.ArrayList<>();
+        for (String m : METHODS) {
+            PruneOptions p = preset(m, 0.2);
+            String layers = p.layerStart() == 0 && p.layerEnd() == 0 ? "all layers"
+                    : "layers [" + p.layerStart() + ", " + (p.layerEnd() <= 0 ? "n" + (p.layerEnd() == 0 ? "" : p.layerEnd()) : p.layerEnd()) + ")";
+            out.add(String.format("  %-10s %s, %s, %s, %d×%d of %s%s", m, p.criterion(),
+                    p.allocation(), layers, p.calibrationSamples(), p.calibrationLength(), p.calibration(),
+                    p.biasCompensation() ? ", bias compensation" : ""));
+        }
+        return out;
+    }
 }

@@ -7,6 +7,7 @@ import dev.lopper.io.Tokenizer;
 import dev.lopper.model.LlamaModel;
 import dev.lopper.surgery.PruningRecord;
 import dev.lopper.surgery.PruningRecordFile;
+import dev.lopper.util.FileModes;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -36,6 +37,8 @@ public final class PrunedModelWriter {
                 Files.copy(l2c.file(), staging.resolve("tokenizer.bin"), StandardCopyOption.REPLACE_EXISTING);
             }
             PruningRecordFile.write(record, staging.resolve("pruning.json"));
+            // The pruned folder is as readable as the model it came from (not 0600 like a temp file).
+            FileModes.copyFromModel(Path.of(record.inputs().model()), staging);
         });
     }
 }

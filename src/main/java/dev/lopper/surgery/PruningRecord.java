@@ -2,13 +2,10 @@ package dev.lopper.surgery;
 
 import dev.lopper.model.LlamaModel;
 
-import java.io.IOException;
-import java.io.InputStream;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Properties;
 
 /**
  * What pruning.json says about one pruning run: what went in (with checksums, so a result can be
@@ -76,19 +73,8 @@ public record PruningRecord(
         return out;
     }
 
-    /** Lopper's version from the jar's Maven metadata, or "development" when run from classes. */
+    /** Lopper's version: the pom's, as everywhere else ({@link dev.lopper.util.Version}). */
     public static String currentVersion() {
-        try (InputStream in = PruningRecord.class.getResourceAsStream("/META-INF/maven/dev.lopper/lopper/pom.properties")) {
-            if (in != null) {
-                Properties p = new Properties();
-                p.load(in);
-                String v = p.getProperty("version");
-                if (v != null) return v;
-            }
-        } catch (IOException ignored) {
-            // fall through: the version is informative only
-        }
-        String v = PruningRecord.class.getPackage().getImplementationVersion();
-        return v != null ? v : "development";
+        return dev.lopper.util.Version.current();
     }
 }

@@ -46,7 +46,7 @@ public final class TokenizerJson {
             if (root == null || !root.isObject()) throw new BadInputException(file, "not a JSON object");
             return root;
         } catch (IOException e) {
-            throw new BadInputException(file, "not a valid tokenizer.json: " + e.getMessage(), e);
+            throw new BadInputException(file, "not a valid tokenizer.json: " + dev.lopper.util.ErrorText.of(e), e);
         }
     }
 

@@ -18,11 +18,11 @@ public final class AtomicFiles {
     }
 
     public static void write(Path target, Writer writer) {
-        Path dir = target.toAbsolutePath().getParent();
         Path tmp = null;
+        Leftovers.Registration pending = null;
         try {
-            Files.createDirectories(dir);
-            tmp = Files.createTempFile(dir, "." + target.getFileName() + ".", ".tmp");
+            tmp = newTempSibling(target);
+            pending = Leftovers.register(tmp);
             try (OutputStream out = Files.newOutputStream(tmp)) {
                 writer.writeTo(out);
             }
@@ -37,6 +37,28 @@ public final class AtomicFiles {
         } catch (RuntimeException e) {
             deleteQuietly(tmp);
             throw e;
+        } finally {
+            if (pending != null) pending.close();
+        }
+    }
+
+    /**
+     * Creates an empty, unused {@code .NAME.<random>.tmp} beside {@code target} (making its folder).
+     * Unlike {@link Files#createTempFile} it gets the default permissions (0666 less the umask), not
+     * 0600, so the renamed result is as readable as any other file the user writes.
+     */
+    public static Path newTempSibling(Path target) throws IOException {
+        Path dir = target.toAbsolutePath().getParent();
+        Files.createDirectories(dir);
+        java.util.concurrent.ThreadLocalRandom random = java.util.concurrent.ThreadLocalRandom.current();
+        while (true) {
+            Path tmp = dir.resolve("." + target.getFileName() + "." + Long.toUnsignedString(random.nextLong(), 36) + ".tmp");
+            try {
+                Files.newOutputStream(tmp, java.nio.file.StandardOpenOption.CREATE_NEW).close();
+                return tmp;
+            } catch (java.nio.file.FileAlreadyExistsException e) {
+                // another name
+            }
         }
     }
 

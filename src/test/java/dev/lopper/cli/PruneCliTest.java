@@ -28,13 +28,13 @@ class PruneCliTest {
     @TempDir
     Path tmp;
 
-    private static BadInputCliTest.Outcome lopper(String... args) {
+    static BadInputCliTest.Outcome lopper(String... args) {
         StringWriter err = new StringWriter();
         int code = Main.run(new PrintWriter(err, true), args);
         return new BadInputCliTest.Outcome(code, err.toString());
     }
 
-    private static void assertBadInput(BadInputCliTest.Outcome o, String... mustContain) {
+    static void assertBadInput(BadInputCliTest.Outcome o, String... mustContain) {
         assertEquals(2, o.code(), o.err());
         String line = o.err().strip();
         assertFalse(line.contains("\n"), "one line:\n" + o.err());
