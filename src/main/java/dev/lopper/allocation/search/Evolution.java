@@ -114,7 +114,7 @@ public final class Evolution {
         } else {
             population = restore(cp);
             first = cp.generation() + 1;
-            folder.event("resume", Map.of("fromGeneration", cp.generation()));
+            folder.event("resume", EventLog.fields("fromGeneration", cp.generation()));
         }
         for (int g = first; g <= s.generations(); g++) {
             population = generation(g, population);
@@ -170,7 +170,7 @@ public final class Evolution {
         }
         e.put("rates", r.candidate().rates());
         e.put("key", r.candidate().key());
-        e.put("repair", Map.of("clipped", r.clipped(), "shift", r.shift(), "channelMoves", r.moves()));
+        e.put("repair", EventLog.fields("clipped", r.clipped(), "shift", r.shift(), "channelMoves", r.moves()));
         e.put("removedFraction", space.removed(r.candidate().counts()) / dev.lopper.surgery.Groups.total(space.config()));
         folder.event("candidate", e);
         return r.candidate();

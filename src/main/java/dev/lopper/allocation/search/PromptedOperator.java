@@ -69,7 +69,7 @@ public final class PromptedOperator implements Operator {
             reply = chat.complete(system, user);
         } catch (ChatBackend.ChatException e) {
             counters.inc(name + ".failedRequests");
-            log.event("request-failed", Map.of("step", step, "error", e.getMessage()));
+            log.event("request-failed", EventLog.fields("step", step, "error", e.getMessage()));
             return null;
         }
         Map<String, Object> r = new LinkedHashMap<>();
@@ -80,7 +80,7 @@ public final class PromptedOperator implements Operator {
         JsonNode n = ReplyParser.json(reply);
         if (n == null) {
             counters.inc(name + ".unparseableReplies");
-            log.event("unusable-reply", Map.of("step", step, "why", "no JSON in the reply"));
+            log.event("unusable-reply", EventLog.fields("step", step, "why", "no JSON in the reply"));
         }
         return n;
     }
@@ -94,7 +94,7 @@ public final class PromptedOperator implements Operator {
         double[] v = vs.get(i);
         if (v.length != space.layers()) {
             counters.inc(name + ".wrongLength");
-            log.event("unusable-genome", Map.of("step", step, "index", i, "why",
+            log.event("unusable-genome", EventLog.fields("step", step, "index", i, "why",
                     v.length + " rates for " + space.layers() + " layers"));
             return null;
         }
@@ -102,7 +102,7 @@ public final class PromptedOperator implements Operator {
         for (double r : v) {
             if (!Double.isFinite(r)) {
                 counters.inc(name + ".nonFinite");
-                log.event("unusable-genome", Map.of("step", step, "index", i, "why", "a rate is not finite"));
+                log.event("unusable-genome", EventLog.fields("step", step, "index", i, "why", "a rate is not finite"));
                 return null;
             }
             out |= r < space.minRate() || r > space.maxRate();

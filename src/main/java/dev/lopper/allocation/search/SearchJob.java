@@ -130,7 +130,7 @@ public final class SearchJob {
         b.put("removedMlpChannels", best.counts().mlp());
         b.put("removedFraction", space.removed(best.counts()) / Groups.total(space.config()));
         Map<String, Object> seeds = new LinkedHashMap<>();
-        r.seeds().forEach((name, m) -> seeds.put(name, Map.of("fitness", m.fitness(), "rates", m.rates())));
+        r.seeds().forEach((name, m) -> seeds.put(name, EventLog.fields("fitness", m.fitness(), "rates", m.rates())));
         b.put("seeds", seeds);
         b.put("generations", r.generations());
         b.put("evaluations", r.evaluations());
