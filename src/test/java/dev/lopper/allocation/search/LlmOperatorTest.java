@@ -85,7 +85,7 @@ class LlmOperatorTest {
             // init: fenced JSON; of 4 genomes one is out of bounds, one has NaN, one has the wrong length
             case 0 -> reply("Here you go:\n```json\n{\"candidates\": [[0.3,0.3,0.3,0.3,0.3,0.3,0.3,0.3], "
                     + "[0.95,0.3,0.3,0.3,0.3,0.3,0.3,0.1], [NaN,0.3,0.3,0.3,0.3,0.3,0.3,0.3], [0.3,0.3]]}\n```\nGood luck!");
-            case 1 -> reply("Sure! {crossover: [[0, 1], ");                        // gen 1 selection: malformed
+            case 1 -> reply("Sure! {crossover: (0 1), (2 3)");                        // gen 1 selection: malformed
             case 2 -> new MockResponse().setResponseCode(429).setHeader("Retry-After", "1"); // gen 1 crossover
             case 3 -> reply(genomes("children", 2, 0.35));
             case 4 -> new MockResponse().setResponseCode(500);                     // gen 1 mutation
@@ -125,7 +125,8 @@ class LlmOperatorTest {
         Map<String, Long> c = new java.util.TreeMap<>(r.counters()) {
             @Override
             public Long get(Object k) {
-                return getOrDefault(k, 0L);
+                Long v = super.get(k);
+                return v == null ? 0L : v;
             }
         };
         assertEquals(3, r.generations());
@@ -134,14 +135,14 @@ class LlmOperatorTest {
         assertEquals(1, c.get("llm.http5xx"), c.toString());
         assertTrue(c.get("llm.timeouts") >= 1, c.toString());
         // The dropped connection reads to the SDK as an unreadable response; then connections are refused.
-        assertEquals(1, c.get("llm.badResponses") + c.get("llm.ioErrors"), c.toString());
+        assertTrue(c.get("llm.badResponses") + c.get("llm.ioErrors") >= 1, c.toString());
         assertTrue(c.get("llm.connectionErrors") >= 2, c.toString());
         assertEquals(1, c.get("llm.unparseableReplies"), c.toString());
         assertEquals(1 + 2, c.get("llm.wrongLength"), c.toString());
         assertEquals(1, c.get("llm.nonFinite"), c.toString());
         assertEquals(1, c.get("llm.outOfBounds"), c.toString());
         assertEquals(2, c.get("fallbacks.init"), c.toString());                // the NaN and the short genome
-        assertEquals(4 + 1, c.get("fallbacks.selection"), c.toString());      // malformed reply + the bad pair
+        assertEquals(4 + 1 + 4, c.get("fallbacks.selection"), c.toString());  // malformed reply, the bad pair, gen 3 (server gone)
         assertEquals(2 + 2, c.get("fallbacks.mutation"), c.toString());      // wrong lengths, then gen 3's two
         assertEquals(2, c.get("fallbacks.crossover"), c.toString());          // gen 3 (server gone)
         assertTrue(c.get("llm.failedRequests") >= 3, c.toString());
