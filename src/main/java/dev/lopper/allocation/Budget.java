@@ -122,7 +122,8 @@ final class Budget {
                         + "(embeddings included), but", target.fraction(), goal, Groups.total(config));
         String where = "layers " + target.range() + " (" + target.modules().name().toLowerCase() + ")";
         if (target.allowEmptyLayers() || capacity == all)
-            return new BadInputException(head + " " + where + " hold only " + all + " prunable parameters");
+            return new BadInputException(head + " " + where + " hold only " + all + " prunable parameters; "
+                    + "lower --target or widen --layers (0:0 = all layers)");
         Item culprit = null;
         for (int i = 0; i < items.size() && culprit == null; i++)
             if (ideal != null && ideal[i] > items.get(i).cap) culprit = items.get(i);
@@ -130,6 +131,6 @@ final class Budget {
             if (items.get(i).cap < items.get(i).n) culprit = items.get(i);
         return new BadInputException(head + " at most " + capacity + " can go from " + where
                 + " without emptying a layer: " + culprit.describe() + " would lose all of them; "
-                + "allowEmptyLayers would permit that");
+                + "--allow-empty-layers permits that, or widen --layers (0:0 = all layers), or lower --target");
     }
 }

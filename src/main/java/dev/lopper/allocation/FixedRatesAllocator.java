@@ -60,7 +60,7 @@ public final class FixedRatesAllocator implements Allocator {
         int c = (int) Math.round(rate * groups);
         if (c == groups && groups > 0 && !target.allowEmptyLayers())
             throw new BadInputException(source + ": rate " + rate + " of layer " + layer + " would remove all " + groups
-                    + " " + what + "; allowEmptyLayers would permit that");
+                    + " " + what + "; --allow-empty-layers permits that");
         return c;
     }
 }

@@ -40,6 +40,46 @@ public final class CalibrationData {
         return cut(corpus, starts, length);
     }
 
+    /**
+     * {@code n} windows of {@code length} tokens from {@code corpus} that overlap none of
+     * {@code taken}'s windows (which must have been cut from a prefix of the same stream): the
+     * free stretches between and after them are cut into consecutive windows from each stretch's
+     * start, and {@code n} of those are drawn with the seed (in stream order). HyWIA learns its
+     * fusion on these, so that it is not fitted to the text that produced the gradients.
+     *
+     * @throws BadInputException when fewer than {@code n} such windows fit
+     */
+    public static CalibrationData disjointFrom(CalibrationData taken, int[] corpus, int n, int length, long seed) {
+        checkLength(length);
+        if (n <= 0) throw new IllegalArgumentException("number of windows must be positive, not " + n);
+        int[] starts = taken.offsets.clone();
+        Arrays.sort(starts);
+        java.util.List<Integer> candidates = new java.util.ArrayList<>();
+        int free = 0;
+        for (int i = 0; i <= starts.length; i++) {
+            if (i < starts.length && starts[i] < 0)
+                throw new IllegalArgumentException("windows given directly have no place in the stream");
+            int end = i < starts.length ? starts[i] : corpus.length;
+            for (int s = free; s + length <= end; s += length) candidates.add(s);
+            if (i < starts.length) free = Math.max(free, starts[i] + taken.length);
+        }
+        if (candidates.size() < n)
+            throw new BadInputException("calibration text has " + corpus.length + " tokens: beside the "
+                    + taken.windows + " gradient windows of " + taken.length + " tokens only " + candidates.size()
+                    + " disjoint fusion windows of " + length + " tokens fit, " + n + " asked");
+        SplittableRandom rnd = new SplittableRandom(seed ^ 0x66757369L);   // "fusi"
+        int[] pool = candidates.stream().mapToInt(Integer::intValue).toArray();
+        for (int i = 0; i < n; i++) {                                    // partial Fisher–Yates
+            int j = i + rnd.nextInt(pool.length - i);
+            int tmp = pool[i];
+            pool[i] = pool[j];
+            pool[j] = tmp;
+        }
+        int[] chosen = Arrays.copyOf(pool, n);
+        Arrays.sort(chosen);
+        return cut(corpus, chosen, length);
+    }
+
     /** The first {@code n} consecutive windows of the stream (offsets 0, L, 2L, ...). */
     public static CalibrationData consecutive(int[] corpus, int n, int length) {
         checkFits(corpus, n, length);

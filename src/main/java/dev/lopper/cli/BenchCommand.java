@@ -2,6 +2,7 @@ package dev.lopper.cli;
 
 import dev.lopper.eval.Charts;
 import dev.lopper.eval.SpeedBench;
+import dev.lopper.eval.SpeedReport;
 import dev.lopper.io.Checkpoints;
 import dev.lopper.model.LlamaModel;
 import dev.lopper.surgery.PeakMemory;
@@ -15,9 +16,7 @@ import picocli.CommandLine.Option;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 
 @Command(name = "bench", mixinStandardHelpOptions = true,
         description = {"Measure inference speed: prefill and decode tokens/s, time to first token, memory, parameters.",
@@ -58,21 +57,6 @@ final class BenchCommand implements Runnable {
 
     @Mixin CommonOptions common;
 
-    record Ratio(double prefill, double decode, double timeToFirstToken, double parameters) {
-        /** B/A of the medians for two models; null for one. */
-        static Ratio of(List<SpeedBench.ModelSpeed> s) {
-            if (s.size() != 2) return null;
-            SpeedBench.ModelSpeed a = s.get(0), b = s.get(1);
-            return new Ratio(b.prefillTokensPerSecond().median() / a.prefillTokensPerSecond().median(),
-                    b.decodeTokensPerSecond().median() / a.decodeTokensPerSecond().median(),
-                    b.timeToFirstTokenMs().median() / a.timeToFirstTokenMs().median(),
-                    (double) b.parameters() / a.parameters());
-        }
-    }
-
-    record BenchResult(SpeedBench.Settings settings, List<SpeedBench.ModelSpeed> models, Ratio ratioBtoA,
-                       long processPeakMemoryBytes, int threads) {}
-
     @Override
     public void run() {
         common.checkOutputs();
@@ -96,9 +80,9 @@ final class BenchCommand implements Runnable {
         }
         SpeedBench.Settings s = new SpeedBench.Settings(batch, promptLength, decode, runs, warmup, 1);
         List<SpeedBench.ModelSpeed> speeds = SpeedBench.run(labels, models, s, common.progress());
-        BenchResult result = new BenchResult(s, speeds, Ratio.of(speeds), PeakMemory.read().bytes(),
+        SpeedReport.Result result = SpeedReport.Result.of(s, speeds, PeakMemory.read().bytes(),
                 dev.lopper.tensor.Parallel.threads());
-        String table = table(result);
+        String table = SpeedReport.table(result);
         System.out.print(table);
         common.writeJson(result);
         if (report != null) writeReport(result, table);
@@ -108,48 +92,17 @@ final class BenchCommand implements Runnable {
         return p.toAbsolutePath().normalize().getFileName().toString();
     }
 
-    static String table(BenchResult r) {
-        StringBuilder sb = new StringBuilder();
-        SpeedBench.Settings s = r.settings();
-        sb.append(String.format("batch %d × %d prompt tokens, %d decoded tokens, %d runs after %d warm-up runs "
-                        + "(median [min, max]), %d threads%n%n", s.batch(), s.promptLength(), s.decodeTokens(), s.runs(),
-                s.warmups(), r.threads()));
-        sb.append(String.format("| model | parameters | weights MB | prefill tok/s | decode tok/s | first token ms | forward+backward tok/s |%n"));
-        sb.append("|---|---:|---:|---:|---:|---:|---:|\n");
-        for (SpeedBench.ModelSpeed m : r.models()) {
-            sb.append(String.format("| %s | %,d | %.1f | %s | %s | %s | %s |%n", m.label(), m.parameters(),
-                    m.weightBytes() / 1e6, fmt(m.prefillTokensPerSecond()), fmt(m.decodeTokensPerSecond()),
-                    fmt(m.timeToFirstTokenMs()), fmt(m.backwardTokensPerSecond())));
-        }
-        sb.append('\n');
-        if (r.ratioBtoA() != null) {
-            Ratio q = r.ratioBtoA();
-            sb.append(String.format("B/A: prefill %.3fx, decode %.3fx, first token %.3fx the time, parameters %.3fx%n",
-                    q.prefill(), q.decode(), q.timeToFirstToken(), q.parameters()));
-            sb.append('\n');
-        }
-        sb.append(String.format("process peak memory (RSS) %.0f MB%n", r.processPeakMemoryBytes() / 1e6));
-        return sb.toString();
-    }
-
-    private static String fmt(SpeedBench.Stat s) {
-        return String.format("%.1f [%.1f, %.1f]", s.median(), s.min(), s.max());
-    }
-
-    /** bench.md (the table and settings) and bench.png (tokens/s of each model). */
-    private void writeReport(BenchResult r, String table) {
+    /** bench.md (the table and settings) and bench.png (each measure of each model, with the runs' range). */
+    private void writeReport(SpeedReport.Result r, String table) {
         try {
             Files.createDirectories(report);
         } catch (java.io.IOException e) {
             throw new dev.lopper.BadInputException(report, "cannot create the report folder: " + e.getMessage());
         }
-        AtomicFiles.writeString(report.resolve("bench.md"), "# Inference speed\n\n" + table);
-        Map<String, List<Double>> series = new LinkedHashMap<>();
-        for (SpeedBench.ModelSpeed m : r.models()) {
-            series.put(m.label(), List.of(m.prefillTokensPerSecond().median(), m.decodeTokensPerSecond().median()));
-        }
-        Charts.bars(report.resolve("bench.png"), "Inference speed (median of runs)", "tokens / s",
-                List.of("prefill", "decode"), series);
+        Charts.speed(report.resolve("bench.png"), r.models());
+        AtomicFiles.writeString(report.resolve("bench.md"), "# Inference speed\n\n"
+                + dev.lopper.eval.ReportStamp.now().line() + "\n\n" + table
+                + "\n![Speed: bars at the median of the runs, whiskers from the slowest to the fastest run](bench.png)\n");
         System.out.println("report: " + report.resolve("bench.md"));
     }
 }

@@ -2,13 +2,15 @@ package dev.lopper.cli;
 
 import dev.lopper.BadInputException;
 import dev.lopper.data.DataDir;
+import dev.lopper.data.DemoTexts;
 import dev.lopper.data.TextCorpus;
 import dev.lopper.eval.Charts;
 import dev.lopper.eval.MarkdownReport;
 import dev.lopper.eval.ModelReport;
 import dev.lopper.eval.Perplexity;
-import dev.lopper.eval.PerplexityRow;
+import dev.lopper.eval.ReportStamp;
 import dev.lopper.eval.SpeedBench;
+import dev.lopper.eval.SpeedReport;
 import dev.lopper.io.Checkpoints;
 import dev.lopper.io.Tokenizer;
 import dev.lopper.io.Tokenizers;
@@ -17,6 +19,7 @@ import dev.lopper.model.Sampler;
 import dev.lopper.model.Transformer;
 import dev.lopper.pipeline.PruneJob;
 import dev.lopper.pipeline.PruneOptions;
+import dev.lopper.pipeline.ModelCard;
 import dev.lopper.pipeline.PrunedModelWriter;
 import dev.lopper.surgery.PeakMemory;
 import dev.lopper.util.AtomicFiles;
@@ -30,13 +33,13 @@ import java.nio.file.Path;
 import java.time.LocalDateTime;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
+import java.util.Locale;
 
 @Command(name = "demo", mixinStandardHelpOptions = true,
         description = {"Lopper's main job on the embedded model: prune it, then compare dense and pruned",
-                "(perplexity, a generated sample from each, parameters, speed) and write a report folder."})
+                "(perplexity, a generated sample from each, parameters, speed) and write a report folder.",
+                "Needs no data folder: its texts ship in data/demo (PTB is added when a data folder has it)."})
 final class DemoCommand implements Runnable {
     static final String EMBEDDED_MODEL = "models/tiny-llama-gqa-8m";
 
@@ -64,16 +67,30 @@ final class DemoCommand implements Runnable {
             description = "Perplexity windows of 128 tokens per corpus (default ${DEFAULT-VALUE}).")
     int maxWindows;
 
+    @Option(names = "--calib-windows", defaultValue = "64", paramLabel = "N",
+            description = "Calibration windows (of up to 512 tokens; default ${DEFAULT-VALUE}).")
+    int calibrationSamples;
+
+    @Option(names = "--runs", defaultValue = "9", paramLabel = "N",
+            description = "Measured speed runs per model, dense and pruned interleaved (default ${DEFAULT-VALUE}).")
+    int runs;
+
+    @Option(names = "--warmup", defaultValue = "3", paramLabel = "N",
+            description = "Unmeasured speed runs first, so the JIT has compiled the kernels (default ${DEFAULT-VALUE}).")
+    int warmup;
+
     @Mixin CommonOptions common;
 
     record Sample(String prompt, String dense, String pruned) {}
 
     record DemoResult(String model, String method, double target, dev.lopper.surgery.PruningRecord pruning,
                       List<Perplexity.Result> densePerplexity, List<Perplexity.Result> prunedPerplexity,
-                      Sample sample, List<SpeedBench.ModelSpeed> speed, String report) {}
+                      Sample sample, SpeedReport.Result speed, String report) {}
 
     @Override
     public void run() {
+        if (calibrationSamples < 1 || runs < 1 || warmup < 0)
+            throw new BadInputException("--calib-windows and --runs must be at least 1, --warmup at least 0");
         Path modelDir = model != null ? model : embeddedModel();
         Path dir = out != null ? out : Path.of("reports", "demo-"
                 + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")));
@@ -82,7 +99,9 @@ final class DemoCommand implements Runnable {
         if (Files.exists(dir)) throw new BadInputException(dir, "already exists; choose another --report");
         dev.lopper.util.OutputPaths.checkFolder(dir, "--report");
         Path data = DataDir.resolve(common.data);
-        List<TextCorpus> corpora = List.of(TextCorpus.resolve("wikitext2", data), TextCorpus.resolve("ptb", data));
+        // The texts ship with Lopper (data/demo); PTB is added when a data folder has it.
+        List<TextCorpus> corpora = DemoTexts.evaluation(data);
+        Path calibration = DemoTexts.calibration();
         var progress = common.progress();
 
         LlamaModel dense = Checkpoints.load(modelDir);
@@ -91,22 +110,24 @@ final class DemoCommand implements Runnable {
         try (Leftovers.Registration pending = Leftovers.register(dir);
              Tokenizer tok = Tokenizers.forModel(modelDir, null, dense.config().vocabSize())) {
             System.out.printf("1/4 pruning %s with %s, %.0f%% of all parameters%n", modelDir, method, 100 * target);
-            // The demo calibrates on 128 windows (the presets' own counts apply to `lopper prune`) to stay under two minutes.
-            PruneOptions options = PruneOptions.preset(method, target).with(null, null, null, null, null, null, null,
-                    null, null, Math.min(128, PruneOptions.preset(method, target).calibrationSamples()), null, null, null);
+            // The demo calibrates on fewer windows than the presets (which apply to `lopper prune`) to stay quick.
+            PruneOptions preset = PruneOptions.preset(method, target);
+            PruneOptions options = preset.with(null, null, null, null, null, null, null, null,
+                    calibration.toString(), Math.min(calibrationSamples, preset.calibrationSamples()), null, null, null);
             PruneJob.Outcome pruned = PruneJob.run(modelDir, dense, tok, options, data, progress);
             Path prunedDir = dir.resolve("pruned-model");
             PrunedModelWriter.write(pruned.pruned(), tok, pruned.record(), prunedDir, false);
             PruneCommand.printSummary(options, dense, pruned);
 
-            System.out.printf("2/4 perplexity (first %d windows of 128 tokens)%n", maxWindows);
+            System.out.printf("2/4 perplexity (%s windows of 128 tokens)%n", maxWindows > 0 ? "first " + maxWindows : "all");
             Transformer a = new Transformer(dense), b = new Transformer(pruned.pruned());
             List<Perplexity.Result> pa = new ArrayList<>(), pb = new ArrayList<>();
             for (TextCorpus c : corpora) {
                 int[] ids = Perplexity.tokenize(tok, c);
                 pa.add(Perplexity.evaluate(a, ids, c, 128, maxWindows, 8, null, progress));
                 pb.add(Perplexity.evaluate(b, ids, c, 128, maxWindows, 8, null, progress));
-                System.out.printf("   %-10s dense %8.2f   pruned %8.2f%n", c.name(), pa.getLast().ppl(), pb.getLast().ppl());
+                System.out.printf("   %-10s dense %8.2f   pruned %8.2f   (%s windows)%n", c.name(), pa.getLast().ppl(),
+                        pb.getLast().ppl(), pa.getLast().row().coverage());
             }
 
             System.out.println("3/4 generation (greedy)");
@@ -116,32 +137,25 @@ final class DemoCommand implements Runnable {
             System.out.printf("   dense : %s%s%n   pruned: %s%s%n", prompt, oneLine(ga), prompt, oneLine(gb));
 
             System.out.println("4/4 speed (dense and pruned interleaved)");
-            SpeedBench.Settings settings = new SpeedBench.Settings(4, 128, 32, 3, 3, 1);
+            SpeedBench.Settings settings = new SpeedBench.Settings(4, 128, 64, runs, warmup, 1);
             List<SpeedBench.ModelSpeed> speed = SpeedBench.run(List.of("dense", "pruned"),
                     List.of(dense, pruned.pruned()), settings, progress);
-            BenchCommand.BenchResult bench = new BenchCommand.BenchResult(settings, speed,
-                    BenchCommand.Ratio.of(speed), PeakMemory.read().bytes(), dev.lopper.tensor.Parallel.threads());
-            String benchTable = BenchCommand.table(bench);
+            SpeedReport.Result bench = SpeedReport.Result.of(settings, speed, PeakMemory.read().bytes(),
+                    dev.lopper.tensor.Parallel.threads());
+            String benchTable = SpeedReport.table(bench);
             System.out.print(benchTable.indent(3));
 
-            List<ModelReport> reports = List.of(
-                    new ModelReport("dense", null, rows(pa)), new ModelReport("pruned (" + method + ")", null, rows(pb)));
-            String md = "# Lopper demo: " + method + " at " + Math.round(100 * target) + "% of all parameters\n\n"
-                    + String.format("Model `%s`: %,d → %,d parameters (%.2f%% removed). Pruned model: `pruned-model/`.%n%n",
-                    modelDir, pruned.record().parameters().before(), pruned.record().parameters().after(),
-                    100 * pruned.record().parameters().fractionRemoved())
-                    + MarkdownReport.render(reports).replaceFirst("^# ", "## ")
-                    + "\n## Greedy generation (40 tokens)\n\n- dense: **" + prompt + "**" + oneLine(ga)
-                    + "\n- pruned: **" + prompt + "**" + oneLine(gb) + "\n\n## Speed\n\n" + benchTable + "\n";
+            ModelReport ra = new ModelReport("dense", null, pa.stream().map(Perplexity.Result::row).toList());
+            ModelReport rb = new ModelReport("pruned", null, pb.stream().map(Perplexity.Result::row).toList());
             Files.createDirectories(dir);
+            List<String> charts = new ArrayList<>(Charts.write(dir, List.of(ra, rb)).stream()
+                    .map(p -> p.getFileName().toString()).toList());
+            Charts.speed(dir.resolve(SPEED_CHART), speed);
+            charts.add(SPEED_CHART);
+            String md = report(modelDir, options, dense, pruned, corpora, ra, rb, prompt, ga, gb, benchTable, charts);
             AtomicFiles.writeString(dir.resolve(MarkdownReport.FILE_NAME), md);
-            Charts.write(dir, reports);
-            Map<String, List<Double>> series = new LinkedHashMap<>();
-            for (SpeedBench.ModelSpeed m : speed)
-                series.put(m.label(), List.of(m.prefillTokensPerSecond().median(), m.decodeTokensPerSecond().median()));
-            Charts.bars(dir.resolve("speed.png"), "Inference speed", "tokens / s", List.of("prefill", "decode"), series);
             DemoResult result = new DemoResult(modelDir.toString(), method, target, pruned.record(), pa, pb,
-                    new Sample(prompt, ga, gb), speed, dir.resolve(MarkdownReport.FILE_NAME).toString());
+                    new Sample(prompt, ga, gb), bench, dir.resolve(MarkdownReport.FILE_NAME).toString());
             JsonOut.write(dir.resolve("demo.json"), result);
             common.writeJson(result);
             System.out.println("report: " + dir.resolve(MarkdownReport.FILE_NAME).toAbsolutePath());
@@ -153,8 +167,46 @@ final class DemoCommand implements Runnable {
         }
     }
 
-    private static List<PerplexityRow> rows(List<Perplexity.Result> rs) {
-        return rs.stream().map(r -> new PerplexityRow(r.dataset(), r.seq(), r.ppl())).toList();
+    static final String SPEED_CHART = "speed.png";
+
+    /** report.md: what was done with what, then the results, each with its chart. */
+    private String report(Path modelDir, PruneOptions o, LlamaModel dense, PruneJob.Outcome pruned,
+                          List<TextCorpus> corpora, ModelReport ra, ModelReport rb, String prompt, String ga, String gb,
+                          String benchTable, List<String> charts) {
+        var rec = pruned.record();
+        var opts = rec.options();
+        StringBuilder md = new StringBuilder();
+        md.append("# Lopper demo: ").append(method).append(" at ").append(Math.round(100 * target))
+                .append("% of all parameters\n\n").append(ReportStamp.now().line()).append("\n\n");
+        md.append(String.format(Locale.ROOT, "Model `%s`: %,d → %,d parameters (%.2f%% removed, target %.2f%%). "
+                        + "The pruned model is in `pruned-model/` (its `README.md` says what loads it).%n%n",
+                modelDir, rec.parameters().before(), rec.parameters().after(),
+                100 * rec.parameters().fractionRemoved(), 100 * target));
+        md.append("## Pruning\n\n");
+        String why = o.layers().explain(dense.config().numLayers());
+        md.append(String.format(Locale.ROOT, "- method `%s`: criterion %s, allocation %s, layers [%d, %d)%s, modules %s%n",
+                method, opts.criterion(), opts.allocation(), opts.layerStart(), opts.layerEnd(),
+                why.isEmpty() ? "" : " (" + why + ")", opts.modules()));
+        if (pruned.calibrationWindows() > 0)
+            md.append(String.format(Locale.ROOT, "- calibration: %d windows of %d tokens at random offsets (seed %d) "
+                            + "in the first %,d tokens of `%s`%n", pruned.calibrationWindows(),
+                    pruned.calibrationLength(), opts.seed(), 2L * pruned.calibrationWindows() * pruned.calibrationLength(),
+                    DemoTexts.FOLDER + "/" + DemoTexts.C4));
+        md.append("- ").append(ModelCard.loaderLine(pruned.pruned().config())).append("\n\n");
+        md.append(ModelCard.shapeTable(dense.config(), pruned.pruned().config()));
+        md.append("\n## Perplexity\n\n");
+        md.append("Windows of 128 tokens, each scored alone (the text tokenized once with BOS). Texts:\n\n");
+        for (TextCorpus c : corpora) md.append("- ").append(c.name()).append(": ").append(c.protocol()).append("\n");
+        md.append("\nOnly the first windows are scored (\"windows scored\"); `lopper eval --ppl wikitext2,ptb` "
+                + "scores whole test sets.\n\n");
+        md.append(MarkdownReport.perplexityTable(ra, rb));
+        md.append(MarkdownReport.image(charts, Charts.PERPLEXITY_FILE, "Perplexity, dense and pruned"));
+        md.append("\n## Greedy generation (40 tokens)\n\n- dense: **").append(prompt).append("**").append(oneLine(ga))
+                .append("\n- pruned: **").append(prompt).append("**").append(oneLine(gb)).append("\n");
+        md.append("\n## Speed\n\n").append(benchTable);
+        md.append(MarkdownReport.image(charts, SPEED_CHART,
+                "Speed: bars at the median of the runs, whiskers from the slowest to the fastest run"));
+        return md.toString();
     }
 
     private static String oneLine(String s) {
@@ -163,8 +215,7 @@ final class DemoCommand implements Runnable {
 
     /** The embedded model, found beside the launcher (LOPPER_HOME) or in the working directory. */
     private static Path embeddedModel() {
-        String home = System.getenv("LOPPER_HOME");
-        Path p = home != null ? Path.of(home).resolve(EMBEDDED_MODEL) : Path.of(EMBEDDED_MODEL);
+        Path p = DataDir.bundled(EMBEDDED_MODEL);
         if (!Files.isDirectory(p)) throw new BadInputException(p, "the embedded demo model is missing");
         return p;
     }

@@ -1,6 +1,5 @@
 package dev.lopper.cli;
 
-import dev.lopper.eval.Charts;
 import dev.lopper.eval.MarkdownReport;
 import dev.lopper.eval.ModelReport;
 import dev.lopper.eval.PerplexityRow;
@@ -15,15 +14,13 @@ final class Reports {
     private Reports() {}
 
     static ModelReport modelReport(String label, EvalCommand.EvalResult r) {
-        List<PerplexityRow> ppl = r.perplexity().stream()
-                .map(p -> new PerplexityRow(p.dataset(), p.seq(), p.ppl())).toList();
+        List<PerplexityRow> ppl = r.perplexity().stream().map(dev.lopper.eval.Perplexity.Result::row).toList();
         return new ModelReport(label, r.zeroShot(), ppl);
     }
 
-    /** report.md and the charts. */
+    /** report.md and the charts it shows. */
     static void write(Path dir, List<ModelReport> models) {
         MarkdownReport.write(dir, models);
-        Charts.write(dir, models);
     }
 
     static void printZeroShot(ZeroShotResults zs) {

@@ -25,6 +25,15 @@ public final class DataDir {
         return Path.of("../shared/data");
     }
 
+    /**
+     * A file or folder that ships with Lopper (the embedded model, the demo texts): under the
+     * checkout the launcher runs from (LOPPER_HOME), else relative to the working directory.
+     */
+    public static Path bundled(String relative) {
+        String home = System.getenv("LOPPER_HOME");
+        return home != null && !home.isBlank() ? Path.of(home).resolve(relative) : Path.of(relative);
+    }
+
     static Path require(Path dir) {
         Path d = resolve(dir);
         if (!Files.isDirectory(d))

@@ -20,22 +20,41 @@ public final class MarkdownReport {
 
     private MarkdownReport() {}
 
-    /** Writes report.md into {@code reportDir} and returns its path. */
+    /**
+     * Writes the charts that have data and report.md, which shows them, into {@code reportDir};
+     * returns the path of report.md.
+     */
     public static Path write(Path reportDir, List<ModelReport> models) {
+        List<Path> charts = Charts.write(reportDir, models);
         Path file = reportDir.resolve(FILE_NAME);
-        AtomicFiles.writeString(file, render(models));
+        AtomicFiles.writeString(file, render(models, ReportStamp.now(),
+                charts.stream().map(c -> c.getFileName().toString()).toList()));
         return file;
     }
 
+    /** The report without charts. */
     public static String render(List<ModelReport> models) {
+        return render(models, ReportStamp.now(), List.of());
+    }
+
+    /** @param charts file names of the charts written beside report.md, shown under their sections */
+    public static String render(List<ModelReport> models, ReportStamp stamp, List<String> charts) {
         if (models.isEmpty() || models.size() > 2) {
             throw new IllegalArgumentException("a report shows one or two models, got " + models.size());
         }
-        return models.size() == 1 ? renderOne(models.getFirst()) : renderTwo(models.get(0), models.get(1));
+        String title = "# Evaluation: " + models.stream().map(ModelReport::label).reduce((x, y) -> x + " vs " + y).orElseThrow()
+                + "\n\n" + stamp.line() + "\n\n";
+        return title + (models.size() == 1 ? renderOne(models.getFirst(), charts)
+                : renderTwo(models.get(0), models.get(1), charts));
     }
 
-    private static String renderOne(ModelReport m) {
-        StringBuilder md = new StringBuilder("# Evaluation: ").append(m.label()).append("\n\n");
+    /** A Markdown image line for {@code file} when it is among the charts written, else nothing. */
+    public static String image(List<String> charts, String file, String alt) {
+        return charts.contains(file) ? "\n![" + alt + "](" + file + ")\n" : "";
+    }
+
+    private static String renderOne(ModelReport m, List<String> charts) {
+        StringBuilder md = new StringBuilder();
         if (!m.tasks().isEmpty()) {
             md.append("## Zero-shot\n\n");
             md.append("| task | n | acc | acc_norm | table metric | table value |\n");
@@ -58,19 +77,20 @@ public final class MarkdownReport {
                 }
             }
             limitNote(md, m);
+            md.append(image(charts, Charts.ACCURACY_FILE, "Zero-shot accuracy per task, with chance level"));
         }
         if (!m.perplexity().isEmpty()) {
-            md.append("\n## Perplexity\n\n| dataset | seq | perplexity |\n|---|---:|---:|\n");
+            md.append("\n## Perplexity\n\n| dataset | seq | windows scored | perplexity |\n|---|---:|---|---:|\n");
             for (PerplexityRow p : m.perplexity()) {
-                md.append(row(p.dataset(), String.valueOf(p.seqLen()), num(p.perplexity())));
+                md.append(row(p.dataset(), String.valueOf(p.seqLen()), p.coverage(), num(p.perplexity())));
             }
+            md.append(image(charts, Charts.PERPLEXITY_FILE, "Perplexity per corpus"));
         }
         return md.toString();
     }
 
-    private static String renderTwo(ModelReport a, ModelReport b) {
-        StringBuilder md = new StringBuilder("# Evaluation: ").append(a.label()).append(" vs ")
-                .append(b.label()).append("\n\n");
+    private static String renderTwo(ModelReport a, ModelReport b, List<String> charts) {
+        StringBuilder md = new StringBuilder();
         List<String> tasks = taskNames(a, b);
         if (!tasks.isEmpty()) {
             md.append("## Zero-shot (table metric, %; Δ in points)\n\n");
@@ -114,17 +134,28 @@ public final class MarkdownReport {
                 }
             }
             limitNote(md, a);
+            md.append(image(charts, Charts.ACCURACY_FILE, "Zero-shot accuracy per task, with chance level"));
         }
+        String ppl = perplexityTable(a, b);
+        if (!ppl.isEmpty()) {
+            md.append("\n## Perplexity (Δ = second / first − 1)\n\n").append(ppl);
+            md.append(image(charts, Charts.PERPLEXITY_FILE, "Perplexity per corpus"));
+        }
+        return md.toString();
+    }
+
+    /** Two models' perplexities side by side with the part of each text scored; empty without any. */
+    public static String perplexityTable(ModelReport a, ModelReport b) {
+        StringBuilder md = new StringBuilder();
         List<String> corpora = perplexityKeys(a, b);
         if (!corpora.isEmpty()) {
-            md.append("\n## Perplexity (Δ = second / first − 1)\n\n");
-            md.append("| dataset | seq | ").append(a.label()).append(" | ").append(b.label()).append(" | Δ |\n");
-            md.append("|---|---:|---:|---:|---:|\n");
+            md.append("| dataset | seq | windows scored | ").append(a.label()).append(" | ").append(b.label()).append(" | Δ |\n");
+            md.append("|---|---:|---|---:|---:|---:|\n");
             for (String key : corpora) {
                 Optional<PerplexityRow> pa = findPpl(a, key);
                 Optional<PerplexityRow> pb = findPpl(b, key);
                 PerplexityRow any = pa.or(() -> pb).orElseThrow();
-                md.append(row(any.dataset(), String.valueOf(any.seqLen()),
+                md.append(row(any.dataset(), String.valueOf(any.seqLen()), any.coverage(),
                         pa.map(p -> num(p.perplexity())).orElse("—"), pb.map(p -> num(p.perplexity())).orElse("—"),
                         pa.isPresent() && pb.isPresent()
                                 ? String.format(Locale.ROOT, "%+.1f%%",

@@ -18,8 +18,14 @@ import java.util.Arrays;
 public final class Perplexity {
     private Perplexity() {}
 
-    public record Result(String dataset, String file, String protocol, int seq, int windows, long predictedTokens,
-                         double meanNll, double ppl, double seconds, double tokensPerSecond) {}
+    /** @param availableWindows the windows the whole text has; {@code windows} of them, the first, were scored */
+    public record Result(String dataset, String file, String protocol, int seq, int windows, int availableWindows,
+                         long predictedTokens, double meanNll, double ppl, double seconds, double tokensPerSecond) {
+        /** The row a report shows. */
+        public PerplexityRow row() {
+            return new PerplexityRow(dataset, seq, ppl, windows, availableWindows);
+        }
+    }
 
     public static int[] tokenize(Tokenizer tok, TextCorpus corpus) {
         int[] ids = tok.encode(corpus.text(), true);
@@ -46,6 +52,7 @@ public final class Perplexity {
         if (windows == 0)
             throw new BadInputException(corpus.file(), "the text has " + ids.length
                     + " tokens, fewer than one window of " + seq);
+        int available = windows;
         if (maxWindows > 0) windows = Math.min(windows, maxWindows);
         long start = System.nanoTime();
         double nll = 0;
@@ -60,7 +67,7 @@ public final class Perplexity {
         }
         double seconds = (System.nanoTime() - start) / 1e9;
         double mean = nll / predicted;
-        return new Result(corpus.name(), corpus.file().toString(), corpus.protocol(), seq, windows, predicted, mean,
+        return new Result(corpus.name(), corpus.file().toString(), corpus.protocol(), seq, windows, available, predicted, mean,
                 Math.exp(mean), seconds, (double) windows * seq / seconds);
     }
 }

@@ -15,8 +15,9 @@ import java.util.Random;
 
 /**
  * Inference speed of one or more models measured in the same process, runs interleaved
- * (A, B, A, B, …) so that machine noise hits all of them alike; each figure is the median of
- * the runs with its min and max.
+ * (A, B, B, A, A, B, …: the order alternates so neither model always runs first) so that machine
+ * noise hits all of them alike; each figure is the median of the runs with its min and max, and
+ * {@link Comparison} pairs the runs of two models run by run.
  */
 public final class SpeedBench {
     private SpeedBench() {}
@@ -40,6 +41,33 @@ public final class SpeedBench {
 
         /** (max − min) / median, the run-to-run spread. */
         public double spread() { return median == 0 ? 0 : (max - min) / median; }
+    }
+
+    /**
+     * B/A of one measure: the median of the per-run ratios B_r / A_r (A and B ran back to back
+     * in run r, so slow drifts of the machine cancel) and their min and max.
+     */
+    public record Ratio(double median, double min, double max) {
+        static Ratio paired(Stat a, Stat b) {
+            double[] r = new double[a.runs().length];
+            for (int i = 0; i < r.length; i++) r[i] = b.runs()[i] / a.runs()[i];
+            Stat s = Stat.of(r);
+            return new Ratio(s.median(), s.min(), s.max());
+        }
+
+        /** True when the runs disagree on the direction: some ratios are at or below 1, some at or above. */
+        public boolean withinNoise() { return min <= 1 && max >= 1; }
+    }
+
+    /** B against A, measure by measure (time to first token: B's time over A's, lower is faster). */
+    public record Comparison(Ratio prefill, Ratio decode, Ratio timeToFirstToken, Ratio backward, double parameters) {
+        public static Comparison of(ModelSpeed a, ModelSpeed b) {
+            return new Comparison(Ratio.paired(a.prefillTokensPerSecond(), b.prefillTokensPerSecond()),
+                    Ratio.paired(a.decodeTokensPerSecond(), b.decodeTokensPerSecond()),
+                    Ratio.paired(a.timeToFirstTokenMs(), b.timeToFirstTokenMs()),
+                    Ratio.paired(a.backwardTokensPerSecond(), b.backwardTokensPerSecond()),
+                    (double) b.parameters() / a.parameters());
+        }
     }
 
     /**
@@ -67,12 +95,17 @@ public final class SpeedBench {
         int total = (s.warmups() + s.runs()) * k;
         int step = 0;
         for (int r = -s.warmups(); r < s.runs(); r++) {
-            for (int m = 0; m < k; m++) {
+            for (int i = 0; i < k; i++) {
+                int m = Math.floorMod(r, 2) == 0 ? i : k - 1 - i;   // alternate the order run by run
                 Transformer t = ts.get(m);
                 int vocab = t.config().vocabSize();
                 int len = Math.min(s.promptLength(), t.config().maxPositions() - s.decodeTokens());
                 if (len < 1) throw new IllegalArgumentException("prompt + decode tokens exceed the model's context");
                 int[] tokens = randomTokens(s.seed() + r, s.batch() * len, vocab);
+                // A full collection before each run, outside the timed parts: the previous run's garbage
+                // (weight-sized gradient arrays land directly in the old generation) neither pauses this
+                // run nor piles up (without it the demo's heap grew by ~60 MB per run).
+                System.gc();
 
                 long t0 = System.nanoTime();
                 t.prefill(tokens, s.batch(), len, null);

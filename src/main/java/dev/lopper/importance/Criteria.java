@@ -8,7 +8,7 @@ import java.util.List;
 public final class Criteria {
     /** Valid names, in the order help text lists them. */
     public static final List<String> NAMES =
-            List.of("random", "l1", "l2", "wanda-sp", "flap", "taylor-vector", "taylor-element");
+            List.of("random", "l1", "l2", "wanda-sp", "flap", "taylor-vector", "taylor-element", "hywia");
 
     /**
      * @param seed        for {@code random}
@@ -26,6 +26,11 @@ public final class Criteria {
 
     /** The criterion of that name; a BadInputException listing the valid names for an unknown one. */
     public static Criterion create(String name, Options options) {
+        return create(name, options, FusionOptions.DEFAULT);
+    }
+
+    /** As {@link #create(String, Options)}; {@code fusion} configures {@code hywia}. */
+    public static Criterion create(String name, Options options, FusionOptions fusion) {
         if (options.secondOrder() && !"taylor-element".equals(name))
             throw new BadInputException("second-order scoring exists only for taylor-element, not " + name);
         return switch (name) {
@@ -37,6 +42,7 @@ public final class Criteria {
             case "taylor-vector" -> new TaylorCriterion(TaylorCriterion.Kind.VECTOR);
             case "taylor-element" -> new TaylorCriterion(
                     options.secondOrder() ? TaylorCriterion.Kind.MIX : TaylorCriterion.Kind.ELEMENT);
+            case "hywia" -> new HywiaCriterion(fusion, options.seed());
             default -> throw new BadInputException("unknown criterion '" + name + "'; valid: " + String.join(", ", NAMES));
         };
     }

@@ -7,38 +7,11 @@ import dev.lopper.surgery.BiasCompensation;
 import dev.lopper.surgery.KeepPlan;
 
 /**
- * The parts of FLAP around its metric: per-(layer, module) standardisation for one global
- * threshold, and bias compensation of removed o_proj / down_proj input columns.
+ * FLAP's bias compensation of removed o_proj / down_proj input columns. (Its per-(layer, module)
+ * standardisation for one global threshold is {@code FlapGlobalAllocator}'s.)
  */
 public final class Flap {
     private Flap() {}
-
-    /**
-     * (s − mean)/std within each layer and module, std the sample standard deviation (n−1, as
-     * torch's default in FLAP's code). A layer with fewer than two groups, or all scores equal,
-     * gets zeros.
-     */
-    public static Scores standardise(Scores s) {
-        return new Scores(s.criterion() + "+standardised", standardise(s.attention()), standardise(s.mlp()));
-    }
-
-    private static double[][] standardise(double[][] in) {
-        double[][] out = new double[in.length][];
-        for (int l = 0; l < in.length; l++) {
-            double[] v = in[l];
-            out[l] = new double[v.length];
-            if (v.length < 2) continue;
-            double mean = 0;
-            for (double x : v) mean += x;
-            mean /= v.length;
-            double ss = 0;
-            for (double x : v) ss += (x - mean) * (x - mean);
-            double std = Math.sqrt(ss / (v.length - 1));
-            if (std == 0 || !Double.isFinite(std)) continue;
-            for (int i = 0; i < v.length; i++) out[l][i] = (v[i] - mean) / std;
-        }
-        return out;
-    }
 
     /**
      * The plan with FLAP's bias compensation for every layer: what the removed o_proj and

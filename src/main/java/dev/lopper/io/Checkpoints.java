@@ -14,7 +14,8 @@ public final class Checkpoints {
     private Checkpoints() {}
 
     /**
-     * Loads a HF folder (config.json + safetensors, single or sharded) or a llama2.c .bin file.
+     * Loads a HF folder (config.json + safetensors, single or sharded), a GGUF file (llama, deci)
+     * or a llama2.c .bin file.
      * Tensor data stays memory-mapped.
      */
     /** Why a PyTorch pickle is refused, and what to do instead. */
@@ -31,10 +32,11 @@ public final class Checkpoints {
             }
             return HfCheckpointReader.read(path);
         }
+        if (dev.lopper.io.gguf.GgufFiles.isGguf(path)) return dev.lopper.io.gguf.GgufCheckpointReader.read(path);
         if (path.getFileName().toString().endsWith(".bin") || Llama2cCheckpoint.looksLikeVersion1(path)) {
             return Llama2cCheckpoint.read(path);
         }
-        throw new BadInputException(path, "not a recognised checkpoint (expected a folder with config.json or a llama2.c .bin file)");
+        throw new BadInputException(path, "not a recognised checkpoint (expected a folder with config.json, a .gguf file or a llama2.c .bin file)");
     }
 
     /**

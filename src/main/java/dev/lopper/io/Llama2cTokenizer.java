@@ -94,8 +94,37 @@ public final class Llama2cTokenizer implements Tokenizer {
         return new Llama2cTokenizer(file, pieceList.toArray(byte[][]::new), scores);
     }
 
+    /**
+     * A tokenizer of the same kind from pieces and scores held elsewhere (a GGUF file's
+     * SentencePiece vocabulary, spaces as ' '); ids 0, 1, 2 must be unk, BOS, EOS and 3..258 the
+     * byte tokens, as in Llama 2's vocabulary.
+     */
+    public static Llama2cTokenizer of(Path origin, byte[][] pieces, float[] scores) {
+        if (pieces.length <= FIRST_BYTE_TOKEN + 255 || pieces.length != scores.length)
+            throw corrupt(origin, "has only " + pieces.length + " tokens");
+        for (int b = 0; b < 256; b++) {
+            String expected = String.format("<0x%02X>", b);
+            if (!expected.equals(new String(pieces[FIRST_BYTE_TOKEN + b], StandardCharsets.UTF_8)))
+                throw new BadInputException(origin, "token " + (FIRST_BYTE_TOKEN + b) + " is not the byte token " + expected
+                        + "; Lopper reads SentencePiece vocabularies laid out as Llama 2's (unk, BOS, EOS, 256 byte tokens)");
+        }
+        return new Llama2cTokenizer(origin, pieces.clone(), scores.clone());
+    }
+
     public Path file() {
         return file;
+    }
+
+    /** Writes this vocabulary as a llama2.c tokenizer.bin (max token length, then score, length, bytes per token). */
+    public void writeBin(Path out) throws IOException {
+        int max = 1;
+        for (byte[] p : pieces) max = Math.max(max, p.length);
+        long size = 4;
+        for (byte[] p : pieces) size += 8 + p.length;
+        ByteBuffer b = ByteBuffer.allocate(Math.toIntExact(size)).order(ByteOrder.LITTLE_ENDIAN);
+        b.putInt(max);
+        for (int id = 0; id < pieces.length; id++) b.putFloat(scores[id]).putInt(pieces[id].length).put(pieces[id]);
+        Files.write(out, b.array());
     }
 
     /**

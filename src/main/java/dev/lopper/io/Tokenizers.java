@@ -40,6 +40,7 @@ public final class Tokenizers {
 
     private static Path locate(Path modelPathOrDir, Path explicitTokenizer) {
         if (explicitTokenizer != null) return explicitTokenizer;
+        if (dev.lopper.io.gguf.GgufFiles.isGguf(modelPathOrDir)) return modelPathOrDir;   // its own vocabulary
         List<Path> looked = new ArrayList<>();
         for (Path candidate : candidates(modelPathOrDir)) {
             if (Files.isRegularFile(candidate)) return candidate;
@@ -56,6 +57,7 @@ public final class Tokenizers {
         if (!Files.exists(tokenizer)) throw new BadInputException(tokenizer, "tokenizer file not found");
         String name = tokenizer.getFileName().toString().toLowerCase();
         if (name.endsWith(".bin")) return Llama2cTokenizer.load(tokenizer);
+        if (dev.lopper.io.gguf.GgufFiles.isGguf(tokenizer)) return dev.lopper.io.gguf.GgufTokenizer.load(tokenizer);
         if (name.endsWith(".json")) return HfTokenizer.load(tokenizer);
         throw new BadInputException(tokenizer,
                 "unknown tokenizer kind (expected tokenizer.json or a llama2.c tokenizer .bin)");

@@ -12,6 +12,7 @@ import dev.lopper.allocation.RemovalCounts;
 import dev.lopper.allocation.Selection;
 import dev.lopper.allocation.Target;
 import dev.lopper.allocation.UniformAllocator;
+import dev.lopper.allocation.WidthRounding;
 import dev.lopper.allocation.search.SearchJob;
 import dev.lopper.allocation.search.SearchOptions;
 import dev.lopper.calib.CalibrationData;
@@ -24,6 +25,7 @@ import dev.lopper.data.TextCorpus;
 import dev.lopper.importance.Criteria;
 import dev.lopper.importance.Criterion;
 import dev.lopper.importance.Flap;
+import dev.lopper.importance.HywiaCriterion;
 import dev.lopper.importance.Scores;
 import dev.lopper.io.Tokenizer;
 import dev.lopper.model.LlamaModel;
@@ -51,7 +53,7 @@ public final class PruneJob {
     /** What a run produced; {@code calibrationWindows}/{@code calibrationLength} are what was really used. */
     public record Outcome(LlamaModel pruned, KeepPlan plan, Scores scores, RemovalCounts counts, Target target,
                           int calibrationWindows, int calibrationLength, PruningRecord record,
-                          SearchJob.Outcome search) {}
+                          WidthRounding.Rounded rounding, HywiaOutcome hywia, SearchJob.Outcome search) {}
 
     /** How {@code --allocation search} runs: the search options and its run folder. */
     public record SearchRequest(SearchOptions options, SearchJob.Folder folder) {}
@@ -73,10 +75,11 @@ public final class PruneJob {
         }
         Instant start = Instant.now();
         ModelConfig cfg = dense.config();
-        LayerRange range = layerRange(o, cfg.numLayers());
+        LayerRange range = o.layers().resolve(cfg.numLayers());
         Target target = new Target(o.target(), o.modules(), range, o.allowEmptyLayers());
         target.check(cfg);
-        Criterion criterion = Criteria.create(o.criterion(), new Criteria.Options(o.seed(), o.secondOrder()));
+        Criterion criterion = Criteria.create(o.criterion(), new Criteria.Options(o.seed(), o.secondOrder()), o.fusion());
+        HywiaCriterion hywia = criterion instanceof HywiaCriterion h ? h : null;
 
         Set<Statistic> needs = EnumSet.noneOf(Statistic.class);
         needs.addAll(criterion.needs());
@@ -87,17 +90,30 @@ public final class PruneJob {
         Statistics stats = Statistics.NONE;
         PruningRecord.FileDigest calibDigest = null;
         int windows = 0, length = 0;
+        CalibrationData fusionWindows = null;
         if (!needs.isEmpty()) {
             length = Math.min(o.calibrationLength(), cfg.maxPositions());
-            // Twice the tokens the windows need, so that random offsets still have room to vary.
+            boolean learned = hywia != null && hywia.options().learned();
+            int fusionLength = learned ? Math.min(o.fusion().length(), cfg.maxPositions()) : 0;
+            // Twice the tokens the windows need, so that random offsets still have room to vary. HyWIA's
+            // fusion windows come from a longer encoding of the same text (whose prefix is the same ids):
+            // the gradient windows stay exactly those of the same calibration without HyWIA.
             CalibrationText text = CalibrationText.encode(o.calibration(), dataDir, tok,
-                    2L * o.calibrationSamples() * length);
+                    2L * o.calibrationSamples() * length, learned ? 2L * o.fusion().samples() * fusionLength : 0);
             int[] ids = text.ids();
             windows = Math.min(o.calibrationSamples(), ids.length / Math.max(1, length));
             if (windows == 0)
                 throw new BadInputException(text.file(), "calibration text has " + ids.length
                         + " tokens, shorter than one window of " + length);
             CalibrationData data = CalibrationData.random(ids, windows, length, o.seed());
+            if (learned) {
+                try {
+                    fusionWindows = CalibrationData.disjointFrom(data, text.longer(), o.fusion().samples(), fusionLength,
+                            o.seed());
+                } catch (BadInputException e) {
+                    throw new BadInputException(text.file(), e.getMessage() + " (--fusion-samples, --fusion-len)");
+                }
+            }
             TaylorStats.Options taylor = new TaylorStats.Options(range.start(), range.end(),
                     o.modules() != Modules.MLP, o.modules() != Modules.ATTENTION, o.secondOrder(), 0);
             stats = Calibrator.collect(t, data, needs, taylor, Math.max(1, 1024 / length), progress);
@@ -124,6 +140,17 @@ public final class PruneJob {
                     + "' (known: uniform, owl, flap-global, file, search)");
         };
         RemovalCounts counts = allocator.allocate(cfg, target);
+        WidthRounding.Rounded rounding = null;
+        if (o.roundTo() > 0) {
+            rounding = WidthRounding.apply(cfg, counts, target, o.roundTo());
+            counts = rounding.counts();
+        }
+        HywiaOutcome hywiaOutcome = null;
+        if (hywia != null) {
+            HywiaCriterion.Fusion fusion = hywia.fuse(t, stats, counts.attention(), counts.mlp(), fusionWindows, progress);
+            scores = fusion.scores();
+            hywiaOutcome = HywiaOutcome.of(fusion, counts, fusionWindows);
+        }
         KeepPlan plan = Selection.select(scores, counts);
         if (o.biasCompensation()) plan = Flap.compensate(plan, dense, stats.activations());
         LlamaModel pruned = Surgery.apply(dense, plan);
@@ -133,26 +160,25 @@ public final class PruneJob {
                 new PruningRecord.Options(criterion.name(), allocator.name(), o.target(), o.modules().name().toLowerCase(),
                         range.start(), range.end(), o.allowEmptyLayers(), o.biasCompensation(), o.seed(), windows,
                         length),
-                PruningRecord.keptOf(plan), PruningRecord.Parameters.of(dense, pruned), PruningRecord.Run.since(start));
-        return new Outcome(pruned, plan, scores, counts, target, windows, length, record, searched);
+                PruningRecord.keptOf(plan), PruningRecord.Parameters.of(dense, pruned), PruningRecord.Run.since(start),
+                hywiaOutcome == null ? null : hywiaOutcome.record(o.fusion()));
+        return new Outcome(pruned, plan, scores, counts, target, windows, length, record, rounding, hywiaOutcome,
+                searched);
     }
 
     /**
      * The calibration corpus's first tokens and its file. Only the ids outlive this call: the
      * corpus text (megabytes) must not stay reachable during the backward pass.
      */
-    private record CalibrationText(int[] ids, Path file) {
-        static CalibrationText encode(String corpusName, Path dataDir, Tokenizer tok, long wanted) {
+    private record CalibrationText(int[] ids, int[] longer, Path file) {
+        /** {@code more} > 0: also the ids of at least {@code wanted + more} tokens (a stream that starts with {@code ids}). */
+        static CalibrationText encode(String corpusName, Path dataDir, Tokenizer tok, long wanted, long more) {
             TextCorpus corpus = TextCorpus.resolve(corpusName, dataDir);
-            return new CalibrationText(CalibrationTokens.encode(tok, corpus.text(), wanted), corpus.file());
+            int[] ids = CalibrationTokens.encode(tok, corpus.text(), wanted);
+            int[] longer = more > 0 ? CalibrationTokens.encode(tok, corpus.text(), wanted + more) : ids;
+            if (!java.util.Arrays.equals(ids, 0, ids.length, longer, 0, Math.min(ids.length, longer.length)))
+                throw new IllegalStateException("the longer calibration encoding does not start with the shorter one");
+            return new CalibrationText(ids, longer, corpus.file());
         }
-    }
-
-    static LayerRange layerRange(PruneOptions o, int layers) {
-        int end = o.layerEnd() <= 0 ? layers + o.layerEnd() : o.layerEnd();
-        if (o.layerStart() < 0 || end > layers || o.layerStart() >= end)
-            throw new BadInputException("layer range [" + o.layerStart() + ", " + end + ") is outside the model's "
-                    + layers + " layers");
-        return new LayerRange(o.layerStart(), end);
     }
 }

@@ -16,7 +16,7 @@ import java.util.List;
 
 /**
  * Writes a pruned model as an HF folder: config.json, model.safetensors, the tokenizer files of
- * the dense model, and pruning.json. The folder appears complete or not at all.
+ * the dense model, pruning.json and a README.md model card that says what loads it ({@link ModelCard}). The folder appears complete or not at all.
  */
 public final class PrunedModelWriter {
     /** Files of an HF folder that describe tokenization and generation, copied as they are. */
@@ -26,6 +26,15 @@ public final class PrunedModelWriter {
     private PrunedModelWriter() {}
 
     public static void write(LlamaModel pruned, Tokenizer tokenizer, PruningRecord record, Path out, boolean force) {
+        write(pruned, tokenizer, out, force, record);
+    }
+
+    /** An HF folder of any model with its tokenizer files (lopper export --format hf). */
+    public static void writeFolder(LlamaModel model, Tokenizer tokenizer, Path out, boolean force) {
+        write(model, tokenizer, out, force, null);
+    }
+
+    private static void write(LlamaModel pruned, Tokenizer tokenizer, Path out, boolean force, PruningRecord record) {
         Checkpoints.saveHf(pruned, out, force, staging -> {
             if (tokenizer instanceof HfTokenizer hf) {
                 Path dir = hf.file().toAbsolutePath().getParent();
@@ -34,11 +43,16 @@ public final class PrunedModelWriter {
                     if (Files.isRegularFile(f)) Files.copy(f, staging.resolve(name), StandardCopyOption.REPLACE_EXISTING);
                 }
             } else if (tokenizer instanceof Llama2cTokenizer l2c) {
-                Files.copy(l2c.file(), staging.resolve("tokenizer.bin"), StandardCopyOption.REPLACE_EXISTING);
+                if (dev.lopper.io.gguf.GgufFiles.isGguf(l2c.file())) l2c.writeBin(staging.resolve("tokenizer.bin"));   // the vocabulary of a GGUF
+                else Files.copy(l2c.file(), staging.resolve("tokenizer.bin"), StandardCopyOption.REPLACE_EXISTING);
             }
-            PruningRecordFile.write(record, staging.resolve("pruning.json"));
-            // The pruned folder is as readable as the model it came from (not 0600 like a temp file).
-            FileModes.copyFromModel(Path.of(record.inputs().model()), staging);
+            if (record != null) {
+                PruningRecordFile.write(record, staging.resolve("pruning.json"));
+                Files.writeString(staging.resolve(ModelCard.FILE_NAME),
+                        ModelCard.render(out.toAbsolutePath().normalize().getFileName().toString(), pruned.config(), record));
+                // The pruned folder is as readable as the model it came from (not 0600 like a temp file).
+                FileModes.copyFromModel(Path.of(record.inputs().model()), staging);
+            }
         });
     }
 }

@@ -1,5 +1,6 @@
 package dev.lopper.surgery;
 
+import com.fasterxml.jackson.annotation.JsonInclude;
 import dev.lopper.model.LlamaModel;
 
 import java.time.Duration;
@@ -19,7 +20,45 @@ public record PruningRecord(
         Options options,
         List<LayerKept> kept,
         Parameters parameters,
-        Run run) {
+        Run run,
+        @JsonInclude(JsonInclude.Include.NON_NULL) Fusion fusion) {
+
+    /** A record without a HyWIA fusion (every other criterion). */
+    public PruningRecord(String lopperVersion, Inputs inputs, Options options, List<LayerKept> kept,
+                         Parameters parameters, Run run) {
+        this(lopperVersion, inputs, options, kept, parameters, run, null);
+    }
+
+    /**
+     * HyWIA's fusion: its settings, the learned parameters (null when the blend was fixed), α per
+     * (layer, module), and the learning run.
+     *
+     * @param mode          learned, fine, coarse or fixed:A
+     * @param windowOffsets where each fusion window starts in the calibration token stream (empty when fixed)
+     * @param query         Q [d × |ψ|] (learned only)
+     * @param key           K [d × |φ|] (learned only)
+     * @param loss          soft-mask calibration NLL per step (learned only)
+     * @param hardLossStep   steps after which the blend was tried with hard masks (0 = the start; learned only)
+     * @param hardLoss       NLL on the fusion windows with those hard masks
+     * @param bestStep       the check whose parameters were kept (lowest hard-mask NLL)
+     */
+    public record Fusion(String mode, String normalisation, int steps, double learningRate, int samples, int length,
+                         double startTemperature, double endTemperature, int[] windowOffsets, double[][] query,
+                         double[][] key, List<Alpha> alpha, double[] loss, int[] hardLossStep, double[] hardLoss,
+                         Integer bestStep) {
+        /** NLL of the starting blend's hard masks on the fusion windows (learned only, else null). */
+        public Double hardLossBefore() { return hardLoss == null ? null : hardLoss[0]; }
+
+        /** NLL of the kept blend's hard masks on the fusion windows (learned only, else null). */
+        public Double hardLossAfter() {
+            if (hardLoss == null) return null;
+            for (int j = 0; j < hardLossStep.length; j++) if (hardLossStep[j] == bestStep) return hardLoss[j];
+            return null;
+        }
+    }
+
+    /** α of one (layer, module): the weights of the fine and the coarse score. */
+    public record Alpha(int layer, String module, double fine, double coarse) {}
 
     /** A file and the hex sha256 of its bytes. */
     public record FileDigest(String path, String sha256) {}

@@ -30,12 +30,12 @@ public enum DType {
         return null;
     }
 
-    static float bf16ToFloat(short bits) {
+    public static float bf16ToFloat(short bits) {
         return Float.intBitsToFloat((bits & 0xffff) << 16);
     }
 
     /** Round-to-nearest-even fp32 → bf16, NaN kept as a quiet NaN. */
-    static short floatToBf16(float f) {
+    public static short floatToBf16(float f) {
         int x = Float.floatToRawIntBits(f);
         if ((x & 0x7fffffff) > 0x7f800000) return (short) ((x >>> 16) | 0x40);
         int rounding = 0x7fff + ((x >>> 16) & 1);

@@ -39,19 +39,25 @@ import jdk.incubator.vector.VectorSpecies;
  *   <li><b>Small m</b> skips packing. {@link #xwT}: m = 1 with bf16 W is a GEMV that streams W
  *   once and widens bf16 in registers; m ≤ {@code SMALL_M} (32, the measured crossover) streams
  *   W once, 4 rows at a time widened to fp32, dotting each against all x rows. {@link #xw}: m ≤
- *   {@code SMALL_M_XW} (12) splits the W rows among tasks, each streaming its rows once and axpy-ing
- *   into a private dx, summed at the end.</li>
+ *   {@code SMALL_M_XW} (12) splits the W rows into up to 16 fixed blocks, each streaming its rows once
+ *   and axpy-ing into a private dx, the partials summed in block order at the end.</li>
+ *   <li><b>Determinism.</b> Every element of C is summed over k in one fixed order: k-blocks in
+ *   order, each by one microkernel call, whatever task owns the tile; tasks split only M and N.
+ *   The one product that splits a sum ({@link #smallXw}) splits it into blocks that depend on the
+ *   shape alone. So the thread count never changes a bit; the vector width ({@link Simd}) and the
+ *   block sizes do.</li>
  * </ul>
  * Block sizes can be overridden with {@code -Dlopper.gemm.kc/mc/nc/smallm/smallmxw}.
  */
 final class PackedGemm {
     private PackedGemm() {}
 
-    static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
+    static final VectorSpecies<Float> S = Simd.FLOAT;
     static final int L = S.length();
     private static final VectorSpecies<Short> SH =
             VectorSpecies.of(short.class, VectorShape.forBitSize(S.vectorBitSize() / 2));
-    private static final VectorSpecies<Integer> SI = IntVector.SPECIES_PREFERRED;
+    private static final VectorSpecies<Integer> SI =
+            VectorSpecies.of(int.class, VectorShape.forBitSize(S.vectorBitSize()));
     private static final ValueLayout.OfFloat F32 =
             ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
     private static final ValueLayout.OfShort I16 =
@@ -529,40 +535,57 @@ final class PackedGemm {
     }
 
     /**
-     * dx = dy·W for few rows of dy: each task streams a contiguous range of W rows once (widened
-     * a row at a time), axpy-ing them into its own partial dx; the partials are summed at the end.
+     * dx = dy·W for few rows of dy: W's rows are cut into fixed blocks ({@link #xwBlocks}, a function
+     * of n alone); each block streams its rows once (widened a row at a time), axpy-ing them into
+     * its own partial dx, and the partials are added in block order at the end. The blocks, not
+     * the threads, fix the order of the sums, so dx has the same bits with any thread count.
      */
     private static void smallXw(float[] dy, int m, Matrix w, float[] dx, boolean accumulate) {
+        smallXw(dy, m, w, dx, accumulate, xwBlocks(w.rows()));
+    }
+
+    /** {@link #smallXw} with the W rows cut into {@code tasks} blocks (SmallXwBench compares block counts). */
+    static void smallXw(float[] dy, int m, Matrix w, float[] dx, boolean accumulate, int tasks) {
         int n = w.rows(), k = w.cols();
         float[] heap = w.heapArray();
-        int tasks = 2L * m * n * k < Parallel.MIN_PARALLEL_FLOPS ? 1 : Math.max(1, Math.min(Parallel.threads() * 2, n / 64));
         float[][] partial = new float[tasks][];
-        Parallel.forEach(tasks, tk -> {
-            int o0 = (int) ((long) tk * n / tasks), o1 = (int) ((long) (tk + 1) * n / tasks);
-            float[] acc = new float[m * k];
-            float[] buf = heap != null ? null : BUFFERS.get().scratch(k);
-            for (int o = o0; o < o1; o++) {
-                float[] src;
-                int s;
-                if (heap != null) {
-                    src = heap;
-                    s = o * k;
-                } else {
-                    widen(w, (long) o * k, buf, 0, k);
-                    src = buf;
-                    s = 0;
-                }
-                for (int i = 0; i < m; i++) {
-                    float g = dy[i * n + o];
-                    if (g != 0f) VectorOps.axpy(g, src, s, acc, i * k, k);
-                }
-            }
-            partial[tk] = acc;
+        Parallel.forWork(2L * m * n * k, tasks, 1, (from, to) -> {
+            for (int tk = from; tk < to; tk++) partial[tk] = xwBlock(dy, m, w, heap, tk, tasks);
         });
         int total = m * k;
-        Parallel.forRange(total, 4096, (f, t) -> {
+        Parallel.forWork((long) tasks * total, total, 4096, (f, t) -> {
             if (!accumulate) Arrays.fill(dx, f, t, 0f);
             for (float[] part : partial) VectorOps.add(part, f, dx, f, t - f);
         });
+    }
+
+    /** Blocks of W rows for {@link #smallXw}: up to 16, of at least 64 rows; never depends on the threads. */
+    static int xwBlocks(int n) {
+        return Math.max(1, Math.min(16, n / 64));
+    }
+
+    /** Block tk of tasks: Σ over its W rows o of dy[:, o] ⊗ W[o, :], into a new [m, k] array. */
+    private static float[] xwBlock(float[] dy, int m, Matrix w, float[] heap, int tk, int tasks) {
+        int n = w.rows(), k = w.cols();
+        int o0 = (int) ((long) tk * n / tasks), o1 = (int) ((long) (tk + 1) * n / tasks);
+        float[] acc = new float[m * k];
+        float[] buf = heap != null ? null : BUFFERS.get().scratch(k);
+        for (int o = o0; o < o1; o++) {
+            float[] src;
+            int s;
+            if (heap != null) {
+                src = heap;
+                s = o * k;
+            } else {
+                widen(w, (long) o * k, buf, 0, k);
+                src = buf;
+                s = 0;
+            }
+            for (int i = 0; i < m; i++) {
+                float g = dy[i * n + o];
+                if (g != 0f) VectorOps.axpy(g, src, s, acc, i * k, k);
+            }
+        }
+        return acc;
     }
 }

@@ -2,12 +2,13 @@ package dev.lopper.tensor;
 
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 /** Small fp32 vector primitives on the Vector API, used by kernels and layers. */
 public final class VectorOps {
-    static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
+    static final VectorSpecies<Float> S = Simd.FLOAT;
     static final int L = S.length();
 
     private VectorOps() {}
@@ -34,7 +35,7 @@ public final class VectorOps {
         for (; i <= n - L; i += L) {
             FloatVector.fromArray(S, x, xOff + i).fma(va, FloatVector.fromArray(S, y, yOff + i)).intoArray(y, yOff + i);
         }
-        for (; i < n; i++) y[yOff + i] += alpha * x[xOff + i];
+        for (; i < n; i++) y[yOff + i] = Math.fma(alpha, x[xOff + i], y[yOff + i]);   // as the lanes: one rounding
     }
 
     /**
@@ -109,7 +110,11 @@ public final class VectorOps {
         return (float) sum;
     }
 
-    /** y[i] = x[i]·σ(x[i]) (SiLU) times u[i], on the vector unit. */
+    /**
+     * y[i] = x[i]·σ(x[i]) (SiLU) times u[i], on the vector unit. The tail runs masked through the
+     * same lane arithmetic, so y[i] does not depend on where a caller cuts [from, to) (callers
+     * split it by thread; a scalar tail with Math.exp gave other bits at the cuts).
+     */
     public static void siluMul(float[] x, float[] u, float[] y, int from, int to) {
         FloatVector one = FloatVector.broadcast(S, 1f);
         int i = from;
@@ -118,7 +123,12 @@ public final class VectorOps {
             FloatVector sig = one.div(one.add(exp(g.neg())));
             g.mul(sig).mul(FloatVector.fromArray(S, u, i)).intoArray(y, i);
         }
-        for (; i < to; i++) y[i] = x[i] / (1f + (float) Math.exp(-x[i])) * u[i];
+        if (i < to) {
+            VectorMask<Float> m = S.indexInRange(i, to);
+            FloatVector g = FloatVector.fromArray(S, x, i, m);
+            FloatVector sig = one.div(one.add(exp(g.neg())));
+            g.mul(sig).mul(FloatVector.fromArray(S, u, i, m)).intoArray(y, i, m);
+        }
     }
 
     // Determinism: the Vector API's EXP and the lane order of reduceLanes may differ between its

@@ -5,7 +5,8 @@ import java.util.Map;
 import java.util.function.LongSupplier;
 
 /**
- * Draws a one-line progress bar with rate and ETA, redrawn in place with '\r'. Silent when the
+ * Draws a one-line progress bar with rate and ETA, redrawn in place with '\r'. A label
+ * "job | detail" is one job whose detail changes (rate and ETA run on). Silent when the
  * stream is not a terminal, so logs and pipes never fill with bar fragments.
  */
 public final class TerminalProgress implements ProgressListener {
@@ -43,8 +44,11 @@ public final class TerminalProgress implements ProgressListener {
     public synchronized void update(long done, long total, String what) {
         if (!enabled) return;
         long now = nanoTime.getAsLong();
-        if (!what.equals(currentJob)) {
-            currentJob = what;
+        // "job | detail": the detail (a step's loss, say) changes without starting a new job.
+        int bar = what.indexOf(" | ");
+        String job = bar < 0 ? what : what.substring(0, bar);
+        if (!job.equals(currentJob)) {
+            currentJob = job;
             jobStartNanos = now;
             lastDrawNanos = 0;
         }

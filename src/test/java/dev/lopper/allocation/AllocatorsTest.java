@@ -84,13 +84,61 @@ class AllocatorsTest {
     void llmPrunerRangeLeavesTheOuterLayersAlone() {
         ModelConfig c = config(false);
         Target t = Target.of(0.2, c).withRange(LayerRange.llmPruner(16));
-        assertEquals(new LayerRange(4, 14), t.range());
+        assertEquals(new LayerRange(2, 15), t.range(), "[4, n-2) of 32 layers, scaled to 16");
         RemovalCounts counts = new UniformAllocator().allocate(c, t);
-        for (int l : new int[]{0, 1, 2, 3, 14, 15}) {
+        for (int l : new int[]{0, 1, 15}) {
             assertEquals(0, counts.attention()[l]);
             assertEquals(0, counts.mlp()[l]);
         }
-        assertTrue(counts.mlp()[4] > 0 && counts.mlp()[13] > 0);
+        assertTrue(counts.mlp()[2] > 0 && counts.mlp()[14] > 0);
+    }
+
+    @Test
+    void llmPrunerRangeIsAsPublishedFrom32LayersAndScaledBelow() {
+        assertEquals(new LayerRange(4, 30), LayerRange.llmPruner(32));
+        assertEquals(new LayerRange(4, 78), LayerRange.llmPruner(80));
+        assertEquals(new LayerRange(1, 7), LayerRange.llmPruner(8));
+        assertEquals(new LayerRange(1, 5), LayerRange.llmPruner(6));
+        assertEquals(new LayerRange(1, 4), LayerRange.llmPruner(5));
+        assertEquals(new LayerRange(3, 22), LayerRange.llmPruner(24));
+        assertEquals(new LayerRange(0, 2), LayerRange.llmPruner(2), "too shallow to leave layers out");
+        for (int n = 1; n < 100; n++) {
+            LayerRange r = LayerRange.llmPruner(n);
+            assertTrue(r.size() > 0 && r.end() <= n, n + " layers: " + r);
+            if (n >= 3) assertTrue(r.start() >= 1 && r.end() <= n - 1, n + " layers keep the first and last: " + r);
+        }
+    }
+
+    /** Layers of one shape (the common case): uniform removes the same count from every layer. */
+    @ParameterizedTest
+    @ValueSource(doubles = {0.05, 0.1, 0.2, 0.3, 0.5})
+    void uniformGivesEqualWidthsWhenTheLayersAreAlike(double fraction) {
+        ModelConfig c = config(false).withLayers(java.util.Collections.nCopies(8,
+                new dev.lopper.model.LayerShape(8, 4, 4, 96)));
+        for (Target t : List.of(Target.of(fraction, c), Target.of(fraction, c).withRange(new LayerRange(1, 7)),
+                Target.of(fraction, c).withModules(Modules.MLP), Target.of(fraction, c).withModules(Modules.ATTENTION))) {
+            if (!feasible(c, t)) {
+                assertThrows(BadInputException.class, () -> new UniformAllocator().allocate(c, t));
+                continue;
+            }
+            RemovalCounts counts = new UniformAllocator().allocate(c, t);
+            int l0 = t.range().start();
+            for (int l = t.range().start(); l < t.range().end(); l++) {
+                assertEquals(counts.attention()[l0], counts.attention()[l], "attention of layer " + l + " " + t);
+                assertEquals(counts.mlp()[l0], counts.mlp()[l], "MLP of layer " + l + " " + t);
+            }
+            // Nearest the goal that equal counts allow: within half a step per layer, the step being one
+            // MLP channel (one attention group when only attention is pruned).
+            long step = t.modules().mlp() ? Groups.mlpChannel(c, l0) : Groups.attentionGroup(c, l0);
+            double goal = t.fraction() * Groups.total(c);
+            assertTrue(Math.abs(counts.removedParameters(c) - goal) <= t.range().size() * step / 2.0 + 1e-9,
+                    "removed " + counts.removedParameters(c) + " for " + goal + " " + t);
+            // ... and attention and MLP lose about the same share (one attention group either way).
+            if (t.modules() == Modules.BOTH) {
+                double rate = (double) counts.mlp()[l0] / 96;
+                assertEquals(rate * 4, counts.attention()[l0], 1.0 + 1e-9, t.toString());
+            }
+        }
     }
 
     @Test
@@ -183,17 +231,6 @@ class AllocatorsTest {
         for (Allocator a : List.of(new UniformAllocator(), new OwlAllocator(outliers(c)), new FlapGlobalAllocator(scores(c, 1)))) {
             RemovalCounts counts = a.allocate(c, Target.of(0, c));
             assertEquals(0, counts.removedParameters(c), a.name());
-        }
-    }
-
-    @Test
-    void allocationIsDeterministic() {
-        ModelConfig c = config(true);
-        Target t = Target.of(0.35, c).withRange(new LayerRange(2, 15));
-        for (Allocator a : List.of(new UniformAllocator(), new OwlAllocator(outliers(c)), new FlapGlobalAllocator(scores(c, 2)))) {
-            RemovalCounts x = a.allocate(c, t), y = a.allocate(c, t);
-            assertArrayEquals(x.attention(), y.attention());
-            assertArrayEquals(x.mlp(), y.mlp());
         }
     }
 }

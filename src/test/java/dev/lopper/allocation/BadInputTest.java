@@ -40,7 +40,6 @@ class BadInputTest {
         fails(() -> new UniformAllocator().allocate(c, t.withRange(new LayerRange(4, 17))), "[4, 17)", "16 layers");
         fails(() -> new UniformAllocator().allocate(c, t.withRange(new LayerRange(-1, 3))), "[-1, 3)");
         fails(() -> new UniformAllocator().allocate(c, t.withRange(new LayerRange(5, 5))), "[5, 5)");
-        fails(() -> LayerRange.llmPruner(6), "empty for a model of 6 layers");
         fails(() -> Modules.parse("heads"), "attention, mlp or both", "heads");
     }
 
@@ -52,7 +51,7 @@ class BadInputTest {
         for (Allocator a : new Allocator[]{new UniformAllocator(), new OwlAllocator(new double[16]),
                 new FlapGlobalAllocator(scores(c, 1))}) {
             fails(() -> a.allocate(c, t), "pruning ratio 0.2", "without emptying a layer", "layer 4 attention",
-                    "allowEmptyLayers would permit that");
+                    "--allow-empty-layers permits that");
         }
         // Allowing empty layers still cannot remove more than there is.
         fails(() -> new UniformAllocator().allocate(c, t.withAllowEmptyLayers(true)), "hold only", "prunable parameters");
@@ -72,7 +71,7 @@ class BadInputTest {
         double[] rates = new double[16];
         rates[5] = 0.75;   // 2 kv heads: round(1.5) = 2, all of them
         fails(() -> new FixedRatesAllocator(rates).allocate(c, Target.of(0.1, c)), "layer 5", "all 2 attention groups",
-                "allowEmptyLayers");
+                "--allow-empty-layers");
         rates[5] = 0.1;
         fails(() -> new FixedRatesAllocator(rates).allocate(c, Target.of(0.1, c).withRange(new LayerRange(6, 10))),
                 "layer 5 has rate 0.1", "outside the layer range [6, 10)");

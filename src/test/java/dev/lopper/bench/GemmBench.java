@@ -19,7 +19,8 @@ import org.openjdk.jmh.annotations.Warmup;
 
 /**
  * {@link Gemm} at LLaMA-7B MLP sizes: x[512, 4096] · W[11008, 4096]ᵀ and its two backward
- * products, plus the m=1 decode GEMV (bf16 W). Scores are ms per call; GFLOP/s = 2·m·n·k / time
+ * products, plus the m=1 decode GEMV (bf16 W) and the small-m backward dy[8, 11008] · W (the
+ * path that sums per-block partials). Scores are ms per call; GFLOP/s = 2·m·n·k / time
  * ({@link #gflops}); bench/jmh prints them after the JMH table.
  */
 @State(Scope.Benchmark)
@@ -29,9 +30,9 @@ import org.openjdk.jmh.annotations.Warmup;
 @Warmup(iterations = 4, time = 2)
 @Measurement(iterations = 5, time = 2)
 public class GemmBench {
-    public static final int M = 512, K = 4096, N = 11008;
+    public static final int M = 512, K = 4096, N = 11008, M_SMALL = 8;
 
-    float[] x, dy, y, dx, dw, x1, y1;
+    float[] x, dy, y, dx, dw, x1, y1, dySmall, dxSmall;
     Matrix wF32, wBf16;
 
     @Setup(Level.Trial)
@@ -48,6 +49,8 @@ public class GemmBench {
         dx = new float[M * K];
         dw = new float[N * K];
         y1 = new float[N];
+        dySmall = fill(r, M_SMALL * N);
+        dxSmall = new float[M_SMALL * K];
     }
 
     private static float[] fill(Random r, int n) {
@@ -83,6 +86,12 @@ public class GemmBench {
     public float[] atb_f32() {
         Gemm.atb(dy, x, M, N, K, dw, false);
         return dw;
+    }
+
+    @Benchmark
+    public float[] xw_small_f32() {
+        Gemm.xw(dySmall, M_SMALL, wF32, dxSmall, false);
+        return dxSmall;
     }
 
     @Benchmark

@@ -16,9 +16,11 @@ import java.nio.file.Path;
 import static org.junit.jupiter.api.Assertions.*;
 
 /**
- * The LLM-Pruner check on a real trained model: with LLM-Pruner's calibration (10 windows of 64
- * tokens of C4), the per-group Taylor scores that TaylorStats reduces during backward equal
- * plain finite sums of w·g over each group, with g taken from a sink that keeps every gradient.
+ * Two of Lopper's code paths agree on a real trained model: with LLM-Pruner's calibration (10
+ * windows of 64 tokens of C4), the per-group Taylor scores that TaylorStats reduces during
+ * backward equal plain sums of w·g over each group, with g from a sink that keeps every gradient.
+ * Both use Lopper's backward (checked against finite differences in GradientCheckTest); this is
+ * not a comparison with LLM-Pruner's implementation.
  */
 class TaylorFixtureTest {
     @Test

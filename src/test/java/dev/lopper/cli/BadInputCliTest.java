@@ -27,7 +27,7 @@ class BadInputCliTest {
 
     record Outcome(int code, String err) {}
 
-    private static Outcome lopper(String... args) {
+    static Outcome lopper(String... args) {
         StringWriter err = new StringWriter();
         int code = Main.run(new PrintWriter(err, true), args);
         return new Outcome(code, err.toString());

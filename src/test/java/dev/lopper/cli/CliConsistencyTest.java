@@ -95,10 +95,10 @@ class CliConsistencyTest {
         }
         assertTrue(visible.get("eval").contains("--seq-len"));
         assertTrue(visible.get("generate").contains("--new-tokens") && visible.get("bench").contains("--new-tokens"));
-        // Report folders are --report everywhere; --out is only the pruned model's folder.
+        // Report folders are --report everywhere; --out is only a model written: prune's folder, export's file.
         assertTrue(visible.get("eval").contains("--report") && visible.get("bench").contains("--report")
                 && visible.get("demo").contains("--report"));
-        visible.forEach((cmd, names) -> assertEquals(cmd.equals("prune"), names.contains("--out"), cmd));
+        visible.forEach((cmd, names) -> assertEquals(cmd.equals("prune") || cmd.equals("export"), names.contains("--out"), cmd));
 
         CommandLine.ParseResult p = cli.parseArgs("eval", "--model", "m", "--ppl", "x", "--seq", "64");
         assertEquals(64, ((EvalCommand) p.subcommand().commandSpec().userObject()).selection.seq, "old --seq still works");

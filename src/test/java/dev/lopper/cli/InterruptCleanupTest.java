@@ -27,7 +27,11 @@ class InterruptCleanupTest {
 
     private Process startPrune(Path out) throws IOException {
         String java = ProcessHandle.current().info().command().orElse("java");
-        List<String> cmd = new ArrayList<>(List.of(java, "--add-modules", "jdk.incubator.vector",
+        // A test run started as a background job (`cmd &` without job control) inherits SIGINT ignored,
+        // and the JVM keeps an ignored SIGINT ignored: reset it to the default in a small perl exec
+        // wrapper (perl-base is essential on Debian), so the child sees Ctrl-C as a user's shell sends it.
+        List<String> cmd = new ArrayList<>(List.of("perl", "-e", "$SIG{INT} = 'DEFAULT'; exec @ARGV or die \"exec: $!\"",
+                java, "--add-modules", "jdk.incubator.vector",
                 "--enable-native-access=ALL-UNNAMED", "-Xmx1g", "-Dlopper.test.pauseBeforeRenameMs=120000",
                 "-cp", System.getProperty("java.class.path"), "dev.lopper.cli.Main",
                 "prune", "--model", PruneCliTest.MODEL.toString(), "--criterion", "l2", "--layers", "0:0",

@@ -78,6 +78,22 @@ class PruneCliTest {
     }
 
     @Test
+    void roundToKeepsMlpWidthsMultiplesAndSaysHowClose() {
+        java.io.ByteArrayOutputStream buf = new java.io.ByteArrayOutputStream();
+        java.io.PrintStream old = System.out;
+        System.setOut(new java.io.PrintStream(buf, true));
+        Path out;
+        try {
+            out = prune("0.27", "--round-to", "64");
+        } finally {
+            System.setOut(old);
+        }
+        LlamaModel pruned = Checkpoints.load(out);
+        for (var s : pruned.config().layers()) assertEquals(0, s.intermediate() % 64, "width " + s.intermediate());
+        assertTrue(buf.toString().contains("MLP widths rounded to multiples of 64"), buf.toString());
+    }
+
+    @Test
     void ratioOutsideTheUnitInterval() {
         assertBadInput(lopper("prune", "--model", MODEL.toString(), "--criterion", "l2", "--target", "1.0",
                 "--out", tmp.resolve("x").toString()), "outside [0, 1)");
@@ -94,7 +110,7 @@ class PruneCliTest {
     @Test
     void unreachableTargetSaysWhyAndHowToAllowIt() {
         assertBadInput(lopper("prune", "--model", MODEL.toString(), "--criterion", "l2", "--layers", "4:6",
-                "--target", "0.3", "--out", tmp.resolve("x").toString()), "allowEmptyLayers");
+                "--target", "0.3", "--out", tmp.resolve("x").toString()), "--allow-empty-layers", "--layers");
     }
 
     @Test
@@ -136,5 +152,72 @@ class PruneCliTest {
         Files.writeString(tasks, "{\"query\": \"q\", \"choices\": [\"no\", \"yes\"], \"gold\": 2}\n");
         assertBadInput(lopper("eval", "--model", MODEL.toString(), "--tasks", "boolq=" + tasks), "boolq.jsonl", "gold");
         assertFalse(Files.exists(json), "nothing half written");
+    }
+
+    /** Runs a command and returns its standard output (the console summary). */
+    private static String stdout(String... args) {
+        java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
+        java.io.PrintStream old = System.out;
+        System.setOut(new java.io.PrintStream(bytes, true, java.nio.charset.StandardCharsets.UTF_8));
+        BadInputCliTest.Outcome o;
+        try {
+            o = lopper(args);
+        } finally {
+            System.setOut(old);
+        }
+        assertEquals(0, o.code(), o.err());
+        return bytes.toString(java.nio.charset.StandardCharsets.UTF_8);
+    }
+
+    /** README's and --help's example, on the 8-layer embedded model: [4, n-2) scaled to [1, 7). */
+    @Test
+    void flagshipLlmPrunerExampleWorksOnAnEightLayerModel() throws IOException {
+        Path out = tmp.resolve("llm-pruner");
+        String console = stdout("prune", "--model", MODEL.toString(), "--method", "llm-pruner", "--target", "0.2",
+                "--calib", "data/demo/c4-train-00000-head.jsonl", "--out", out.toString(), "--quiet");
+        assertTrue(console.contains("layers [1, 7) (LLM-Pruner's [4, n-2) of 32-layer models scaled to 8 layers"), console);
+        PruningRecord record = PruningRecordFile.read(out.resolve("pruning.json"));
+        assertEquals(1, record.options().layerStart());
+        assertEquals(7, record.options().layerEnd());
+        assertEquals(0.2, record.parameters().fractionRemoved(), 0.005);
+        LlamaModel dense = Checkpoints.load(MODEL), pruned = Checkpoints.load(out);
+        for (int l : new int[]{0, 7}) assertEquals(dense.config().layer(l), pruned.config().layer(l), "layer " + l + " kept whole");
+        for (int l = 1; l < 7; l++)
+            assertTrue(pruned.config().layer(l).intermediate() < dense.config().layer(l).intermediate(), "layer " + l);
+        // Layers 0 and 7 are whole, the others narrower: not a stock folder, and both the console and the folder say so.
+        assertTrue(console.contains("layers have different widths"), console);
+        String card = Files.readString(out.resolve("README.md"));
+        assertTrue(card.contains("**The layers have different widths**") && card.contains("Lopper")
+                && card.contains("llama.cpp") && card.contains("refuse"), card);
+        assertTrue(Files.readString(out.resolve("config.json")).contains("intermediate_size_per_layer"));
+    }
+
+    /** An explicit range the model cannot hold names the option to change. */
+    @Test
+    void emptyLayerRangeNamesTheOption() {
+        assertBadInput(lopper("prune", "--model", MODEL.toString(), "--criterion", "l2", "--layers", "6:-2",
+                "--out", tmp.resolve("x").toString()), "[6, 6)", "--layers");
+    }
+
+    /** --allocation uniform over all layers: equal widths, so a stock LlamaForCausalLM config, and the card says so. */
+    @Test
+    void uniformPruneIsAStockLlamaFolder() throws IOException {
+        Path out = tmp.resolve("uniform");
+        String console = stdout("prune", "--model", MODEL.toString(), "--criterion", "l2", "--allocation", "uniform",
+                "--layers", "0:0", "--target", "0.23", "--out", out.toString(), "--quiet");
+        LlamaModel pruned = Checkpoints.load(out);
+        for (int l = 1; l < pruned.config().numLayers(); l++)
+            assertEquals(pruned.config().layer(0), pruned.config().layer(l), "layer " + l);
+        assertTrue(pruned.config().uniform());
+        String config = Files.readString(out.resolve("config.json"));
+        assertFalse(config.contains("_per_layer"), config);
+        assertTrue(config.contains("\"intermediate_size\" : " + pruned.config().layer(0).intermediate()), config);
+        assertTrue(console.contains("stock Hugging Face LlamaForCausalLM"), console);
+        assertTrue(Files.readString(out.resolve("README.md")).contains("stock Hugging Face `LlamaForCausalLM`"));
+        // As close to the target as equal widths allow: within half an MLP channel per layer.
+        PruningRecord record = PruningRecordFile.read(out.resolve("pruning.json"));
+        double channel = 3.0 * pruned.config().hiddenSize();
+        assertEquals(0.23 * record.parameters().before(), record.parameters().before() - record.parameters().after(),
+                pruned.config().numLayers() * channel / 2);
     }
 }

@@ -40,13 +40,16 @@ class CriteriaTest {
                 Criteria.create("taylor-element", new Criteria.Options(0, true)).needs());
     }
 
+    /** The seed's SplittableRandom stream, layer by layer, attention groups then MLP channels. */
     @Test
-    void randomIsReproducibleBySeed() {
+    void randomScoresAreTheSeedsStreamLayerByLayer() {
         Scores a = Criteria.create("random", new Criteria.Options(17, false)).score(model, Statistics.NONE);
-        Scores b = Criteria.create("random", new Criteria.Options(17, false)).score(model, Statistics.NONE);
         Scores c = Criteria.create("random", new Criteria.Options(18, false)).score(model, Statistics.NONE);
-        assertArrayEquals(a.attention(), b.attention());
-        assertArrayEquals(a.mlp(), b.mlp());
+        java.util.SplittableRandom r = new java.util.SplittableRandom(17);
+        for (int l = 0; l < a.attention().length; l++) {
+            for (double v : a.attention()[l]) assertEquals(r.nextDouble(), v, 0, "layer " + l + " attention");
+            for (double v : a.mlp()[l]) assertEquals(r.nextDouble(), v, 0, "layer " + l + " MLP");
+        }
         assertFalse(java.util.Arrays.deepEquals(a.mlp(), c.mlp()));
         assertEquals(2, a.attention()[0].length);
         assertEquals(7, a.mlp()[1].length);
@@ -57,18 +60,6 @@ class CriteriaTest {
         IllegalStateException e = assertThrows(IllegalStateException.class,
                 () -> Criteria.create("taylor-element").score(model, Statistics.NONE));
         assertTrue(e.getMessage().contains("GRADIENTS"), e.getMessage());
-    }
-
-    @Test
-    void llmPrunerPresetScoresLayersFourToNMinusTwo() {
-        var shapes = java.util.Collections.nCopies(12, new dev.lopper.model.LayerShape(4, 2, 4, 8));
-        TaylorStats.Options o = LlmPrunerPreset.taylorOptions(model.config().withLayers(shapes), false);
-        assertEquals(4, o.fromLayer());
-        assertEquals(10, o.toLayer());
-        assertFalse(o.secondOrder());
-        TaylorStats.Options tiny = LlmPrunerPreset.taylorOptions(model.config(), true);
-        assertEquals(tiny.fromLayer(), tiny.toLayer(), "a 2-layer model has no layer in [4, n-2)");
-        assertEquals("taylor-element", LlmPrunerPreset.criterion(false).name());
     }
 
     @Test

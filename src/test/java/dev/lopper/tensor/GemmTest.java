@@ -15,6 +15,11 @@ import org.junit.jupiter.api.Test;
 /** All three {@link Gemm} products against a double-precision triple loop. */
 class GemmTest {
     private static final int[] SIZES = {1, 3, 17, 31, 100, 257};
+    /**
+     * Set in KernelWidthTest's child JVMs: fewer small shapes, and only heap fp32 and mapped bf16
+     * weights (the vector widening path), so the narrow widths run all paths in a few seconds.
+     */
+    static final boolean QUICK = Boolean.getBoolean("lopper.test.quickGemm");
 
     enum Kind { F32_HEAP, BF16, F16, F32_NATIVE, BF16_NATIVE }
 
@@ -61,7 +66,8 @@ class GemmTest {
     private static List<int[]> shapes() {
         List<int[]> out = new ArrayList<>();
         Random r = new Random(7);
-        for (int m : SIZES) for (int n : SIZES) for (int k : SIZES) {
+        int[] sizes = QUICK ? new int[] {1, 17, 100} : SIZES;
+        for (int m : sizes) for (int n : sizes) for (int k : sizes) {
             if ((m * 31 + n * 7 + k) % 3 != 0 && !(m == 1 || n == 1 || k == 1)) continue;
             out.add(new int[] {m, n, k});
         }
@@ -73,7 +79,7 @@ class GemmTest {
         out.add(new int[] {520, 49, 33});
         out.add(new int[] {33, 70, 300});
         out.add(new int[] {45, 600, 17});
-        for (int i = 0; i < 6; i++) out.add(new int[] {1 + r.nextInt(300), 1 + r.nextInt(300), 1 + r.nextInt(300)});
+        for (int i = 0; i < (QUICK ? 2 : 6); i++) out.add(new int[] {1 + r.nextInt(300), 1 + r.nextInt(300), 1 + r.nextInt(300)});
         return out;
     }
 
@@ -142,7 +148,7 @@ class GemmTest {
                 count++;
             }
         }
-        assertTrue(count > 50);
+        assertTrue(count > (QUICK ? 20 : 50), "cases " + count);
     }
 
     @Test
@@ -159,6 +165,53 @@ class GemmTest {
         for (int i = 0; i < y1.length; i++) assertEquals(2 * y1[i], y2[i], 1e-4f * (1 + Math.abs(y1[i])));
     }
 
+    /**
+     * Each path of each product (packed, small-m, GEMV; xw's small path sums per-block partials)
+     * gives the same bits with 1, 2, 3 and 8 threads, every job split however small.
+     */
+    @Test
+    void sameBitsWithAnyThreadCount() {
+        int[][] shapes = {{1, 700, 300}, {8, 900, 260}, {12, 1300, 70}, {20, 300, 500}, {150, 530, 401}};
+        List<float[]> first = null;
+        try {
+            for (int threads : new int[] {1, 2, 3, 8}) {
+                Parallel.configure(threads, 0);
+                Random data = new Random(17);
+                List<float[]> results = new ArrayList<>();
+                for (int[] s : shapes) {
+                    int m = s[0], n = s[1], k = s[2];
+                    float[] wv = random(data, n * k);
+                    for (DType t : new DType[] {DType.F32, DType.BF16}) {
+                        Matrix w = Matrix.fromFloats(wv, n, k, t);
+                        float[] x = random(data, m * k), dy = random(data, m * n);
+                        float[] y = new float[m * n], dx = new float[m * k], dw = new float[n * k];
+                        Gemm.xwT(x, m, w, y, false);
+                        Gemm.xw(dy, m, w, dx, false);
+                        Gemm.atb(dy, x, m, n, k, dw, false);
+                        results.add(y);
+                        results.add(dx);
+                        results.add(dw);
+                    }
+                }
+                if (first == null) {
+                    first = results;
+                    continue;
+                }
+                for (int i = 0; i < results.size(); i++) {
+                    int[] s = shapes[i / 6];
+                    String what = new String[] {"xwT", "xw", "atb"}[i % 3] + " " + s[0] + "x" + s[1] + "x" + s[2]
+                            + (i % 6 < 3 ? " f32" : " bf16") + ", " + threads + " threads vs 1";
+                    float[] a = first.get(i), b = results.get(i);
+                    for (int j = 0; j < a.length; j++)
+                        if (Float.floatToRawIntBits(a[j]) != Float.floatToRawIntBits(b[j]))
+                            throw new AssertionError(what + ": element " + j + " " + a[j] + " != " + b[j]);
+                }
+            }
+        } finally {
+            Parallel.reset();
+        }
+    }
+
     @FunctionalInterface
     private interface Case {
         void run(W w, float[] in, int m, int n, int k, boolean acc, float[] out0);
@@ -173,6 +226,7 @@ class GemmTest {
                 int m = s[0], n = s[1], k = s[2];
                 for (Kind kind : Kind.values()) {
                     if (kind != Kind.F32_HEAP && kind != Kind.BF16 && (m * n * k) % 5 != 0 && m > 1) continue;
+                    if (QUICK && kind != Kind.F32_HEAP && kind != Kind.BF16_NATIVE) continue;
                     W w = weight(r, n, k, kind, arena);
                     float[] in = random(r, forward ? m * k : m * n);
                     for (boolean acc : new boolean[] {false, true}) {
@@ -182,6 +236,6 @@ class GemmTest {
                 }
             }
         }
-        assertTrue(count > 100, "cases " + count);
+        assertTrue(count > (QUICK ? 40 : 100), "cases " + count);
     }
 }

@@ -1,0 +1,334 @@
+package dev.lopper.importance;
+
+import dev.lopper.BadInputException;
+import dev.lopper.calib.CalibrationData;
+import dev.lopper.calib.GroupKind;
+import dev.lopper.model.GradientSink;
+import dev.lopper.model.Masks;
+import dev.lopper.model.Param;
+import dev.lopper.model.Transformer;
+import dev.lopper.tensor.Matrix;
+import dev.lopper.util.ProgressListener;
+
+import java.util.Arrays;
+import java.util.List;
+
+/**
+ * Learns HyWIA's {@link AttentionFusion} end to end — Lopper's design, METHODS.md step 4: the
+ * calibration NLL of the model under soft masks m_G = σ((z_G − θ)/T), z the fused score
+ * standardised within its unit ({@link #standardise}: gradients flow through mean and σ), θ the
+ * midpoint between the r-th and (r+1)-th lowest z of the unit (r its removal count; no gradient
+ * through θ), T annealed geometrically (in units of the fused score's standard deviation); masks multiply head outputs and channel
+ * activations ({@link Masks}). ∂L/∂m comes from the engine's backward (no weight gradient is
+ * computed); the rest of the chain, m → s → α → (Q, K), is written out here and in
+ * {@link AttentionFusion#addGradient}. Adam on the parameters, full batch over the fusion
+ * windows, so a run is deterministic.
+ */
+public final class FusionTrainer {
+    private static final double BETA1 = 0.9, BETA2 = 0.999, EPS = 1e-8;
+
+    /** Nothing but mask gradients: no weight gradient is computed. */
+    private static final GradientSink NO_WEIGHTS = new GradientSink() {
+        @Override public boolean wants(int layer, Param param) { return false; }
+
+        @Override public void accept(int layer, Param param, Matrix weight, float[] grad) {
+            throw new IllegalStateException("no weight gradient was asked for");
+        }
+    };
+
+    private final Transformer transformer;
+    private final HybridScores scores;
+    private final int[] removals;
+    private final CalibrationData windows;
+
+    /**
+     * @param removals per unit of {@code scores} (same order), how many groups the allocation removes
+     * @param windows  fusion windows, disjoint from the windows that produced the gradients
+     */
+    public FusionTrainer(Transformer t, HybridScores scores, int[] removals, CalibrationData windows) {
+        if (removals.length != scores.units().size())
+            throw new IllegalArgumentException(removals.length + " removal counts for " + scores.units().size() + " units");
+        this.transformer = t;
+        this.scores = scores;
+        this.removals = removals.clone();
+        this.windows = windows;
+    }
+
+    /** The loss, its gradient with respect to the fusion parameters, and the thresholds used. */
+    public record Step(double loss, double[] gradient, double[] thresholds, double[] alphaFine) {}
+
+    /**
+     * What learning produced. {@code hardLoss[j]} is the NLL on the fusion windows with hard masks
+     * (the groups the blend would really remove) after {@code hardLossStep[j]} steps (0 = the start);
+     * {@code fusion} holds the parameters of the check with the lowest one ({@code bestStep}).
+     */
+    public record Result(AttentionFusion fusion, double[] alphaFine, double[] loss, double[] temperature,
+                         int[] hardLossStep, double[] hardLoss, int bestStep) {
+        public double hardLossBefore() { return hardLoss[0]; }
+
+        public double hardLossAfter() {
+            for (int j = 0; j < hardLossStep.length; j++) if (hardLossStep[j] == bestStep) return hardLoss[j];
+            throw new IllegalStateException("no check at step " + bestStep);
+        }
+    }
+
+    /** Fusion windows per forward/backward call: memory holds the activations of this many only. */
+    static final int WINDOWS_PER_PASS = 2;
+
+    /** Hard-mask checks every this many steps (and after the last). */
+    public static final int CHECK_EVERY = 5;
+
+    /**
+     * Mean NLL over the fusion windows under soft masks at temperature {@code t}, and its gradient.
+     * With {@code thresholds} null, θ is computed from the fused scores; given, it is held fixed
+     * (what the stop-gradient means; finite-difference checks pass the base point's θ).
+     */
+    public Step evaluate(AttentionFusion fusion, double t, double[] thresholds) {
+        List<HybridScores.Unit> units = scores.units();
+        int n = units.size();
+        double[] alpha = new double[n], theta = thresholds == null ? new double[n] : thresholds.clone();
+        double[][] fused = new double[n][], soft = new double[n][];
+        Masks masks = Masks.ones(transformer.config(), true);
+        double[] sigma = new double[n];
+        for (int u = 0; u < n; u++) {
+            HybridScores.Unit unit = units.get(u);
+            alpha[u] = fusion.alphaFine(unit);
+            fused[u] = new double[unit.groups()];
+            HybridScores.blend(unit, alpha[u], fused[u]);
+            sigma[u] = standardise(fused[u]);
+            if (thresholds == null) theta[u] = threshold(fused[u], removals[u]);
+            soft[u] = new double[unit.groups()];
+            for (int i = 0; i < soft[u].length; i++) soft[u][i] = sigmoid((fused[u][i] - theta[u]) / t);
+            apply(masks, unit, soft[u]);
+        }
+        MaskGradients mg = backward(masks);
+        double[] grad = new double[AttentionFusion.size()];
+        for (int u = 0; u < n; u++) {
+            HybridScores.Unit unit = units.get(u);
+            if (Double.isInfinite(theta[u]) || sigma[u] == 0) continue;   // masks constant in α
+            double[] g = maskGradient(mg, unit);
+            double[] dz = standardisedDerivative(unit, fused[u], sigma[u]);
+            double gAlpha = 0;
+            for (int i = 0; i < g.length; i++) {
+                double m = soft[u][i];
+                gAlpha += g[i] * m * (1 - m) / t * dz[i];
+            }
+            fusion.addGradient(unit, gAlpha, grad);
+        }
+        return new Step(mg.loss, grad, theta, alpha);
+    }
+
+    /** Mean NLL over the fusion windows with the r lowest fused groups of each unit masked to 0. */
+    public double hardLoss(double[] alphaFine) {
+        Masks masks = Masks.ones(transformer.config(), false);
+        List<HybridScores.Unit> units = scores.units();
+        for (int u = 0; u < units.size(); u++) {
+            HybridScores.Unit unit = units.get(u);
+            double[] s = new double[unit.groups()];
+            HybridScores.blend(unit, alphaFine[u], s);
+            double[] hard = new double[s.length];
+            Arrays.fill(hard, 1);
+            for (int i : lowest(s, removals[u])) hard[i] = 0;
+            apply(masks, unit, hard);
+        }
+        double nll = 0;
+        long predicted = 0;
+        for (int first = 0; first < windows.windows(); first += WINDOWS_PER_PASS) {
+            int count = Math.min(WINDOWS_PER_PASS, windows.windows() - first);
+            Transformer.Loss l = transformer.loss(windows.batch(first, count), count, windows.length(), masks, null);
+            nll += l.sumNll();
+            predicted += l.predicted();
+        }
+        return nll / predicted;
+    }
+
+    /**
+     * Adam over {@code options.steps()} annealed steps from the seeded initial parameters. Every
+     * {@link #CHECK_EVERY} steps (and after the last) the blend is tried with hard masks on the
+     * fusion windows; the parameters of the best check are kept (early stopping on the same
+     * calibration windows, never on evaluation text).
+     */
+    public Result learn(FusionOptions options, long seed, ProgressListener progress) {
+        AttentionFusion f = AttentionFusion.initial(seed);
+        double[] p = f.params(), m = new double[p.length], v = new double[p.length];
+        int steps = options.steps();
+        double[] curve = new double[steps], temps = new double[steps];
+        java.util.List<Integer> checkSteps = new java.util.ArrayList<>();
+        java.util.List<Double> checks = new java.util.ArrayList<>();
+        AttentionFusion best = f;
+        double bestLoss = hardLoss(alphas(f));
+        int bestStep = 0;
+        checkSteps.add(0);
+        checks.add(bestLoss);
+        for (int k = 0; k < steps; k++) {
+            double t = options.temperature(k);
+            Step s = evaluate(f, t, null);
+            if (!Double.isFinite(s.loss()) || !allFinite(s.gradient()) || !allFinite(s.alphaFine()))
+                throw new BadInputException("HyWIA fusion: the calibration loss (" + s.loss() + ") or its gradient "
+                        + "became NaN or infinite at step " + (k + 1) + " of " + steps + " (try a lower --fusion-lr than "
+                        + options.learningRate() + ")");
+            curve[k] = s.loss();
+            temps[k] = t;
+            double[] g = s.gradient();
+            double c1 = 1 - Math.pow(BETA1, k + 1), c2 = 1 - Math.pow(BETA2, k + 1);
+            for (int i = 0; i < p.length; i++) {
+                m[i] = BETA1 * m[i] + (1 - BETA1) * g[i];
+                v[i] = BETA2 * v[i] + (1 - BETA2) * g[i] * g[i];
+                p[i] -= options.learningRate() * (m[i] / c1) / (Math.sqrt(v[i] / c2) + EPS);
+            }
+            f = new AttentionFusion(p);
+            if ((k + 1) % CHECK_EVERY == 0 || k == steps - 1) {
+                double[] alpha = alphas(f);
+                if (!allFinite(alpha) || !allFinite(p))
+                    throw new BadInputException("HyWIA fusion: the parameters became NaN or infinite at step " + (k + 1)
+                            + " (try a lower --fusion-lr than " + options.learningRate() + ")");
+                double hard = hardLoss(alpha);
+                if (!Double.isFinite(hard))
+                    throw new BadInputException("HyWIA fusion: the calibration loss of the pruned model became " + hard
+                            + " at step " + (k + 1));
+                checkSteps.add(k + 1);
+                checks.add(hard);
+                if (hard < bestLoss) {
+                    bestLoss = hard;
+                    best = f;
+                    bestStep = k + 1;
+                }
+            }
+            progress.update(k + 1, steps, String.format("hywia fusion | step %d/%d loss %.4f T %.3g", k + 1, steps,
+                    s.loss(), t));
+        }
+        return new Result(best, alphas(best), curve, temps, checkSteps.stream().mapToInt(Integer::intValue).toArray(),
+                checks.stream().mapToDouble(Double::doubleValue).toArray(), bestStep);
+    }
+
+    /** α_fine of every unit under these parameters. */
+    public double[] alphas(AttentionFusion f) {
+        return scores.units().stream().mapToDouble(f::alphaFine).toArray();
+    }
+
+    // ------------------------------------------------------------------ helpers
+
+    /**
+     * Standardises a unit's fused scores in place, z = (s − mean)/σ (population σ), and returns σ
+     * (0: all equal, left as zeros). The soft masks read z, so a blend is judged by which groups it
+     * ranks where, not by how spread out its scores are (a blend of two rankings that disagree is
+     * less spread than either; unstandardised, the loss would push α to 0 or 1 for that alone).
+     */
+    static double standardise(double[] s) {
+        int n = s.length;
+        double mean = 0;
+        for (double v : s) mean += v;
+        mean /= n;
+        double var = 0;
+        for (double v : s) var += (v - mean) * (v - mean);
+        double sigma = Math.sqrt(var / n);
+        for (int i = 0; i < n; i++) s[i] = sigma > 0 ? (s[i] - mean) / sigma : 0;
+        return sigma;
+    }
+
+    /**
+     * ∂z_i/∂α for z = standardised α·f̂ + (1−α)·ĉ: with d = f̂ − ĉ (= ∂s/∂α), d̄ its mean and
+     * c = mean(z·(d − d̄)) (= ∂σ/∂α), ∂z_i/∂α = ((d_i − d̄) − z_i·c)/σ.
+     */
+    static double[] standardisedDerivative(HybridScores.Unit unit, double[] z, double sigma) {
+        int n = z.length;
+        double[] d = new double[n];
+        double mean = 0;
+        for (int i = 0; i < n; i++) {
+            d[i] = unit.fineNorm()[i] - unit.coarseNorm()[i];
+            mean += d[i];
+        }
+        mean /= n;
+        double c = 0;
+        for (int i = 0; i < n; i++) {
+            d[i] -= mean;
+            c += z[i] * d[i];
+        }
+        c /= n;
+        for (int i = 0; i < n; i++) d[i] = (d[i] - z[i] * c) / sigma;
+        return d;
+    }
+
+    /** Midpoint between the r-th and (r+1)-th lowest; −∞ when nothing is removed, +∞ when all are. */
+    static double threshold(double[] s, int r) {
+        if (r <= 0) return Double.NEGATIVE_INFINITY;
+        if (r >= s.length) return Double.POSITIVE_INFINITY;
+        double[] sorted = s.clone();
+        Arrays.sort(sorted);
+        return 0.5 * (sorted[r - 1] + sorted[r]);
+    }
+
+    /** Indices of the r lowest values, ties to the lower index (as allocation's Selection). */
+    static int[] lowest(double[] s, int r) {
+        Integer[] order = new Integer[s.length];
+        for (int i = 0; i < s.length; i++) order[i] = i;
+        Arrays.sort(order, (a, b) -> s[a] != s[b] ? Double.compare(s[a], s[b]) : Integer.compare(a, b));
+        int[] out = new int[Math.max(0, Math.min(r, s.length))];
+        for (int i = 0; i < out.length; i++) out[i] = order[i];
+        return out;
+    }
+
+    private static double sigmoid(double x) {
+        return x >= 0 ? 1 / (1 + Math.exp(-x)) : Math.exp(x) / (1 + Math.exp(x));
+    }
+
+    /** Writes a unit's per-group mask values into the engine's masks (an attention group's value to all its query heads). */
+    private void apply(Masks masks, HybridScores.Unit unit, double[] values) {
+        int l = unit.layer();
+        if (unit.kind() == GroupKind.MLP) {
+            for (int i = 0; i < values.length; i++) masks.channels[l][i] = (float) values[i];
+        } else {
+            int g = transformer.config().layer(l).groupSize();
+            for (int j = 0; j < values.length; j++)
+                Arrays.fill(masks.heads[l], j * g, (j + 1) * g, (float) values[j]);
+        }
+    }
+
+    /** Mean NLL over all fusion windows and its gradients with respect to every head and channel mask. */
+    private record MaskGradients(double loss, double[][] heads, double[][] channels) {}
+
+    /**
+     * Backward over the fusion windows {@link #WINDOWS_PER_PASS} at a time (so activations of only
+     * that many windows are held), each pass's mask gradients (of its own mean NLL) weighted by its
+     * share of the predicted tokens: the gradient of the mean NLL over all windows.
+     */
+    private MaskGradients backward(Masks masks) {
+        int layers = transformer.config().numLayers();
+        double[][] heads = new double[layers][], channels = new double[layers][];
+        for (int l = 0; l < layers; l++) {
+            heads[l] = new double[masks.heads[l].length];
+            channels[l] = new double[masks.channels[l].length];
+        }
+        long total = (long) windows.windows() * (windows.length() - 1);
+        double nll = 0;
+        for (int first = 0; first < windows.windows(); first += WINDOWS_PER_PASS) {
+            int count = Math.min(WINDOWS_PER_PASS, windows.windows() - first);
+            masks.zeroGradients();
+            Transformer.Loss l = transformer.backward(windows.batch(first, count), count, windows.length(), masks,
+                    NO_WEIGHTS, false);
+            nll += l.sumNll();
+            double w = (double) l.predicted() / total;
+            for (int layer = 0; layer < layers; layer++) {
+                for (int i = 0; i < heads[layer].length; i++) heads[layer][i] += w * masks.headGrad[layer][i];
+                for (int i = 0; i < channels[layer].length; i++) channels[layer][i] += w * masks.channelGrad[layer][i];
+            }
+        }
+        return new MaskGradients(nll / total, heads, channels);
+    }
+
+    /** ∂L/∂m per group of a unit: an attention group's is the sum over its query heads. */
+    private double[] maskGradient(MaskGradients mg, HybridScores.Unit unit) {
+        int l = unit.layer();
+        if (unit.kind() == GroupKind.MLP) return mg.channels[l].clone();
+        int g = transformer.config().layer(l).groupSize();
+        double[] out = new double[unit.groups()];
+        for (int j = 0; j < out.length; j++)
+            for (int h = j * g; h < (j + 1) * g; h++) out[j] += mg.heads[l][h];
+        return out;
+    }
+
+    private static boolean allFinite(double[] a) {
+        for (double x : a) if (!Double.isFinite(x)) return false;
+        return true;
+    }
+}

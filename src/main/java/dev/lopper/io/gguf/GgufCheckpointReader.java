@@ -1,0 +1,195 @@
+package dev.lopper.io.gguf;
+
+import dev.lopper.model.LayerShape;
+import dev.lopper.model.LayerWeights;
+import dev.lopper.model.LlamaModel;
+import dev.lopper.model.ModelConfig;
+import dev.lopper.model.RopeScaling;
+import dev.lopper.tensor.DType;
+import dev.lopper.tensor.Matrix;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * Builds a {@link LlamaModel} from a GGUF file of architecture {@code llama} or {@code deci}.
+ * F32, F16 and BF16 tensors stay memory-mapped (q and k are reordered back to HF's RoPE layout,
+ * a copy in the same type); Q8_0 is dequantised to fp32 on load; other types are refused by
+ * name. The stand-in blocks of Lopper's export (one all-zero head, one all-zero channel; see
+ * {@link GgufLayout}) are read back as emptied blocks.
+ */
+public final class GgufCheckpointReader {
+    private static final Set<String> ARCHITECTURES = Set.of("llama", "deci");
+
+    private final GgufFile f;
+
+    private GgufCheckpointReader(GgufFile f) {
+        this.f = f;
+    }
+
+    public static LlamaModel read(Path file) {
+        return new GgufCheckpointReader(GgufFile.open(file)).model();
+    }
+
+    private LlamaModel model() {
+        String arch = f.string("general.architecture", null);
+        if (arch == null) throw f.bad("has no general.architecture");
+        if (!ARCHITECTURES.contains(arch))
+            throw f.bad("architecture '" + arch + "' is not supported (Lopper reads llama and deci)");
+        for (GgufFile.TensorInfo t : f.tensors().values()) {
+            if (!t.type().supported())
+                throw f.bad("tensor '" + t.name() + "' is " + t.type() + "; Lopper reads F32, F16, BF16 and Q8_0 (requantize to one of those)");
+        }
+        if (f.tensors().containsKey("rope_freqs.weight"))
+            throw f.bad("has rope_freqs.weight (Llama 3.1 frequency scaling), which Lopper does not read back yet");
+        int hidden = intKey(arch + ".embedding_length");
+        int n = intKey(arch + ".block_count");
+        if (n <= 0 || n > 100_000) throw f.bad(arch + ".block_count is " + n);
+        int[] heads = f.perLayer(arch + ".attention.head_count", n);
+        int[] kvHeads = f.has(arch + ".attention.head_count_kv") ? f.perLayer(arch + ".attention.head_count_kv", n) : heads.clone();
+        int[] ff = f.perLayer(arch + ".feed_forward_length", n);
+        int headDim = heads[0] > 0 ? hidden / heads[0] : 0;
+        headDim = (int) f.u32(arch + ".attention.key_length", headDim);
+        if (headDim <= 0 || headDim % 2 != 0) throw f.bad("head size " + headDim + " is not a positive even number");
+        if (f.u32(arch + ".attention.value_length", headDim) != headDim)
+            throw f.bad("value_length differs from key_length; Lopper needs them equal");
+        GgufFile.TensorInfo embedInfo = info("token_embd.weight");
+        if (embedInfo.cols() != hidden) throw f.bad("token_embd.weight rows have " + embedInfo.cols() + " values, expected " + hidden);
+        int vocab = Math.toIntExact(embedInfo.rows());
+        double eps = f.f32(arch + ".attention.layer_norm_rms_epsilon", 1e-5);
+        double theta = f.f32(arch + ".rope.freq_base", 10000);
+        String scalingType = f.string(arch + ".rope.scaling.type", "none");
+        RopeScaling scaling = switch (scalingType) {
+            case "none" -> null;
+            case "linear" -> new RopeScaling("linear", f.f32(arch + ".rope.scaling.factor", 1), 0, 0, 0);
+            default -> throw f.bad("rope scaling '" + scalingType + "' is not supported");
+        };
+        int context = (int) f.u32(arch + ".context_length", 2048);
+
+        Matrix embed = matrix("token_embd.weight", vocab, hidden, false, headDim);
+        List<LayerWeights> layers = new ArrayList<>();
+        List<LayerShape> shapes = new ArrayList<>();
+        boolean qkvBias = false, oBias = false, mlpBias = false, downBias = false;
+        for (int l = 0; l < n; l++) {
+            String p = "blk." + l + ".";
+            if (kvHeads[l] == 0 ? heads[l] != 0 : heads[l] % kvHeads[l] != 0)
+                throw f.bad("layer " + l + " has " + heads[l] + " heads and " + kvHeads[l] + " kv heads");
+            int h = heads[l], kv = kvHeads[l], q = h * headDim, kvd = kv * headDim, w = ff[l];
+            Matrix attnNorm = h > 0 ? vector(p + "attn_norm.weight", hidden) : Matrix.wrap(ones(hidden), 1, hidden);
+            Matrix wq = h > 0 ? matrix(p + "attn_q.weight", q, hidden, true, headDim) : Matrix.zeros(0, hidden);
+            Matrix wk = h > 0 ? matrix(p + "attn_k.weight", kvd, hidden, true, headDim) : Matrix.zeros(0, hidden);
+            Matrix wv = h > 0 ? matrix(p + "attn_v.weight", kvd, hidden, false, headDim) : Matrix.zeros(0, hidden);
+            Matrix wo = h > 0 ? matrix(p + "attn_output.weight", hidden, q, false, headDim) : Matrix.zeros(hidden, 0);
+            Matrix bq = optionalVector(p + "attn_q.bias", q, headDim), bk = optionalVector(p + "attn_k.bias", kvd, headDim);
+            Matrix bv = optionalVector(p + "attn_v.bias", kvd, 0), bo = optionalVector(p + "attn_output.bias", hidden, 0);
+            if (h == 1 && kv == 1 && allZero(wq) && allZero(wk) && allZero(wv) && allZero(wo) && bq == null && bk == null && bv == null) {
+                h = 0;          // Lopper's zero head: an emptied attention block
+                kv = 0;
+                wq = Matrix.zeros(0, hidden);
+                wk = Matrix.zeros(0, hidden);
+                wv = Matrix.zeros(0, hidden);
+                wo = Matrix.zeros(hidden, 0);
+            }
+            Matrix mlpNorm = w > 0 ? vector(p + "ffn_norm.weight", hidden) : Matrix.wrap(ones(hidden), 1, hidden);
+            Matrix gate = w > 0 ? matrix(p + "ffn_gate.weight", w, hidden, false, 0) : Matrix.zeros(0, hidden);
+            Matrix up = w > 0 ? matrix(p + "ffn_up.weight", w, hidden, false, 0) : Matrix.zeros(0, hidden);
+            Matrix down = w > 0 ? matrix(p + "ffn_down.weight", hidden, w, false, 0) : Matrix.zeros(hidden, 0);
+            Matrix bGate = optionalVector(p + "ffn_gate.bias", w, 0), bUp = optionalVector(p + "ffn_up.bias", w, 0);
+            Matrix bDown = optionalVector(p + "ffn_down.bias", hidden, 0);
+            if (w == 1 && allZero(gate) && allZero(up) && allZero(down) && bGate == null && bUp == null) {
+                w = 0;          // Lopper's zero channel: an emptied MLP
+                gate = Matrix.zeros(0, hidden);
+                up = Matrix.zeros(0, hidden);
+                down = Matrix.zeros(hidden, 0);
+            }
+            qkvBias |= bq != null || bk != null || bv != null;
+            oBias |= bo != null;
+            mlpBias |= bGate != null || bUp != null;
+            downBias |= bDown != null;
+            shapes.add(new LayerShape(h, kv, headDim, w));
+            layers.add(new LayerWeights(attnNorm, wq, wk, wv, wo, bq, bk, bv, bo, mlpNorm, gate, up, down, bGate, bUp, bDown));
+        }
+        Matrix norm = vector("output_norm.weight", hidden);
+        boolean tied = !f.tensors().containsKey("output.weight");
+        Matrix head = tied ? embed : matrix("output.weight", vocab, hidden, false, 0);
+        int bos = (int) f.u32("tokenizer.ggml.bos_token_id", -1);
+        int eos = (int) f.u32("tokenizer.ggml.eos_token_id", -1);
+        ModelConfig config = new ModelConfig("LlamaForCausalLM", hidden, vocab, context, shapes, (float) eps,
+                (float) theta, scaling, tied, qkvBias, oBias, mlpBias, downBias, bos, eos);
+        return new LlamaModel(config, embed, layers, norm, head);
+    }
+
+    private int intKey(String key) {
+        return Math.toIntExact(f.u32(key));
+    }
+
+    private static float[] ones(int n) {
+        float[] v = new float[n];
+        java.util.Arrays.fill(v, 1f);
+        return v;
+    }
+
+    private static boolean allZero(Matrix m) {
+        float[] row = new float[m.cols()];
+        for (int r = 0; r < m.rows(); r++) {
+            m.readRow(r, row, 0);
+            for (float x : row) if (x != 0f) return false;
+        }
+        return true;
+    }
+
+    private GgufFile.TensorInfo info(String name) {
+        GgufFile.TensorInfo t = f.tensors().get(name);
+        if (t == null) throw f.bad("has no tensor '" + name + "'");
+        return t;
+    }
+
+    private Matrix vector(String name, int n) {
+        GgufFile.TensorInfo t = info(name);
+        if (t.cols() * t.rows() != n) throw f.bad("tensor '" + name + "' has " + t.cols() * t.rows() + " values, expected " + n);
+        return load(t, 1, n, false, 0);
+    }
+
+    private Matrix optionalVector(String name, int n, int ropeHeadDim) {
+        GgufFile.TensorInfo t = f.tensors().get(name);
+        if (t == null) return null;
+        if (t.cols() * t.rows() != n) throw f.bad("tensor '" + name + "' has " + t.cols() * t.rows() + " values, expected " + n);
+        Matrix m = load(t, 1, n, false, 0);
+        if (ropeHeadDim == 0) return m;
+        float[] v = m.toFloats(), out = new float[n];
+        for (int i = 0; i < n; i++) out[GgufExport.hfIndexOfLlamaCpp(i, ropeHeadDim)] = v[i];
+        return Matrix.wrap(out, 1, n);
+    }
+
+    /** A [rows, cols] weight; {@code rope} undoes llama.cpp's q/k row order. */
+    private Matrix matrix(String name, long rows, long cols, boolean rope, int headDim) {
+        GgufFile.TensorInfo t = info(name);
+        if (t.ne().length > 2 || t.cols() != cols || t.rows() != rows)
+            throw f.bad("tensor '" + name + "' has shape " + java.util.Arrays.toString(t.ne()) + ", expected ["
+                    + cols + ", " + rows + "] from the metadata");
+        return load(t, (int) rows, (int) cols, rope, headDim);
+    }
+
+    private Matrix load(GgufFile.TensorInfo t, int rows, int cols, boolean rope, int headDim) {
+        Matrix m;
+        if (t.type() == GgmlType.Q8_0) {
+            float[] v = new float[Math.multiplyExact(rows, cols)];
+            Quant.decode(GgmlType.Q8_0, f.bytes(t), 0, v, 0, v.length);
+            m = Matrix.wrap(v, rows, cols);
+        } else {
+            DType d = switch (t.type()) {
+                case F32 -> DType.F32;
+                case F16 -> DType.F16;
+                case BF16 -> DType.BF16;
+                default -> throw f.bad("tensor '" + t.name() + "' is " + t.type());
+            };
+            m = Matrix.of(f.bytes(t), d, rows, cols);
+        }
+        if (!rope) return m;
+        int[] hfOrder = new int[rows];      // HF row r is llama.cpp row inv[r]
+        for (int i = 0; i < rows; i++) hfOrder[GgufExport.hfIndexOfLlamaCpp(i, headDim)] = i;
+        return m.selectRows(hfOrder);
+    }
+}
