@@ -2,6 +2,7 @@ package dev.lopper.cli;
 
 import dev.lopper.BadInputException;
 import dev.lopper.allocation.Modules;
+import dev.lopper.allocation.search.SearchJob;
 import dev.lopper.importance.FusionOptions;
 import dev.lopper.data.DataDir;
 import dev.lopper.io.Tokenizer;
@@ -29,6 +30,11 @@ final class PruneCommand implements Runnable {
     @Mixin ModelOptions modelOptions;
     @Mixin CommonOptions common;
     @Mixin Choices choices;
+    @Mixin SearchChoices search;
+
+    @Option(names = "--search-out", paramLabel = "RUN_DIR",
+            description = "With --allocation search: the search's run folder (default: OUT-search beside --out).")
+    Path searchOut;
 
     @Option(names = "--out", required = true, paramLabel = "DIR", description = "Folder for the pruned model.")
     Path out;
@@ -57,7 +63,7 @@ final class PruneCommand implements Runnable {
         @Option(names = "--second-order", description = "Taylor with the Fisher term (LLM-Pruner 'param_mix') (default: off).")
         Boolean secondOrder;
 
-        @Option(names = "--allocation", paramLabel = "NAME", description = "uniform, owl, flap-global, or file (with --rates) (default: from --method).")
+        @Option(names = "--allocation", paramLabel = "NAME", description = "uniform, owl, flap-global, file (with --rates), or search (lopper search's options) (default: from --method).")
         String allocation;
 
         @Option(names = "--rates", paramLabel = "FILE", description = "Per-layer rates for --allocation file: a JSON array or one per line (default: none).")
@@ -203,10 +209,15 @@ final class PruneCommand implements Runnable {
         }
         if (java.nio.file.Files.exists(out) && !force)
             throw new BadInputException(out, "already exists; use --force to replace it");
+        PruneJob.SearchRequest req = options.allocation().equals("search")
+                ? new PruneJob.SearchRequest(search.options(), new SearchJob.Folder(searchOut != null ? searchOut
+                        : out.resolveSibling(out.getFileName() + "-search"), false, force))
+                : null;
+        if (req != null) SearchJob.checkFirst(req.options(), req.folder());
         LlamaModel dense = modelOptions.loadModel();
         try (Tokenizer tok = modelOptions.loadTokenizer(dense)) {
             PruneJob.Outcome r = PruneJob.run(modelOptions.model, dense, tok, options, DataDir.resolve(common.data),
-                    common.progress());
+                    common.progress(), req);
             PrunedModelWriter.write(r.pruned(), tok, r.record(), out, force);
             if (report != null) dev.lopper.eval.HywiaReport.write(report, r.hywia(), r.record().fusion());
             printSummary(options, dense, r);

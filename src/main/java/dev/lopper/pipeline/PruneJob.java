@@ -13,6 +13,8 @@ import dev.lopper.allocation.Selection;
 import dev.lopper.allocation.Target;
 import dev.lopper.allocation.UniformAllocator;
 import dev.lopper.allocation.WidthRounding;
+import dev.lopper.allocation.search.SearchJob;
+import dev.lopper.allocation.search.SearchOptions;
 import dev.lopper.calib.CalibrationData;
 import dev.lopper.calib.CalibrationTokens;
 import dev.lopper.calib.Calibrator;
@@ -51,10 +53,26 @@ public final class PruneJob {
     /** What a run produced; {@code calibrationWindows}/{@code calibrationLength} are what was really used. */
     public record Outcome(LlamaModel pruned, KeepPlan plan, Scores scores, RemovalCounts counts, Target target,
                           int calibrationWindows, int calibrationLength, PruningRecord record,
-                          WidthRounding.Rounded rounding, HywiaOutcome hywia) {}
+                          WidthRounding.Rounded rounding, HywiaOutcome hywia, SearchJob.Outcome search) {}
+
+    /** How {@code --allocation search} runs: the search options and its run folder. */
+    public record SearchRequest(SearchOptions options, SearchJob.Folder folder) {}
 
     public static Outcome run(Path modelPath, LlamaModel dense, Tokenizer tok, PruneOptions o, Path dataDir,
                               ProgressListener progress) {
+        return run(modelPath, dense, tok, o, dataDir, progress, null);
+    }
+
+    /**
+     * A run whose allocation may be {@code search}: then {@code search} says how, and the search's
+     * best rates are applied as {@code --allocation file} would apply them.
+     */
+    public static Outcome run(Path modelPath, LlamaModel dense, Tokenizer tok, PruneOptions o, Path dataDir,
+                              ProgressListener progress, SearchRequest search) {
+        if (o.allocation().equals("search")) {
+            if (search == null) throw new BadInputException("--allocation search needs the search options (lopper prune or lopper search)");
+            SearchJob.checkFirst(search.options(), search.folder());
+        }
         Instant start = Instant.now();
         ModelConfig cfg = dense.config();
         LayerRange range = o.layers().resolve(cfg.numLayers());
@@ -65,7 +83,8 @@ public final class PruneJob {
 
         Set<Statistic> needs = EnumSet.noneOf(Statistic.class);
         needs.addAll(criterion.needs());
-        if (o.allocation().equals("owl") || o.biasCompensation()) needs.add(Statistic.ACTIVATIONS);
+        if (o.allocation().equals("owl") || o.allocation().equals("search") || o.biasCompensation())
+            needs.add(Statistic.ACTIVATIONS);
 
         Transformer t = new Transformer(dense);
         Statistics stats = Statistics.NONE;
@@ -102,6 +121,7 @@ public final class PruneJob {
         }
 
         Scores scores = criterion.score(dense, stats);
+        SearchJob.Outcome searched = null;
         Allocator allocator = switch (o.allocation()) {
             case "uniform" -> new UniformAllocator();
             case "owl" -> new OwlAllocator(OutlierRatios.compute(dense, stats.activations(), OutlierRatios.DEFAULT_M));
@@ -110,8 +130,14 @@ public final class PruneJob {
                 if (o.ratesFile() == null) throw new BadInputException("--allocation file needs --rates FILE");
                 yield FixedRatesAllocator.fromFile(o.ratesFile(), cfg.numLayers());
             }
+            case "search" -> {
+                SearchJob.Outcome so = SearchRuns.search(modelPath, dense, tok, o, dataDir, stats, scores, target,
+                        search, progress);
+                searched = so;
+                yield SearchRuns.allocator(so.best().rates());
+            }
             default -> throw new BadInputException("unknown --allocation '" + o.allocation()
-                    + "' (known: uniform, owl, flap-global, file)");
+                    + "' (known: uniform, owl, flap-global, file, search)");
         };
         RemovalCounts counts = allocator.allocate(cfg, target);
         WidthRounding.Rounded rounding = null;
@@ -136,7 +162,8 @@ public final class PruneJob {
                         length),
                 PruningRecord.keptOf(plan), PruningRecord.Parameters.of(dense, pruned), PruningRecord.Run.since(start),
                 hywiaOutcome == null ? null : hywiaOutcome.record(o.fusion()));
-        return new Outcome(pruned, plan, scores, counts, target, windows, length, record, rounding, hywiaOutcome);
+        return new Outcome(pruned, plan, scores, counts, target, windows, length, record, rounding, hywiaOutcome,
+                searched);
     }
 
     /**

@@ -12,10 +12,10 @@ import java.util.Random;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** A 16-layer configuration with three layer shapes (group sizes 2 and 4), and random scores. */
-final class AllocationFixtures {
+public final class AllocationFixtures {
     private AllocationFixtures() {}
 
-    static ModelConfig config(boolean biases) {
+    public static ModelConfig config(boolean biases) {
         List<LayerShape> shapes = new ArrayList<>();
         for (int l = 0; l < 16; l++) {
             shapes.add(switch (l % 3) {

@@ -1,0 +1,84 @@
+package dev.lopper.cli;
+
+import dev.lopper.BadInputException;
+import dev.lopper.allocation.search.Evolution;
+import dev.lopper.allocation.search.RunFolder;
+import dev.lopper.allocation.search.SearchJob;
+import dev.lopper.data.DataDir;
+import dev.lopper.io.Tokenizer;
+import dev.lopper.model.LlamaModel;
+import dev.lopper.pipeline.PruneJob;
+import dev.lopper.pipeline.PruneOptions;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.Map;
+
+@Command(name = "search", mixinStandardHelpOptions = true,
+        description = {"Search per-layer pruning rates (Self-Pruner, Lopper's design): an evolutionary search whose",
+                "operators are classic (ga), a chat model behind an OpenAI-compatible endpoint (llm) or the model itself (self).",
+                "Candidates are scored by masking the dense model (fitness ppl or kl on calibration text).",
+                "Writes RUN_DIR/best-rates.json, which `lopper prune --allocation file --rates` reads.",
+                "Example: lopper search --model DIR --target 0.3 --operator ga --out run/"})
+final class SearchCommand implements Runnable {
+    @Mixin ModelOptions modelOptions;
+    @Mixin CommonOptions common;
+    @Mixin PruneCommand.Choices choices;
+    @Mixin SearchChoices search;
+
+    @Option(names = "--out", paramLabel = "RUN_DIR", description = "New run folder.")
+    Path out;
+
+    @Option(names = "--resume", paramLabel = "RUN_DIR", description = "Continue an interrupted run in RUN_DIR (same settings).")
+    Path resume;
+
+    @Option(names = "--force", description = "Replace --out if it exists.")
+    boolean force;
+
+    record SearchResult(String runDir, double[] bestRates, double bestFitness, Map<String, Double> seeds,
+                        long evaluations, long tokensPerEvaluation, double seconds, Map<String, Long> counters) {}
+
+    @Override
+    public void run() {
+        common.checkOutputs();
+        if ((out == null) == (resume == null)) throw new BadInputException("give either --out RUN_DIR or --resume RUN_DIR");
+        if (choices.allocation != null && !choices.allocation.equals("search"))
+            throw new BadInputException("lopper search does not take --allocation (it is the allocation)");
+        choices.allocation = "search";
+        PruneOptions options = choices.options();
+        SearchJob.Folder folder = new SearchJob.Folder(out != null ? out : resume, resume != null, force);
+        PruneJob.SearchRequest req = new PruneJob.SearchRequest(search.options(), folder);
+        SearchJob.checkFirst(req.options(), folder);
+        LlamaModel dense = modelOptions.loadModel();
+        try (Tokenizer tok = modelOptions.loadTokenizer(dense)) {
+            PruneJob.Outcome r = PruneJob.run(modelOptions.model, dense, tok, options, DataDir.resolve(common.data),
+                    common.progress(), req);
+            Evolution.Result s = r.search().result();
+            PruneCommand.printSummary(options, dense, r);
+            long tokens = (long) req.options().fitnessWindows()
+                    * Math.min(req.options().fitnessLength(), dense.config().maxPositions());
+            System.out.printf("search: %d generations, %d fitness evaluations (%d tokens at full fidelity), %.1f s%n",
+                    s.generations(), s.evaluations(), tokens, s.seconds());
+            System.out.printf("best %s %.6g; %s%n", req.options().fitness().name().toLowerCase(), s.best().fitness(),
+                    seedsLine(s));
+            if (!s.counters().isEmpty()) System.out.println("counters: " + s.counters());
+            System.out.println("best rates: " + Arrays.toString(s.best().rates()));
+            System.out.println("wrote " + folder.dir().resolve(RunFolder.BEST_RATES));
+            Map<String, Double> seeds = new java.util.LinkedHashMap<>();
+            s.seeds().forEach((k, v) -> seeds.put(k, v.fitness()));
+            common.writeJson(new SearchResult(folder.dir().toString(), s.best().rates(), s.best().fitness(), seeds,
+                    s.evaluations(), tokens, s.seconds(),
+                    s.counters()));
+        }
+    }
+
+    static String seedsLine(Evolution.Result s) {
+        StringBuilder b = new StringBuilder();
+        s.seeds().forEach((k, v) -> b.append(b.isEmpty() ? "" : ", ").append(k).append(' ')
+                .append(String.format("%.6g", v.fitness())));
+        return b.toString();
+    }
+}
