@@ -30,7 +30,7 @@ final class SearchChoices {
     int topK;
 
     @Option(names = "--stages", split = ",", paramLabel = "W1,W2,...",
-            description = "Multi-stage selection: windows per stage, ascending, the last at most --fitness-windows (e.g. 2,8).")
+            description = "Multi-stage selection: windows per stage, ascending, the last at most --fitness-windows (e.g. 2,8) (default: one stage, every child on all --fitness-windows).")
     int[] stages;
 
     @Option(names = "--stage-keep", defaultValue = "0.34", description = "Share of children passed to the next stage (default ${DEFAULT-VALUE}).")
@@ -64,7 +64,7 @@ final class SearchChoices {
     int batch;
 
     @Option(names = "--operator-url", paramLabel = "URL",
-            description = "llm: base URL of an OpenAI-compatible API (e.g. http://localhost:8000/v1). The key is read from LOPPER_OPERATOR_API_KEY.")
+            description = "llm: base URL of an OpenAI-compatible API (e.g. http://localhost:8000/v1). The key is read from LOPPER_OPERATOR_API_KEY (no default: --operator llm needs it).")
     String url;
 
     @Option(names = "--operator-model", defaultValue = "gpt-4o", description = "llm: model name (default ${DEFAULT-VALUE}).")
@@ -82,7 +82,7 @@ final class SearchChoices {
     @Option(names = "--max-requests", defaultValue = "1000", description = "llm: HTTP requests allowed in the whole run, retries included (default ${DEFAULT-VALUE}).")
     int maxRequests;
 
-    @Option(names = "--prompts", paramLabel = "DIR", description = "llm/self: folder with prompt templates overriding the built-in ones (same file names).")
+    @Option(names = "--prompts", paramLabel = "DIR", description = "llm/self: folder with prompt templates overriding the built-in ones (same file names) (default: the built-in templates).")
     Path prompts;
 
     @Option(names = "--operator-model-dir", paramLabel = "DIR", description = "self: a local model folder to use as the operator (default: the model being pruned).")

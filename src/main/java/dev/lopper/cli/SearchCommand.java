@@ -29,13 +29,13 @@ final class SearchCommand implements Runnable {
     @Mixin PruneCommand.Choices choices;
     @Mixin SearchChoices search;
 
-    @Option(names = "--out", paramLabel = "RUN_DIR", description = "New run folder.")
+    @Option(names = "--out", paramLabel = "RUN_DIR", description = "New run folder (no default: --out or --resume is needed).")
     Path out;
 
-    @Option(names = "--resume", paramLabel = "RUN_DIR", description = "Continue an interrupted run in RUN_DIR (same settings).")
+    @Option(names = "--resume", paramLabel = "RUN_DIR", description = "Continue an interrupted run in RUN_DIR (same settings) (default: start a new run in --out).")
     Path resume;
 
-    @Option(names = "--force", description = "Replace --out if it exists.")
+    @Option(names = "--force", description = "Replace --out if it exists (default: off).")
     boolean force;
 
     record SearchResult(String runDir, double[] bestRates, double bestFitness, Map<String, Double> seeds,

@@ -40,7 +40,7 @@ public final class AllocationFixtures {
     }
 
     /** The largest group the target could remove. */
-    static long largestGroup(ModelConfig c, Target t) {
+    public static long largestGroup(ModelConfig c, Target t) {
         long max = 0;
         for (int l = t.range().start(); l < t.range().end(); l++) {
             if (t.modules().attention()) max = Math.max(max, Groups.attentionGroup(c, l));

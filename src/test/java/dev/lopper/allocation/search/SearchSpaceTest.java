@@ -39,12 +39,7 @@ class SearchSpaceTest {
     }
 
     static long largestGroup(ModelConfig c, Target t) {
-        long max = 0;
-        for (int l = t.range().start(); l < t.range().end(); l++) {
-            if (t.modules().attention()) max = Math.max(max, Groups.attentionGroup(c, l));
-            if (t.modules().mlp()) max = Math.max(max, Groups.mlpChannel(c, l));
-        }
-        return max;
+        return AllocationFixtures.largestGroup(c, t);
     }
 
     /** The smallest group the target can remove, from Groups (independent of SearchSpace's own bookkeeping). */
