@@ -155,8 +155,18 @@ public final class HfFamilyFixture {
         return s;
     }
 
+    /** BLOOM's GELU in its tanh form, in double. */
+    public static double gelu(double u) {
+        return 0.5 * u * (1 + Math.tanh(Math.sqrt(2 / Math.PI) * (u + 0.044715 * u * u * u)));
+    }
+
     /** Logits [len][vocab] of one sequence; {@code rope} decides Baichuan's position embedding. */
     double[][] logits(int[] tokens, boolean rope) {
+        return logits(tokens, rope, HfFamilyFixture::gelu);
+    }
+
+    /** The same with another GELU (a test may emulate an engine's approximation of it). */
+    public double[][] logits(int[] tokens, boolean rope, java.util.function.DoubleUnaryOperator gelu) {
         int n = tokens.length, d = hidden / heads;
         float[] emb = t("word_embeddings.weight", "model.embed_tokens.weight");
         double[][] x = new double[n][hidden];
@@ -219,8 +229,7 @@ public final class HfFamilyFixture {
                 double[][] up = linear(xn2, tensors.get(h + "mlp.dense_h_to_4h.weight"), tensors.get(h + "mlp.dense_h_to_4h.bias"), ffn);
                 for (double[] row : up)
                     for (int c = 0; c < ffn; c++) {
-                        double u = row[c];
-                        row[c] = 0.5 * u * (1 + Math.tanh(Math.sqrt(2 / Math.PI) * (u + 0.044715 * u * u * u)));
+                        row[c] = gelu.applyAsDouble(row[c]);
                     }
                 mlp = linear(up, tensors.get(h + "mlp.dense_4h_to_h.weight"), tensors.get(h + "mlp.dense_4h_to_h.bias"), hidden);
             } else {

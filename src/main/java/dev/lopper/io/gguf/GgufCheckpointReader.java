@@ -1,9 +1,14 @@
 package dev.lopper.io.gguf;
 
+import dev.lopper.calib.GroupAxis;
+import dev.lopper.calib.GroupKind;
+import dev.lopper.model.AlibiHeads;
+import dev.lopper.model.BlockOps;
 import dev.lopper.model.LayerShape;
 import dev.lopper.model.LayerWeights;
 import dev.lopper.model.LlamaModel;
 import dev.lopper.model.ModelConfig;
+import dev.lopper.model.Param;
 import dev.lopper.model.RopeScaling;
 import dev.lopper.tensor.DType;
 import dev.lopper.tensor.Matrix;
@@ -11,6 +16,7 @@ import dev.lopper.tensor.Matrix;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 
 /**
@@ -21,7 +27,7 @@ import java.util.Set;
  * {@link GgufLayout}) are read back as emptied blocks.
  */
 public final class GgufCheckpointReader {
-    private static final Set<String> ARCHITECTURES = Set.of("llama", "deci");
+    private static final Set<String> ARCHITECTURES = Set.of("llama", "deci", "bloom", "baichuan");
 
     private final GgufFile f;
 
@@ -37,7 +43,7 @@ public final class GgufCheckpointReader {
         String arch = f.string("general.architecture", null);
         if (arch == null) throw f.bad("has no general.architecture");
         if (!ARCHITECTURES.contains(arch))
-            throw f.bad("architecture '" + arch + "' is not supported (Lopper reads llama and deci)");
+            throw f.bad("architecture '" + arch + "' is not supported (Lopper reads llama, deci, bloom and baichuan)");
         for (GgufFile.TensorInfo t : f.tensors().values()) {
             if (!t.type().supported())
                 throw f.bad("tensor '" + t.name() + "' is " + t.type() + "; Lopper reads F32, F16, BF16 and Q8_0 (requantize to one of those)");
@@ -69,6 +75,8 @@ public final class GgufCheckpointReader {
         int context = (int) f.u32(arch + ".context_length", 2048);
 
         Matrix embed = matrix("token_embd.weight", vocab, hidden, false, headDim);
+        if (arch.equals("bloom") || arch.equals("baichuan"))
+            return alibiModel(arch, hidden, vocab, context, heads, kvHeads, ff, headDim, embed);
         List<LayerWeights> layers = new ArrayList<>();
         List<LayerShape> shapes = new ArrayList<>();
         boolean qkvBias = false, oBias = false, mlpBias = false, downBias = false;
@@ -119,6 +127,101 @@ public final class GgufCheckpointReader {
         ModelConfig config = new ModelConfig("LlamaForCausalLM", hidden, vocab, context, shapes, (float) eps,
                 (float) theta, scaling, tied, qkvBias, oBias, mlpBias, downBias, bos, eos);
         return new LlamaModel(config, embed, layers, norm, head);
+    }
+
+    /**
+     * A BLOOM or ALiBi Baichuan model from llama.cpp's bloom/baichuan tensors (see
+     * {@link GgufAlibiExport}): one shape for every layer; where Lopper's {@code lopper.*} keys
+     * say which heads and channels were kept, the zero padding is dropped again and each kept head
+     * keeps its dense ALiBi slope.
+     */
+    private LlamaModel alibiModel(String arch, int hidden, int vocab, int context, int[] heads, int[] kvHeads, int[] ff,
+                                  int headDim, Matrix embed) {
+        boolean bloom = arch.equals("bloom");
+        int n = heads.length;
+        for (int l = 1; l < n; l++)
+            if (heads[l] != heads[0] || kvHeads[l] != kvHeads[0] || ff[l] != ff[0])
+                throw f.bad("layer " + l + " has another shape than layer 0; llama.cpp's " + arch + " graph takes layer 0's for all");
+        if (kvHeads[0] != heads[0] || (long) heads[0] * headDim != hidden)
+            throw f.bad(heads[0] + " heads, " + kvHeads[0] + " kv heads of size " + headDim + " for hidden size " + hidden
+                    + "; llama.cpp's " + arch + " graph needs heads = kv heads and heads × head size = hidden size");
+        double eps = bloom ? f.f32(arch + ".attention.layer_norm_epsilon", 1e-5) : f.f32(arch + ".attention.layer_norm_rms_epsilon", 1e-6);
+        BlockOps ops = bloom ? BlockOps.BLOOM : BlockOps.LLAMA.withPosition(BlockOps.Position.ALIBI);
+        boolean qkvBias = bloom || f.tensors().containsKey(GgufNames.of(arch, Param.BQ, 0));
+        boolean tied = !f.tensors().containsKey(GgufNames.of(arch, Param.LM_HEAD, -1));
+        int bos = (int) f.u32("tokenizer.ggml.bos_token_id", -1), eos = (int) f.u32("tokenizer.ggml.eos_token_id", -1);
+        LayerShape shape = new LayerShape(heads[0], heads[0], headDim, ff[0]);
+        ModelConfig dense = new ModelConfig(bloom ? "BloomForCausalLM" : "BaichuanForCausalLM", hidden, vocab, context,
+                java.util.Collections.nCopies(n, shape), (float) eps, 10000f, null, tied, qkvBias, bloom, bloom, bloom,
+                bos, eos, ops, AlibiHeads.dense(heads[0]));
+        int[] keptHeads = f.has(GgufAlibiExport.KEPT_HEADS) ? f.perLayer(GgufAlibiExport.KEPT_HEADS, n) : null;
+        int[] keptFf = f.has(GgufAlibiExport.KEPT_FF) ? f.perLayer(GgufAlibiExport.KEPT_FF, n) : null;
+        List<Object> headIndex = keptHeads == null ? null : f.array(GgufAlibiExport.HEAD_INDEX, GgufValueType.INT32);
+        List<LayerWeights> layers = new ArrayList<>();
+        List<LayerShape> shapes = new ArrayList<>();
+        List<List<Integer>> alibi = new ArrayList<>();
+        int next = 0;
+        for (int l = 0; l < n; l++) {
+            java.util.Map<Param, Matrix> t = new java.util.EnumMap<>(Param.class);
+            java.util.Map<String, Matrix> packed = new java.util.HashMap<>();
+            java.util.Map<String, Integer> offset = new java.util.HashMap<>();
+            for (Param p : dense.layerParams()) {
+                String name = GgufNames.of(arch, p, l);
+                int rows = p.rows(dense, shape), cols = p.cols(dense, shape);
+                if (!f.tensors().containsKey(name) && p.vector() && !bloom) continue;      // absent q/k/v bias
+                boolean rope = !bloom && (p == Param.Q || p == Param.K);
+                if (!name.endsWith("attn_qkv.weight") && !name.endsWith("attn_qkv.bias")) {
+                    Matrix m = p.vector() ? vector(name, cols) : matrix(name, rows, cols, rope, headDim);
+                    if (!bloom && (p == Param.BQ || p == Param.BK)) m = llamaCppToHf(m, headDim);
+                    t.put(p, m);
+                    continue;
+                }
+                int total = 3 * heads[0] * headDim;
+                Matrix all = packed.computeIfAbsent(name, k -> p.vector() ? vector(k, total) : matrix(k, total, hidden, false, 0));
+                int off = offset.getOrDefault(name, 0), len = p.vector() ? cols : rows;
+                offset.put(name, off + len);
+                t.put(p, p.vector() ? Matrix.wrap(java.util.Arrays.copyOfRange(all.toFloats(), off, off + len), 1, len)
+                        : all.rowRange(off, len));
+            }
+            int[] keep = java.util.stream.IntStream.range(0, heads[0]).toArray();
+            int width = ff[0];
+            if (keptHeads != null) {
+                keep = new int[keptHeads[l]];
+                for (int j = 0; j < keep.length; j++) {
+                    if (next >= headIndex.size()) throw f.bad(GgufAlibiExport.HEAD_INDEX + " has too few entries");
+                    keep[j] = Math.toIntExact((Long) headIndex.get(next++));
+                    if (keep[j] >= heads[0]) throw f.bad(GgufAlibiExport.HEAD_INDEX + " holds " + keep[j] + ", not a head below " + heads[0]);
+                }
+            }
+            if (keptFf != null) {
+                width = keptFf[l];
+                if (width > ff[0]) throw f.bad(GgufAlibiExport.KEPT_FF + " of layer " + l + " is wider than the MLP");
+            }
+            for (Map.Entry<Param, Matrix> e : t.entrySet()) {
+                GroupAxis a = GroupAxis.of(e.getKey(), shape);
+                if (a == null) continue;
+                int[] groups = a.kind() == GroupKind.ATTENTION ? keep : java.util.stream.IntStream.range(0, width).toArray();
+                int[] idx = a.indices(groups);
+                e.setValue(a.byRow() ? e.getValue().selectRows(idx) : e.getValue().selectCols(idx));
+            }
+            shapes.add(new LayerShape(keep.length, keep.length, headDim, width));
+            alibi.add(java.util.Arrays.stream(keep).boxed().toList());
+            layers.add(LayerWeights.from(t::get));
+        }
+        ModelConfig config = dense.withLayers(shapes).withAlibi(keptHeads == null ? AlibiHeads.dense(heads[0]) : new AlibiHeads(heads[0], alibi));
+        Matrix head = tied ? embed : matrix(GgufNames.of(arch, Param.LM_HEAD, -1), vocab, hidden, false, 0);
+        Matrix embedNorm = bloom ? vector(GgufNames.of(arch, Param.EMBED_NORM, -1), hidden) : null;
+        Matrix embedNormBias = bloom ? vector(GgufNames.of(arch, Param.EMBED_NORM_BIAS, -1), hidden) : null;
+        Matrix finalNormBias = bloom ? vector(GgufNames.of(arch, Param.FINAL_NORM_BIAS, -1), hidden) : null;
+        return new LlamaModel(config, embed, layers, vector(GgufNames.of(arch, Param.FINAL_NORM, -1), hidden), head,
+                finalNormBias, embedNorm, embedNormBias);
+    }
+
+    /** A q or k bias from llama.cpp's RoPE pair order back to HF's. */
+    private static Matrix llamaCppToHf(Matrix bias, int headDim) {
+        float[] v = bias.toFloats(), out = new float[v.length];
+        for (int i = 0; i < v.length; i++) out[GgufExport.hfIndexOfLlamaCpp(i, headDim)] = v[i];
+        return Matrix.wrap(out, 1, v.length);
     }
 
     private int intKey(String key) {

@@ -35,13 +35,15 @@ public final class GgufExport {
     public static GgufLayout write(LlamaModel model, Map<String, GgufValue> tokenizer, Options options, Path out) {
         // The llama/deci graphs are RMSNorm + RoPE + SwiGLU. Baichuan-7B and Baichuan 2 with RoPE are that
         // function (W_pack is split on load, NormHead applied to the weights on load); BLOOM and ALiBi
-        // Baichuan are not, and writing them as llama would give llama.cpp another model.
+        // Baichuan go to llama.cpp's bloom and baichuan graphs.
+        String alibiArch = GgufAlibiExport.architecture(model.config());
+        if (alibiArch != null) return GgufAlibiExport.write(model, alibiArch, tokenizer, options, out);
         dev.lopper.model.BlockOps ops = model.config().ops();
         if (!ops.withNormHead(false).equals(dev.lopper.model.BlockOps.LLAMA))
-            throw new dev.lopper.BadInputException("GGUF export writes llama.cpp's llama/deci architectures "
-                    + "(RMSNorm, RoPE, SwiGLU); " + model.config().architecture() + " here uses " + ops.norm()
+            throw new dev.lopper.BadInputException("GGUF export writes llama.cpp's llama/deci, bloom and baichuan "
+                    + "architectures; " + model.config().architecture() + " here uses " + ops.norm()
                     + " norms, " + ops.position() + " positions and a " + ops.mlp()
-                    + " MLP, which Lopper cannot export to GGUF yet");
+                    + " MLP, which none of them computes");
         GgufLayout layout = GgufLayout.of(model);
         List<GgufWriter.TensorSpec> tensors = tensors(model, layout, options.dtype());
         Map<String, GgufValue> meta = metadata(model, layout, options);
@@ -64,14 +66,7 @@ public final class GgufExport {
     static Map<String, GgufValue> metadata(LlamaModel model, GgufLayout layout, Options options) {
         ModelConfig c = model.config();
         String a = layout.architecture();
-        Map<String, GgufValue> m = new LinkedHashMap<>();
-        m.put("general.architecture", GgufValue.string(a));
-        m.put("general.name", GgufValue.string(options.name()));
-        m.put("general.alignment", GgufValue.u32(GgufWriter.ALIGNMENT));
-        m.put("general.file_type", GgufValue.u32(fileType(options.dtype())));
-        m.put(a + ".context_length", GgufValue.u32(c.maxPositions()));
-        m.put(a + ".embedding_length", GgufValue.u32(c.hiddenSize()));
-        m.put(a + ".block_count", GgufValue.u32(c.numLayers()));
+        Map<String, GgufValue> m = general(model, a, options);
         int n = c.numLayers();
         int[] heads = new int[n], kv = new int[n], ff = new int[n];
         for (int l = 0; l < n; l++) {
@@ -93,11 +88,33 @@ public final class GgufExport {
             m.put(a + ".rope.scaling.type", GgufValue.string("linear"));
             m.put(a + ".rope.scaling.factor", GgufValue.f32(rs.factor()));
         }
+        return m;
+    }
+
+    /**
+     * The keys every architecture has: general.*, context and embedding length, block count,
+     * vocabulary size, and the model's own special ids (the tokenizer's metadata, written after,
+     * has the last word).
+     */
+    static Map<String, GgufValue> general(LlamaModel model, String a, Options options) {
+        ModelConfig c = model.config();
+        Map<String, GgufValue> m = new LinkedHashMap<>();
+        m.put("general.architecture", GgufValue.string(a));
+        m.put("general.name", GgufValue.string(options.name()));
+        m.put("general.alignment", GgufValue.u32(GgufWriter.ALIGNMENT));
+        m.put("general.file_type", GgufValue.u32(fileType(options.dtype())));
+        m.put(a + ".context_length", GgufValue.u32(c.maxPositions()));
+        m.put(a + ".embedding_length", GgufValue.u32(c.hiddenSize()));
+        m.put(a + ".block_count", GgufValue.u32(c.numLayers()));
         m.put(a + ".vocab_size", GgufValue.u32(c.vocabSize()));
-        // The model's own special ids; the tokenizer's metadata, written after, has the last word.
         if (c.bosTokenId() >= 0) m.put("tokenizer.ggml.bos_token_id", GgufValue.u32(c.bosTokenId()));
         if (c.eosTokenId() >= 0) m.put("tokenizer.ggml.eos_token_id", GgufValue.u32(c.eosTokenId()));
         return m;
+    }
+
+    /** A weight matrix in the export type, or a vector (norm, bias) in F32. */
+    static GgufWriter.TensorSpec tensor(String name, GgufWriter.RowSource rows, boolean vector, GgmlType dtype) {
+        return vector ? vector(name, rows) : weight(name, rows, dtype);
     }
 
     static List<GgufWriter.TensorSpec> tensors(LlamaModel model, GgufLayout layout, GgmlType dtype) {
