@@ -1,5 +1,6 @@
 package dev.lopper.io;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import dev.lopper.BadInputException;
 import dev.lopper.tokenizer.TokenizerJson;
 import dev.lopper.tokenizer.TokenizerPipeline;
@@ -19,11 +20,58 @@ public final class HfTokenizer implements Tokenizer {
     private final Path file;
     private final TokenizerPipeline pipeline;
     private final HfSpecialTokens special;
+    /** The tokenizer.json document when it was built in memory (from a GGUF's metadata), else null. */
+    private final JsonNode json;
 
-    private HfTokenizer(Path file, TokenizerPipeline pipeline, HfSpecialTokens special) {
+    private HfTokenizer(Path file, TokenizerPipeline pipeline, HfSpecialTokens special, JsonNode json) {
         this.file = file;
         this.pipeline = pipeline;
         this.special = special;
+        this.json = json;
+    }
+
+    /**
+     * A tokenizer.json document built in memory (a GGUF's byte-level BPE vocabulary), read from
+     * {@code source}, with its special tokens given.
+     */
+    public static HfTokenizer of(Path source, JsonNode tokenizerJson, int bosId, int eosId, boolean addBos, int vocabSize) {
+        return new HfTokenizer(source, TokenizerJson.load(tokenizerJson, source),
+                new HfSpecialTokens(bosId, eosId, addBos && bosId >= 0, vocabSize), tokenizerJson);
+    }
+
+    /** The tokenizer.json document: the one built in memory, or the file read. */
+    public JsonNode json() {
+        if (json != null) return json;
+        try {
+            return new com.fasterxml.jackson.databind.ObjectMapper().readTree(file.toFile());
+        } catch (java.io.IOException e) {
+            throw new BadInputException(file, "cannot read JSON: " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * Writes tokenizer.json and a tokenizer_config.json naming BOS, EOS and whether BOS is added,
+     * so that the folder reads back as this tokenizer (for one built in memory, which has no files
+     * to copy).
+     */
+    public void writeFiles(Path dir) throws java.io.IOException {
+        com.fasterxml.jackson.databind.ObjectMapper mapper = new com.fasterxml.jackson.databind.ObjectMapper();
+        JsonNode root = json();
+        java.util.Map<Integer, String> byId = new java.util.HashMap<>();
+        root.path("model").path("vocab").properties().forEach(e -> byId.put(e.getValue().asInt(), e.getKey()));
+        com.fasterxml.jackson.databind.node.ObjectNode config = mapper.createObjectNode();
+        if (bosId() >= 0) config.put("bos_token", byId.get(bosId()));
+        else config.putNull("bos_token");
+        if (eosId() >= 0) config.put("eos_token", byId.get(eosId()));
+        else config.putNull("eos_token");
+        config.put("add_bos_token", addBosByDefault());
+        Files.writeString(dir.resolve("tokenizer.json"), mapper.writeValueAsString(root));
+        Files.writeString(dir.resolve("tokenizer_config.json"), mapper.writerWithDefaultPrettyPrinter().writeValueAsString(config));
+    }
+
+    /** Whether the tokenizer was built in memory rather than read from a tokenizer.json file. */
+    public boolean inMemory() {
+        return json != null;
     }
 
     /** Loads a tokenizer.json (or the tokenizer.json inside a folder). */
@@ -35,7 +83,7 @@ public final class HfTokenizer implements Tokenizer {
             throw new BadInputException(file, "tokenizer file not found");
         }
         HfSpecialTokens special = HfSpecialTokens.read(file);
-        return new HfTokenizer(file, TokenizerJson.load(file), special);
+        return new HfTokenizer(file, TokenizerJson.load(file), special, null);
     }
 
     public Path file() {

@@ -36,7 +36,9 @@ public final class PrunedModelWriter {
 
     private static void write(LlamaModel pruned, Tokenizer tokenizer, Path out, boolean force, PruningRecord record) {
         Checkpoints.saveHf(pruned, out, force, staging -> {
-            if (tokenizer instanceof HfTokenizer hf) {
+            if (tokenizer instanceof HfTokenizer hf && hf.inMemory()) {
+                hf.writeFiles(staging);     // the byte-level vocabulary of a GGUF
+            } else if (tokenizer instanceof HfTokenizer hf) {
                 Path dir = hf.file().toAbsolutePath().getParent();
                 for (String name : TOKENIZER_FILES) {
                     Path f = dir.resolve(name);

@@ -21,7 +21,11 @@ public final class TokenizerJson {
     private TokenizerJson() {}
 
     public static TokenizerPipeline load(Path file) {
-        JsonNode root = readTree(file);
+        return load(readTree(file), file);
+    }
+
+    /** A tokenizer.json document already parsed (or built in memory); {@code file} names it in errors. */
+    public static TokenizerPipeline load(JsonNode root, Path file) {
         BpeModel model = bpe(new ComponentSpec(root.path("model"), file, "model"), file);
         Normalizer normalizer = Normalizers.read(new ComponentSpec(root.get("normalizer"), file, "normalizer"));
         PreTokenizer preTokenizer =

@@ -39,17 +39,32 @@ public final class GgufTokenizerMetadata {
     /** llama.cpp's token types. */
     static final int NORMAL = 1, UNKNOWN = 2, CONTROL = 3, USER_DEFINED = 4, UNUSED = 5, BYTE = 6;
 
-    /** Split patterns of byte-level pre-tokenizers whose names llama.cpp knows. */
-    private static final Map<String, String> PRE_TOKENIZERS = Map.of(
-            "(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\\r\\n\\p{L}\\p{N}]?\\p{L}+|\\p{N}{1,3}| ?[^\\s\\p{L}\\p{N}]+[\\r\\n]*|\\s*[\\r\\n]+|\\s+(?!\\S)|\\s+",
-            "llama-bpe",
-            "(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\\r\\n\\p{L}\\p{N}]?\\p{L}+|\\p{N}| ?[^\\s\\p{L}\\p{N}]+[\\r\\n]*|\\s*[\\r\\n]+|\\s+(?!\\S)|\\s+",
-            "qwen2");
+    /**
+     * A byte-level pre-tokenizer that llama.cpp knows by name ({@code tokenizer.ggml.pre}): the
+     * split pattern tokenizer.json writes for it (null: GPT-2's, built into the ByteLevel
+     * pre-tokenizer), and whether a word that is itself in the vocabulary skips the merges
+     * (llama.cpp's ignore_merges, as Llama 3's tokenizer.json says).
+     */
+    record BytePre(String name, String regex, boolean ignoreMerges) {}
+
+    static final List<BytePre> BYTE_PRE = List.of(
+            new BytePre("llama-bpe",
+                    "(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\\r\\n\\p{L}\\p{N}]?\\p{L}+|\\p{N}{1,3}| ?[^\\s\\p{L}\\p{N}]+[\\r\\n]*|\\s*[\\r\\n]+|\\s+(?!\\S)|\\s+",
+                    true),
+            new BytePre("qwen2",
+                    "(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\\r\\n\\p{L}\\p{N}]?\\p{L}+|\\p{N}| ?[^\\s\\p{L}\\p{N}]+[\\r\\n]*|\\s*[\\r\\n]+|\\s+(?!\\S)|\\s+",
+                    false),
+            // BLOOM's tokenizer.json; llama.cpp writes the same class without the inner brackets
+            new BytePre("bloom", " ?[^(\\s|[.,!?…。，、।۔،])]+", false),
+            new BytePre("gpt-2", null, false));
+
+    /** Other names llama.cpp gives the same pre-tokenizers (llama-vocab.cpp). */
+    static final Map<String, String> BYTE_PRE_ALIASES = Map.of("llama3", "llama-bpe", "llama-v3", "llama-bpe");
 
     private GgufTokenizerMetadata() {}
 
     public static Map<String, GgufValue> of(Tokenizer tokenizer) {
-        if (tokenizer instanceof HfTokenizer hf) return fromTokenizerJson(hf.file(), tokenizer);
+        if (tokenizer instanceof HfTokenizer hf) return fromTokenizerJson(hf.file(), hf.json(), tokenizer);
         if (tokenizer instanceof Llama2cTokenizer l2c) return fromLlama2c(l2c);
         throw new BadInputException("no GGUF tokenizer metadata for " + tokenizer);
     }
@@ -80,8 +95,7 @@ public final class GgufTokenizerMetadata {
         return m;
     }
 
-    static Map<String, GgufValue> fromTokenizerJson(Path file, Tokenizer tokenizer) {
-        JsonNode root = readJson(file);
+    static Map<String, GgufValue> fromTokenizerJson(Path file, JsonNode root, Tokenizer tokenizer) {
         JsonNode model = root.path("model");
         if (!model.path("vocab").isObject() || !model.path("merges").isArray())
             throw new BadInputException(file, "GGUF export needs a BPE tokenizer.json (model.vocab and model.merges)");
@@ -165,7 +179,10 @@ public final class GgufTokenizerMetadata {
         for (JsonNode p : parts) {
             if ("Split".equals(p.path("type").asText())) {
                 String regex = p.path("pattern").path("Regex").asText(null);
-                if (regex != null) return PRE_TOKENIZERS.get(regex);
+                if (regex != null) {
+                    for (BytePre b : BYTE_PRE) if (regex.equals(b.regex())) return b.name();
+                    return null;
+                }
             }
         }
         boolean gpt2 = parts.size() == 1 && "ByteLevel".equals(parts.get(0).path("type").asText())
