@@ -28,10 +28,27 @@ class GgufByteLevelTokenizerTest {
     @TempDir
     Path tmp;
 
-    private Tokenizer roundTrip(Tokenizer original, String name) {
-        Path file = tmp.resolve(name + ".gguf");
-        GgufWriter.write(file, GgufTokenizerMetadata.of(original), List.of());
-        return Tokenizers.open(file);
+    /** Loading a 128K/151K vocabulary takes seconds: each tokenizer.json, its metadata and its read-back once. */
+    private static final Map<String, Tokenizer> ORIGINALS = new java.util.concurrent.ConcurrentHashMap<>();
+    private static final Map<String, Map<String, GgufValue>> METADATA = new java.util.concurrent.ConcurrentHashMap<>();
+    private static final Map<String, Tokenizer> READ_BACK = new java.util.concurrent.ConcurrentHashMap<>();
+    @TempDir
+    static Path shared;
+
+    private static Tokenizer original(String relative) {
+        return ORIGINALS.computeIfAbsent(relative, r -> Tokenizers.open(SharedData.require(r)));
+    }
+
+    private static Map<String, GgufValue> metadata(String relative) {
+        return METADATA.computeIfAbsent(relative, r -> GgufTokenizerMetadata.of(original(r)));
+    }
+
+    private static Tokenizer roundTrip(String relative) {
+        return READ_BACK.computeIfAbsent(relative, r -> {
+            Path file = shared.resolve(r.replace('/', '-') + ".gguf");
+            GgufWriter.write(file, metadata(r), List.of());
+            return Tokenizers.open(file);
+        });
     }
 
     private static List<String> texts(String... specials) throws Exception {
@@ -46,10 +63,9 @@ class GgufByteLevelTokenizerTest {
     }
 
     private void sameTokenizer(String name, String relative, String... specials) throws Exception {
-        Tokenizer original = Tokenizers.open(SharedData.require(relative));
-        Map<String, GgufValue> meta = GgufTokenizerMetadata.of(original);
-        assertEquals("gpt2", meta.get("tokenizer.ggml.model").value());
-        Tokenizer back = roundTrip(original, name);
+        Tokenizer original = original(relative);
+        assertEquals("gpt2", metadata(relative).get("tokenizer.ggml.model").value());
+        Tokenizer back = roundTrip(relative);
         assertEquals(original.vocabSize(), back.vocabSize(), name + ": vocabulary size");
         assertEquals(original.bosId(), back.bosId(), name + ": BOS");
         assertEquals(original.eosId(), back.eosId(), name + ": EOS");
@@ -77,7 +93,7 @@ class GgufByteLevelTokenizerTest {
 
     @Test
     void exportToHfWritesTheTokenizerJsonItWasReadAs() throws Exception {
-        Tokenizer back = roundTrip(Tokenizers.open(SharedData.require("tokenizers/qwen3/tokenizer.json")), "qwen3");
+        Tokenizer back = roundTrip("tokenizers/qwen3/tokenizer.json");
         Path dir = Files.createDirectories(tmp.resolve("hf"));
         ((dev.lopper.io.HfTokenizer) back).writeFiles(dir);
         Tokenizer again = Tokenizers.open(dir.resolve("tokenizer.json"));
@@ -89,8 +105,7 @@ class GgufByteLevelTokenizerTest {
 
     @Test
     void unknownOrMissingPreTokenizerIsRefusedByName() throws Exception {
-        Map<String, GgufValue> meta = new LinkedHashMap<>(GgufTokenizerMetadata.of(
-                Tokenizers.open(SharedData.require("tokenizers/qwen3/tokenizer.json"))));
+        Map<String, GgufValue> meta = new LinkedHashMap<>(metadata("tokenizers/qwen3/tokenizer.json"));
         meta.put("tokenizer.ggml.pre", GgufValue.string("deepseek-coder"));
         Path file = tmp.resolve("odd.gguf");
         GgufWriter.write(file, meta, List.of());
