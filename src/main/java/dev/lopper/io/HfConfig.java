@@ -457,6 +457,9 @@ public final class HfConfig {
             o.putNull("rope_scaling");
             return;
         }
+        if (r.type().equals("freqs"))
+            throw new dev.lopper.BadInputException("the model's rope scaling is per-pair frequency factors from a GGUF's "
+                    + "rope_freqs.weight, which config.json's rope_scaling cannot express; export it as GGUF");
         ObjectNode s = o.putObject("rope_scaling");
         s.put("rope_type", r.type());
         s.put("type", r.type());   // older transformers read "type"

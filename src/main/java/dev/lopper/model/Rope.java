@@ -48,6 +48,11 @@ final class Rope {
                     }
                 }
             }
+            case "freqs" -> {
+                if (s.freqFactors().length != inv.length)
+                    throw new IllegalArgumentException(s.freqFactors().length + " rope frequency factors for " + inv.length + " pairs");
+                for (int i = 0; i < inv.length; i++) inv[i] /= s.freqFactors()[i];
+            }
             default -> throw new IllegalArgumentException("unsupported rope_scaling type " + s.type());
         }
     }

@@ -48,8 +48,6 @@ public final class GgufCheckpointReader {
             if (!t.type().supported())
                 throw f.bad("tensor '" + t.name() + "' is " + t.type() + "; Lopper reads F32, F16, BF16 and Q8_0 (requantize to one of those)");
         }
-        if (f.tensors().containsKey("rope_freqs.weight"))
-            throw f.bad("has rope_freqs.weight (Llama 3.1 frequency scaling), which Lopper does not read back yet");
         int hidden = intKey(arch + ".embedding_length");
         int n = intKey(arch + ".block_count");
         if (n <= 0 || n > 100_000) throw f.bad(arch + ".block_count is " + n);
@@ -73,6 +71,10 @@ public final class GgufCheckpointReader {
             default -> throw f.bad("rope scaling '" + scalingType + "' is not supported");
         };
         int context = (int) f.u32(arch + ".context_length", 2048);
+        if (f.tensors().containsKey("rope_freqs.weight")) {
+            if (scaling != null) throw f.bad("has both rope scaling '" + scalingType + "' and rope_freqs.weight");
+            scaling = ropeFreqs(headDim, theta);
+        }
 
         Matrix embed = matrix("token_embd.weight", vocab, hidden, false, headDim);
         if (arch.equals("bloom") || arch.equals("baichuan"))
@@ -215,6 +217,25 @@ public final class GgufCheckpointReader {
         Matrix finalNormBias = bloom ? vector(GgufNames.of(arch, Param.FINAL_NORM_BIAS, -1), hidden) : null;
         return new LlamaModel(config, embed, layers, vector(GgufNames.of(arch, Param.FINAL_NORM, -1), hidden), head,
                 finalNormBias, embedNorm, embedNormBias);
+    }
+
+    /**
+     * Llama 3 rope scaling from rope_freqs.weight (llama.cpp's per-pair divisors): the exact
+     * llama3 parameters where Lopper wrote them beside it (checked to give the same factors), else
+     * the factors themselves, which is what llama.cpp computes with.
+     */
+    private RopeScaling ropeFreqs(int headDim, double theta) {
+        GgufFile.TensorInfo t = info("rope_freqs.weight");
+        if (t.type() != GgmlType.F32) throw f.bad("rope_freqs.weight is " + t.type() + ", expected F32");
+        float[] factors = vector("rope_freqs.weight", headDim / 2).toFloats();
+        for (float x : factors)
+            if (!(x > 0) || Float.isInfinite(x)) throw f.bad("rope_freqs.weight holds " + x + ", not a positive factor");
+        if (!f.has(GgufExport.LLAMA3_FACTOR)) return RopeScaling.freqs(factors);
+        RopeScaling llama3 = new RopeScaling("llama3", f.f64(GgufExport.LLAMA3_FACTOR), f.f64(GgufExport.LLAMA3_LOW),
+                f.f64(GgufExport.LLAMA3_HIGH), (int) f.u32(GgufExport.LLAMA3_ORIGINAL));
+        if (!java.util.Arrays.equals(factors, GgufExport.llama3FreqFactors(llama3, headDim, theta)))
+            throw f.bad("rope_freqs.weight does not match its " + GgufExport.LLAMA3_FACTOR + " keys");
+        return llama3;
     }
 
     /** A q or k bias from llama.cpp's RoPE pair order back to HF's. */

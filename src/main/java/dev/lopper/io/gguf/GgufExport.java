@@ -23,6 +23,10 @@ import java.util.Map;
 public final class GgufExport {
     private GgufExport() {}
 
+    /** Lopper's keys for Llama 3 rope scaling (the parameters behind rope_freqs.weight). */
+    static final String LLAMA3_FACTOR = "lopper.rope.llama3.factor", LLAMA3_LOW = "lopper.rope.llama3.low_freq_factor",
+            LLAMA3_HIGH = "lopper.rope.llama3.high_freq_factor", LLAMA3_ORIGINAL = "lopper.rope.llama3.original_context_length";
+
     /** Export choices: the element type of the weight matrices and the model's name. */
     public record Options(GgmlType dtype, String name) {
         public Options {
@@ -88,6 +92,13 @@ public final class GgufExport {
             m.put(a + ".rope.scaling.type", GgufValue.string("linear"));
             m.put(a + ".rope.scaling.factor", GgufValue.f32(rs.factor()));
         }
+        if (rs != null && rs.type().equals("llama3")) {
+            // llama.cpp reads only rope_freqs.weight; these let Lopper's reader rebuild the exact scaling
+            m.put(LLAMA3_FACTOR, GgufValue.f64(rs.factor()));
+            m.put(LLAMA3_LOW, GgufValue.f64(rs.lowFreqFactor()));
+            m.put(LLAMA3_HIGH, GgufValue.f64(rs.highFreqFactor()));
+            m.put(LLAMA3_ORIGINAL, GgufValue.u32(rs.originalMaxPositions()));
+        }
         return m;
     }
 
@@ -125,6 +136,8 @@ public final class GgufExport {
         RopeScaling rs = c.ropeScaling();
         if (rs != null && rs.type().equals("llama3"))
             t.add(vector("rope_freqs.weight", Rows.of(llama3FreqFactors(rs, d, c.ropeTheta()))));
+        else if (rs != null && rs.type().equals("freqs"))
+            t.add(vector("rope_freqs.weight", Rows.of(rs.freqFactors())));
         else if (rs != null && !rs.type().equals("linear"))
             throw new BadInputException("rope_scaling type " + rs.type() + " has no GGUF export");
         for (int l = 0; l < c.numLayers(); l++) {

@@ -186,6 +186,14 @@ public final class GgufFile {
         return (Double) v.value();
     }
 
+    /** A float64 key (Lopper's own keys that must keep a double exactly). */
+    public double f64(String key) {
+        GgufValue v = metadata.get(key);
+        if (v == null) throw bad("has no metadata key '" + key + "'");
+        if (v.type() != GgufValueType.FLOAT64) throw bad("metadata key '" + key + "' has type " + v.type().lower() + ", expected float64");
+        return (Double) v.value();
+    }
+
     public String string(String key, String otherwise) {
         GgufValue v = metadata.get(key);
         if (v == null) return otherwise;

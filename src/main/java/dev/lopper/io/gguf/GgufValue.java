@@ -14,6 +14,8 @@ public record GgufValue(GgufValueType type, GgufValueType elementType, Object va
 
     public static GgufValue f32(double v) { return new GgufValue(GgufValueType.FLOAT32, null, v); }
 
+    public static GgufValue f64(double v) { return new GgufValue(GgufValueType.FLOAT64, null, v); }
+
     public static GgufValue bool(boolean v) { return new GgufValue(GgufValueType.BOOL, null, v); }
 
     public static GgufValue string(String v) { return new GgufValue(GgufValueType.STRING, null, v); }

@@ -54,6 +54,58 @@ class GgufRoundTripTest {
         assertSameLogits(deci, back, "deci");
     }
 
+    /**
+     * A random LLaMA with Llama 3.1 rope scaling, head size 16 and original context 32, so the
+     * eight rotated pairs fall in all three bands (unscaled, smoothed, divided by the factor);
+     * {@code factor} and {@code low} need not be floats.
+     */
+    static LlamaModel llama3Scaled(double factor, double low) {
+        dev.lopper.model.ModelConfig c = new dev.lopper.model.ModelConfig("LlamaForCausalLM", 32, 512, 256,
+                java.util.Collections.nCopies(2, new dev.lopper.model.LayerShape(4, 2, 16, 48)), 1e-5f, 10000f,
+                new dev.lopper.model.RopeScaling("llama3", factor, low, 4, 32), false, false, false, false, false, 1, 2);
+        return TestModels.randomOfFamily(c, 31, 0.3f, DType.F32);
+    }
+
+    @Test
+    void llama3RopeScalingReadsBackExactlyAndFromForeignFactors() throws Exception {
+        LlamaModel m = llama3Scaled(7.3, 1.1);
+        LlamaModel back = roundTrip(m, GgmlType.F32, "llama3");
+        assertEquals(m.config().ropeScaling(), back.config().ropeScaling(), "the llama3 parameters, as doubles");
+        assertSameLogits(m, back, "llama3 rope scaling");
+
+        // A GGUF without Lopper's keys (as convert_hf_to_gguf.py writes Llama 3.1): the factors themselves
+        Path file = tmp.resolve("llama3.gguf");
+        GgufFile f = GgufFile.open(file);
+        float[] factors = new float[8];
+        Quant.decode(GgmlType.F32, f.bytes(f.tensors().get("rope_freqs.weight")), 0, factors, 0, 8);
+        assertEquals(1f, factors[0], "pair 0 is above the high-frequency cut");
+        assertTrue(factors[1] > 1 && factors[1] < 7.3f, "pair 1 is smoothed: " + factors[1]);
+        assertEquals(7.3f, factors[7], 1e-6f, "pair 7 is divided by the factor");
+        java.util.Map<String, GgufValue> meta = new java.util.LinkedHashMap<>(GgufExport.metadata(m, GgufLayout.of(m),
+                new GgufExport.Options(GgmlType.F32, "foreign")));
+        meta.keySet().removeIf(k -> k.startsWith("lopper."));
+        Path foreign = tmp.resolve("foreign.gguf");
+        GgufWriter.write(foreign, meta, GgufExport.tensors(m, GgufLayout.of(m), GgmlType.F32));
+        LlamaModel fromFactors = Checkpoints.load(foreign);
+        assertEquals("freqs", fromFactors.config().ropeScaling().type());
+        assertArrayEquals(factors, fromFactors.config().ropeScaling().freqFactors());
+        int[] tokens = TestModels.tokens(5, 48, 512);
+        float[] x = new Transformer(m).logits(tokens, 1, 48, null), y = new Transformer(fromFactors).logits(tokens, 1, 48, null);
+        double worst = 0;
+        for (int i = 0; i < x.length; i++) worst = Math.max(worst, Math.abs(x[i] - y[i]));
+        assertTrue(worst < 1e-4, "logits from the factors alone differ by " + worst);
+        // without the factors the function differs: the test would see a lost rope_freqs.weight
+        meta.put("llama.context_length", GgufValue.u32(256));
+        Path plain = tmp.resolve("plain.gguf");
+        java.util.List<GgufWriter.TensorSpec> noFreqs = new java.util.ArrayList<>(GgufExport.tensors(m, GgufLayout.of(m), GgmlType.F32));
+        noFreqs.removeIf(t -> t.name().equals("rope_freqs.weight"));
+        GgufWriter.write(plain, meta, noFreqs);
+        float[] z = new Transformer(Checkpoints.load(plain)).logits(tokens, 1, 48, null);
+        double off = 0;
+        for (int i = 0; i < x.length; i++) off = Math.max(off, Math.abs(x[i] - z[i]));
+        assertTrue(off > 1e-3, "unscaled RoPE should change the logits, max |Δ| " + off);
+    }
+
     @Test
     void tiedEmbeddingsAndGqaInATinyRandomModel() {
         LlamaModel m = TestModels.uneven(3, false, true, DType.F32);

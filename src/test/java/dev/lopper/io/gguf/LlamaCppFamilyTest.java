@@ -21,7 +21,8 @@ import static org.junit.jupiter.api.Assertions.*;
 /**
  * BLOOM and Baichuan exported to GGUF and run by the real llama.cpp (node-llama-cpp 3.22.1):
  * small random models of {@link GgufFamilyExportTest} (BLOOM with 6 heads; ALiBi Baichuan with 40
- * layers and NormHead; RoPE Baichuan), dense and pruned (BLOOM and ALiBi Baichuan with heads pruned
+ * layers and NormHead; RoPE Baichuan; a LLaMA with Llama 3.1 rope scaling, which llama.cpp reads
+ * as rope_freqs.weight), dense and pruned (BLOOM and ALiBi Baichuan with heads pruned
  * unevenly, attention and an MLP emptied, written padded; RoPE Baichuan as deci), compared with
  * Lopper on the same tokens: the architecture llama.cpp reports, the same 32-token greedy
  * continuation and per-token log-probabilities within 1e-3 (f32, KV cache in F32), greedy and
@@ -54,6 +55,7 @@ class LlamaCppFamilyTest {
         add("baichuan-alibi-pruned", GgufFamilyExportTest.baichuanAlibiPruned(alibi), tok);
         add("baichuan-rope", rope, tok);
         add("baichuan-rope-pruned", GgufFamilyExportTest.baichuanRopePruned(rope), tok);
+        add("llama-rope-llama3", GgufRoundTripTest.llama3Scaled(8, 1), tok);     // rope_freqs.weight
 
         ObjectNode request = LlamaCppClient.request(1);
         for (Map.Entry<String, Case> c : cases.entrySet()) {
@@ -83,7 +85,8 @@ class LlamaCppFamilyTest {
     @Test
     void llamaCppRunsTheFamilyArchitectures() {
         Map<String, String> expected = Map.of("bloom", "bloom", "bloom-pruned", "bloom", "baichuan-alibi", "baichuan",
-                "baichuan-alibi-pruned", "baichuan", "baichuan-rope", "llama", "baichuan-rope-pruned", "deci");
+                "baichuan-alibi-pruned", "baichuan", "baichuan-rope", "llama", "baichuan-rope-pruned", "deci",
+                "llama-rope-llama3", "llama");
         for (String name : cases.keySet()) {
             assertEquals(expected.get(name), cases.get(name).arch(), name);
             assertEquals(expected.get(name), results(name).get(0).get("architecture").asText(), name);
