@@ -184,9 +184,9 @@ final class DemoCommand implements Runnable {
                 100 * rec.parameters().fractionRemoved(), 100 * target));
         md.append("## Pruning\n\n");
         String why = o.layers().explain(dense.config().numLayers());
-        md.append(String.format(Locale.ROOT, "- method `%s`: criterion %s, allocation %s, layers [%d, %d)%s, modules %s%n",
+        md.append(String.format(Locale.ROOT, "- method `%s`: criterion %s, allocation %s, layers [%d, %d)%s, modules %s%s%n",
                 method, opts.criterion(), opts.allocation(), opts.layerStart(), opts.layerEnd(),
-                why.isEmpty() ? "" : " (" + why + ")", opts.modules()));
+                why.isEmpty() ? "" : " (" + why + ")", opts.modules(), opts.roundTo() > 0 ? ", round-to " + opts.roundTo() : ""));
         if (pruned.calibrationWindows() > 0)
             md.append(String.format(Locale.ROOT, "- calibration: %d windows of %d tokens at random offsets (seed %d) "
                             + "in the first %,d tokens of `%s`%n", pruned.calibrationWindows(),

@@ -247,9 +247,10 @@ final class PruneCommand implements Runnable {
     static void printSummary(PruneOptions o, LlamaModel dense, PruneJob.Outcome r) {
         PruningRecord.Parameters p = r.record().parameters();
         String why = o.layers().explain(dense.config().numLayers());
-        System.out.printf("method %s: criterion %s, allocation %s, layers [%d, %d)%s, modules %s%n", o.method(),
+        System.out.printf("method %s: criterion %s, allocation %s, layers [%d, %d)%s, modules %s%s%n", o.method(),
                 r.record().options().criterion(), r.record().options().allocation(), r.target().range().start(),
-                r.target().range().end(), why.isEmpty() ? "" : " (" + why + ")", o.modules().name().toLowerCase());
+                r.target().range().end(), why.isEmpty() ? "" : " (" + why + ")", o.modules().name().toLowerCase(),
+                o.roundTo() > 0 ? ", round-to " + o.roundTo() : "");
         if (r.calibrationWindows() > 0)
             System.out.printf("calibration: %d windows of %d tokens from %s%n", r.calibrationWindows(),
                     r.calibrationLength(), o.calibration());

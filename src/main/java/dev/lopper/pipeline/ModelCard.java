@@ -40,10 +40,11 @@ public final class ModelCard {
         PruningRecord.Options o = r.options();
         md.append("# ").append(name).append("\n\n");
         md.append(String.format(Locale.ROOT, "A structurally pruned copy of `%s`, made by Lopper %s: criterion %s, "
-                        + "allocation %s, layers [%d, %d), modules %s; %.2f%% of all parameters removed "
+                        + "allocation %s, layers [%d, %d), modules %s%s; %.2f%% of all parameters removed "
                         + "(%,d → %,d, target %.2f%%). Every input's sha256, the options and the kept indices of each "
                         + "layer are in `pruning.json`.%n%n", r.inputs().model(), r.lopperVersion(), o.criterion(),
-                o.allocation(), o.layerStart(), o.layerEnd(), o.modules(), 100 * r.parameters().fractionRemoved(),
+                o.allocation(), o.layerStart(), o.layerEnd(), o.modules(),
+                o.roundTo() > 0 ? ", MLP widths rounded to multiples of " + o.roundTo() : "", 100 * r.parameters().fractionRemoved(),
                 r.parameters().before(), r.parameters().after(), 100 * o.target()));
         md.append("## What loads it\n\n");
         if (stockLlama(pruned)) {

@@ -159,7 +159,7 @@ public final class PruneJob {
                 new PruningRecord.Inputs(modelPath.toString(), Sha256.weightFiles(modelPath), calibDigest),
                 new PruningRecord.Options(criterion.name(), allocator.name(), o.target(), o.modules().name().toLowerCase(),
                         range.start(), range.end(), o.allowEmptyLayers(), o.biasCompensation(), o.seed(), windows,
-                        length),
+                        length, o.roundTo()),
                 PruningRecord.keptOf(plan), PruningRecord.Parameters.of(dense, pruned), PruningRecord.Run.since(start),
                 hywiaOutcome == null ? null : hywiaOutcome.record(o.fusion()));
         return new Outcome(pruned, plan, scores, counts, target, windows, length, record, rounding, hywiaOutcome,

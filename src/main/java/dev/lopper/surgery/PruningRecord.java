@@ -75,10 +75,12 @@ public record PruningRecord(
      * @param layerStart         first prunable layer; layers outside [layerStart, layerEnd) are untouched
      * @param calibrationSamples number of calibration windows (0 when none were used)
      * @param calibrationLength  tokens per calibration window
+     * @param roundTo            --round-to: every pruned layer's MLP width a multiple of this (0: as allocated;
+     *                           also what a pruning.json written before the option was recorded reads as)
      */
     public record Options(String criterion, String allocation, double target, String modules,
                           int layerStart, int layerEnd, boolean allowEmptyLayers, boolean biasCompensation,
-                          long seed, int calibrationSamples, int calibrationLength) {}
+                          long seed, int calibrationSamples, int calibrationLength, int roundTo) {}
 
     /** The kv heads (each with its query heads) and the MLP channels a layer kept, ascending. */
     public record LayerKept(int layer, int[] kvHeads, int[] channels) {}

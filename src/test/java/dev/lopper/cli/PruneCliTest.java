@@ -91,6 +91,18 @@ class PruneCliTest {
         LlamaModel pruned = Checkpoints.load(out);
         for (var s : pruned.config().layers()) assertEquals(0, s.intermediate() % 64, "width " + s.intermediate());
         assertTrue(buf.toString().contains("MLP widths rounded to multiples of 64"), buf.toString());
+        assertTrue(buf.toString().contains(", round-to 64"), "the options line: " + buf);
+        // recorded in pruning.json's options and said in the model card
+        assertEquals(64, dev.lopper.surgery.PruningRecordFile.read(out.resolve("pruning.json")).options().roundTo());
+        String card = assertDoesNotThrow(() -> Files.readString(out.resolve(dev.lopper.pipeline.ModelCard.FILE_NAME)));
+        assertTrue(card.contains("MLP widths rounded to multiples of 64"), card);
+        // a pruning.json written before the option existed reads as "not rounded"
+        Path older = tmp.resolve("old-pruning.json");
+        String json = assertDoesNotThrow(() -> Files.readString(out.resolve("pruning.json")));
+        String without = json.replaceAll(",\\s*\"roundTo\"\\s*:\\s*64", "");
+        assertNotEquals(json, without);
+        assertDoesNotThrow(() -> Files.writeString(older, without));
+        assertEquals(0, dev.lopper.surgery.PruningRecordFile.read(older).options().roundTo());
     }
 
     @Test

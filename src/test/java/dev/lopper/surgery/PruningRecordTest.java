@@ -50,7 +50,7 @@ class PruningRecordTest {
         Instant start = Instant.now();
         PruningRecord r = new PruningRecord(PruningRecord.currentVersion(),
                 new PruningRecord.Inputs(dir.toString(), Sha256.weightFiles(weights), Sha256.digest(calib)),
-                new PruningRecord.Options("taylor-element", "uniform", 0.2, "both", 0, 2, false, false, 42, 10, 64),
+                new PruningRecord.Options("taylor-element", "uniform", 0.2, "both", 0, 2, false, false, 42, 10, 64, 0),
                 PruningRecord.keptOf(plan), PruningRecord.Parameters.of(dense, pruned), PruningRecord.Run.since(start));
 
         assertEquals(dense.parameterCount(), r.parameters().before());
