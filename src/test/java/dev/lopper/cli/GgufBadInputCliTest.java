@@ -139,6 +139,19 @@ class GgufBadInputCliTest {
     }
 
     @Test
+    void exportRefusesAlibiBaichuanThatLlamaCppWouldRunWithoutPositions() throws IOException {
+        Path hf = dev.lopper.io.HfFamilyFixture.baichuan(4, false, 32, 4, 2, 24, 512, false).write(tmp.resolve("b13"));
+        Files.copy(dev.lopper.SharedData.require("models/stories260K/tok512.bin"), hf.resolve("tokenizer.bin"));
+        Path out = tmp.resolve("b13.gguf");
+        BadInputCliTest.Outcome o = lopper("export", "--model", hf.toString(), "--format", "gguf", "--out", out.toString());
+        assertEquals(2, o.code(), o.err());
+        String line = o.err().strip();
+        assertFalse(line.contains("\n"), line);
+        assertTrue(line.contains("2 layers") && line.contains("40-layer"), line);
+        assertFalse(Files.exists(out), "no output");
+    }
+
+    @Test
     void exportWritesAFileThatLoadsAndRefusesToOverwrite() {
         Path out = tmp.resolve("fixture.gguf");
         String[] args = {"export", "--model", "models/tiny-llama-gqa-8m", "--format", "gguf", "--dtype", "bf16",

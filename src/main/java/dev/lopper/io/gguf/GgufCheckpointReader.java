@@ -59,7 +59,7 @@ public final class GgufCheckpointReader {
         if (headDim <= 0 || headDim % 2 != 0) throw f.bad("head size " + headDim + " is not a positive even number");
         if (f.u32(arch + ".attention.value_length", headDim) != headDim)
             throw f.bad("value_length differs from key_length; Lopper needs them equal");
-        GgufFile.TensorInfo embedInfo = info("token_embd.weight");
+        GgufFile.TensorInfo embedInfo = info(GgufNames.of(arch, Param.EMBED, -1));
         if (embedInfo.cols() != hidden) throw f.bad("token_embd.weight rows have " + embedInfo.cols() + " values, expected " + hidden);
         int vocab = Math.toIntExact(embedInfo.rows());
         double eps = f.f32(arch + ".attention.layer_norm_rms_epsilon", 1e-5);
@@ -71,29 +71,28 @@ public final class GgufCheckpointReader {
             default -> throw f.bad("rope scaling '" + scalingType + "' is not supported");
         };
         int context = (int) f.u32(arch + ".context_length", 2048);
-        if (f.tensors().containsKey("rope_freqs.weight")) {
+        if (f.tensors().containsKey(GgufNames.ROPE_FREQS)) {
             if (scaling != null) throw f.bad("has both rope scaling '" + scalingType + "' and rope_freqs.weight");
             scaling = ropeFreqs(headDim, theta);
         }
 
-        Matrix embed = matrix("token_embd.weight", vocab, hidden, false, headDim);
+        Matrix embed = matrix(GgufNames.of(arch, Param.EMBED, -1), vocab, hidden, false, headDim);
         if (arch.equals("bloom") || arch.equals("baichuan"))
             return alibiModel(arch, hidden, vocab, context, heads, kvHeads, ff, headDim, embed);
         List<LayerWeights> layers = new ArrayList<>();
         List<LayerShape> shapes = new ArrayList<>();
         boolean qkvBias = false, oBias = false, mlpBias = false, downBias = false;
         for (int l = 0; l < n; l++) {
-            String p = "blk." + l + ".";
             if (kvHeads[l] == 0 ? heads[l] != 0 : heads[l] % kvHeads[l] != 0)
                 throw f.bad("layer " + l + " has " + heads[l] + " heads and " + kvHeads[l] + " kv heads");
             int h = heads[l], kv = kvHeads[l], q = h * headDim, kvd = kv * headDim, w = ff[l];
-            Matrix attnNorm = h > 0 ? vector(p + "attn_norm.weight", hidden) : Matrix.wrap(ones(hidden), 1, hidden);
-            Matrix wq = h > 0 ? matrix(p + "attn_q.weight", q, hidden, true, headDim) : Matrix.zeros(0, hidden);
-            Matrix wk = h > 0 ? matrix(p + "attn_k.weight", kvd, hidden, true, headDim) : Matrix.zeros(0, hidden);
-            Matrix wv = h > 0 ? matrix(p + "attn_v.weight", kvd, hidden, false, headDim) : Matrix.zeros(0, hidden);
-            Matrix wo = h > 0 ? matrix(p + "attn_output.weight", hidden, q, false, headDim) : Matrix.zeros(hidden, 0);
-            Matrix bq = optionalVector(p + "attn_q.bias", q, headDim), bk = optionalVector(p + "attn_k.bias", kvd, headDim);
-            Matrix bv = optionalVector(p + "attn_v.bias", kvd, 0), bo = optionalVector(p + "attn_output.bias", hidden, 0);
+            Matrix attnNorm = h > 0 ? vector(GgufNames.of(arch, Param.ATTN_NORM, l), hidden) : Matrix.wrap(ones(hidden), 1, hidden);
+            Matrix wq = h > 0 ? matrix(GgufNames.of(arch, Param.Q, l), q, hidden, true, headDim) : Matrix.zeros(0, hidden);
+            Matrix wk = h > 0 ? matrix(GgufNames.of(arch, Param.K, l), kvd, hidden, true, headDim) : Matrix.zeros(0, hidden);
+            Matrix wv = h > 0 ? matrix(GgufNames.of(arch, Param.V, l), kvd, hidden, false, headDim) : Matrix.zeros(0, hidden);
+            Matrix wo = h > 0 ? matrix(GgufNames.of(arch, Param.O, l), hidden, q, false, headDim) : Matrix.zeros(hidden, 0);
+            Matrix bq = optionalVector(GgufNames.of(arch, Param.BQ, l), q, headDim), bk = optionalVector(GgufNames.of(arch, Param.BK, l), kvd, headDim);
+            Matrix bv = optionalVector(GgufNames.of(arch, Param.BV, l), kvd, 0), bo = optionalVector(GgufNames.of(arch, Param.BO, l), hidden, 0);
             if (h == 1 && kv == 1 && allZero(wq) && allZero(wk) && allZero(wv) && allZero(wo) && bq == null && bk == null && bv == null) {
                 h = 0;          // Lopper's zero head: an emptied attention block
                 kv = 0;
@@ -102,12 +101,12 @@ public final class GgufCheckpointReader {
                 wv = Matrix.zeros(0, hidden);
                 wo = Matrix.zeros(hidden, 0);
             }
-            Matrix mlpNorm = w > 0 ? vector(p + "ffn_norm.weight", hidden) : Matrix.wrap(ones(hidden), 1, hidden);
-            Matrix gate = w > 0 ? matrix(p + "ffn_gate.weight", w, hidden, false, 0) : Matrix.zeros(0, hidden);
-            Matrix up = w > 0 ? matrix(p + "ffn_up.weight", w, hidden, false, 0) : Matrix.zeros(0, hidden);
-            Matrix down = w > 0 ? matrix(p + "ffn_down.weight", hidden, w, false, 0) : Matrix.zeros(hidden, 0);
-            Matrix bGate = optionalVector(p + "ffn_gate.bias", w, 0), bUp = optionalVector(p + "ffn_up.bias", w, 0);
-            Matrix bDown = optionalVector(p + "ffn_down.bias", hidden, 0);
+            Matrix mlpNorm = w > 0 ? vector(GgufNames.of(arch, Param.MLP_NORM, l), hidden) : Matrix.wrap(ones(hidden), 1, hidden);
+            Matrix gate = w > 0 ? matrix(GgufNames.of(arch, Param.GATE, l), w, hidden, false, 0) : Matrix.zeros(0, hidden);
+            Matrix up = w > 0 ? matrix(GgufNames.of(arch, Param.UP, l), w, hidden, false, 0) : Matrix.zeros(0, hidden);
+            Matrix down = w > 0 ? matrix(GgufNames.of(arch, Param.DOWN, l), hidden, w, false, 0) : Matrix.zeros(hidden, 0);
+            Matrix bGate = optionalVector(GgufNames.of(arch, Param.BGATE, l), w, 0), bUp = optionalVector(GgufNames.of(arch, Param.BUP, l), w, 0);
+            Matrix bDown = optionalVector(GgufNames.of(arch, Param.BDOWN, l), hidden, 0);
             if (w == 1 && allZero(gate) && allZero(up) && allZero(down) && bGate == null && bUp == null) {
                 w = 0;          // Lopper's zero channel: an emptied MLP
                 gate = Matrix.zeros(0, hidden);
@@ -121,9 +120,9 @@ public final class GgufCheckpointReader {
             shapes.add(new LayerShape(h, kv, headDim, w));
             layers.add(new LayerWeights(attnNorm, wq, wk, wv, wo, bq, bk, bv, bo, mlpNorm, gate, up, down, bGate, bUp, bDown));
         }
-        Matrix norm = vector("output_norm.weight", hidden);
-        boolean tied = !f.tensors().containsKey("output.weight");
-        Matrix head = tied ? embed : matrix("output.weight", vocab, hidden, false, 0);
+        Matrix norm = vector(GgufNames.of(arch, Param.FINAL_NORM, -1), hidden);
+        boolean tied = !f.tensors().containsKey(GgufNames.of(arch, Param.LM_HEAD, -1));
+        Matrix head = tied ? embed : matrix(GgufNames.of(arch, Param.LM_HEAD, -1), vocab, hidden, false, 0);
         int bos = (int) f.u32("tokenizer.ggml.bos_token_id", -1);
         int eos = (int) f.u32("tokenizer.ggml.eos_token_id", -1);
         ModelConfig config = new ModelConfig("LlamaForCausalLM", hidden, vocab, context, shapes, (float) eps,
@@ -172,7 +171,7 @@ public final class GgufCheckpointReader {
                 int rows = p.rows(dense, shape), cols = p.cols(dense, shape);
                 if (!f.tensors().containsKey(name) && p.vector() && !bloom) continue;      // absent q/k/v bias
                 boolean rope = !bloom && (p == Param.Q || p == Param.K);
-                if (!name.endsWith("attn_qkv.weight") && !name.endsWith("attn_qkv.bias")) {
+                if (!GgufNames.packed(arch, p)) {
                     Matrix m = p.vector() ? vector(name, cols) : matrix(name, rows, cols, rope, headDim);
                     if (!bloom && (p == Param.BQ || p == Param.BK)) m = llamaCppToHf(m, headDim);
                     t.put(p, m);
@@ -225,9 +224,9 @@ public final class GgufCheckpointReader {
      * the factors themselves, which is what llama.cpp computes with.
      */
     private RopeScaling ropeFreqs(int headDim, double theta) {
-        GgufFile.TensorInfo t = info("rope_freqs.weight");
+        GgufFile.TensorInfo t = info(GgufNames.ROPE_FREQS);
         if (t.type() != GgmlType.F32) throw f.bad("rope_freqs.weight is " + t.type() + ", expected F32");
-        float[] factors = vector("rope_freqs.weight", headDim / 2).toFloats();
+        float[] factors = vector(GgufNames.ROPE_FREQS, headDim / 2).toFloats();
         for (float x : factors)
             if (!(x > 0) || Float.isInfinite(x)) throw f.bad("rope_freqs.weight holds " + x + ", not a positive factor");
         if (!f.has(GgufExport.LLAMA3_FACTOR)) return RopeScaling.freqs(factors);

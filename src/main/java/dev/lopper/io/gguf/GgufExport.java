@@ -5,6 +5,7 @@ import dev.lopper.model.LayerShape;
 import dev.lopper.model.LayerWeights;
 import dev.lopper.model.LlamaModel;
 import dev.lopper.model.ModelConfig;
+import dev.lopper.model.Param;
 import dev.lopper.model.RopeScaling;
 import dev.lopper.tensor.Matrix;
 
@@ -132,59 +133,58 @@ public final class GgufExport {
         ModelConfig c = model.config();
         int h = c.hiddenSize(), d = layout.headDim();
         List<GgufWriter.TensorSpec> t = new ArrayList<>();
-        t.add(weight("token_embd.weight", Rows.of(model.embed()), dtype));
+        t.add(weight(GgufNames.of(layout.architecture(), Param.EMBED, -1), Rows.of(model.embed()), dtype));
         RopeScaling rs = c.ropeScaling();
         if (rs != null && rs.type().equals("llama3"))
-            t.add(vector("rope_freqs.weight", Rows.of(llama3FreqFactors(rs, d, c.ropeTheta()))));
+            t.add(vector(GgufNames.ROPE_FREQS, Rows.of(llama3FreqFactors(rs, d, c.ropeTheta()))));
         else if (rs != null && rs.type().equals("freqs"))
-            t.add(vector("rope_freqs.weight", Rows.of(rs.freqFactors())));
+            t.add(vector(GgufNames.ROPE_FREQS, Rows.of(rs.freqFactors())));
         else if (rs != null && !rs.type().equals("linear"))
             throw new BadInputException("rope_scaling type " + rs.type() + " has no GGUF export");
         for (int l = 0; l < c.numLayers(); l++) {
-            String p = "blk." + l + ".";
             LayerShape s = c.layer(l);
             LayerWeights w = model.layer(l);
             GgufLayout.LayerPlan plan = layout.layer(l);
             if (plan.zeroHead()) {
-                t.add(vector(p + "attn_norm.weight", Rows.of(w.attnNorm())));
-                t.add(spec(p + "attn_q.weight", Rows.zeros(d, h), GgmlType.F32, 2));
-                t.add(spec(p + "attn_k.weight", Rows.zeros(d, h), GgmlType.F32, 2));
-                t.add(spec(p + "attn_v.weight", Rows.zeros(d, h), GgmlType.F32, 2));
-                t.add(spec(p + "attn_output.weight", Rows.zeros(h, d), GgmlType.F32, 2));
-                if (nonZero(w.bo())) t.add(vector(p + "attn_output.bias", Rows.of(w.bo())));
+                t.add(vector(GgufNames.of(layout.architecture(), Param.ATTN_NORM, l), Rows.of(w.attnNorm())));
+                t.add(spec(GgufNames.of(layout.architecture(), Param.Q, l), Rows.zeros(d, h), GgmlType.F32, 2));
+                t.add(spec(GgufNames.of(layout.architecture(), Param.K, l), Rows.zeros(d, h), GgmlType.F32, 2));
+                t.add(spec(GgufNames.of(layout.architecture(), Param.V, l), Rows.zeros(d, h), GgmlType.F32, 2));
+                t.add(spec(GgufNames.of(layout.architecture(), Param.O, l), Rows.zeros(h, d), GgmlType.F32, 2));
+                if (nonZero(w.bo())) t.add(vector(GgufNames.of(layout.architecture(), Param.BO, l), Rows.of(w.bo())));
             } else if (plan.heads() > 0) {
-                t.add(vector(p + "attn_norm.weight", Rows.of(w.attnNorm())));
-                t.add(weight(p + "attn_q.weight", Rows.ropePermuted(w.wq(), d), dtype));
-                t.add(weight(p + "attn_k.weight", Rows.ropePermuted(w.wk(), d), dtype));
-                t.add(weight(p + "attn_v.weight", Rows.of(w.wv()), dtype));
-                t.add(weight(p + "attn_output.weight", Rows.of(w.wo()), dtype));
-                if (nonZero(w.bq())) t.add(vector(p + "attn_q.bias", Rows.ropePermuted(w.bq(), d)));
-                if (nonZero(w.bk())) t.add(vector(p + "attn_k.bias", Rows.ropePermuted(w.bk(), d)));
-                if (nonZero(w.bv())) t.add(vector(p + "attn_v.bias", Rows.of(w.bv())));
-                if (nonZero(w.bo())) t.add(vector(p + "attn_output.bias", Rows.of(w.bo())));
+                t.add(vector(GgufNames.of(layout.architecture(), Param.ATTN_NORM, l), Rows.of(w.attnNorm())));
+                t.add(weight(GgufNames.of(layout.architecture(), Param.Q, l), Rows.ropePermuted(w.wq(), d), dtype));
+                t.add(weight(GgufNames.of(layout.architecture(), Param.K, l), Rows.ropePermuted(w.wk(), d), dtype));
+                t.add(weight(GgufNames.of(layout.architecture(), Param.V, l), Rows.of(w.wv()), dtype));
+                t.add(weight(GgufNames.of(layout.architecture(), Param.O, l), Rows.of(w.wo()), dtype));
+                if (nonZero(w.bq())) t.add(vector(GgufNames.of(layout.architecture(), Param.BQ, l), Rows.ropePermuted(w.bq(), d)));
+                if (nonZero(w.bk())) t.add(vector(GgufNames.of(layout.architecture(), Param.BK, l), Rows.ropePermuted(w.bk(), d)));
+                if (nonZero(w.bv())) t.add(vector(GgufNames.of(layout.architecture(), Param.BV, l), Rows.of(w.bv())));
+                if (nonZero(w.bo())) t.add(vector(GgufNames.of(layout.architecture(), Param.BO, l), Rows.of(w.bo())));
             }
             if (plan.zeroChannel()) {
-                t.add(vector(p + "ffn_norm.weight", Rows.of(w.mlpNorm())));
-                t.add(spec(p + "ffn_gate.weight", Rows.zeros(1, h), GgmlType.F32, 2));
-                t.add(spec(p + "ffn_up.weight", Rows.zeros(1, h), GgmlType.F32, 2));
-                t.add(spec(p + "ffn_down.weight", Rows.zeros(h, 1), GgmlType.F32, 2));
-                if (nonZero(w.bDown())) t.add(vector(p + "ffn_down.bias", Rows.of(w.bDown())));
+                t.add(vector(GgufNames.of(layout.architecture(), Param.MLP_NORM, l), Rows.of(w.mlpNorm())));
+                t.add(spec(GgufNames.of(layout.architecture(), Param.GATE, l), Rows.zeros(1, h), GgmlType.F32, 2));
+                t.add(spec(GgufNames.of(layout.architecture(), Param.UP, l), Rows.zeros(1, h), GgmlType.F32, 2));
+                t.add(spec(GgufNames.of(layout.architecture(), Param.DOWN, l), Rows.zeros(h, 1), GgmlType.F32, 2));
+                if (nonZero(w.bDown())) t.add(vector(GgufNames.of(layout.architecture(), Param.BDOWN, l), Rows.of(w.bDown())));
             } else if (plan.ff() > 0) {
                 if (dtype == GgmlType.Q8_0 && s.intermediate() % GgmlType.Q8_0.blockSize != 0)
                     throw new BadInputException("layer " + l + " has MLP width " + s.intermediate()
                             + ", not a multiple of 32, so ffn_down's rows are not whole Q8_0 blocks;"
                             + " prune with --round-to 32 (or export f16/bf16/f32)");
-                t.add(vector(p + "ffn_norm.weight", Rows.of(w.mlpNorm())));
-                t.add(weight(p + "ffn_gate.weight", Rows.of(w.gate()), dtype));
-                t.add(weight(p + "ffn_up.weight", Rows.of(w.up()), dtype));
-                t.add(weight(p + "ffn_down.weight", Rows.of(w.down()), dtype));
-                if (nonZero(w.bGate())) t.add(vector(p + "ffn_gate.bias", Rows.of(w.bGate())));
-                if (nonZero(w.bUp())) t.add(vector(p + "ffn_up.bias", Rows.of(w.bUp())));
-                if (nonZero(w.bDown())) t.add(vector(p + "ffn_down.bias", Rows.of(w.bDown())));
+                t.add(vector(GgufNames.of(layout.architecture(), Param.MLP_NORM, l), Rows.of(w.mlpNorm())));
+                t.add(weight(GgufNames.of(layout.architecture(), Param.GATE, l), Rows.of(w.gate()), dtype));
+                t.add(weight(GgufNames.of(layout.architecture(), Param.UP, l), Rows.of(w.up()), dtype));
+                t.add(weight(GgufNames.of(layout.architecture(), Param.DOWN, l), Rows.of(w.down()), dtype));
+                if (nonZero(w.bGate())) t.add(vector(GgufNames.of(layout.architecture(), Param.BGATE, l), Rows.of(w.bGate())));
+                if (nonZero(w.bUp())) t.add(vector(GgufNames.of(layout.architecture(), Param.BUP, l), Rows.of(w.bUp())));
+                if (nonZero(w.bDown())) t.add(vector(GgufNames.of(layout.architecture(), Param.BDOWN, l), Rows.of(w.bDown())));
             }
         }
-        t.add(vector("output_norm.weight", Rows.of(model.finalNorm())));
-        if (!c.tieWordEmbeddings()) t.add(weight("output.weight", Rows.of(model.lmHead()), dtype));
+        t.add(vector(GgufNames.of(layout.architecture(), Param.FINAL_NORM, -1), Rows.of(model.finalNorm())));
+        if (!c.tieWordEmbeddings()) t.add(weight(GgufNames.of(layout.architecture(), Param.LM_HEAD, -1), Rows.of(model.lmHead()), dtype));
         return t;
     }
 

@@ -11,16 +11,21 @@ import dev.lopper.model.Param;
 final class GgufNames {
     private GgufNames() {}
 
+    /** llama.cpp's per-pair RoPE frequency divisors (Llama 3.1 scaling). */
+    static final String ROPE_FREQS = "rope_freqs.weight";
+
+    /** Whether {@code p} is one part of a packed tensor in {@code arch} (BLOOM's attn_qkv). */
+    static boolean packed(String arch, Param p) {
+        return arch.equals("bloom") && switch (p) {
+            case Q, K, V, BQ, BK, BV -> true;
+            default -> false;
+        };
+    }
+
     /** The GGUF name of {@code p} in layer {@code layer} for architecture {@code arch}. */
     static String of(String arch, Param p, int layer) {
         String b = "blk." + layer + ".";
-        if (arch.equals("bloom")) {
-            switch (p) {
-                case Q, K, V -> { return b + "attn_qkv.weight"; }
-                case BQ, BK, BV -> { return b + "attn_qkv.bias"; }
-                default -> { }
-            }
-        }
+        if (packed(arch, p)) return b + "attn_qkv." + (p.vector() ? "bias" : "weight");
         return switch (p) {
             case EMBED -> "token_embd.weight";
             case EMBED_NORM -> "token_embd_norm.weight";
