@@ -17,7 +17,8 @@ import java.util.Map;
 
 /**
  * A {@link LlamaModel} as a GGUF file llama.cpp runs: {@code llama} when every layer has the same
- * shape, else {@code deci} with per-layer head counts and MLP widths (see {@link GgufLayout}).
+ * shape, else {@code deci} with per-layer head counts and MLP widths (see {@link GgufLayout});
+ * BLOOM and ALiBi Baichuan as {@code bloom} and {@code baichuan} ({@link GgufAlibiExport}).
  * Weights are stored in the chosen type (norms, biases and stand-in blocks stay F32); q and k rows
  * are reordered from HF's rotate-half RoPE layout to llama.cpp's adjacent pairs.
  */
