@@ -1,12 +1,13 @@
 package dev.lopper.importance;
 
+import dev.lopper.model.CausalLM;
+import dev.lopper.model.Pass;
 import dev.lopper.BadInputException;
 import dev.lopper.calib.CalibrationData;
 import dev.lopper.calib.GroupKind;
 import dev.lopper.model.GradientSink;
 import dev.lopper.model.Masks;
 import dev.lopper.model.Param;
-import dev.lopper.model.Transformer;
 import dev.lopper.tensor.Matrix;
 import dev.lopper.util.ProgressListener;
 
@@ -36,7 +37,7 @@ public final class FusionTrainer {
         }
     };
 
-    private final Transformer transformer;
+    private final CausalLM transformer;
     private final HybridScores scores;
     private final int[] removals;
     private final CalibrationData windows;
@@ -45,7 +46,7 @@ public final class FusionTrainer {
      * @param removals per unit of {@code scores} (same order), how many groups the allocation removes
      * @param windows  fusion windows, disjoint from the windows that produced the gradients
      */
-    public FusionTrainer(Transformer t, HybridScores scores, int[] removals, CalibrationData windows) {
+    public FusionTrainer(CausalLM t, HybridScores scores, int[] removals, CalibrationData windows) {
         if (removals.length != scores.units().size())
             throw new IllegalArgumentException(removals.length + " removal counts for " + scores.units().size() + " units");
         this.transformer = t;
@@ -135,7 +136,7 @@ public final class FusionTrainer {
         long predicted = 0;
         for (int first = 0; first < windows.windows(); first += WINDOWS_PER_PASS) {
             int count = Math.min(WINDOWS_PER_PASS, windows.windows() - first);
-            Transformer.Loss l = transformer.loss(windows.batch(first, count), count, windows.length(), masks, null);
+            CausalLM.Loss l = transformer.loss(windows.batch(first, count), count, windows.length(), Pass.masked(masks));
             nll += l.sumNll();
             predicted += l.predicted();
         }
@@ -304,8 +305,8 @@ public final class FusionTrainer {
         for (int first = 0; first < windows.windows(); first += WINDOWS_PER_PASS) {
             int count = Math.min(WINDOWS_PER_PASS, windows.windows() - first);
             masks.zeroGradients();
-            Transformer.Loss l = transformer.backward(windows.batch(first, count), count, windows.length(), masks,
-                    NO_WEIGHTS, false);
+            CausalLM.Loss l = transformer.backward(windows.batch(first, count), count, windows.length(),
+                    Pass.masked(masks), NO_WEIGHTS);
             nll += l.sumNll();
             double w = (double) l.predicted() / total;
             for (int layer = 0; layer < layers; layer++) {

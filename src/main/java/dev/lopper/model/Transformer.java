@@ -77,6 +77,7 @@ public final class Transformer implements CausalLM {
 
     public LlamaModel model() { return model; }
 
+    @Override
     public ModelConfig config() { return cfg; }
 
     /** Activations of one layer, kept (or recomputed) for backward. */
@@ -246,10 +247,10 @@ public final class Transformer implements CausalLM {
                     + cfg.maxPositions() + " positions");
     }
 
-    /** Logits [seqs·len, vocab] (for tests and small inputs; evaluation streams through {@link #loss}). */
-    public float[] logits(int[] tokens, int seqs, int len, Masks masks) {
+    @Override
+    public float[] logits(int[] tokens, int seqs, int len, Pass pass) {
         return withWork(work -> {
-            float[] x = trunk(tokens, seqs, len, masks, null, null, null, work);
+            float[] x = trunk(tokens, seqs, len, pass.masks(), pass.hook(), null, null, work);
             int rows = seqs * len;
             float[] hs = work.zeroed(rows * hidden);
             finalNorm.forward(x, hs, null, rows, hidden);
@@ -264,9 +265,10 @@ public final class Transformer implements CausalLM {
      * Prompt processing of a batch: runs every token through the model and returns the logits of
      * each sequence's last token, [seqs, vocab] (what a server computes before decoding).
      */
-    public float[] prefill(int[] tokens, int seqs, int len, Masks masks) {
+    @Override
+    public float[] prefill(int[] tokens, int seqs, int len, Pass pass) {
         return withWork(work -> {
-            float[] x = trunk(tokens, seqs, len, masks, null, null, null, work);
+            float[] x = trunk(tokens, seqs, len, pass.masks(), pass.hook(), null, null, work);
             float[] last = new float[seqs * hidden];
             for (int b = 0; b < seqs; b++) System.arraycopy(x, ((b + 1) * len - 1) * hidden, last, b * hidden, hidden);
             work.release(x);
@@ -278,15 +280,11 @@ public final class Transformer implements CausalLM {
         });
     }
 
-    /** Sum of next-token NLL and number of predicted tokens. */
-    public record Loss(double sumNll, long predicted) {
-        public double mean() { return sumNll / predicted; }
-    }
-
     /** Forward only: the NLL of predicting each token from the ones before it, per sequence. */
-    public Loss loss(int[] tokens, int seqs, int len, Masks masks, ForwardHook hook) {
+    @Override
+    public Loss loss(int[] tokens, int seqs, int len, Pass pass) {
         return withWork(work -> {
-            float[] x = trunk(tokens, seqs, len, masks, hook, null, null, work);
+            float[] x = trunk(tokens, seqs, len, pass.masks(), pass.hook(), null, null, work);
             int rows = seqs * len;
             float[] hs = work.zeroed(rows * hidden);
             finalNorm.forward(x, hs, null, rows, hidden);
@@ -301,12 +299,14 @@ public final class Transformer implements CausalLM {
     /**
      * Forward and backward of the mean next-token NLL. Each wanted weight gradient is handed to
      * {@code sink} as soon as it is complete (layers from last to first); mask gradients are
-     * added into {@code masks} when it tracks them. With {@code keepActivations} false, each
+     * added into the pass's masks when they track them. Unless the pass keeps activations, each
      * layer's activations are recomputed from its input during backward (less memory, ~⅓ more
      * compute).
      */
-    public Loss backward(int[] tokens, int seqs, int len, Masks masks, GradientSink sink, boolean keepActivations) {
-        return withWork(work -> backward(tokens, seqs, len, masks, sink, keepActivations, work));
+    @Override
+    public Loss backward(int[] tokens, int seqs, int len, Pass pass, GradientSink sink) {
+        if (pass.hook() != null) throw new IllegalArgumentException("backward takes no forward hook");
+        return withWork(work -> backward(tokens, seqs, len, pass.masks(), sink, pass.keepActivations(), work));
     }
 
     private Loss backward(int[] tokens, int seqs, int len, Masks masks, GradientSink sink, boolean keepActivations,
@@ -459,12 +459,12 @@ public final class Transformer implements CausalLM {
     // ------------------------------------------------------------------ cached (incremental) forward
 
     /** Keys and values of past positions, per layer, for one sequence. */
-    public final class KvCache {
+    private final class Cache implements KvCache {
         private final float[][] k, v;
         private final int capacity;
         private int length;
 
-        private KvCache(int capacity) {
+        private Cache(int capacity) {
             if (capacity > cfg.maxPositions())
                 throw new IllegalArgumentException("cache of " + capacity + " exceeds the model's context of "
                         + cfg.maxPositions());
@@ -477,26 +477,30 @@ public final class Transformer implements CausalLM {
             }
         }
 
+        Transformer owner() { return Transformer.this; }
+
+        @Override
         public int length() { return length; }
 
+        @Override
         public int capacity() { return capacity; }
 
-        /** Forgets positions from {@code newLength} on (to score another continuation of a shared context). */
+        @Override
         public void truncate(int newLength) {
             if (newLength < 0 || newLength > length) throw new IllegalArgumentException("truncate to " + newLength);
             length = newLength;
         }
     }
 
+    @Override
     public KvCache newCache(int capacity) {
-        return new KvCache(capacity);
+        return new Cache(capacity);
     }
 
-    /**
-     * Appends tokens to the cached sequence and returns logits: [n, vocab] for every new token
-     * when {@code allRows}, else [vocab] for the last one.
-     */
-    public float[] forward(KvCache cache, int[] tokens, boolean allRows, Masks masks) {
+    @Override
+    public float[] forward(KvCache kv, int[] tokens, boolean allRows, Pass pass) {
+        if (!(kv instanceof Cache cache) || cache.owner() != this)
+            throw new IllegalArgumentException("a cache made by another model");
         int n = tokens.length;
         if (n == 0) throw new IllegalArgumentException("no tokens");
         if (cache.length + n > cache.capacity)
@@ -505,8 +509,8 @@ public final class Transformer implements CausalLM {
         return withWork(work -> {
             float[] x = embed(tokens, work);
             for (int l = 0; l < cfg.numLayers(); l++) {
-                layerForward(l, x, 1, n, new KvTarget(cache.k[l], cache.v[l], cache.length, 0), masks, null, null,
-                        work);
+                layerForward(l, x, 1, n, new KvTarget(cache.k[l], cache.v[l], cache.length, 0), pass.masks(),
+                        pass.hook(), null, work);
             }
             cache.length += n;
             int outRows = allRows ? n : 1;

@@ -1,5 +1,6 @@
 package dev.lopper.surgery;
 
+import dev.lopper.model.Pass;
 import dev.lopper.BadInputException;
 import dev.lopper.model.ForwardHook;
 import dev.lopper.model.LayerShape;
@@ -177,9 +178,9 @@ class SurgeryTest {
                     for (int p = 0; p < cols; p++) if (mask[p / width] == 0f) x[r * cols + p] = mean[p];
             };
             int[] tok = TestModels.tokens(21, SEQS * LEN, c.vocabSize());
-            double expected = new Transformer(dense).loss(tok, SEQS, LEN, null, meansIn).mean();
-            double plain = new Transformer(Surgery.apply(dense, plan)).loss(tok, SEQS, LEN, null, null).mean();
-            double actual = new Transformer(pruned).loss(tok, SEQS, LEN, null, null).mean();
+            double expected = new Transformer(dense).loss(tok, SEQS, LEN, Pass.hooked(meansIn)).mean();
+            double plain = new Transformer(Surgery.apply(dense, plan)).loss(tok, SEQS, LEN, Pass.plain()).mean();
+            double actual = new Transformer(pruned).loss(tok, SEQS, LEN, Pass.plain()).mean();
             assertEquals(expected, actual, 1e-5 * Math.abs(expected));
             assertNotEquals(plain, actual, 1e-3, "the compensation should matter in this test");
         }
@@ -225,9 +226,9 @@ class SurgeryTest {
 
     private static void assertSameLogits(LlamaModel dense, Masks masks, LlamaModel pruned) {
         int[] tok = TestModels.tokens(7, SEQS * LEN, dense.config().vocabSize());
-        float[] expected = new Transformer(dense).logits(tok, SEQS, LEN, masks);
-        float[] actual = new Transformer(pruned).logits(tok, SEQS, LEN, null);
-        float[] unmasked = new Transformer(dense).logits(tok, SEQS, LEN, null);
+        float[] expected = new Transformer(dense).logits(tok, SEQS, LEN, Pass.masked(masks));
+        float[] actual = new Transformer(pruned).logits(tok, SEQS, LEN, Pass.plain());
+        float[] unmasked = new Transformer(dense).logits(tok, SEQS, LEN, Pass.plain());
         assertEquals(expected.length, actual.length);
         double worst = 0, change = 0;
         for (int i = 0; i < expected.length; i++) {
