@@ -1,5 +1,7 @@
 package dev.lopper.calib;
 
+import dev.lopper.model.GroupAxis;
+import dev.lopper.model.GroupKind;
 import dev.lopper.model.Pass;
 import dev.lopper.util.ProgressListener;
 import dev.lopper.model.GradientSink;

@@ -1,7 +1,7 @@
 package dev.lopper.importance;
 
 import dev.lopper.calib.CalibrationData;
-import dev.lopper.calib.GroupKind;
+import dev.lopper.model.GroupKind;
 import dev.lopper.calib.Statistic;
 import dev.lopper.calib.Statistics;
 import dev.lopper.calib.TaylorStats;

@@ -154,7 +154,8 @@ public final class Transformer implements CausalLM {
             }
             float[] attn = work.zeroed(rows * s.qDim());
             Attention.forward(q, keys, values, attn, seqs, n, kv.pos0, stride, s, slopes == null ? null : slopes[l]);
-            float[] attnM = GroupMask.forward(work, attn, rows, masks == null ? null : masks.heads[l], s.headDim());
+            float[] attnM = GroupMask.forward(work, attn, rows, mask(masks, GroupKind.ATTENTION, l),
+                    maskWidth(GroupKind.ATTENTION, s));
             if (hook != null) hook.onInput(l, ForwardHook.Site.O_IN, attnM, rows, s.qDim());
             h1 = Linear.forward(work, attnM, rows, w.wo(), bo[l]);
             addInPlace(h1, x);
@@ -184,7 +185,8 @@ public final class Transformer implements CausalLM {
             float[] u = Linear.forward(work, xn2, rows, w.up(), bUp[l]);
             float[] act = work.zeroed(rows * f);
             MlpActivation.forward(ops.mlp(), g, u, act, rows * f);
-            float[] actM = GroupMask.forward(work, act, rows, masks == null ? null : masks.channels[l], 1);
+            float[] actM = GroupMask.forward(work, act, rows, mask(masks, GroupKind.MLP, l),
+                    maskWidth(GroupKind.MLP, s));
             if (hook != null) hook.onInput(l, ForwardHook.Site.DOWN_IN, actM, rows, f);
             float[] out = Linear.forward(work, actM, rows, w.down(), bDown[l]);
             addInPlace(out, h1);
@@ -205,6 +207,19 @@ public final class Transformer implements CausalLM {
             Linear.addBias(bDown[l], x, rows);
             if (acts == null) work.release(h1);
         }
+    }
+
+    private static float[] mask(Masks masks, GroupKind kind, int l) {
+        return masks == null ? null : masks.values(kind, l);
+    }
+
+    private static double[] maskGradient(Masks masks, GroupKind kind, int l) {
+        return masks == null ? null : masks.gradients(kind, l);
+    }
+
+    /** Columns of the kind's output projection that one mask value scales: the group table's width. */
+    private static int maskWidth(GroupKind kind, LayerShape s) {
+        return GroupAxis.output(kind, s).width();
     }
 
     /** RoPE on q and k rows at positions pos0 + r % n (inverse: backward's rotation); nothing with ALiBi. */
@@ -397,8 +412,8 @@ public final class Transformer implements CausalLM {
             Linear.dX(dx, rows, w.down(), dActM, false);
             Linear.dW(sink, l, Param.DOWN, w.down(), dx, a.actM, rows, work);
             Linear.db(sink, l, Param.BDOWN, w.bDown(), dx, rows);
-            float[] dAct = GroupMask.backward(work, dActM, a.act, rows, masks == null ? null : masks.channels[l],
-                    masks == null || masks.channelGrad == null ? null : masks.channelGrad[l], 1);
+            float[] dAct = GroupMask.backward(work, dActM, a.act, rows, mask(masks, GroupKind.MLP, l),
+                    maskGradient(masks, GroupKind.MLP, l), maskWidth(GroupKind.MLP, s));
             float[] dG = ops.gated() ? work.zeroed(rows * f) : null;
             float[] dU = work.zeroed(rows * f);
             MlpActivation.backward(ops.mlp(), a.g, a.u, dAct, dG, dU, rows * f);
@@ -421,8 +436,8 @@ public final class Transformer implements CausalLM {
             Linear.dX(dx, rows, w.wo(), dAttnM, false);
             Linear.dW(sink, l, Param.O, w.wo(), dx, a.attnM, rows, work);
             Linear.db(sink, l, Param.BO, w.bo(), dx, rows);
-            float[] dAttn = GroupMask.backward(work, dAttnM, a.attn, rows, masks == null ? null : masks.heads[l],
-                    masks == null || masks.headGrad == null ? null : masks.headGrad[l], s.headDim());
+            float[] dAttn = GroupMask.backward(work, dAttnM, a.attn, rows, mask(masks, GroupKind.ATTENTION, l),
+                    maskGradient(masks, GroupKind.ATTENTION, l), maskWidth(GroupKind.ATTENTION, s));
             float[] dq = work.zeroed(rows * s.qDim());
             float[] dk = work.zeroed(rows * s.kvDim());
             float[] dv = work.zeroed(rows * s.kvDim());

@@ -1,5 +1,6 @@
 package dev.lopper.calib;
 
+import dev.lopper.model.GroupKind;
 import dev.lopper.model.Pass;
 import dev.lopper.SharedData;
 import dev.lopper.calib.GroupMembers.Member;

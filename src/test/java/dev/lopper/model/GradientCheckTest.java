@@ -69,8 +69,11 @@ class GradientCheckTest {
         LlamaModel m = TestModels.uneven(3, true, false, DType.F32);
         Masks masks = Masks.ones(m.config(), true);
         Random rnd = new Random(5);
-        for (float[] h : masks.heads) for (int i = 0; i < h.length; i++) h[i] = 0.3f + rnd.nextFloat();
-        for (float[] c : masks.channels) for (int i = 0; i < c.length; i++) c[i] = 0.3f + rnd.nextFloat();
+        for (GroupKind k : GroupKind.values())
+            for (int l = 0; l < m.config().numLayers(); l++) {
+                float[] v = masks.values(k, l);
+                for (int i = 0; i < v.length; i++) v[i] = 0.3f + rnd.nextFloat();
+            }
         check(m, Pass.masked(masks), true);
         // Mask gradients: perturb each mask value.
         Transformer t = new Transformer(m);
@@ -79,10 +82,10 @@ class GradientCheckTest {
         t.backward(tok, SEQS, LEN, Pass.masked(masks).keepingActivations(), new Keep());
         float h = 2e-2f;
         for (int l = 0; l < m.config().numLayers(); l++) {
-            for (float[][] arr : List.of(masks.heads, masks.channels)) {
-                double[] an = arr == masks.heads ? masks.headGrad[l] : masks.channelGrad[l];
-                for (int i = 0; i < arr[l].length; i++) {
-                    float[] row = arr[l];
+            for (GroupKind k : GroupKind.values()) {
+                double[] an = masks.gradients(k, l);
+                float[] row = masks.values(k, l);
+                for (int i = 0; i < row.length; i++) {
                     int idx = i;
                     double fd = richardson(step -> {
                         float old = row[idx];
@@ -93,7 +96,7 @@ class GradientCheckTest {
                         row[idx] = old;
                         return (up - down) / (2 * step);
                     }, h);
-                    assertClose(fd, an[i], "mask layer " + l + " index " + i);
+                    assertClose(fd, an[i], k + " mask layer " + l + " group " + i);
                 }
             }
         }
@@ -109,8 +112,8 @@ class GradientCheckTest {
         LlamaModel m = TestModels.randomOfFamily(c, 11, 0.5f, DType.F32);
         check(m, Pass.plain(), true, expected(c));
         Masks masks = Masks.ones(c, true);
-        masks.heads[0][2] = 0.4f;
-        masks.channels[1][3] = 1.7f;
+        masks.values(GroupKind.ATTENTION, 0)[2] = 0.4f;
+        masks.values(GroupKind.MLP, 1)[3] = 1.7f;
         check(m, Pass.masked(masks), false, expected(c));
     }
 

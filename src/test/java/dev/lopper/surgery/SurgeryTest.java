@@ -6,6 +6,7 @@ import dev.lopper.model.ForwardHook;
 import dev.lopper.model.LayerShape;
 import dev.lopper.model.LayerWeights;
 import dev.lopper.model.LlamaModel;
+import dev.lopper.model.GroupKind;
 import dev.lopper.model.Masks;
 import dev.lopper.model.ModelConfig;
 import dev.lopper.model.TestModels;
@@ -169,8 +170,8 @@ class SurgeryTest {
             // The dense model with the removed o_proj / down_proj inputs overwritten by the means.
             Masks masks = Surgery.toMasks(c, plan);
             ForwardHook meansIn = (layer, site, x, rows, cols) -> {
-                float[] mask = site == ForwardHook.Site.O_IN ? masks.heads[layer]
-                        : site == ForwardHook.Site.DOWN_IN ? masks.channels[layer] : null;
+                float[] mask = site == ForwardHook.Site.O_IN ? masks.values(GroupKind.ATTENTION, layer)
+                        : site == ForwardHook.Site.DOWN_IN ? masks.values(GroupKind.MLP, layer) : null;
                 if (mask == null) return;
                 float[] mean = site == ForwardHook.Site.O_IN ? oMeans[layer] : downMeans[layer];
                 int width = cols / mask.length;
