@@ -1,8 +1,8 @@
 package dev.lopper.io.gguf;
 
 import dev.lopper.BadInputException;
-import dev.lopper.calib.GroupAxis;
-import dev.lopper.calib.GroupKind;
+import dev.lopper.model.GroupAxis;
+import dev.lopper.model.GroupKind;
 import dev.lopper.io.HfLayout;
 import dev.lopper.model.BlockOps;
 import dev.lopper.model.LayerShape;

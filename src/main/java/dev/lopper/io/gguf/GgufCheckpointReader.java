@@ -1,7 +1,7 @@
 package dev.lopper.io.gguf;
 
-import dev.lopper.calib.GroupAxis;
-import dev.lopper.calib.GroupKind;
+import dev.lopper.model.GroupAxis;
+import dev.lopper.model.GroupKind;
 import dev.lopper.model.AlibiHeads;
 import dev.lopper.model.BlockOps;
 import dev.lopper.model.LayerShape;
