@@ -105,8 +105,8 @@ class GgufFamilyExportTest {
             assertEquals(s, back.config().layer(l));
         }
         int[] t = tokens(3, 24);
-        float[] a = new Transformer(model).logits(t, 1, t.length, null);
-        float[] b = new Transformer(back).logits(t, 1, t.length, null);
+        float[] a = new Transformer(model).logits(t, 1, t.length, dev.lopper.model.Pass.plain());
+        float[] b = new Transformer(back).logits(t, 1, t.length, dev.lopper.model.Pass.plain());
         assertArrayEquals(a, b, name + ": logits after export and read-back");
     }
 

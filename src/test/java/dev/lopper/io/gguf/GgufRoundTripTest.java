@@ -91,7 +91,7 @@ class GgufRoundTripTest {
         assertEquals("freqs", fromFactors.config().ropeScaling().type());
         assertArrayEquals(factors, fromFactors.config().ropeScaling().freqFactors());
         int[] tokens = TestModels.tokens(5, 48, 512);
-        float[] x = new Transformer(m).logits(tokens, 1, 48, null), y = new Transformer(fromFactors).logits(tokens, 1, 48, null);
+        float[] x = new Transformer(m).logits(tokens, 1, 48, Pass.plain()), y = new Transformer(fromFactors).logits(tokens, 1, 48, Pass.plain());
         double worst = 0;
         for (int i = 0; i < x.length; i++) worst = Math.max(worst, Math.abs(x[i] - y[i]));
         assertTrue(worst < 1e-4, "logits from the factors alone differ by " + worst);
@@ -101,7 +101,7 @@ class GgufRoundTripTest {
         java.util.List<GgufWriter.TensorSpec> noFreqs = new java.util.ArrayList<>(GgufExport.tensors(m, GgufLayout.of(m), GgmlType.F32));
         noFreqs.removeIf(t -> t.name().equals("rope_freqs.weight"));
         GgufWriter.write(plain, meta, noFreqs);
-        float[] z = new Transformer(Checkpoints.load(plain)).logits(tokens, 1, 48, null);
+        float[] z = new Transformer(Checkpoints.load(plain)).logits(tokens, 1, 48, Pass.plain());
         double off = 0;
         for (int i = 0; i < x.length; i++) off = Math.max(off, Math.abs(x[i] - z[i]));
         assertTrue(off > 1e-3, "unscaled RoPE should change the logits, max |Δ| " + off);
