@@ -137,10 +137,6 @@ final class PruneCommand implements Runnable {
                         + "(default " + FusionOptions.DEFAULT_T0 + ":" + FusionOptions.DEFAULT_T1 + ").")
         String fusionTemperature;
 
-        // An experiment switch (README "HyWIA", tuning): the query's agreement feature.
-        @Option(names = "--fusion-agreement", hidden = true, paramLabel = "spearman|overlap")
-        String fusionAgreement;
-
         PruneOptions options() {
             if (samples != null && samples < 1) throw new BadInputException("--calib-windows must be at least 1");
             if (length != null && length < 2) throw new BadInputException("--calib-len must be at least 2 tokens");
@@ -179,7 +175,6 @@ final class PruneCommand implements Runnable {
             if (fusion != null) f = f.withMode(fusion);
             f = f.with(fusionNorm == null ? null : FusionOptions.Normalisation.parse(fusionNorm), fusionSteps, fusionLr,
                     fusionSamples, fusionLength, t0, t1);
-            if (fusionAgreement != null) f = f.withAgreement(FusionOptions.Agreement.parse(fusionAgreement));
             return o.withFusion(f);
         }
 
@@ -192,7 +187,6 @@ final class PruneCommand implements Runnable {
             if (fusionSamples != null) return "--fusion-samples";
             if (fusionLength != null) return "--fusion-len";
             if (fusionTemperature != null) return "--fusion-temperature";
-            if (fusionAgreement != null) return "--fusion-agreement";
             return null;
         }
     }

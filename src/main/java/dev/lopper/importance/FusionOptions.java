@@ -14,11 +14,10 @@ import dev.lopper.BadInputException;
  * @param length        tokens per fusion window
  * @param startTemperature temperature of the soft masks at the first step (in standard deviations of the fused score)
  * @param endTemperature   temperature at the last step (geometric annealing in between)
- * @param agreement     the query's agreement feature ψ₃ (an experiment switch, see {@link Agreement})
  */
 public record FusionOptions(Mode mode, double fineWeight, Normalisation normalisation, int steps,
                             double learningRate, int samples, int length, double startTemperature,
-                            double endTemperature, Agreement agreement) {
+                            double endTemperature) {
 
     public enum Mode { LEARNED, FIXED }
 
@@ -35,25 +34,6 @@ public record FusionOptions(Mode mode, double fineWeight, Normalisation normalis
         }
     }
 
-    /**
-     * How the query measures whether fine and coarse agree in a unit: Spearman's rank correlation
-     * of the two score vectors (default), or the share of the r groups the allocation removes
-     * there that fine only and coarse only would both remove (needs the removal counts, so the
-     * starting blend that {@code score()} gives still uses Spearman). An experiment switch
-     * (hidden {@code --fusion-agreement}): measured, README "HyWIA".
-     */
-    public enum Agreement {
-        SPEARMAN, OVERLAP;
-
-        public static Agreement parse(String s) {
-            return switch (s) {
-                case "spearman" -> SPEARMAN;
-                case "overlap" -> OVERLAP;
-                default -> throw new BadInputException("--fusion-agreement must be spearman or overlap, not '" + s + "'");
-            };
-        }
-    }
-
     public static final int DEFAULT_STEPS = 40;
     public static final double DEFAULT_LR = 0.05;
     public static final int DEFAULT_SAMPLES = 16;
@@ -63,10 +43,9 @@ public record FusionOptions(Mode mode, double fineWeight, Normalisation normalis
     public static final Normalisation DEFAULT_NORMALISATION = Normalisation.MEAN;
 
     public static final FusionOptions DEFAULT = new FusionOptions(Mode.LEARNED, 0.5, DEFAULT_NORMALISATION,
-            DEFAULT_STEPS, DEFAULT_LR, DEFAULT_SAMPLES, DEFAULT_LENGTH, DEFAULT_T0, DEFAULT_T1, Agreement.SPEARMAN);
+            DEFAULT_STEPS, DEFAULT_LR, DEFAULT_SAMPLES, DEFAULT_LENGTH, DEFAULT_T0, DEFAULT_T1);
 
     public FusionOptions {
-        if (agreement == null) throw new IllegalArgumentException("agreement");
         if (mode == Mode.FIXED && !(fineWeight >= 0 && fineWeight <= 1))
             throw new BadInputException("--fusion fixed:A needs A in [0, 1] (the weight of the fine score), not " + fineWeight);
         if (steps < 1) throw new BadInputException("--fusion-steps must be at least 1, not " + steps);
@@ -106,7 +85,7 @@ public record FusionOptions(Mode mode, double fineWeight, Normalisation normalis
             }
         }
         return new FusionOptions(m, a, normalisation, steps, learningRate, samples, length, startTemperature,
-                endTemperature, agreement);
+                endTemperature);
     }
 
     /** The mode as the CLI spells it. */
@@ -128,11 +107,6 @@ public record FusionOptions(Mode mode, double fineWeight, Normalisation normalis
         return new FusionOptions(mode, fineWeight, norm != null ? norm : normalisation,
                 steps != null ? steps : this.steps, lr != null ? lr : learningRate,
                 samples != null ? samples : this.samples, length != null ? length : this.length,
-                t0 != null ? t0 : startTemperature, t1 != null ? t1 : endTemperature, agreement);
-    }
-
-    public FusionOptions withAgreement(Agreement a) {
-        return new FusionOptions(mode, fineWeight, normalisation, steps, learningRate, samples, length,
-                startTemperature, endTemperature, a);
+                t0 != null ? t0 : startTemperature, t1 != null ? t1 : endTemperature);
     }
 }

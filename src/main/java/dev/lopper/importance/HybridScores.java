@@ -91,38 +91,6 @@ public final class HybridScores {
         for (int i = 0; i < out.length; i++) out[i] = alphaFine * u.fineNorm()[i] + b * u.coarseNorm()[i];
     }
 
-    /**
-     * The same units with the query's agreement feature ψ₃ replaced by {@link #overlap} at each
-     * unit's removal count ({@link FusionOptions.Agreement#OVERLAP}).
-     *
-     * @param removals per unit (same order), how many groups the allocation removes there
-     */
-    public HybridScores withOverlapAgreement(int[] removals) {
-        List<Unit> out = new ArrayList<>();
-        for (int u = 0; u < units.size(); u++) {
-            Unit x = units.get(u);
-            double[] q = x.query().clone();
-            q[3] = overlap(x.fine(), x.coarse(), removals[u]);
-            out.add(new Unit(x.layer(), x.kind(), x.fine(), x.coarse(), x.fineNorm(), x.coarseNorm(), x.fineFeatures(),
-                    x.coarseFeatures(), q));
-        }
-        return new HybridScores(config, out, normalisation);
-    }
-
-    /**
-     * Share of the r groups that fine only and coarse only would both remove: |lowest_r(f) ∩
-     * lowest_r(c)| / r (ties to the lower index, as the selection); 1 when r is 0 or every group
-     * (nothing to disagree on).
-     */
-    static double overlap(double[] fine, double[] coarse, int r) {
-        if (r <= 0 || r >= fine.length) return 1;
-        boolean[] inFine = new boolean[fine.length];
-        for (int i : FusionTrainer.lowest(fine, r)) inFine[i] = true;
-        int both = 0;
-        for (int i : FusionTrainer.lowest(coarse, r)) if (inFine[i]) both++;
-        return (double) both / r;
-    }
-
     // ------------------------------------------------------------------ normalisation
 
     static double[] normalise(double[] x, FusionOptions.Normalisation norm) {

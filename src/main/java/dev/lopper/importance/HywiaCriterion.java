@@ -95,7 +95,6 @@ public final class HywiaCriterion implements Criterion {
             HybridScores.Unit unit = units.get(u);
             removals[u] = unit.kind() == GroupKind.ATTENTION ? removeAttention[unit.layer()] : removeMlp[unit.layer()];
         }
-        if (options.agreement() == FusionOptions.Agreement.OVERLAP) h = h.withOverlapAgreement(removals);
         FusionTrainer.Result r = new FusionTrainer(t, h, removals, fusionWindows).learn(options, seed, progress);
         return new Fusion(h.fused(label(), r.alphaFine()), h, r.alphaFine(), r);
     }

@@ -78,7 +78,6 @@ public record HywiaOutcome(HywiaCriterion.Fusion fusion, int[] windowOffsets, Li
                 o.endTemperature(), windowOffsets, learned ? learning.fusion().queryMatrix() : null,
                 learned ? learning.fusion().keyMatrix() : null, alpha(), learned ? learning.loss() : null,
                 learned ? learning.hardLossStep() : null, learned ? learning.hardLoss() : null,
-                learned ? learning.bestStep() : null,
-                o.agreement() == FusionOptions.Agreement.SPEARMAN ? null : o.agreement().name().toLowerCase());
+                learned ? learning.bestStep() : null);
     }
 }

@@ -41,13 +41,11 @@ public record PruningRecord(
      * @param hardLossStep   steps after which the blend was tried with hard masks (0 = the start; learned only)
      * @param hardLoss       NLL on the fusion windows with those hard masks
      * @param bestStep       the check whose parameters were kept (lowest hard-mask NLL)
-     * @param agreement      the query's agreement feature when not the default Spearman (hidden --fusion-agreement)
      */
     public record Fusion(String mode, String normalisation, int steps, double learningRate, int samples, int length,
                          double startTemperature, double endTemperature, int[] windowOffsets, double[][] query,
                          double[][] key, List<Alpha> alpha, double[] loss, int[] hardLossStep, double[] hardLoss,
-                         Integer bestStep,
-                         @JsonInclude(JsonInclude.Include.NON_NULL) String agreement) {
+                         Integer bestStep) {
         /** NLL of the starting blend's hard masks on the fusion windows (learned only, else null). */
         public Double hardLossBefore() { return hardLoss == null ? null : hardLoss[0]; }
 

@@ -174,18 +174,6 @@ class HywiaTest {
         assertArrayEquals(new double[]{1, 0, Math.log1p(Math.sqrt(3) / 2), 6 / Math.pow(3, 1.5) / 5, 5.0 / 8}, f, 1e-12);
         assertEquals(0.5 * (2 + 3), FusionTrainer.threshold(new double[]{3, 1, 2, 4}, 2), 0);
         assertEquals(Double.NEGATIVE_INFINITY, FusionTrainer.threshold(new double[]{3, 1}, 0));
-        // overlap agreement: fine's 2 lowest are {0, 1}, coarse's {1, 3} → 1 of 2 shared
-        double[] fine = {1, 2, 5, 4}, coarse = {9, 1, 8, 3};
-        assertEquals(0.5, HybridScores.overlap(fine, coarse, 2), 0);
-        assertEquals(2.0 / 3, HybridScores.overlap(fine, coarse, 3), 0);   // {0, 1, 3} vs {1, 3, 2}
-        assertEquals(0.0, HybridScores.overlap(fine, coarse, 1), 0);   // {0} vs {1}
-        assertEquals(1.0, HybridScores.overlap(fine, coarse, 0), 0);
-        assertEquals(1.0, HybridScores.overlap(fine, coarse, 4), 0);
-        ModelConfig c = model().config();
-        HybridScores.Unit u = HybridScores.unit(c, 1, GroupKind.MLP, fine, coarse, FusionOptions.Normalisation.MEAN);
-        HybridScores h = HybridScores.of(c, List.of(u), FusionOptions.Normalisation.MEAN).withOverlapAgreement(new int[]{2});
-        double[] q = h.units().get(0).query();
-        assertArrayEquals(new double[]{u.query()[0], u.query()[1], u.query()[2], 0.5}, q, 0);
     }
 
     private static boolean same(KeepPlan a, KeepPlan b) {
