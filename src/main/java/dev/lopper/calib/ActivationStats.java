@@ -1,5 +1,6 @@
 package dev.lopper.calib;
 
+import dev.lopper.model.Pass;
 import dev.lopper.util.ProgressListener;
 import dev.lopper.model.ForwardHook;
 import dev.lopper.model.ModelConfig;
@@ -43,7 +44,7 @@ public final class ActivationStats implements ForwardHook {
         int n = data.windows();
         for (int from = 0; from < n; from += batch) {
             int count = Math.min(batch, n - from);
-            t.loss(data.batch(from, count), count, data.length(), null, stats);
+            t.loss(data.batch(from, count), count, data.length(), Pass.hooked(stats));
             progress.update(from + count, n, "activation statistics");
         }
         return stats;

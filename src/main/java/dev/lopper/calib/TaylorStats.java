@@ -1,5 +1,8 @@
 package dev.lopper.calib;
 
+import dev.lopper.model.GroupAxis;
+import dev.lopper.model.GroupKind;
+import dev.lopper.model.Pass;
 import dev.lopper.util.ProgressListener;
 import dev.lopper.model.GradientSink;
 import dev.lopper.model.ModelConfig;
@@ -167,7 +170,7 @@ public final class TaylorStats {
     private void collectStreaming(CausalLM t, CalibrationData data, ProgressListener progress) {
         int n = data.windows();
         progress.update(0, 1, "taylor gradients");
-        t.backward(data.batch(0, n), n, data.length(), null, new GradientSink() {
+        t.backward(data.batch(0, n), n, data.length(), Pass.plain(), new GradientSink() {
             @Override
             public boolean wants(int layer, Param param) {
                 return layer >= 0 && scoredAxis(layer, param, options.fromLayer, options.toLayer) != null;
@@ -179,7 +182,7 @@ public final class TaylorStats {
                 axis.reduce(weight, (w, i) -> (double) w * grad[i],
                         element.get(axis.kind())[layer], signed.get(axis.kind())[layer]);
             }
-        }, false);
+        });
         progress.update(1, 1, "taylor gradients");
     }
 
@@ -225,7 +228,7 @@ public final class TaylorStats {
             for (int c = 0; c < calls; c++) {
                 int first = c * perBackward, count = Math.min(perBackward, n - first);
                 batchSize[0] = count;
-                t.backward(data.batch(first, count), count, data.length(), null, sink, false);
+                t.backward(data.batch(first, count), count, data.length(), Pass.plain(), sink);
                 progress.update((long) pass * calls + c + 1, total, "taylor gradients");
             }
             for (Moments m : moments.values()) reduceAccumulated(m, n);

@@ -1,5 +1,6 @@
 package dev.lopper.cli;
 
+import dev.lopper.model.Pass;
 import dev.lopper.BadInputException;
 import dev.lopper.data.DataDir;
 import dev.lopper.data.DemoTexts;
@@ -16,7 +17,7 @@ import dev.lopper.io.Tokenizer;
 import dev.lopper.io.Tokenizers;
 import dev.lopper.model.LlamaModel;
 import dev.lopper.model.Sampler;
-import dev.lopper.model.Transformer;
+import dev.lopper.model.CausalLM;
 import dev.lopper.pipeline.PruneJob;
 import dev.lopper.pipeline.PruneOptions;
 import dev.lopper.pipeline.ModelCard;
@@ -120,12 +121,12 @@ final class DemoCommand implements Runnable {
             PruneCommand.printSummary(options, dense, pruned);
 
             System.out.printf("2/4 perplexity (%s windows of 128 tokens)%n", maxWindows > 0 ? "first " + maxWindows : "all");
-            Transformer a = new Transformer(dense), b = new Transformer(pruned.pruned());
+            CausalLM a = CausalLM.of(dense), b = CausalLM.of(pruned.pruned());
             List<Perplexity.Result> pa = new ArrayList<>(), pb = new ArrayList<>();
             for (TextCorpus c : corpora) {
                 int[] ids = Perplexity.tokenize(tok, c);
-                pa.add(Perplexity.evaluate(a, ids, c, 128, maxWindows, 8, null, progress));
-                pb.add(Perplexity.evaluate(b, ids, c, 128, maxWindows, 8, null, progress));
+                pa.add(Perplexity.evaluate(a, ids, c, 128, maxWindows, 8, Pass.plain(), progress));
+                pb.add(Perplexity.evaluate(b, ids, c, 128, maxWindows, 8, Pass.plain(), progress));
                 System.out.printf("   %-10s dense %8.2f   pruned %8.2f   (%s windows)%n", c.name(), pa.getLast().ppl(),
                         pb.getLast().ppl(), pa.getLast().row().coverage());
             }

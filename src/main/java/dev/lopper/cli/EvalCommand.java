@@ -1,5 +1,6 @@
 package dev.lopper.cli;
 
+import dev.lopper.model.Pass;
 import dev.lopper.BadInputException;
 import dev.lopper.data.DataDir;
 import dev.lopper.data.TaskLocator;
@@ -7,12 +8,12 @@ import dev.lopper.data.TaskSource;
 import dev.lopper.data.TextCorpus;
 import dev.lopper.eval.EvalOptions;
 import dev.lopper.eval.Perplexity;
-import dev.lopper.eval.TransformerScorer;
+import dev.lopper.eval.CausalLMScorer;
 import dev.lopper.eval.ZeroShotEvaluator;
 import dev.lopper.eval.ZeroShotResults;
 import dev.lopper.io.Tokenizer;
 import dev.lopper.model.LlamaModel;
-import dev.lopper.model.Transformer;
+import dev.lopper.model.CausalLM;
 import dev.lopper.util.OutputPaths;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -118,17 +119,19 @@ final class EvalCommand implements Runnable {
             if (!corpora.isEmpty() && seq > model.config().maxPositions())
                 throw new BadInputException("--seq-len " + seq + " is longer than the model's context of "
                         + model.config().maxPositions() + " tokens");
-            Transformer t = new Transformer(model);
+            CausalLM t = CausalLM.of(model);
             List<Perplexity.Result> results = new ArrayList<>();
             for (TextCorpus c : corpora) {
-                Perplexity.Result r = Perplexity.evaluate(t, tok, c, seq, maxWindows, batch, null, common.progress());
+                Perplexity.Result r = Perplexity.evaluate(t, tok, c, seq, maxWindows, batch, Pass.plain(),
+                        common.progress());
                 System.out.printf("%-14s seq %-5d windows %-6d ppl %10.4f   (mean NLL %.5f, %.0f tokens/s)%n",
                         r.dataset(), r.seq(), r.windows(), r.ppl(), r.meanNll(), r.tokensPerSecond());
                 results.add(r);
             }
             ZeroShotResults zs = null;
             if (!sources.isEmpty()) {
-                ZeroShotEvaluator ev = new ZeroShotEvaluator(new TransformerScorer(t, null), tok, common.progress());
+                ZeroShotEvaluator ev = new ZeroShotEvaluator(new CausalLMScorer(t, Pass.plain()), tok,
+                        common.progress());
                 zs = ev.evaluate(name, sources, new EvalOptions(limit, logSamples));
                 Reports.printZeroShot(zs);
             }

@@ -1,10 +1,11 @@
 package dev.lopper.cli;
 
+import dev.lopper.model.Pass;
 import dev.lopper.BadInputException;
 import dev.lopper.io.Tokenizer;
 import dev.lopper.model.Generator;
 import dev.lopper.model.Sampler;
-import dev.lopper.model.Transformer;
+import dev.lopper.model.CausalLM;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -47,7 +48,7 @@ final class GenerateCommand implements Runnable {
         if (temperature < 0) throw new BadInputException("--temperature must be >= 0, got " + temperature);
         if (!(topP > 0 && topP <= 1)) throw new BadInputException("--top-p must be in (0, 1], got " + topP);
         dev.lopper.model.LlamaModel model = modelOptions.loadModel();
-        Transformer t = new Transformer(model);
+        CausalLM t = CausalLM.of(model);
         try (Tokenizer tok = modelOptions.loadTokenizer(model)) {
             Generation g = generate(t, tok, prompt, maxTokens, new Sampler(temperature, topP, seed), true);
             System.out.println();
@@ -59,7 +60,7 @@ final class GenerateCommand implements Runnable {
     }
 
     /** Generates and (when {@code stream}) prints the prompt and each new token's text as it comes. */
-    static Generation generate(Transformer t, Tokenizer tok, String prompt, int maxTokens, Sampler sampler,
+    static Generation generate(CausalLM t, Tokenizer tok, String prompt, int maxTokens, Sampler sampler,
                                boolean stream) {
         int[] ids = tok.encode(prompt, true);
         int context = t.config().maxPositions();
@@ -71,7 +72,7 @@ final class GenerateCommand implements Runnable {
             System.out.flush();
         }
         int[] prev = {ids[ids.length - 1]};
-        Generator.Result r = new Generator(t).generate(ids, maxTokens, sampler, tok.eosId(), null, id -> {
+        Generator.Result r = new Generator(t).generate(ids, maxTokens, sampler, tok.eosId(), Pass.plain(), id -> {
             if (stream && id != tok.eosId()) {
                 System.out.print(tok.decodeToken(prev[0], id));
                 System.out.flush();

@@ -3,7 +3,10 @@ package dev.lopper.eval;
 import dev.lopper.util.ProgressListener;
 import java.util.List;
 
-/** What zero-shot evaluation needs from a language model; the LLaMA forward pass implements it. */
+/**
+ * What zero-shot evaluation needs from a language model; {@link CausalLMScorer} implements it
+ * over a {@code CausalLM}.
+ */
 public interface LogLikelihoodModel {
     /**
      * Per request: sum of log p(continuation | context) and whether every continuation token is

@@ -1,11 +1,10 @@
 package dev.lopper.eval;
 
+import dev.lopper.model.Pass;
 import dev.lopper.BadInputException;
 import dev.lopper.data.TextCorpus;
 import dev.lopper.io.Tokenizer;
-import dev.lopper.model.Masks;
 import dev.lopper.model.CausalLM;
-import dev.lopper.model.Transformer;
 import dev.lopper.util.ProgressListener;
 
 import java.util.Arrays;
@@ -39,12 +38,12 @@ public final class Perplexity {
      * @param batch      windows per forward pass
      */
     public static Result evaluate(CausalLM t, Tokenizer tok, TextCorpus corpus, int seq, int maxWindows, int batch,
-                                  Masks masks, ProgressListener progress) {
-        return evaluate(t, tokenize(tok, corpus), corpus, seq, maxWindows, batch, masks, progress);
+                                  Pass pass, ProgressListener progress) {
+        return evaluate(t, tokenize(tok, corpus), corpus, seq, maxWindows, batch, pass, progress);
     }
 
     public static Result evaluate(CausalLM t, int[] ids, TextCorpus corpus, int seq, int maxWindows, int batch,
-                                  Masks masks, ProgressListener progress) {
+                                  Pass pass, ProgressListener progress) {
         int context = t.config().maxPositions();
         if (seq < 2) throw new BadInputException("--seq-len must be at least 2, got " + seq);
         if (seq > context)
@@ -61,7 +60,7 @@ public final class Perplexity {
         for (int w = 0; w < windows; w += batch) {
             int b = Math.min(batch, windows - w);
             int[] chunk = Arrays.copyOfRange(ids, w * seq, (w + b) * seq);
-            Transformer.Loss loss = t.loss(chunk, b, seq, masks, null);
+            CausalLM.Loss loss = t.loss(chunk, b, seq, pass);
             nll += loss.sumNll();
             predicted += loss.predicted();
             progress.update(w + b, windows, "windows");

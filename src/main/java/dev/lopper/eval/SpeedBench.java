@@ -1,11 +1,12 @@
 package dev.lopper.eval;
 
+import dev.lopper.model.Pass;
 import dev.lopper.model.Generator;
 import dev.lopper.model.GradientSink;
 import dev.lopper.model.Param;
 import dev.lopper.model.LlamaModel;
 import dev.lopper.model.Sampler;
-import dev.lopper.model.Transformer;
+import dev.lopper.model.CausalLM;
 import dev.lopper.util.ProgressListener;
 
 import java.util.ArrayList;
@@ -89,7 +90,7 @@ public final class SpeedBench {
     public static List<ModelSpeed> run(List<String> labels, List<LlamaModel> models, Settings s,
                                        ProgressListener progress) {
         int k = models.size();
-        List<Transformer> ts = models.stream().map(Transformer::new).toList();
+        List<CausalLM> ts = models.stream().map(CausalLM::of).toList();
         double[][] prefill = new double[k][s.runs()], decode = new double[k][s.runs()], ttft = new double[k][s.runs()];
         double[][] backward = new double[k][s.runs()];
         int total = (s.warmups() + s.runs()) * k;
@@ -97,7 +98,7 @@ public final class SpeedBench {
         for (int r = -s.warmups(); r < s.runs(); r++) {
             for (int i = 0; i < k; i++) {
                 int m = Math.floorMod(r, 2) == 0 ? i : k - 1 - i;   // alternate the order run by run
-                Transformer t = ts.get(m);
+                CausalLM t = ts.get(m);
                 int vocab = t.config().vocabSize();
                 int len = Math.min(s.promptLength(), t.config().maxPositions() - s.decodeTokens());
                 if (len < 1) throw new IllegalArgumentException("prompt + decode tokens exceed the model's context");
@@ -108,15 +109,15 @@ public final class SpeedBench {
                 System.gc();
 
                 long t0 = System.nanoTime();
-                t.prefill(tokens, s.batch(), len, null);
+                t.prefill(tokens, s.batch(), len, Pass.plain());
                 double prefillSecs = (System.nanoTime() - t0) / 1e9;
 
                 long t1 = System.nanoTime();
-                t.backward(tokens, s.batch(), len, null, DISCARD, false);
+                t.backward(tokens, s.batch(), len, Pass.plain(), DISCARD);
                 double backwardSecs = (System.nanoTime() - t1) / 1e9;
 
                 int[] prompt = Arrays.copyOf(tokens, len);
-                Generator.Result g = new Generator(t).generate(prompt, s.decodeTokens(), Sampler.greedy(), -1, null, null);
+                Generator.Result g = new Generator(t).generate(prompt, s.decodeTokens(), Sampler.greedy(), -1);
                 if (r >= 0) {
                     prefill[m][r] = s.batch() * len / prefillSecs;
                     // time to first token = prompt processing of one sequence + picking its first token

@@ -1,18 +1,20 @@
 package dev.lopper.importance;
 
 import dev.lopper.calib.ActivationStats;
-import dev.lopper.calib.GroupKind;
+import dev.lopper.model.GroupKind;
 import dev.lopper.calib.Statistic;
 import dev.lopper.calib.Statistics;
 import dev.lopper.model.ForwardHook.Site;
+import dev.lopper.model.GroupAxis;
 import dev.lopper.model.LlamaModel;
 
 import java.util.EnumSet;
 import java.util.Set;
 
 /**
- * Criteria that score a group by summing a per-column quantity over its o_proj or down_proj
- * input columns (Wanda-sp, FLAP): the loop is here, the column formula in the subclass.
+ * Criteria that score a group by summing a per-column quantity over its input columns of the
+ * kind's output projection, o_proj or down_proj ({@link GroupKind#output}, columns from the group
+ * table's index map), e.g. Wanda-sp and FLAP: the loop is here, the column formula in the subclass.
  */
 abstract class ColumnCriterion implements Criterion {
     @Override public Set<Statistic> needs() { return EnumSet.of(Statistic.ACTIVATIONS); }
@@ -29,14 +31,19 @@ abstract class ColumnCriterion implements Criterion {
         double[][] attn = GroupScores.zeros(model.config(), GroupKind.ATTENTION);
         double[][] mlp = GroupScores.zeros(model.config(), GroupKind.MLP);
         for (int l = 0; l < attn.length; l++) {
-            if (attn[l].length > 0) fold(ColumnWeights.of(model.layer(l).wo()), statistic(act, l, Site.O_IN), attn[l]);
-            if (mlp[l].length > 0) fold(ColumnWeights.of(model.layer(l).down()), statistic(act, l, Site.DOWN_IN), mlp[l]);
+            fold(model, act, GroupKind.ATTENTION, l, attn[l]);
+            fold(model, act, GroupKind.MLP, l, mlp[l]);
         }
         return new Scores(name(), attn, mlp);
     }
 
-    private void fold(ColumnWeights w, double[] s, double[] out) {
-        int width = s.length / out.length;
-        for (int j = 0; j < s.length; j++) out[j / width] += column(w, j, s[j]);
+    /** Sums the column scores of each group's input columns of the kind's output projection (the table's index map). */
+    private void fold(LlamaModel model, ActivationStats act, GroupKind kind, int l, double[] out) {
+        if (out.length == 0) return;
+        ColumnWeights w = ColumnWeights.of(kind.output().of(model, l));
+        double[] s = statistic(act, l, kind.outputSite());
+        GroupAxis axis = GroupAxis.output(kind, model.config().layer(l));
+        for (int g = 0; g < out.length; g++)
+            for (int j : axis.indices(new int[]{g})) out[g] += column(w, j, s[j]);
     }
 }

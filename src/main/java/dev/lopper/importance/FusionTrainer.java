@@ -1,12 +1,13 @@
 package dev.lopper.importance;
 
+import dev.lopper.model.CausalLM;
+import dev.lopper.model.Pass;
 import dev.lopper.BadInputException;
 import dev.lopper.calib.CalibrationData;
-import dev.lopper.calib.GroupKind;
+import dev.lopper.model.GroupKind;
 import dev.lopper.model.GradientSink;
 import dev.lopper.model.Masks;
 import dev.lopper.model.Param;
-import dev.lopper.model.Transformer;
 import dev.lopper.tensor.Matrix;
 import dev.lopper.util.ProgressListener;
 
@@ -36,7 +37,7 @@ public final class FusionTrainer {
         }
     };
 
-    private final Transformer transformer;
+    private final CausalLM transformer;
     private final HybridScores scores;
     private final int[] removals;
     private final CalibrationData windows;
@@ -45,7 +46,7 @@ public final class FusionTrainer {
      * @param removals per unit of {@code scores} (same order), how many groups the allocation removes
      * @param windows  fusion windows, disjoint from the windows that produced the gradients
      */
-    public FusionTrainer(Transformer t, HybridScores scores, int[] removals, CalibrationData windows) {
+    public FusionTrainer(CausalLM t, HybridScores scores, int[] removals, CalibrationData windows) {
         if (removals.length != scores.units().size())
             throw new IllegalArgumentException(removals.length + " removal counts for " + scores.units().size() + " units");
         this.transformer = t;
@@ -135,7 +136,7 @@ public final class FusionTrainer {
         long predicted = 0;
         for (int first = 0; first < windows.windows(); first += WINDOWS_PER_PASS) {
             int count = Math.min(WINDOWS_PER_PASS, windows.windows() - first);
-            Transformer.Loss l = transformer.loss(windows.batch(first, count), count, windows.length(), masks, null);
+            CausalLM.Loss l = transformer.loss(windows.batch(first, count), count, windows.length(), Pass.masked(masks));
             nll += l.sumNll();
             predicted += l.predicted();
         }
@@ -272,20 +273,14 @@ public final class FusionTrainer {
         return x >= 0 ? 1 / (1 + Math.exp(-x)) : Math.exp(x) / (1 + Math.exp(x));
     }
 
-    /** Writes a unit's per-group mask values into the engine's masks (an attention group's value to all its query heads). */
-    private void apply(Masks masks, HybridScores.Unit unit, double[] values) {
-        int l = unit.layer();
-        if (unit.kind() == GroupKind.MLP) {
-            for (int i = 0; i < values.length; i++) masks.channels[l][i] = (float) values[i];
-        } else {
-            int g = transformer.config().layer(l).groupSize();
-            for (int j = 0; j < values.length; j++)
-                Arrays.fill(masks.heads[l], j * g, (j + 1) * g, (float) values[j]);
-        }
+    /** Writes a unit's per-group mask values into the engine's masks. */
+    private static void apply(Masks masks, HybridScores.Unit unit, double[] values) {
+        float[] m = masks.values(unit.kind(), unit.layer());
+        for (int i = 0; i < values.length; i++) m[i] = (float) values[i];
     }
 
-    /** Mean NLL over all fusion windows and its gradients with respect to every head and channel mask. */
-    private record MaskGradients(double loss, double[][] heads, double[][] channels) {}
+    /** Mean NLL over all fusion windows and its gradients with respect to every group's mask, [kind][layer][group]. */
+    private record MaskGradients(double loss, double[][][] grads) {}
 
     /**
      * Backward over the fusion windows {@link #WINDOWS_PER_PASS} at a time (so activations of only
@@ -294,37 +289,32 @@ public final class FusionTrainer {
      */
     private MaskGradients backward(Masks masks) {
         int layers = transformer.config().numLayers();
-        double[][] heads = new double[layers][], channels = new double[layers][];
-        for (int l = 0; l < layers; l++) {
-            heads[l] = new double[masks.heads[l].length];
-            channels[l] = new double[masks.channels[l].length];
-        }
+        GroupKind[] kinds = GroupKind.values();
+        double[][][] grads = new double[kinds.length][layers][];
+        for (GroupKind k : kinds)
+            for (int l = 0; l < layers; l++) grads[k.ordinal()][l] = new double[masks.values(k, l).length];
         long total = (long) windows.windows() * (windows.length() - 1);
         double nll = 0;
         for (int first = 0; first < windows.windows(); first += WINDOWS_PER_PASS) {
             int count = Math.min(WINDOWS_PER_PASS, windows.windows() - first);
             masks.zeroGradients();
-            Transformer.Loss l = transformer.backward(windows.batch(first, count), count, windows.length(), masks,
-                    NO_WEIGHTS, false);
+            CausalLM.Loss l = transformer.backward(windows.batch(first, count), count, windows.length(),
+                    Pass.masked(masks), NO_WEIGHTS);
             nll += l.sumNll();
             double w = (double) l.predicted() / total;
-            for (int layer = 0; layer < layers; layer++) {
-                for (int i = 0; i < heads[layer].length; i++) heads[layer][i] += w * masks.headGrad[layer][i];
-                for (int i = 0; i < channels[layer].length; i++) channels[layer][i] += w * masks.channelGrad[layer][i];
+            for (GroupKind k : kinds) {
+                for (int layer = 0; layer < layers; layer++) {
+                    double[] sum = grads[k.ordinal()][layer], g = masks.gradients(k, layer);
+                    for (int i = 0; i < sum.length; i++) sum[i] += w * g[i];
+                }
             }
         }
-        return new MaskGradients(nll / total, heads, channels);
+        return new MaskGradients(nll / total, grads);
     }
 
-    /** ∂L/∂m per group of a unit: an attention group's is the sum over its query heads. */
-    private double[] maskGradient(MaskGradients mg, HybridScores.Unit unit) {
-        int l = unit.layer();
-        if (unit.kind() == GroupKind.MLP) return mg.channels[l].clone();
-        int g = transformer.config().layer(l).groupSize();
-        double[] out = new double[unit.groups()];
-        for (int j = 0; j < out.length; j++)
-            for (int h = j * g; h < (j + 1) * g; h++) out[j] += mg.heads[l][h];
-        return out;
+    /** ∂L/∂m per group of a unit. */
+    private static double[] maskGradient(MaskGradients mg, HybridScores.Unit unit) {
+        return mg.grads[unit.kind().ordinal()][unit.layer()].clone();
     }
 
     private static boolean allFinite(double[] a) {

@@ -1,7 +1,7 @@
 package dev.lopper.importance;
 
-import dev.lopper.calib.GroupAxis;
-import dev.lopper.calib.GroupKind;
+import dev.lopper.model.GroupAxis;
+import dev.lopper.model.GroupKind;
 import dev.lopper.model.LlamaModel;
 import dev.lopper.model.ModelConfig;
 import dev.lopper.model.Param;

@@ -1,12 +1,12 @@
 package dev.lopper.importance;
 
 import dev.lopper.calib.CalibrationData;
-import dev.lopper.calib.GroupKind;
+import dev.lopper.model.GroupKind;
 import dev.lopper.calib.Statistic;
 import dev.lopper.calib.Statistics;
 import dev.lopper.calib.TaylorStats;
 import dev.lopper.model.LlamaModel;
-import dev.lopper.model.Transformer;
+import dev.lopper.model.CausalLM;
 import dev.lopper.util.ProgressListener;
 
 import java.util.EnumSet;
@@ -82,9 +82,9 @@ public final class HywiaCriterion implements Criterion {
      * @param removeMlp       per layer, MLP channels the allocation removes
      * @param fusionWindows   windows disjoint from the gradient windows; may be null when not learned
      */
-    public Fusion fuse(Transformer t, Statistics stats, int[] removeAttention, int[] removeMlp,
+    public Fusion fuse(LlamaModel model, CausalLM t, Statistics stats, int[] removeAttention, int[] removeMlp,
                        CalibrationData fusionWindows, ProgressListener progress) {
-        HybridScores h = hybrid(t.model(), stats);
+        HybridScores h = hybrid(model, stats);
         if (!options.learned()) {
             double[] a = startingAlpha(h);
             return new Fusion(h.fused(label(), a), h, a, null);

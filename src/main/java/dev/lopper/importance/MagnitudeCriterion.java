@@ -1,6 +1,6 @@
 package dev.lopper.importance;
 
-import dev.lopper.calib.GroupKind;
+import dev.lopper.model.GroupKind;
 import dev.lopper.calib.Statistic;
 import dev.lopper.calib.Statistics;
 import dev.lopper.model.LlamaModel;

@@ -1,16 +1,58 @@
 package dev.lopper.model;
 
 /**
- * What calibration and perplexity need of a model, whatever its family and implementation: the
- * config, the forward loss (with hooks on the linear layers' inputs) and forward + backward with
- * gradients streamed to a sink. {@link Transformer} implements it for every family.
+ * What calibration, pruning and evaluation need of a causal language model, whatever its family
+ * and implementation: the config; logits, last-token logits (prefill) and the next-token loss
+ * of a batch; forward + backward with weight gradients streamed to a sink; and incremental
+ * decoding over a KV cache. A batch is {@code seqs} sequences of {@code len} tokens, row-major;
+ * {@link Pass} carries masks, hook and activation keeping. {@link #of} makes the one
+ * implementation, {@link Transformer}, which runs every family.
  */
 public interface CausalLM {
+    /** The implementation for a loaded model (the one place stage code constructs it). */
+    static CausalLM of(LlamaModel model) {
+        return new Transformer(model);
+    }
+
     ModelConfig config();
 
-    /** Forward only: the summed next-token NLL of {@code seqs} sequences of {@code len} tokens. */
-    Transformer.Loss loss(int[] tokens, int seqs, int len, Masks masks, ForwardHook hook);
+    /** Logits [seqs·len, vocab] (for tests and small inputs; evaluation streams through {@link #loss}). */
+    float[] logits(int[] tokens, int seqs, int len, Pass pass);
 
-    /** Forward and backward of the mean next-token NLL; weight gradients go to {@code sink}. */
-    Transformer.Loss backward(int[] tokens, int seqs, int len, Masks masks, GradientSink sink, boolean keepActivations);
+    /** Prompt processing: the logits of each sequence's last token, [seqs, vocab]. */
+    float[] prefill(int[] tokens, int seqs, int len, Pass pass);
+
+    /** Forward only: the summed next-token NLL of the batch. */
+    Loss loss(int[] tokens, int seqs, int len, Pass pass);
+
+    /**
+     * Forward and backward of the mean next-token NLL: each wanted weight gradient goes to
+     * {@code sink} as soon as it is complete; mask gradients are added into the pass's masks
+     * when they track them. The pass may not carry a hook.
+     */
+    Loss backward(int[] tokens, int seqs, int len, Pass pass, GradientSink sink);
+
+    /** An empty cache for one sequence of up to {@code capacity} tokens. */
+    KvCache newCache(int capacity);
+
+    /**
+     * Appends tokens to the cached sequence and returns logits: [n, vocab] for every new token
+     * when {@code allRows}, else [vocab] for the last one.
+     */
+    float[] forward(KvCache cache, int[] tokens, boolean allRows, Pass pass);
+
+    /** Sum of next-token NLL and number of predicted tokens. */
+    record Loss(double sumNll, long predicted) {
+        public double mean() { return sumNll / predicted; }
+    }
+
+    /** Keys and values of past positions of one sequence, made by {@link #newCache}. */
+    interface KvCache {
+        int length();
+
+        int capacity();
+
+        /** Forgets positions from {@code newLength} on (to score another continuation of a shared context). */
+        void truncate(int newLength);
+    }
 }

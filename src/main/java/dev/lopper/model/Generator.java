@@ -5,9 +5,9 @@ import java.util.function.IntConsumer;
 
 /** Autoregressive generation with a KV cache. */
 public final class Generator {
-    private final Transformer transformer;
+    private final CausalLM transformer;
 
-    public Generator(Transformer transformer) {
+    public Generator(CausalLM transformer) {
         this.transformer = transformer;
     }
 
@@ -19,29 +19,35 @@ public final class Generator {
         }
     }
 
+    /** {@link #generate(int[], int, Sampler, int, Pass, IntConsumer)} without masks or a per-token callback. */
+    public Result generate(int[] prompt, int maxNew, Sampler sampler, int eosId) {
+        return generate(prompt, maxNew, sampler, eosId, Pass.plain(), token -> {});
+    }
+
     /**
      * Continues {@code prompt} by up to {@code maxNew} tokens, stopping at {@code eosId} (if
-     * ≥ 0) or at the model's context length. Each new token is passed to {@code onToken}.
+     * ≥ 0) or at the model's context length. Each new token is passed to {@code onToken}; the pass's
+     * masks apply to every step.
      */
-    public Result generate(int[] prompt, int maxNew, Sampler sampler, int eosId, Masks masks, IntConsumer onToken) {
+    public Result generate(int[] prompt, int maxNew, Sampler sampler, int eosId, Pass pass, IntConsumer onToken) {
         if (prompt.length == 0) throw new IllegalArgumentException("empty prompt");
         int vocab = transformer.config().vocabSize();
         int capacity = Math.min(transformer.config().maxPositions(), prompt.length + maxNew);
         if (prompt.length >= transformer.config().maxPositions())
             throw new IllegalArgumentException("prompt of " + prompt.length + " tokens fills the model's context of "
                     + transformer.config().maxPositions());
-        Transformer.KvCache cache = transformer.newCache(capacity);
+        CausalLM.KvCache cache = transformer.newCache(capacity);
         int[] out = Arrays.copyOf(prompt, capacity);
         long t0 = System.nanoTime();
-        float[] logits = transformer.forward(cache, prompt, false, masks);
+        float[] logits = transformer.forward(cache, prompt, false, pass);
         long t1 = System.nanoTime();
         int n = prompt.length;
         while (n < capacity) {
             int next = sampler.sample(logits, 0, vocab);
             out[n++] = next;
-            if (onToken != null) onToken.accept(next);
+            onToken.accept(next);
             if (next == eosId || n == capacity) break;
-            logits = transformer.forward(cache, new int[]{next}, false, masks);
+            logits = transformer.forward(cache, new int[]{next}, false, pass);
         }
         long t2 = System.nanoTime();
         return new Result(Arrays.copyOf(out, n), prompt.length, t1 - t0, t2 - t1);

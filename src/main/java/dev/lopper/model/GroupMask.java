@@ -4,7 +4,8 @@ import dev.lopper.tensor.Parallel;
 
 /**
  * The group masks as an op pair: y = a ⊙ mask, with mask[j] scaling the {@code width}
- * consecutive columns of group j (a query head: width headDim; an MLP channel: width 1).
+ * consecutive columns of group j (the group table's width on the output projection: an
+ * attention group's g·headDim columns, an MLP channel's one).
  */
 final class GroupMask {
     private GroupMask() {}

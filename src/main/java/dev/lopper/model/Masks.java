@@ -3,53 +3,55 @@ package dev.lopper.model;
 import java.util.Arrays;
 
 /**
- * Multiplicative masks on prunable groups: one value per query head (multiplies that head's
- * attention output before o_proj) and one per MLP channel (multiplies silu(gate)·up before
- * down_proj). 1 = kept, 0 = pruned; soft values in between are allowed (HyWIA). Backward
- * fills the gradients of the loss with respect to the masks when {@link #trackGradients}.
+ * Multiplicative masks on prunable groups, laid out by the group table ({@link GroupAxis}): per
+ * group kind and layer, one value per group, which scales the group's input columns of the
+ * kind's output projection (an attention group's query heads before o_proj, an MLP channel's
+ * activation before down_proj; {@link GroupAxis#output}). 1 = kept, 0 = pruned; soft values in
+ * between are allowed (HyWIA). Backward adds the gradients of the loss with respect to the mask
+ * values into {@link #gradients} when the masks track them.
  */
 public final class Masks {
-    public final float[][] heads;
-    public final float[][] channels;
-    public final double[][] headGrad;
-    public final double[][] channelGrad;
+    private final float[][][] values;      // [kind][layer][group]
+    private final double[][][] grads;      // same shape, or null
 
-    private Masks(float[][] heads, float[][] channels, boolean grads) {
-        this.heads = heads;
-        this.channels = channels;
-        this.headGrad = grads ? new double[heads.length][] : null;
-        this.channelGrad = grads ? new double[channels.length][] : null;
-        if (grads) {
-            for (int i = 0; i < heads.length; i++) {
-                headGrad[i] = new double[heads[i].length];
-                channelGrad[i] = new double[channels[i].length];
+    private Masks(ModelConfig c, boolean grads) {
+        GroupKind[] kinds = GroupKind.values();
+        values = new float[kinds.length][c.numLayers()][];
+        this.grads = grads ? new double[kinds.length][c.numLayers()][] : null;
+        for (GroupKind k : kinds) {
+            for (int l = 0; l < c.numLayers(); l++) {
+                int n = GroupAxis.groups(k, c.layer(l));
+                values[k.ordinal()][l] = new float[n];
+                Arrays.fill(values[k.ordinal()][l], 1f);
+                if (grads) this.grads[k.ordinal()][l] = new double[n];
             }
         }
     }
 
     /** All-ones masks for the model's shapes. */
     public static Masks ones(ModelConfig c, boolean trackGradients) {
-        float[][] h = new float[c.numLayers()][];
-        float[][] ch = new float[c.numLayers()][];
-        for (int i = 0; i < c.numLayers(); i++) {
-            h[i] = new float[c.layer(i).heads()];
-            ch[i] = new float[c.layer(i).intermediate()];
-            Arrays.fill(h[i], 1f);
-            Arrays.fill(ch[i], 1f);
-        }
-        return new Masks(h, ch, trackGradients);
+        return new Masks(c, trackGradients);
     }
 
-    public boolean trackGradients() { return headGrad != null; }
+    /** The mask values of one kind's groups in a layer (writable: one entry per group). */
+    public float[] values(GroupKind kind, int layer) {
+        return values[kind.ordinal()][layer];
+    }
+
+    /** ∂L/∂mask of one kind's groups in a layer, summed over backward calls since {@link #zeroGradients}; null when not tracked. */
+    public double[] gradients(GroupKind kind, int layer) {
+        return grads == null ? null : grads[kind.ordinal()][layer];
+    }
+
+    public boolean trackGradients() { return grads != null; }
 
     public void zeroGradients() {
-        if (headGrad == null) return;
-        for (double[] g : headGrad) Arrays.fill(g, 0);
-        for (double[] g : channelGrad) Arrays.fill(g, 0);
+        if (grads == null) return;
+        for (double[][] kind : grads) for (double[] g : kind) Arrays.fill(g, 0);
     }
 
-    /** Masks out (sets to 0) all query heads of kv group {@code group} in a layer. */
-    public void dropAttentionGroup(int layer, int group, int groupSize) {
-        Arrays.fill(heads[layer], group * groupSize, (group + 1) * groupSize, 0f);
+    /** Masks out (sets to 0) one group. */
+    public void drop(GroupKind kind, int layer, int group) {
+        values[kind.ordinal()][layer][group] = 0f;
     }
 }

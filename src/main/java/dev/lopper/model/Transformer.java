@@ -77,6 +77,7 @@ public final class Transformer implements CausalLM {
 
     public LlamaModel model() { return model; }
 
+    @Override
     public ModelConfig config() { return cfg; }
 
     /** Activations of one layer, kept (or recomputed) for backward. */
@@ -153,7 +154,8 @@ public final class Transformer implements CausalLM {
             }
             float[] attn = work.zeroed(rows * s.qDim());
             Attention.forward(q, keys, values, attn, seqs, n, kv.pos0, stride, s, slopes == null ? null : slopes[l]);
-            float[] attnM = GroupMask.forward(work, attn, rows, masks == null ? null : masks.heads[l], s.headDim());
+            float[] attnM = GroupMask.forward(work, attn, rows, mask(masks, GroupKind.ATTENTION, l),
+                    maskWidth(GroupKind.ATTENTION, s));
             if (hook != null) hook.onInput(l, ForwardHook.Site.O_IN, attnM, rows, s.qDim());
             h1 = Linear.forward(work, attnM, rows, w.wo(), bo[l]);
             addInPlace(h1, x);
@@ -183,7 +185,8 @@ public final class Transformer implements CausalLM {
             float[] u = Linear.forward(work, xn2, rows, w.up(), bUp[l]);
             float[] act = work.zeroed(rows * f);
             MlpActivation.forward(ops.mlp(), g, u, act, rows * f);
-            float[] actM = GroupMask.forward(work, act, rows, masks == null ? null : masks.channels[l], 1);
+            float[] actM = GroupMask.forward(work, act, rows, mask(masks, GroupKind.MLP, l),
+                    maskWidth(GroupKind.MLP, s));
             if (hook != null) hook.onInput(l, ForwardHook.Site.DOWN_IN, actM, rows, f);
             float[] out = Linear.forward(work, actM, rows, w.down(), bDown[l]);
             addInPlace(out, h1);
@@ -204,6 +207,19 @@ public final class Transformer implements CausalLM {
             Linear.addBias(bDown[l], x, rows);
             if (acts == null) work.release(h1);
         }
+    }
+
+    private static float[] mask(Masks masks, GroupKind kind, int l) {
+        return masks == null ? null : masks.values(kind, l);
+    }
+
+    private static double[] maskGradient(Masks masks, GroupKind kind, int l) {
+        return masks == null ? null : masks.gradients(kind, l);
+    }
+
+    /** Columns of the kind's output projection that one mask value scales: the group table's width. */
+    private static int maskWidth(GroupKind kind, LayerShape s) {
+        return GroupAxis.output(kind, s).width();
     }
 
     /** RoPE on q and k rows at positions pos0 + r % n (inverse: backward's rotation); nothing with ALiBi. */
@@ -246,10 +262,10 @@ public final class Transformer implements CausalLM {
                     + cfg.maxPositions() + " positions");
     }
 
-    /** Logits [seqs·len, vocab] (for tests and small inputs; evaluation streams through {@link #loss}). */
-    public float[] logits(int[] tokens, int seqs, int len, Masks masks) {
+    @Override
+    public float[] logits(int[] tokens, int seqs, int len, Pass pass) {
         return withWork(work -> {
-            float[] x = trunk(tokens, seqs, len, masks, null, null, null, work);
+            float[] x = trunk(tokens, seqs, len, pass.masks(), pass.hook(), null, null, work);
             int rows = seqs * len;
             float[] hs = work.zeroed(rows * hidden);
             finalNorm.forward(x, hs, null, rows, hidden);
@@ -264,9 +280,10 @@ public final class Transformer implements CausalLM {
      * Prompt processing of a batch: runs every token through the model and returns the logits of
      * each sequence's last token, [seqs, vocab] (what a server computes before decoding).
      */
-    public float[] prefill(int[] tokens, int seqs, int len, Masks masks) {
+    @Override
+    public float[] prefill(int[] tokens, int seqs, int len, Pass pass) {
         return withWork(work -> {
-            float[] x = trunk(tokens, seqs, len, masks, null, null, null, work);
+            float[] x = trunk(tokens, seqs, len, pass.masks(), pass.hook(), null, null, work);
             float[] last = new float[seqs * hidden];
             for (int b = 0; b < seqs; b++) System.arraycopy(x, ((b + 1) * len - 1) * hidden, last, b * hidden, hidden);
             work.release(x);
@@ -278,15 +295,11 @@ public final class Transformer implements CausalLM {
         });
     }
 
-    /** Sum of next-token NLL and number of predicted tokens. */
-    public record Loss(double sumNll, long predicted) {
-        public double mean() { return sumNll / predicted; }
-    }
-
     /** Forward only: the NLL of predicting each token from the ones before it, per sequence. */
-    public Loss loss(int[] tokens, int seqs, int len, Masks masks, ForwardHook hook) {
+    @Override
+    public Loss loss(int[] tokens, int seqs, int len, Pass pass) {
         return withWork(work -> {
-            float[] x = trunk(tokens, seqs, len, masks, hook, null, null, work);
+            float[] x = trunk(tokens, seqs, len, pass.masks(), pass.hook(), null, null, work);
             int rows = seqs * len;
             float[] hs = work.zeroed(rows * hidden);
             finalNorm.forward(x, hs, null, rows, hidden);
@@ -301,12 +314,14 @@ public final class Transformer implements CausalLM {
     /**
      * Forward and backward of the mean next-token NLL. Each wanted weight gradient is handed to
      * {@code sink} as soon as it is complete (layers from last to first); mask gradients are
-     * added into {@code masks} when it tracks them. With {@code keepActivations} false, each
+     * added into the pass's masks when they track them. Unless the pass keeps activations, each
      * layer's activations are recomputed from its input during backward (less memory, ~⅓ more
      * compute).
      */
-    public Loss backward(int[] tokens, int seqs, int len, Masks masks, GradientSink sink, boolean keepActivations) {
-        return withWork(work -> backward(tokens, seqs, len, masks, sink, keepActivations, work));
+    @Override
+    public Loss backward(int[] tokens, int seqs, int len, Pass pass, GradientSink sink) {
+        if (pass.hook() != null) throw new IllegalArgumentException("backward takes no forward hook");
+        return withWork(work -> backward(tokens, seqs, len, pass.masks(), sink, pass.keepActivations(), work));
     }
 
     private Loss backward(int[] tokens, int seqs, int len, Masks masks, GradientSink sink, boolean keepActivations,
@@ -397,8 +412,8 @@ public final class Transformer implements CausalLM {
             Linear.dX(dx, rows, w.down(), dActM, false);
             Linear.dW(sink, l, Param.DOWN, w.down(), dx, a.actM, rows, work);
             Linear.db(sink, l, Param.BDOWN, w.bDown(), dx, rows);
-            float[] dAct = GroupMask.backward(work, dActM, a.act, rows, masks == null ? null : masks.channels[l],
-                    masks == null || masks.channelGrad == null ? null : masks.channelGrad[l], 1);
+            float[] dAct = GroupMask.backward(work, dActM, a.act, rows, mask(masks, GroupKind.MLP, l),
+                    maskGradient(masks, GroupKind.MLP, l), maskWidth(GroupKind.MLP, s));
             float[] dG = ops.gated() ? work.zeroed(rows * f) : null;
             float[] dU = work.zeroed(rows * f);
             MlpActivation.backward(ops.mlp(), a.g, a.u, dAct, dG, dU, rows * f);
@@ -421,8 +436,8 @@ public final class Transformer implements CausalLM {
             Linear.dX(dx, rows, w.wo(), dAttnM, false);
             Linear.dW(sink, l, Param.O, w.wo(), dx, a.attnM, rows, work);
             Linear.db(sink, l, Param.BO, w.bo(), dx, rows);
-            float[] dAttn = GroupMask.backward(work, dAttnM, a.attn, rows, masks == null ? null : masks.heads[l],
-                    masks == null || masks.headGrad == null ? null : masks.headGrad[l], s.headDim());
+            float[] dAttn = GroupMask.backward(work, dAttnM, a.attn, rows, mask(masks, GroupKind.ATTENTION, l),
+                    maskGradient(masks, GroupKind.ATTENTION, l), maskWidth(GroupKind.ATTENTION, s));
             float[] dq = work.zeroed(rows * s.qDim());
             float[] dk = work.zeroed(rows * s.kvDim());
             float[] dv = work.zeroed(rows * s.kvDim());
@@ -459,12 +474,12 @@ public final class Transformer implements CausalLM {
     // ------------------------------------------------------------------ cached (incremental) forward
 
     /** Keys and values of past positions, per layer, for one sequence. */
-    public final class KvCache {
+    private final class Cache implements KvCache {
         private final float[][] k, v;
         private final int capacity;
         private int length;
 
-        private KvCache(int capacity) {
+        private Cache(int capacity) {
             if (capacity > cfg.maxPositions())
                 throw new IllegalArgumentException("cache of " + capacity + " exceeds the model's context of "
                         + cfg.maxPositions());
@@ -477,26 +492,30 @@ public final class Transformer implements CausalLM {
             }
         }
 
+        Transformer owner() { return Transformer.this; }
+
+        @Override
         public int length() { return length; }
 
+        @Override
         public int capacity() { return capacity; }
 
-        /** Forgets positions from {@code newLength} on (to score another continuation of a shared context). */
+        @Override
         public void truncate(int newLength) {
             if (newLength < 0 || newLength > length) throw new IllegalArgumentException("truncate to " + newLength);
             length = newLength;
         }
     }
 
+    @Override
     public KvCache newCache(int capacity) {
-        return new KvCache(capacity);
+        return new Cache(capacity);
     }
 
-    /**
-     * Appends tokens to the cached sequence and returns logits: [n, vocab] for every new token
-     * when {@code allRows}, else [vocab] for the last one.
-     */
-    public float[] forward(KvCache cache, int[] tokens, boolean allRows, Masks masks) {
+    @Override
+    public float[] forward(KvCache kv, int[] tokens, boolean allRows, Pass pass) {
+        if (!(kv instanceof Cache cache) || cache.owner() != this)
+            throw new IllegalArgumentException("a cache made by another model");
         int n = tokens.length;
         if (n == 0) throw new IllegalArgumentException("no tokens");
         if (cache.length + n > cache.capacity)
@@ -505,8 +524,8 @@ public final class Transformer implements CausalLM {
         return withWork(work -> {
             float[] x = embed(tokens, work);
             for (int l = 0; l < cfg.numLayers(); l++) {
-                layerForward(l, x, 1, n, new KvTarget(cache.k[l], cache.v[l], cache.length, 0), masks, null, null,
-                        work);
+                layerForward(l, x, 1, n, new KvTarget(cache.k[l], cache.v[l], cache.length, 0), pass.masks(),
+                        pass.hook(), null, work);
             }
             cache.length += n;
             int outRows = allRows ? n : 1;

@@ -3,7 +3,7 @@ package dev.lopper.pipeline;
 import dev.lopper.allocation.RemovalCounts;
 import dev.lopper.allocation.Selection;
 import dev.lopper.calib.CalibrationData;
-import dev.lopper.calib.GroupKind;
+import dev.lopper.model.GroupKind;
 import dev.lopper.importance.FusionOptions;
 import dev.lopper.importance.HybridScores;
 import dev.lopper.importance.HywiaCriterion;

@@ -30,7 +30,7 @@ import dev.lopper.importance.Scores;
 import dev.lopper.io.Tokenizer;
 import dev.lopper.model.LlamaModel;
 import dev.lopper.model.ModelConfig;
-import dev.lopper.model.Transformer;
+import dev.lopper.model.CausalLM;
 import dev.lopper.surgery.KeepPlan;
 import dev.lopper.surgery.PruningRecord;
 import dev.lopper.surgery.Sha256;
@@ -86,7 +86,7 @@ public final class PruneJob {
         if (o.allocation().equals("owl") || o.allocation().equals("search") || o.biasCompensation())
             needs.add(Statistic.ACTIVATIONS);
 
-        Transformer t = new Transformer(dense);
+        CausalLM t = CausalLM.of(dense);
         Statistics stats = Statistics.NONE;
         PruningRecord.FileDigest calibDigest = null;
         int windows = 0, length = 0;
@@ -147,7 +147,8 @@ public final class PruneJob {
         }
         HywiaOutcome hywiaOutcome = null;
         if (hywia != null) {
-            HywiaCriterion.Fusion fusion = hywia.fuse(t, stats, counts.attention(), counts.mlp(), fusionWindows, progress);
+            HywiaCriterion.Fusion fusion = hywia.fuse(dense, t, stats, counts.attention(), counts.mlp(), fusionWindows,
+                    progress);
             scores = fusion.scores();
             hywiaOutcome = HywiaOutcome.of(fusion, counts, fusionWindows);
         }

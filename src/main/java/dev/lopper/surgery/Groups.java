@@ -1,7 +1,7 @@
 package dev.lopper.surgery;
 
-import dev.lopper.calib.GroupAxis;
-import dev.lopper.calib.GroupKind;
+import dev.lopper.model.GroupAxis;
+import dev.lopper.model.GroupKind;
 import dev.lopper.model.LlamaModel;
 import dev.lopper.model.ModelConfig;
 

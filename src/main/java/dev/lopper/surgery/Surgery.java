@@ -1,7 +1,7 @@
 package dev.lopper.surgery;
 
-import dev.lopper.calib.GroupAxis;
-import dev.lopper.calib.GroupKind;
+import dev.lopper.model.GroupAxis;
+import dev.lopper.model.GroupKind;
 import dev.lopper.model.BlockOps;
 import dev.lopper.model.LayerShape;
 import dev.lopper.model.Param;
@@ -59,19 +59,19 @@ public final class Surgery {
     }
 
     /**
-     * Masks that make the dense model compute what the pruned one does: 1 for the query heads of
-     * kept kv groups and for kept channels, 0 elsewhere. Bias compensation cannot be expressed
+     * Masks that make the dense model compute what the pruned one does: 1 for kept attention
+     * groups and MLP channels, 0 elsewhere. Bias compensation cannot be expressed
      * by masks, so the plan's deltas are ignored here.
      */
     public static Masks toMasks(ModelConfig dense, KeepPlan plan) {
         PlanCheck.against(dense, plan);
         Masks m = Masks.ones(dense, false);
         for (int l = 0; l < dense.numLayers(); l++) {
-            int g = dense.layer(l).groupSize();
-            boolean[] keepKv = flags(plan.keptKvHeads()[l], dense.layer(l).kvHeads());
-            for (int j = 0; j < keepKv.length; j++) if (!keepKv[j]) m.dropAttentionGroup(l, j, g);
-            boolean[] keepCh = flags(plan.keptChannels()[l], dense.layer(l).intermediate());
-            for (int c = 0; c < keepCh.length; c++) if (!keepCh[c]) m.channels[l][c] = 0f;
+            for (GroupKind kind : GroupKind.values()) {
+                int[] kept = kind == GroupKind.ATTENTION ? plan.keptKvHeads()[l] : plan.keptChannels()[l];
+                boolean[] keep = flags(kept, GroupAxis.groups(kind, dense.layer(l)));
+                for (int j = 0; j < keep.length; j++) if (!keep[j]) m.drop(kind, l, j);
+            }
         }
         return m;
     }

@@ -1,5 +1,6 @@
 package dev.lopper.allocation;
 
+import dev.lopper.model.Pass;
 import dev.lopper.calib.ActivationStats;
 import dev.lopper.calib.CalibrationData;
 import dev.lopper.model.ForwardHook.Site;
@@ -32,10 +33,10 @@ class OutlierRatiosTest {
     private static Map<String, double[]> squaredNorms(Transformer t, CalibrationData data) {
         Map<String, double[]> sq = new HashMap<>();
         for (int w = 0; w < data.windows(); w++) {
-            t.loss(data.window(w), 1, data.length(), null, (layer, site, x, rows, cols) -> {
+            t.loss(data.window(w), 1, data.length(), Pass.hooked((layer, site, x, rows, cols) -> {
                 double[] s = sq.computeIfAbsent(layer + " " + site, k -> new double[cols]);
                 for (int r = 0; r < rows; r++) for (int c = 0; c < cols; c++) s[c] += (double) x[r * cols + c] * x[r * cols + c];
-            });
+            }));
         }
         return sq;
     }

@@ -1,5 +1,6 @@
 package dev.lopper.allocation;
 
+import dev.lopper.model.Pass;
 import dev.lopper.importance.Scores;
 import dev.lopper.model.LlamaModel;
 import dev.lopper.model.ModelConfig;
@@ -33,8 +34,8 @@ class PipelineTest {
             assertEquals(0.3 * dense.parameterCount(), removed, AllocationFixtures.largestGroup(c, t), a.name());
             assertEquals(Groups.total(pruned.config()), pruned.parameterCount());
 
-            float[] expected = new Transformer(dense).logits(tok, 2, 6, Surgery.toMasks(c, plan));
-            float[] actual = new Transformer(pruned).logits(tok, 2, 6, null);
+            float[] expected = new Transformer(dense).logits(tok, 2, 6, Pass.masked(Surgery.toMasks(c, plan)));
+            float[] actual = new Transformer(pruned).logits(tok, 2, 6, Pass.plain());
             for (int i = 0; i < expected.length; i++)
                 assertEquals(expected[i], actual[i], 1e-5 * Math.max(1, Math.abs(expected[i])), a.name() + " logit " + i);
         }

@@ -72,12 +72,12 @@ public final class VsLlamaCpp {
         if (!in.readLine().contains("ready")) throw new IllegalStateException("llama.cpp client did not start");
         double[][] lopper = new double[3][rounds], llama = new double[3][rounds];
         // One light warm-up round (prompt 128, 16 decode steps) for the JIT and caches, then the measured rounds.
-        new Generator(t).generate(p128, 16, Sampler.greedy(), -1, null, null);
+        new Generator(t).generate(p128, 16, Sampler.greedy(), -1);
         ask(in, cmd, p128, 16);
         for (int r = 0; r < rounds; r++) {
-            Generator.Result a = new Generator(t).generate(p128, 128, Sampler.greedy(), -1, null, null);
+            Generator.Result a = new Generator(t).generate(p128, 128, Sampler.greedy(), -1);
             JsonNode la = ask(in, cmd, p128, 128);
-            Generator.Result b = new Generator(t).generate(p512, 1, Sampler.greedy(), -1, null, null);
+            Generator.Result b = new Generator(t).generate(p512, 1, Sampler.greedy(), -1);
             JsonNode lb = ask(in, cmd, p512, 0);
             lopper[0][r] = 128 / (a.prefillNanos() / 1e9);
             lopper[1][r] = p512.length / (b.prefillNanos() / 1e9);

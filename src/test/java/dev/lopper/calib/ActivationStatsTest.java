@@ -1,5 +1,6 @@
 package dev.lopper.calib;
 
+import dev.lopper.model.Pass;
 import dev.lopper.util.ProgressListener;
 import dev.lopper.model.ForwardHook;
 import dev.lopper.model.ForwardHook.Site;
@@ -44,7 +45,7 @@ class ActivationStatsTest {
 
     static Rows rowsOneWindowAtATime(Transformer t, CalibrationData d) {
         Rows rows = new Rows();
-        for (int i = 0; i < d.windows(); i++) t.loss(d.window(i), 1, d.length(), null, rows);
+        for (int i = 0; i < d.windows(); i++) t.loss(d.window(i), 1, d.length(), Pass.hooked(rows));
         return rows;
     }
 

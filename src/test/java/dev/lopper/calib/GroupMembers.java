@@ -1,5 +1,6 @@
 package dev.lopper.calib;
 
+import dev.lopper.model.GroupAxis;
 import dev.lopper.model.LayerShape;
 import dev.lopper.model.LlamaModel;
 import dev.lopper.model.Param;

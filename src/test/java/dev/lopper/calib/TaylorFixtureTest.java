@@ -1,5 +1,7 @@
 package dev.lopper.calib;
 
+import dev.lopper.model.GroupKind;
+import dev.lopper.model.Pass;
 import dev.lopper.SharedData;
 import dev.lopper.calib.GroupMembers.Member;
 import dev.lopper.data.TextCorpus;
@@ -35,7 +37,7 @@ class TaylorFixtureTest {
         }
         Transformer t = new Transformer(m);
         TaylorStatsTest.Keep keep = new TaylorStatsTest.Keep();
-        t.backward(data.batch(0, 10), 10, 64, null, keep, false);
+        t.backward(data.batch(0, 10), 10, 64, Pass.plain(), keep);
         TaylorStats stats = TaylorStats.collect(t, data, TaylorStats.Options.all(m.config()), ProgressListener.NONE);
 
         int checked = 0;

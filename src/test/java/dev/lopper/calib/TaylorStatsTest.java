@@ -1,5 +1,7 @@
 package dev.lopper.calib;
 
+import dev.lopper.model.GroupKind;
+import dev.lopper.model.Pass;
 import dev.lopper.util.ProgressListener;
 import dev.lopper.calib.GroupMembers.Member;
 import dev.lopper.model.GradientSink;
@@ -65,7 +67,7 @@ class TaylorStatsTest {
         Transformer t = new Transformer(m);
         CalibrationData d = data(m);
         Keep keep = new Keep();
-        t.backward(d.batch(0, WINDOWS), WINDOWS, LEN, null, keep, true);
+        t.backward(d.batch(0, WINDOWS), WINDOWS, LEN, Pass.plain().keepingActivations(), keep);
         TaylorStats stats = TaylorStats.collect(t, d, TaylorStats.Options.all(m.config()), ProgressListener.NONE);
 
         for (int l = 0; l < m.config().numLayers(); l++) {
@@ -95,10 +97,10 @@ class TaylorStatsTest {
         Keep[] perWindow = new Keep[WINDOWS];
         for (int i = 0; i < WINDOWS; i++) {
             perWindow[i] = new Keep();
-            t.backward(d.window(i), 1, LEN, null, perWindow[i], true);
+            t.backward(d.window(i), 1, LEN, Pass.plain().keepingActivations(), perWindow[i]);
         }
         Keep full = new Keep();
-        t.backward(d.batch(0, WINDOWS), WINDOWS, LEN, null, full, true);
+        t.backward(d.batch(0, WINDOWS), WINDOWS, LEN, Pass.plain().keepingActivations(), full);
 
         TaylorStats.Options opts = TaylorStats.Options.all(m.config()).withSecondOrder(true);
         TaylorStats stats = TaylorStats.collect(t, d, opts, ProgressListener.NONE);

@@ -1,5 +1,7 @@
 package dev.lopper.cli;
 
+import dev.lopper.model.CausalLM;
+import dev.lopper.model.Pass;
 import dev.lopper.calib.CalibrationData;
 import dev.lopper.calib.Calibrator;
 import dev.lopper.calib.Statistic;
@@ -89,12 +91,12 @@ class DeterminismAcrossThreadsTest {
         int vocab = model.config().vocabSize();
 
         int[] tokens = TestModels.tokens(5, 2 * 40, vocab);
-        d.put("logits", digest(t.logits(tokens, 2, 40, null)));
+        d.put("logits", digest(t.logits(tokens, 2, 40, Pass.plain())));
 
         // 10 rows: the backward products dy·W take the small-m path that sums per-block partials.
         for (int len : new int[] {10, 40}) {
             int[] ids = TestModels.tokens(len, len, vocab);
-            Transformer.Loss loss = t.backward(ids, 1, len, null, new GradientSink() {
+            CausalLM.Loss loss = t.backward(ids, 1, len, Pass.plain(), new GradientSink() {
                 @Override
                 public boolean wants(int layer, Param param) { return true; }
 
@@ -102,7 +104,7 @@ class DeterminismAcrossThreadsTest {
                 public void accept(int layer, Param param, Matrix weight, float[] grad) {
                     d.put("grad len " + len + " layer " + layer + " " + param, digest(grad));
                 }
-            }, false);
+            });
             d.put("loss len " + len, Long.toHexString(Double.doubleToRawLongBits(loss.sumNll())));
         }
 

@@ -1,5 +1,6 @@
 package dev.lopper.cli;
 
+import dev.lopper.model.Pass;
 import dev.lopper.io.Checkpoints;
 import dev.lopper.model.LlamaModel;
 import dev.lopper.model.Masks;
@@ -70,8 +71,8 @@ class PruneCliTest {
         }
         Masks masks = Surgery.toMasks(dense.config(), new KeepPlan(heads, channels));
         int[] tokens = dev.lopper.model.TestModels.tokens(11, 2 * 48, dense.config().vocabSize());
-        float[] a = new Transformer(dense).logits(tokens, 2, 48, masks);
-        float[] b = new Transformer(pruned).logits(tokens, 2, 48, null);
+        float[] a = new Transformer(dense).logits(tokens, 2, 48, Pass.masked(masks));
+        float[] b = new Transformer(pruned).logits(tokens, 2, 48, Pass.plain());
         double max = 0;
         for (int i = 0; i < a.length; i++) max = Math.max(max, Math.abs(a[i] - b[i]));
         assertTrue(max < 1e-3, "saved pruned model vs masked dense model: max |Δlogit| " + max);

@@ -1,5 +1,6 @@
 package dev.lopper.eval;
 
+import dev.lopper.model.Pass;
 import dev.lopper.SharedData;
 import dev.lopper.data.TaskLocator;
 import dev.lopper.data.TaskSource;
@@ -28,7 +29,7 @@ class ZeroShotReproducibilityTest {
             ZeroShotResults[] results = new ZeroShotResults[2];
             for (int run = 0; run < 2; run++) {
                 Transformer t = new Transformer(Checkpoints.load(model));    // a fresh model each time
-                results[run] = new ZeroShotEvaluator(new TransformerScorer(t, null), tok, ProgressListener.NONE)
+                results[run] = new ZeroShotEvaluator(new CausalLMScorer(t, Pass.plain()), tok, ProgressListener.NONE)
                         .evaluate("fixture", tasks, new EvalOptions(25, tmp.resolve("run" + run + ".jsonl")));
             }
             assertEquals(results[0], results[1]);

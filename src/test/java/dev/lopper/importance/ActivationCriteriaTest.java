@@ -1,5 +1,6 @@
 package dev.lopper.importance;
 
+import dev.lopper.model.Pass;
 import dev.lopper.util.ProgressListener;
 import dev.lopper.calib.ActivationStats;
 import dev.lopper.calib.CalibrationData;
@@ -54,7 +55,7 @@ class ActivationCriteriaTest {
 
     private Inputs collect() {
         Inputs in = new Inputs();
-        t.loss(data.batch(0, WINDOWS), WINDOWS, LEN, null, in);
+        t.loss(data.batch(0, WINDOWS), WINDOWS, LEN, Pass.hooked(in));
         return in;
     }
 

@@ -4,7 +4,7 @@ import dev.lopper.util.ProgressListener;
 import dev.lopper.BadInputException;
 import dev.lopper.calib.CalibrationData;
 import dev.lopper.calib.Calibrator;
-import dev.lopper.calib.GroupKind;
+import dev.lopper.model.GroupKind;
 import dev.lopper.calib.Statistic;
 import dev.lopper.calib.Statistics;
 import dev.lopper.calib.TaylorStats;

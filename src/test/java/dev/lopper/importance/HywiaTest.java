@@ -3,7 +3,7 @@ package dev.lopper.importance;
 import dev.lopper.allocation.RemovalCounts;
 import dev.lopper.allocation.Selection;
 import dev.lopper.calib.CalibrationData;
-import dev.lopper.calib.GroupKind;
+import dev.lopper.model.GroupKind;
 import dev.lopper.calib.Statistic;
 import dev.lopper.calib.Statistics;
 import dev.lopper.calib.TaylorStats;
@@ -124,12 +124,12 @@ class HywiaTest {
             FusionOptions o = FusionOptions.DEFAULT.with(norm, null, null, null, null, null, null);
             for (String spec : List.of("fixed:1", "fine")) {
                 HywiaCriterion c = new HywiaCriterion(o.withMode(spec), 0);
-                var fused = c.fuse(t, stats, counts.attention(), counts.mlp(), null, ProgressListener.NONE);
+                var fused = c.fuse(m, t, stats, counts.attention(), counts.mlp(), null, ProgressListener.NONE);
                 assertTrue(same(fineOnly, Selection.select(fused.scores(), counts)), norm + " " + spec);
             }
             for (String spec : List.of("fixed:0", "coarse")) {
                 HywiaCriterion c = new HywiaCriterion(o.withMode(spec), 0);
-                var fused = c.fuse(t, stats, counts.attention(), counts.mlp(), null, ProgressListener.NONE);
+                var fused = c.fuse(m, t, stats, counts.attention(), counts.mlp(), null, ProgressListener.NONE);
                 assertTrue(same(coarseOnly, Selection.select(fused.scores(), counts)), norm + " " + spec);
             }
         }
@@ -145,7 +145,7 @@ class HywiaTest {
         for (int run = 0; run < 2; run++) {
             Transformer t = new Transformer(m);
             Statistics stats = secondOrder(t);
-            var fused = new HywiaCriterion(o, 7).fuse(t, stats, counts.attention(), counts.mlp(),
+            var fused = new HywiaCriterion(o, 7).fuse(m, t, stats, counts.attention(), counts.mlp(),
                     fusionWindows(m.config()), ProgressListener.NONE);
             plans[run] = Selection.select(fused.scores(), counts);
             alphas[run] = fused.alphaFine();

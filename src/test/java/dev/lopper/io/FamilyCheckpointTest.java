@@ -1,5 +1,7 @@
 package dev.lopper.io;
 
+import dev.lopper.model.CausalLM;
+import dev.lopper.model.Pass;
 import dev.lopper.BadInputException;
 import dev.lopper.allocation.RemovalCounts;
 import dev.lopper.allocation.Selection;
@@ -48,7 +50,7 @@ class FamilyCheckpointTest {
 
     private static void assertLogits(HfFamilyFixture f, LlamaModel m, boolean rope) {
         double[][] ref = f.logits(TOKENS, rope);
-        float[] got = new Transformer(m).logits(TOKENS, 1, TOKENS.length, null);
+        float[] got = new Transformer(m).logits(TOKENS, 1, TOKENS.length, Pass.plain());
         int vocab = f.vocab;
         double max = 0;
         for (int i = 0; i < TOKENS.length; i++)
@@ -120,12 +122,12 @@ class FamilyCheckpointTest {
                 HfFamilyFixture.baichuan(16, false, 32, 8, 2, 24, 40, false))) {
             LlamaModel m = Checkpoints.load(f.write(tmp.resolve("cache-" + f.bloom)));
             Transformer t = new Transformer(m);
-            float[] full = t.logits(TOKENS, 1, TOKENS.length, null);
-            Transformer.KvCache cache = t.newCache(TOKENS.length);
-            float[] first = t.forward(cache, java.util.Arrays.copyOf(TOKENS, 5), true, null);   // a chunk, then one at a time
+            float[] full = t.logits(TOKENS, 1, TOKENS.length, Pass.plain());
+            CausalLM.KvCache cache = t.newCache(TOKENS.length);
+            float[] first = t.forward(cache, java.util.Arrays.copyOf(TOKENS, 5), true, Pass.plain());   // a chunk, then one at a time
             for (int i = 0; i < 5 * f.vocab; i++) assertEquals(full[i], first[i], 1e-4, "prefill logit " + i);
             for (int pos = 5; pos < TOKENS.length; pos++) {
-                float[] step = t.forward(cache, new int[]{TOKENS[pos]}, false, null);
+                float[] step = t.forward(cache, new int[]{TOKENS[pos]}, false, Pass.plain());
                 for (int v = 0; v < f.vocab; v++) assertEquals(full[pos * f.vocab + v], step[v], 1e-4, "position " + pos);
             }
         }
@@ -171,8 +173,8 @@ class FamilyCheckpointTest {
             LlamaModel back = Checkpoints.load(out);
             assertEquals(pruned.config().layers(), back.config().layers());
             assertEquals(pruned.parameterCount(), back.parameterCount());
-            float[] masked = new Transformer(dense).logits(TOKENS, 1, TOKENS.length, Surgery.toMasks(c, plan));
-            float[] reloaded = new Transformer(back).logits(TOKENS, 1, TOKENS.length, null);
+            float[] masked = new Transformer(dense).logits(TOKENS, 1, TOKENS.length, Pass.masked(Surgery.toMasks(c, plan)));
+            float[] reloaded = new Transformer(back).logits(TOKENS, 1, TOKENS.length, Pass.plain());
             for (int i = 0; i < masked.length; i++) assertEquals(masked[i], reloaded[i], 1e-4, "logit " + i);
         }
     }
@@ -198,7 +200,7 @@ class FamilyCheckpointTest {
             int[] tok = java.util.Arrays.copyOf(TOKENS, 8);
             for (int i = 0; i < tok.length; i++) tok[i] %= f.vocab;
             QkvSink sink = new QkvSink();
-            new Transformer(m).backward(tok, 1, tok.length, null, sink, true);
+            new Transformer(m).backward(tok, 1, tok.length, Pass.plain().keepingActivations(), sink);
             // the packed gradient, assembled through the layout's split
             HfLayout.Entry e = HfLayout.entries(m.config(), "").stream().filter(x -> x.name().equals(name)).findFirst().orElseThrow();
             int[][] split = e.split(m.config());
@@ -218,7 +220,7 @@ class FamilyCheckpointTest {
                 for (int s = 0; s < 4; s++) {
                     w[i] = old + steps[s];
                     LlamaModel pm = Checkpoints.load(f.write(tmp.resolve("fd-" + f.bloom + "-" + trial + "-" + s)));
-                    at[s] = new Transformer(pm).loss(tok, 1, tok.length, null, null).mean();
+                    at[s] = new Transformer(pm).loss(tok, 1, tok.length, Pass.plain()).mean();
                 }
                 w[i] = old;
                 double d1 = (at[0] - at[1]) / (2 * h), d2 = (at[2] - at[3]) / h;

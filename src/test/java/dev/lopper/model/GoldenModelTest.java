@@ -32,8 +32,8 @@ class GoldenModelTest {
         LlamaModel bin = Checkpoints.load(SharedData.require("models/stories260K/stories260K.bin"));
         LlamaModel hf = Checkpoints.load(SharedData.require("models/stories260K-hf"));
         int[] tokens = TestModels.tokens(7, 2 * 40, 512);
-        float[] a = new Transformer(bin).logits(tokens, 2, 40, null);
-        float[] b = new Transformer(hf).logits(tokens, 2, 40, null);
+        float[] a = new Transformer(bin).logits(tokens, 2, 40, Pass.plain());
+        float[] b = new Transformer(hf).logits(tokens, 2, 40, Pass.plain());
         // Same weights; only fp32 summation order may differ (heap vs mapped matrices take different packing paths).
         double maxDiff = 0;
         for (int i = 0; i < a.length; i++) maxDiff = Math.max(maxDiff, Math.abs(a[i] - b[i]));
@@ -47,7 +47,7 @@ class GoldenModelTest {
         try (Tokenizer tok = Tokenizers.forModel(dir, null)) {
             int[] ids = tok.encode("One day, a clever fox found a shiny key under the old oak tree.", true);
             assertEquals(35, ids.length);
-            Transformer.Loss loss = new Transformer(Checkpoints.load(dir)).loss(ids, 1, ids.length, null, null);
+            CausalLM.Loss loss = new Transformer(Checkpoints.load(dir)).loss(ids, 1, ids.length, Pass.plain());
             // esp32-llm eval/golden.json and a numpy forward pass: NLL 54.404121, ppl 4.953633
             assertEquals(54.404121, loss.sumNll(), 1e-3);
             assertEquals(4.953633, Math.exp(loss.mean()), 1e-4);
@@ -63,7 +63,7 @@ class GoldenModelTest {
         try (Tokenizer tok = Tokenizers.forModel(bin, null)) {
             Transformer t = new Transformer(Checkpoints.load(bin));
             int[] prompt = tok.encode("Once upon a time", true);
-            Generator.Result r = new Generator(t).generate(prompt, 256, Sampler.greedy(), -1, null, null);
+            Generator.Result r = new Generator(t).generate(prompt, 256, Sampler.greedy(), -1);
             String text = tok.decode(r.tokens()).strip();
             int n = Math.min(text.length(), expected.length());
             assertTrue(n > 500, "generated " + text.length() + " characters");
@@ -95,7 +95,7 @@ class GoldenModelTest {
         JsonNode golden = new ObjectMapper().readTree(dir.resolve("eval.json").toFile()).get(key);
         try (Tokenizer tok = Tokenizers.forModel(dir, null)) {
             Perplexity.Result r = Perplexity.evaluate(new Transformer(Checkpoints.load(dir)), tok,
-                    TextCorpus.resolve(corpus, SharedData.dir()), seq, 0, 8, null, ProgressListener.NONE);
+                    TextCorpus.resolve(corpus, SharedData.dir()), seq, 0, 8, Pass.plain(), ProgressListener.NONE);
             assertEquals(golden.get("windows").asInt(), r.windows());
             assertEquals(golden.get("predicted_tokens").asLong(), r.predictedTokens());
             double want = golden.get("ppl").asDouble();

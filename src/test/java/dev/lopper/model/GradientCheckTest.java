@@ -47,12 +47,12 @@ class GradientCheckTest {
 
     @Test
     void everyParameterKindMatchesFiniteDifferences_untiedWithBiases() {
-        check(TestModels.uneven(1, true, false, DType.F32), null, true);
+        check(TestModels.uneven(1, true, false, DType.F32), Pass.plain(), true);
     }
 
     @Test
     void tiedEmbeddingsWithoutBiases_recomputedActivations() {
-        check(TestModels.uneven(2, false, true, DType.F32), null, false);
+        check(TestModels.uneven(2, false, true, DType.F32), Pass.plain(), false);
     }
 
     @Test
@@ -61,7 +61,7 @@ class GradientCheckTest {
         var shapes = List.of(new LayerShape(0, 0, 4, 6), new LayerShape(2, 1, 4, 0));
         ModelConfig c = new ModelConfig("LlamaForCausalLM", 16, 23, 64, shapes, 1e-5f, 10000f, null, false,
                 true, true, true, true, 1, 2);
-        check(TestModels.random(c, 8, 0.5f, DType.F32), null, true);
+        check(TestModels.random(c, 8, 0.5f, DType.F32), Pass.plain(), true);
     }
 
     @Test
@@ -69,31 +69,34 @@ class GradientCheckTest {
         LlamaModel m = TestModels.uneven(3, true, false, DType.F32);
         Masks masks = Masks.ones(m.config(), true);
         Random rnd = new Random(5);
-        for (float[] h : masks.heads) for (int i = 0; i < h.length; i++) h[i] = 0.3f + rnd.nextFloat();
-        for (float[] c : masks.channels) for (int i = 0; i < c.length; i++) c[i] = 0.3f + rnd.nextFloat();
-        check(m, masks, true);
+        for (GroupKind k : GroupKind.values())
+            for (int l = 0; l < m.config().numLayers(); l++) {
+                float[] v = masks.values(k, l);
+                for (int i = 0; i < v.length; i++) v[i] = 0.3f + rnd.nextFloat();
+            }
+        check(m, Pass.masked(masks), true);
         // Mask gradients: perturb each mask value.
         Transformer t = new Transformer(m);
         int[] tok = TestModels.tokens(9, SEQS * LEN, m.config().vocabSize());
         masks.zeroGradients();
-        t.backward(tok, SEQS, LEN, masks, new Keep(), true);
+        t.backward(tok, SEQS, LEN, Pass.masked(masks).keepingActivations(), new Keep());
         float h = 2e-2f;
         for (int l = 0; l < m.config().numLayers(); l++) {
-            for (float[][] arr : List.of(masks.heads, masks.channels)) {
-                double[] an = arr == masks.heads ? masks.headGrad[l] : masks.channelGrad[l];
-                for (int i = 0; i < arr[l].length; i++) {
-                    float[] row = arr[l];
+            for (GroupKind k : GroupKind.values()) {
+                double[] an = masks.gradients(k, l);
+                float[] row = masks.values(k, l);
+                for (int i = 0; i < row.length; i++) {
                     int idx = i;
                     double fd = richardson(step -> {
                         float old = row[idx];
                         row[idx] = old + step;
-                        double up = t.loss(tok, SEQS, LEN, masks, null).mean();
+                        double up = t.loss(tok, SEQS, LEN, Pass.masked(masks)).mean();
                         row[idx] = old - step;
-                        double down = t.loss(tok, SEQS, LEN, masks, null).mean();
+                        double down = t.loss(tok, SEQS, LEN, Pass.masked(masks)).mean();
                         row[idx] = old;
                         return (up - down) / (2 * step);
                     }, h);
-                    assertClose(fd, an[i], "mask layer " + l + " index " + i);
+                    assertClose(fd, an[i], k + " mask layer " + l + " group " + i);
                 }
             }
         }
@@ -107,11 +110,11 @@ class GradientCheckTest {
         ModelConfig c = new ModelConfig("BloomForCausalLM", 16, 23, 64, shapes, 1e-5f, 10000f, null, true,
                 true, true, true, true, 1, 2, BlockOps.BLOOM, heads);
         LlamaModel m = TestModels.randomOfFamily(c, 11, 0.5f, DType.F32);
-        check(m, null, true, expected(c));
+        check(m, Pass.plain(), true, expected(c));
         Masks masks = Masks.ones(c, true);
-        masks.heads[0][2] = 0.4f;
-        masks.channels[1][3] = 1.7f;
-        check(m, masks, false, expected(c));
+        masks.values(GroupKind.ATTENTION, 0)[2] = 0.4f;
+        masks.values(GroupKind.MLP, 1)[3] = 1.7f;
+        check(m, Pass.masked(masks), false, expected(c));
     }
 
     /** Baichuan-13B's blocks: RMSNorm, ALiBi, SwiGLU. */
@@ -121,7 +124,7 @@ class GradientCheckTest {
         ModelConfig c = new ModelConfig("BaichuanForCausalLM", 16, 23, 64, shapes, 1e-6f, 10000f, null, false,
                 false, false, false, false, 1, 2, BlockOps.LLAMA.withPosition(BlockOps.Position.ALIBI),
                 new AlibiHeads(6, List.of(List.of(0, 1, 2, 3, 4, 5), List.of(0, 4, 5))));
-        check(TestModels.randomOfFamily(c, 12, 0.3f, DType.F32), null, true, expected(c));
+        check(TestModels.randomOfFamily(c, 12, 0.3f, DType.F32), Pass.plain(), true, expected(c));
     }
 
     /** Every parameter kind the config has. */
@@ -142,17 +145,17 @@ class GradientCheckTest {
         return expected;
     }
 
-    private void check(LlamaModel model, Masks masks, boolean keep) {
-        check(model, masks, keep, llamaExpected(model));
+    private void check(LlamaModel model, Pass pass, boolean keep) {
+        check(model, pass, keep, llamaExpected(model));
     }
 
-    private void check(LlamaModel model, Masks masks, boolean keep, EnumSet<Param> expected) {
+    private void check(LlamaModel model, Pass pass, boolean keep, EnumSet<Param> expected) {
         int[] tok = TestModels.tokens(9, SEQS * LEN, model.config().vocabSize());
         Keep sink = new Keep();
         Transformer t = new Transformer(model);
-        double loss = t.backward(tok, SEQS, LEN, masks, sink, keep).mean();
-        assertEquals(t.loss(tok, SEQS, LEN, masks, null).mean(), loss, 1e-6, "backward's loss = forward's loss");
-        compare(model, masks, tok, sink, null, expected);
+        double loss = t.backward(tok, SEQS, LEN, keep ? pass.keepingActivations() : pass, sink).mean();
+        assertEquals(t.loss(tok, SEQS, LEN, pass).mean(), loss, 1e-6, "backward's loss = forward's loss");
+        compare(model, pass, tok, sink, null, expected);
     }
 
     /** Each wrong block, alone, makes the comparison fail. */
@@ -161,7 +164,7 @@ class GradientCheckTest {
         LlamaModel model = TestModels.uneven(1, true, false, DType.F32);
         int[] tok = TestModels.tokens(9, SEQS * LEN, model.config().vocabSize());
         Keep sink = new Keep();
-        new Transformer(model).backward(tok, SEQS, LEN, null, sink, true);
+        new Transformer(model).backward(tok, SEQS, LEN, Pass.plain().keepingActivations(), sink);
         LayerShape s0 = model.config().layer(0), s1 = model.config().layer(1);
         int h = model.config().hiddenSize(), d = s0.headDim();
         record Wrong(String tensor, int rows, int cols, int r0, int r1, int c0, int c1, float factor) {}
@@ -186,13 +189,13 @@ class GradientCheckTest {
             assertEquals((long) wr.rows() * wr.cols(), g.length, wr.tensor());
             for (int r = wr.r0(); r < wr.r1(); r++)
                 for (int c = wr.c0(); c < wr.c1(); c++) g[r * wr.cols() + c] *= wr.factor();
-            AssertionError e = assertThrows(AssertionError.class, () -> compare(model, null, tok, bad, wr.tensor(), llamaExpected(model)), wr.toString());
+            AssertionError e = assertThrows(AssertionError.class, () -> compare(model, Pass.plain(), tok, bad, wr.tensor(), llamaExpected(model)), wr.toString());
             assertTrue(e.getMessage().startsWith(wr.tensor() + "["), wr + " failed elsewhere: " + e.getMessage());
         }
     }
 
     /** Every gradient in {@code sink} at the checked entries ({@link #spots}) against finite differences, tensor {@code first} first. */
-    private void compare(LlamaModel model, Masks masks, int[] tok, Keep sink, String first, EnumSet<Param> expected) {
+    private void compare(LlamaModel model, Pass pass, int[] tok, Keep sink, String first, EnumSet<Param> expected) {
         EnumSet<Param> seen = EnumSet.noneOf(Param.class);
         Map<String, Matrix> tensors = model.namedTensors();
         List<Map.Entry<String, Matrix>> order = new ArrayList<>(tensors.entrySet());
@@ -214,9 +217,9 @@ class GradientCheckTest {
                 double fd = richardson(step -> {
                     float old = w[i];
                     w[i] = old + step;
-                    double up = new Transformer(model).loss(tok, SEQS, LEN, masks, null).mean();
+                    double up = new Transformer(model).loss(tok, SEQS, LEN, pass).mean();
                     w[i] = old - step;
-                    double down = new Transformer(model).loss(tok, SEQS, LEN, masks, null).mean();
+                    double down = new Transformer(model).loss(tok, SEQS, LEN, pass).mean();
                     w[i] = old;
                     return (up - down) / (2 * step);
                 }, 2e-2f);

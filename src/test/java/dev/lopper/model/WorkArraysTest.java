@@ -56,13 +56,13 @@ class WorkArraysTest {
         Transformer t = new Transformer(TestModels.uneven(3, true, false, DType.F32));
         int vocab = t.config().vocabSize();
         int[] a = TestModels.tokens(1, 2 * 6, vocab), b = TestModels.tokens(2, 3 * 5, vocab);
-        double first = t.loss(a, 2, 6, null, null).sumNll();
-        float[] logitsB = t.logits(b, 3, 5, null);
+        double first = t.loss(a, 2, 6, Pass.plain()).sumNll();
+        float[] logitsB = t.logits(b, 3, 5, Pass.plain());
         GradientCheckTest.Keep g1 = new GradientCheckTest.Keep(), g2 = new GradientCheckTest.Keep();
-        t.backward(b, 3, 5, null, g1, false);
-        assertEquals(first, t.loss(a, 2, 6, null, null).sumNll(), 0.0, "bit for bit");
-        assertArrayEquals(logitsB, t.logits(b, 3, 5, null), 0f);
-        t.backward(b, 3, 5, null, g2, false);
+        t.backward(b, 3, 5, Pass.plain(), g1);
+        assertEquals(first, t.loss(a, 2, 6, Pass.plain()).sumNll(), 0.0, "bit for bit");
+        assertArrayEquals(logitsB, t.logits(b, 3, 5, Pass.plain()), 0f);
+        t.backward(b, 3, 5, Pass.plain(), g2);
         for (String name : g1.grads.keySet()) assertArrayEquals(g1.grads.get(name), g2.grads.get(name), 0f, name);
     }
 }

@@ -1,10 +1,12 @@
 package dev.lopper.surgery;
 
+import dev.lopper.model.Pass;
 import dev.lopper.BadInputException;
 import dev.lopper.model.ForwardHook;
 import dev.lopper.model.LayerShape;
 import dev.lopper.model.LayerWeights;
 import dev.lopper.model.LlamaModel;
+import dev.lopper.model.GroupKind;
 import dev.lopper.model.Masks;
 import dev.lopper.model.ModelConfig;
 import dev.lopper.model.TestModels;
@@ -168,8 +170,8 @@ class SurgeryTest {
             // The dense model with the removed o_proj / down_proj inputs overwritten by the means.
             Masks masks = Surgery.toMasks(c, plan);
             ForwardHook meansIn = (layer, site, x, rows, cols) -> {
-                float[] mask = site == ForwardHook.Site.O_IN ? masks.heads[layer]
-                        : site == ForwardHook.Site.DOWN_IN ? masks.channels[layer] : null;
+                float[] mask = site == ForwardHook.Site.O_IN ? masks.values(GroupKind.ATTENTION, layer)
+                        : site == ForwardHook.Site.DOWN_IN ? masks.values(GroupKind.MLP, layer) : null;
                 if (mask == null) return;
                 float[] mean = site == ForwardHook.Site.O_IN ? oMeans[layer] : downMeans[layer];
                 int width = cols / mask.length;
@@ -177,9 +179,9 @@ class SurgeryTest {
                     for (int p = 0; p < cols; p++) if (mask[p / width] == 0f) x[r * cols + p] = mean[p];
             };
             int[] tok = TestModels.tokens(21, SEQS * LEN, c.vocabSize());
-            double expected = new Transformer(dense).loss(tok, SEQS, LEN, null, meansIn).mean();
-            double plain = new Transformer(Surgery.apply(dense, plan)).loss(tok, SEQS, LEN, null, null).mean();
-            double actual = new Transformer(pruned).loss(tok, SEQS, LEN, null, null).mean();
+            double expected = new Transformer(dense).loss(tok, SEQS, LEN, Pass.hooked(meansIn)).mean();
+            double plain = new Transformer(Surgery.apply(dense, plan)).loss(tok, SEQS, LEN, Pass.plain()).mean();
+            double actual = new Transformer(pruned).loss(tok, SEQS, LEN, Pass.plain()).mean();
             assertEquals(expected, actual, 1e-5 * Math.abs(expected));
             assertNotEquals(plain, actual, 1e-3, "the compensation should matter in this test");
         }
@@ -225,9 +227,9 @@ class SurgeryTest {
 
     private static void assertSameLogits(LlamaModel dense, Masks masks, LlamaModel pruned) {
         int[] tok = TestModels.tokens(7, SEQS * LEN, dense.config().vocabSize());
-        float[] expected = new Transformer(dense).logits(tok, SEQS, LEN, masks);
-        float[] actual = new Transformer(pruned).logits(tok, SEQS, LEN, null);
-        float[] unmasked = new Transformer(dense).logits(tok, SEQS, LEN, null);
+        float[] expected = new Transformer(dense).logits(tok, SEQS, LEN, Pass.masked(masks));
+        float[] actual = new Transformer(pruned).logits(tok, SEQS, LEN, Pass.plain());
+        float[] unmasked = new Transformer(dense).logits(tok, SEQS, LEN, Pass.plain());
         assertEquals(expected.length, actual.length);
         double worst = 0, change = 0;
         for (int i = 0; i < expected.length; i++) {

@@ -119,6 +119,12 @@ class DjlVariantTest {
                 Arguments.of("nfkd-bytelevel-regex", (Consumer<ObjectNode>) root -> {
                     root.set("normalizer", parse("{\"type\": \"NFKD\"}"));
                     root.set("pre_tokenizer", parse(byteLevel.formatted("false")));
+                }),
+                // BLOOM's pipeline (bigscience/bloom's tokenizer.json) on Llama 3's vocabulary
+                Arguments.of("bloom-split-bytelevel", (Consumer<ObjectNode>) root -> {
+                    root.putNull("normalizer");
+                    root.set("pre_tokenizer", parse(BloomTokenizerJsonTest.PRE_TOKENIZER));
+                    root.set("decoder", parse(BloomTokenizerJsonTest.DECODER));
                 }));
     }
 

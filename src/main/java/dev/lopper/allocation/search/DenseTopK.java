@@ -1,7 +1,8 @@
 package dev.lopper.allocation.search;
 
+import dev.lopper.model.Pass;
 import dev.lopper.calib.CalibrationData;
-import dev.lopper.model.Transformer;
+import dev.lopper.model.CausalLM;
 import dev.lopper.tensor.VectorOps;
 
 import java.util.Arrays;
@@ -25,13 +26,13 @@ final class DenseTopK {
         this.logRest = new double[rows];
     }
 
-    static DenseTopK compute(Transformer t, CalibrationData data, int topK, int batch) {
+    static DenseTopK compute(CausalLM t, CalibrationData data, int topK, int batch) {
         int vocab = t.config().vocabSize(), len = data.length();
         int k = Math.max(1, Math.min(topK, vocab));
         DenseTopK d = new DenseTopK(vocab, k, data.windows() * len);
         for (int w = 0; w < data.windows(); w += batch) {
             int b = Math.min(batch, data.windows() - w);
-            float[] logits = t.logits(data.batch(w, b), b, len, null);
+            float[] logits = t.logits(data.batch(w, b), b, len, Pass.plain());
             for (int r = 0; r < b * len; r++) d.keep(logits, r * vocab, w * len + r);
         }
         return d;

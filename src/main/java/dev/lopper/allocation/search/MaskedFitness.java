@@ -1,5 +1,7 @@
 package dev.lopper.allocation.search;
 
+import dev.lopper.model.CausalLM;
+import dev.lopper.model.Pass;
 import dev.lopper.BadInputException;
 import dev.lopper.allocation.RemovalCounts;
 import dev.lopper.allocation.Selection;
@@ -7,7 +9,6 @@ import dev.lopper.calib.CalibrationData;
 import dev.lopper.importance.Scores;
 import dev.lopper.model.LlamaModel;
 import dev.lopper.model.Masks;
-import dev.lopper.model.Transformer;
 import dev.lopper.surgery.KeepPlan;
 import dev.lopper.surgery.Surgery;
 
@@ -30,7 +31,7 @@ import java.util.concurrent.Future;
  * probabilities plus the mass of the rest: the KL is then that of the (k+1)-outcome coarsening,
  * a lower bound of the full KL that equals it when k ≥ vocabulary (Lopper's design).</li>
  * </ul>
- * With {@code jobs} > 1 candidates are evaluated concurrently, each on its own {@link Transformer}
+ * With {@code jobs} > 1 candidates are evaluated concurrently, each on its own {@link CausalLM}
  * (the GEMMs inside then run on one thread); results do not depend on it.
  */
 public final class MaskedFitness implements AutoCloseable {
@@ -54,7 +55,7 @@ public final class MaskedFitness implements AutoCloseable {
     private final int batch;
     private final int jobs;
     private final ForkJoinPool pool;
-    private final ThreadLocal<Transformer> transformers;
+    private final ThreadLocal<CausalLM> transformers;
     private final DenseTopK reference;
 
     public MaskedFitness(LlamaModel dense, Scores scores, CalibrationData data, Kind kind, int topK, int batch, int jobs) {
@@ -66,8 +67,8 @@ public final class MaskedFitness implements AutoCloseable {
         this.batch = Math.max(1, batch);
         this.jobs = Math.max(1, jobs);
         this.pool = this.jobs > 1 ? new ForkJoinPool(this.jobs) : null;
-        this.transformers = ThreadLocal.withInitial(() -> new Transformer(dense));
-        this.reference = kind == Kind.KL ? DenseTopK.compute(new Transformer(dense), data, topK, this.batch) : null;
+        this.transformers = ThreadLocal.withInitial(() -> CausalLM.of(dense));
+        this.reference = kind == Kind.KL ? DenseTopK.compute(CausalLM.of(dense), data, topK, this.batch) : null;
     }
 
     public Kind kind() { return kind; }
@@ -83,14 +84,14 @@ public final class MaskedFitness implements AutoCloseable {
         if (windows < 1 || windows > data.windows())
             throw new IllegalArgumentException(windows + " windows of " + data.windows());
         Masks masks = masksOf(counts);
-        Transformer t = transformers.get();
+        CausalLM t = transformers.get();
         int len = data.length();
         if (kind == Kind.PPL) {
             double nll = 0;
             long predicted = 0;
             for (int w = 0; w < windows; w += batch) {
                 int b = Math.min(batch, windows - w);
-                Transformer.Loss loss = t.loss(data.batch(w, b), b, len, masks, null);
+                CausalLM.Loss loss = t.loss(data.batch(w, b), b, len, Pass.masked(masks));
                 nll += loss.sumNll();
                 predicted += loss.predicted();
             }
@@ -99,7 +100,7 @@ public final class MaskedFitness implements AutoCloseable {
         double kl = 0;
         for (int w = 0; w < windows; w += batch) {
             int b = Math.min(batch, windows - w);
-            float[] logits = t.logits(data.batch(w, b), b, len, masks);
+            float[] logits = t.logits(data.batch(w, b), b, len, Pass.masked(masks));
             kl += reference.klSum(logits, w * len, b * len);
         }
         return kl / ((double) windows * len);

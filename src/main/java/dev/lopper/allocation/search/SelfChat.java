@@ -4,7 +4,7 @@ import dev.lopper.io.Tokenizer;
 import dev.lopper.model.Generator;
 import dev.lopper.model.LlamaModel;
 import dev.lopper.model.Sampler;
-import dev.lopper.model.Transformer;
+import dev.lopper.model.CausalLM;
 
 import java.util.Arrays;
 
@@ -15,7 +15,7 @@ import java.util.Arrays;
  * the given temperature with a seed that advances per request (so a self search is reproducible).
  */
 public final class SelfChat implements ChatBackend {
-    private final Transformer transformer;
+    private final CausalLM transformer;
     private final Tokenizer tokenizer;
     private final ChatTemplate template;
     private final double temperature;
@@ -26,7 +26,7 @@ public final class SelfChat implements ChatBackend {
 
     public SelfChat(LlamaModel model, Tokenizer tokenizer, ChatTemplate template, double temperature, int maxNew,
                     long seed, Counters counters) {
-        this.transformer = new Transformer(model);
+        this.transformer = CausalLM.of(model);
         this.tokenizer = tokenizer;
         this.template = template;
         this.temperature = temperature;
@@ -50,7 +50,7 @@ public final class SelfChat implements ChatBackend {
         Sampler sampler = temperature <= 0 ? Sampler.greedy()
                 : new Sampler((float) temperature, 1f, seed * 1_000_003L + requests);
         requests++;
-        Generator.Result r = new Generator(transformer).generate(ids, room, sampler, tokenizer.eosId(), null, null);
+        Generator.Result r = new Generator(transformer).generate(ids, room, sampler, tokenizer.eosId());
         int[] reply = Arrays.copyOfRange(r.tokens(), r.promptTokens(), r.tokens().length);
         counters.add("self.generatedTokens", reply.length);
         return tokenizer.decode(reply);

@@ -1,5 +1,7 @@
 package dev.lopper.allocation.search;
 
+import dev.lopper.model.CausalLM;
+import dev.lopper.model.Pass;
 import dev.lopper.allocation.RemovalCounts;
 import dev.lopper.allocation.Selection;
 import dev.lopper.allocation.Target;
@@ -61,7 +63,7 @@ class MaskedFitnessTest {
         double nll = 0;
         long n = 0;
         for (int w = 0; w < data.windows(); w++) {
-            Transformer.Loss l = t.loss(data.window(w), 1, data.length(), null, null);
+            CausalLM.Loss l = t.loss(data.window(w), 1, data.length(), Pass.plain());
             nll += l.sumNll();
             n += l.predicted();
         }
@@ -103,8 +105,8 @@ class MaskedFitnessTest {
         LlamaModel pruned = Surgery.apply(dense, Selection.select(scores, counts));
         int vocab = dense.config().vocabSize(), len = data.length();
         int[] tokens = data.batch(0, 2);
-        float[] p = new Transformer(dense).logits(tokens, 2, len, null);
-        float[] q = new Transformer(pruned).logits(tokens, 2, len, null);
+        float[] p = new Transformer(dense).logits(tokens, 2, len, Pass.plain());
+        float[] q = new Transformer(pruned).logits(tokens, 2, len, Pass.plain());
         double expected = fullKl(p, q, 2 * len, vocab);
         assertTrue(expected > 0.01, "pruning changes the distribution: " + expected);
         try (MaskedFitness full = new MaskedFitness(dense, scores, data, MaskedFitness.Kind.KL, vocab, 1, 1);

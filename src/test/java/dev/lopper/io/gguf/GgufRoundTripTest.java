@@ -1,5 +1,6 @@
 package dev.lopper.io.gguf;
 
+import dev.lopper.model.Pass;
 import dev.lopper.io.Checkpoints;
 import dev.lopper.model.LlamaModel;
 import dev.lopper.model.TestModels;
@@ -27,8 +28,8 @@ class GgufRoundTripTest {
     private static void assertSameLogits(LlamaModel a, LlamaModel b, String what) {
         int vocab = a.config().vocabSize();
         int[] tokens = TestModels.tokens(5, 2 * 24, vocab);
-        float[] x = new Transformer(a).logits(tokens, 2, 24, null);
-        float[] y = new Transformer(b).logits(tokens, 2, 24, null);
+        float[] x = new Transformer(a).logits(tokens, 2, 24, Pass.plain());
+        float[] y = new Transformer(b).logits(tokens, 2, 24, Pass.plain());
         assertArrayEquals(x, y, what + ": logits");
     }
 

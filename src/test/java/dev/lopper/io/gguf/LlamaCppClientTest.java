@@ -1,5 +1,6 @@
 package dev.lopper.io.gguf;
 
+import dev.lopper.model.Pass;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -171,7 +172,7 @@ class LlamaCppClientTest {
         double[] lp = new double[n];
         for (int step = 0; step < n; step++) {
             int len = prompt.length + step;
-            float[] logits = t.logits(Arrays.copyOf(seq, len), 1, len, null);
+            float[] logits = t.logits(Arrays.copyOf(seq, len), 1, len, Pass.plain());
             int off = (len - 1) * vocab, best = 0;
             for (int j = 1; j < vocab; j++) if (logits[off + j] > logits[off + best]) best = j;
             out[step] = best;
@@ -184,7 +185,7 @@ class LlamaCppClientTest {
     /** log p(tokens[i+1] | tokens[..i]) for every i. */
     static double[] score(LlamaModel model, int[] tokens) {
         int vocab = model.config().vocabSize();
-        float[] logits = new Transformer(model).logits(tokens, 1, tokens.length, null);
+        float[] logits = new Transformer(model).logits(tokens, 1, tokens.length, Pass.plain());
         double[] lp = new double[tokens.length - 1];
         for (int i = 0; i < lp.length; i++) lp[i] = logSoftmax(logits, i * vocab, vocab, tokens[i + 1]);
         return lp;

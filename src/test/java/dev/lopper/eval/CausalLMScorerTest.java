@@ -1,5 +1,6 @@
 package dev.lopper.eval;
 
+import dev.lopper.model.Pass;
 import dev.lopper.model.LlamaModel;
 import dev.lopper.model.Sampler;
 import dev.lopper.model.TestModels;
@@ -17,7 +18,7 @@ import static org.junit.jupiter.api.Assertions.*;
  * The cached scorer (context once, continuations appended to the KV cache) against the
  * definition computed from a full-sequence forward of context + continuation.
  */
-class TransformerScorerTest {
+class CausalLMScorerTest {
     @Test
     void cachedScoresEqualFullSequenceLogProbabilities() {
         LlamaModel m = TestModels.uneven(4, true, false, DType.F32);
@@ -28,14 +29,14 @@ class TransformerScorerTest {
         // two examples whose choices share a context, as multiple-choice tasks produce
         for (int c = 0; c < 3; c++) reqs.add(new LoglikRequest(ctxA, TestModels.tokens(10 + c, 1 + 2 * c, vocab)));
         for (int c = 0; c < 2; c++) reqs.add(new LoglikRequest(ctxB, TestModels.tokens(20 + c, 3 + c, vocab)));
-        List<LoglikResult> got = new TransformerScorer(t, null).score(reqs, ProgressListener.NONE);
+        List<LoglikResult> got = new CausalLMScorer(t, Pass.plain()).score(reqs, ProgressListener.NONE);
 
         for (int i = 0; i < reqs.size(); i++) {
             int[] ctx = reqs.get(i).context(), cont = reqs.get(i).continuation();
             int[] all = new int[ctx.length + cont.length];
             System.arraycopy(ctx, 0, all, 0, ctx.length);
             System.arraycopy(cont, 0, all, ctx.length, cont.length);
-            float[] logits = t.logits(all, 1, all.length, null);
+            float[] logits = t.logits(all, 1, all.length, Pass.plain());
             double want = 0;
             boolean greedy = true;
             for (int j = 0; j < cont.length; j++) {
@@ -58,9 +59,9 @@ class TransformerScorerTest {
         int[] ctx = TestModels.tokens(3, 100, m.config().vocabSize());
         int[] cont = TestModels.tokens(4, 4, m.config().vocabSize());
         int[] kept = java.util.Arrays.copyOfRange(ctx, 100 - 61, 100);    // 61 + 4 − 1 = 64 positions
-        double full = new TransformerScorer(t, null).score(List.of(new LoglikRequest(ctx, cont)), ProgressListener.NONE)
+        double full = new CausalLMScorer(t, Pass.plain()).score(List.of(new LoglikRequest(ctx, cont)), ProgressListener.NONE)
                 .get(0).logLikelihood();
-        double cut = new TransformerScorer(t, null).score(List.of(new LoglikRequest(kept, cont)), ProgressListener.NONE)
+        double cut = new CausalLMScorer(t, Pass.plain()).score(List.of(new LoglikRequest(kept, cont)), ProgressListener.NONE)
                 .get(0).logLikelihood();
         assertEquals(cut, full, 1e-9);
     }

@@ -1,8 +1,8 @@
 package dev.lopper.eval;
 
-import dev.lopper.model.Masks;
+import dev.lopper.model.CausalLM;
+import dev.lopper.model.Pass;
 import dev.lopper.model.Sampler;
-import dev.lopper.model.Transformer;
 import dev.lopper.util.ProgressListener;
 
 import java.util.ArrayList;
@@ -10,26 +10,27 @@ import java.util.Arrays;
 import java.util.List;
 
 /**
- * Scores log-likelihood requests with the model. Consecutive requests with the same context
+ * Scores log-likelihood requests with a {@link CausalLM} (under the pass's masks, if any).
+ * Consecutive requests with the same context
  * (the choices of one example) share one forward pass over the context: its keys and values
  * stay in the KV cache and each continuation is appended to it, then cut off again. Contexts
  * longer than the model's window lose tokens from the left, as lm-evaluation-harness does.
  */
-public final class TransformerScorer implements LogLikelihoodModel {
-    private final Transformer transformer;
-    private final Masks masks;
+public final class CausalLMScorer implements LogLikelihoodModel {
+    private final CausalLM model;
+    private final Pass pass;
 
-    public TransformerScorer(Transformer transformer, Masks masks) {
-        this.transformer = transformer;
-        this.masks = masks;
+    public CausalLMScorer(CausalLM model, Pass pass) {
+        this.model = model;
+        this.pass = pass;
     }
 
     @Override
     public List<LoglikResult> score(List<LoglikRequest> requests, ProgressListener progress) {
-        int window = transformer.config().maxPositions();
-        int vocab = transformer.config().vocabSize();
+        int window = model.config().maxPositions();
+        int vocab = model.config().vocabSize();
         List<LoglikResult> out = new ArrayList<>(requests.size());
-        Transformer.KvCache cache = transformer.newCache(window);
+        CausalLM.KvCache cache = model.newCache(window);
         int[] cachedContext = null;
         float[] contextLogits = null;        // logits after the last context token: predict the first continuation token
         for (int i = 0; i < requests.size(); i++) {
@@ -42,7 +43,7 @@ public final class TransformerScorer implements LogLikelihoodModel {
             int[] ctx = Arrays.copyOfRange(r.context(), r.context().length - keep, r.context().length);
             if (cachedContext == null || !Arrays.equals(cachedContext, ctx)) {
                 cache.truncate(0);
-                contextLogits = transformer.forward(cache, ctx, false, masks);
+                contextLogits = model.forward(cache, ctx, false, pass);
                 cachedContext = ctx;
             } else {
                 cache.truncate(ctx.length);
@@ -59,7 +60,7 @@ public final class TransformerScorer implements LogLikelihoodModel {
                 } else {
                     if (j == 1) {
                         // one pass over cont[0..n-2] gives the logits for cont[1..n-1]
-                        restLogits = transformer.forward(cache, Arrays.copyOfRange(cont, 0, cont.length - 1), true, masks);
+                        restLogits = model.forward(cache, Arrays.copyOfRange(cont, 0, cont.length - 1), true, pass);
                     }
                     logits = restLogits;
                     off = (j - 1) * vocab;

@@ -1,18 +1,18 @@
-package dev.lopper.calib;
+package dev.lopper.model;
 
-import dev.lopper.model.LayerShape;
-import dev.lopper.model.ModelConfig;
-import dev.lopper.model.Param;
 import dev.lopper.tensor.Matrix;
 import dev.lopper.tensor.Parallel;
 
 /**
  * The group layout, one table for every family: how the weights of one parameter tensor split
- * into prunable groups (DESIGN.md "Prunable
- * groups"): along rows (q/k/v, gate/up) or columns (o_proj, down_proj, and 1-row bias vectors),
- * {@code width} consecutive rows or columns per group. An attention group j owns q rows and
- * o_proj columns of its query heads [j·g, (j+1)·g) (width g·headDim) and k/v rows of kv head j
- * (width headDim); an MLP channel c owns row c of gate/up and column c of down_proj.
+ * into prunable groups (DESIGN.md "Prunable groups"): along rows (q/k/v, gate/up) or columns
+ * (o_proj, down_proj, and 1-row bias vectors), {@code width} consecutive rows or columns per
+ * group, group j owning {@link #indices} [j·width, (j+1)·width). An attention group j owns q rows
+ * and o_proj columns of its query heads [j·g, (j+1)·g) (width g·headDim) and k/v rows of kv head
+ * j (width headDim); an MLP channel c owns row c of gate/up (BLOOM: dense_h_to_4h) and column c
+ * of down_proj. What derives from it: the reduction of statistics ({@link #reduce}), group
+ * masks ({@link Masks}, over the columns of {@link #output}), surgery's slicing, group
+ * parameter counts ({@link #groupParameters}) and the column criteria.
  */
 public record GroupAxis(GroupKind kind, boolean byRow, int width) {
 
@@ -65,6 +65,14 @@ public record GroupAxis(GroupKind kind, boolean byRow, int width) {
             if (a != null && a.kind == kind) n += a.parameters(p, c, s);
         }
         return n;
+    }
+
+    /**
+     * The axis of {@code kind}'s output projection in a layer of shape {@code s}: its columns are
+     * what one group's mask value scales ({@link Masks}) and what the column criteria sum.
+     */
+    public static GroupAxis output(GroupKind kind, LayerShape s) {
+        return of(kind.output(), s);
     }
 
     /** Number of groups of this kind in a layer of shape {@code s}. */
