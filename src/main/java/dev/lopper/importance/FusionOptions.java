@@ -34,7 +34,7 @@ public record FusionOptions(Mode mode, double fineWeight, Normalisation normalis
         }
     }
 
-    public static final int DEFAULT_STEPS = 40;
+    public static final int DEFAULT_STEPS = 80;
     public static final double DEFAULT_LR = 0.05;
     public static final int DEFAULT_SAMPLES = 16;
     public static final int DEFAULT_LENGTH = 64;
