@@ -241,7 +241,12 @@ final class PruneCommand implements Runnable {
             double[] row = byLayer.computeIfAbsent(a.layer(), k -> new double[]{Double.NaN, Double.NaN});
             row["attention".equals(a.module()) ? 0 : 1] = a.fine();
         }
-        byLayer.forEach((l, row) -> System.out.printf("  %2d   %8.3f   %8.3f%n", l, row[0], row[1]));
+        // A module left out by --modules has no α: "-" rather than NaN.
+        byLayer.forEach((l, row) -> System.out.printf("  %2d   %8s   %8s%n", l, alphaCell(row[0]), alphaCell(row[1])));
+    }
+
+    private static String alphaCell(double a) {
+        return Double.isNaN(a) ? "-" : String.format("%.3f", a);
     }
 
     static void printSummary(PruneOptions o, LlamaModel dense, PruneJob.Outcome r) {

@@ -95,6 +95,66 @@ class HywiaCliTest {
         }
     }
 
+    /** Every allocation and a single module work with the learned fusion; α exists only where groups were scored. */
+    @Test
+    void everyAllocationAndASingleModule() throws IOException {
+        Path calib = text(600), rates = tmp.resolve("rates.txt");
+        Files.writeString(rates, "0.1\n0.2\n0.3\n0.4\n0.4\n0.3\n0.2\n0.1\n");
+        record Case(String name, String allocation, String modules, List<String> more) {}
+        List<Case> cases = List.of(
+                new Case("owl", "owl", "both", List.of("--allocation", "owl")),
+                new Case("flap-global", "flap-global", "both", List.of("--allocation", "flap-global")),
+                new Case("file", "file", "both", List.of("--allocation", "file", "--rates", rates.toString())),
+                new Case("mlp", "uniform", "mlp", List.of("--modules", "mlp")));
+        for (Case c : cases) {
+            Path out = tmp.resolve("alloc-" + c.name());
+            BadInputCliTest.Outcome o = lopper(args(calib, out, c.more().toArray(String[]::new)));
+            assertEquals(0, o.code(), c.name() + ": " + o.err());
+            PruningRecord r = PruningRecordFile.read(out.resolve("pruning.json"));
+            assertEquals("hywia", r.options().criterion(), c.name());
+            assertEquals(c.allocation(), r.options().allocation(), c.name());
+            assertEquals("learned", r.fusion().mode(), c.name());
+            assertEquals(3, r.fusion().loss().length, c.name());
+            long modulesWithAlpha = r.fusion().alpha().stream().map(PruningRecord.Alpha::module).distinct().count();
+            assertEquals(c.modules().equals("both") ? 2 : 1, modulesWithAlpha, c.name());
+            if (!c.name().equals("file"))   // the rates file, not --target, sets how much goes
+                assertEquals(0.3, r.parameters().fractionRemoved(), 0.01, c.name());
+            else
+                assertTrue(r.parameters().fractionRemoved() > 0.05, "file: " + r.parameters().fractionRemoved());
+        }
+    }
+
+    /** --method hywia = LLM-Pruner's calibration, layers and allocation, with the learned fusion on top. */
+    @Test
+    void methodHywiaIsLlmPrunersSettingsPlusTheLearnedFusion() throws IOException {
+        dev.lopper.pipeline.PruneOptions h = dev.lopper.pipeline.PruneOptions.preset("hywia", 0.2),
+                l = dev.lopper.pipeline.PruneOptions.preset("llm-pruner", 0.2);
+        assertEquals("hywia", h.criterion());
+        assertEquals(l.allocation(), h.allocation());
+        assertEquals(l.layers(), h.layers());
+        assertEquals(l.modules(), h.modules());
+        assertEquals(l.calibration(), h.calibration());
+        assertEquals(l.calibrationSamples(), h.calibrationSamples());
+        assertEquals(l.calibrationLength(), h.calibrationLength());
+        assertTrue(h.fusion().learned());
+
+        // End to end with the preset's layer range: only [1, 7) of the 8 layers lose anything.
+        Path calib = text(600), out = tmp.resolve("preset");
+        BadInputCliTest.Outcome o = lopper(List.of("prune", "--model", MODEL.toString(), "--method", "hywia",
+                "--target", "0.1", "--calib", calib.toString(), "--calib-windows", "4", "--calib-len", "32",
+                "--fusion-samples", "4", "--fusion-len", "32", "--fusion-steps", "3", "--out", out.toString(),
+                "--quiet"));
+        assertEquals(0, o.code(), o.err());
+        PruningRecord r = PruningRecordFile.read(out.resolve("pruning.json"));
+        assertEquals("hywia", r.options().criterion());
+        assertEquals("uniform", r.options().allocation());
+        assertEquals(1, r.options().layerStart());
+        assertEquals(7, r.options().layerEnd());
+        assertEquals("learned", r.fusion().mode());
+        for (PruningRecord.Alpha a : r.fusion().alpha())
+            assertTrue(a.layer() >= 1 && a.layer() < 7, "α for an unpruned layer " + a.layer());
+    }
+
     @Test
     void fixedWeightOutsideTheUnitIntervalOrNotANumber() throws IOException {
         Path calib = text(50), out = tmp.resolve("x");
