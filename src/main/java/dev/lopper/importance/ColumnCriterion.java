@@ -42,8 +42,7 @@ abstract class ColumnCriterion implements Criterion {
         if (out.length == 0) return;
         ColumnWeights w = ColumnWeights.of(kind.output().of(model, l));
         double[] s = statistic(act, l, kind.outputSite());
-        GroupAxis axis = GroupAxis.output(kind, model.config().layer(l));
-        for (int g = 0; g < out.length; g++)
-            for (int j : axis.indices(new int[]{g})) out[g] += column(w, j, s[j]);
+        int width = GroupAxis.output(kind, model.config().layer(l)).width();   // group g owns [g·width, (g+1)·width)
+        for (int j = 0; j < s.length; j++) out[j / width] += column(w, j, s[j]);
     }
 }

@@ -1,11 +1,16 @@
 package dev.lopper.io;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.lopper.BadInputException;
 import dev.lopper.tokenizer.TokenizerJson;
 import dev.lopper.tokenizer.TokenizerPipeline;
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.Map;
 
 /**
  * A Hugging Face {@code tokenizer.json}, run by Lopper's own pipeline ({@link TokenizerJson}),
@@ -41,12 +46,7 @@ public final class HfTokenizer implements Tokenizer {
 
     /** The tokenizer.json document: the one built in memory, or the file read. */
     public JsonNode json() {
-        if (json != null) return json;
-        try {
-            return new com.fasterxml.jackson.databind.ObjectMapper().readTree(file.toFile());
-        } catch (java.io.IOException e) {
-            throw new BadInputException(file, "cannot read JSON: " + e.getMessage(), e);
-        }
+        return json != null ? json : TokenizerJson.readTree(file);
     }
 
     /**
@@ -54,12 +54,12 @@ public final class HfTokenizer implements Tokenizer {
      * so that the folder reads back as this tokenizer (for one built in memory, which has no files
      * to copy).
      */
-    public void writeFiles(Path dir) throws java.io.IOException {
-        com.fasterxml.jackson.databind.ObjectMapper mapper = new com.fasterxml.jackson.databind.ObjectMapper();
+    public void writeFiles(Path dir) throws IOException {
+        ObjectMapper mapper = new ObjectMapper();
         JsonNode root = json();
-        java.util.Map<Integer, String> byId = new java.util.HashMap<>();
+        Map<Integer, String> byId = new HashMap<>();
         root.path("model").path("vocab").properties().forEach(e -> byId.put(e.getValue().asInt(), e.getKey()));
-        com.fasterxml.jackson.databind.node.ObjectNode config = mapper.createObjectNode();
+        ObjectNode config = mapper.createObjectNode();
         if (bosId() >= 0) config.put("bos_token", byId.get(bosId()));
         else config.putNull("bos_token");
         if (eosId() >= 0) config.put("eos_token", byId.get(eosId()));

@@ -36,13 +36,15 @@ public final class PrunedModelWriter {
 
     private static void write(LlamaModel pruned, Tokenizer tokenizer, Path out, boolean force, PruningRecord record) {
         Checkpoints.saveHf(pruned, out, force, staging -> {
-            if (tokenizer instanceof HfTokenizer hf && hf.inMemory()) {
-                hf.writeFiles(staging);     // the byte-level vocabulary of a GGUF
-            } else if (tokenizer instanceof HfTokenizer hf) {
-                Path dir = hf.file().toAbsolutePath().getParent();
-                for (String name : TOKENIZER_FILES) {
-                    Path f = dir.resolve(name);
-                    if (Files.isRegularFile(f)) Files.copy(f, staging.resolve(name), StandardCopyOption.REPLACE_EXISTING);
+            if (tokenizer instanceof HfTokenizer hf) {
+                if (hf.inMemory()) {
+                    hf.writeFiles(staging);     // the byte-level vocabulary of a GGUF
+                } else {
+                    Path dir = hf.file().toAbsolutePath().getParent();
+                    for (String name : TOKENIZER_FILES) {
+                        Path f = dir.resolve(name);
+                        if (Files.isRegularFile(f)) Files.copy(f, staging.resolve(name), StandardCopyOption.REPLACE_EXISTING);
+                    }
                 }
             } else if (tokenizer instanceof Llama2cTokenizer l2c) {
                 if (dev.lopper.io.gguf.GgufFiles.isGguf(l2c.file())) l2c.writeBin(staging.resolve("tokenizer.bin"));   // the vocabulary of a GGUF

@@ -44,7 +44,8 @@ public final class TokenizerJson {
         return new TokenizerPipeline(normalizer, preTokenizer, model, decoder, added, raw, normalized);
     }
 
-    private static JsonNode readTree(Path file) {
+    /** A tokenizer.json file parsed (a JSON object), or one line naming the file and the problem. */
+    public static JsonNode readTree(Path file) {
         try {
             JsonNode root = new ObjectMapper().readTree(file.toFile());
             if (root == null || !root.isObject()) throw new BadInputException(file, "not a JSON object");

@@ -15,9 +15,15 @@ import dev.lopper.tensor.Matrix;
 
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.EnumMap;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.Function;
+import java.util.stream.IntStream;
 
 /**
  * Builds a {@link LlamaModel} from a GGUF file of architecture {@code llama} or {@code deci}.
@@ -83,16 +89,18 @@ public final class GgufCheckpointReader {
         List<LayerShape> shapes = new ArrayList<>();
         boolean qkvBias = false, oBias = false, mlpBias = false, downBias = false;
         for (int l = 0; l < n; l++) {
+            int layer = l;
+            Function<Param, String> name = p -> GgufNames.of(arch, p, layer);
             if (kvHeads[l] == 0 ? heads[l] != 0 : heads[l] % kvHeads[l] != 0)
                 throw f.bad("layer " + l + " has " + heads[l] + " heads and " + kvHeads[l] + " kv heads");
             int h = heads[l], kv = kvHeads[l], q = h * headDim, kvd = kv * headDim, w = ff[l];
-            Matrix attnNorm = h > 0 ? vector(GgufNames.of(arch, Param.ATTN_NORM, l), hidden) : Matrix.wrap(ones(hidden), 1, hidden);
-            Matrix wq = h > 0 ? matrix(GgufNames.of(arch, Param.Q, l), q, hidden, true, headDim) : Matrix.zeros(0, hidden);
-            Matrix wk = h > 0 ? matrix(GgufNames.of(arch, Param.K, l), kvd, hidden, true, headDim) : Matrix.zeros(0, hidden);
-            Matrix wv = h > 0 ? matrix(GgufNames.of(arch, Param.V, l), kvd, hidden, false, headDim) : Matrix.zeros(0, hidden);
-            Matrix wo = h > 0 ? matrix(GgufNames.of(arch, Param.O, l), hidden, q, false, headDim) : Matrix.zeros(hidden, 0);
-            Matrix bq = optionalVector(GgufNames.of(arch, Param.BQ, l), q, headDim), bk = optionalVector(GgufNames.of(arch, Param.BK, l), kvd, headDim);
-            Matrix bv = optionalVector(GgufNames.of(arch, Param.BV, l), kvd, 0), bo = optionalVector(GgufNames.of(arch, Param.BO, l), hidden, 0);
+            Matrix attnNorm = h > 0 ? vector(name.apply(Param.ATTN_NORM), hidden) : Matrix.wrap(ones(hidden), 1, hidden);
+            Matrix wq = h > 0 ? matrix(name.apply(Param.Q), q, hidden, true, headDim) : Matrix.zeros(0, hidden);
+            Matrix wk = h > 0 ? matrix(name.apply(Param.K), kvd, hidden, true, headDim) : Matrix.zeros(0, hidden);
+            Matrix wv = h > 0 ? matrix(name.apply(Param.V), kvd, hidden, false, headDim) : Matrix.zeros(0, hidden);
+            Matrix wo = h > 0 ? matrix(name.apply(Param.O), hidden, q, false, headDim) : Matrix.zeros(hidden, 0);
+            Matrix bq = optionalVector(name.apply(Param.BQ), q, headDim), bk = optionalVector(name.apply(Param.BK), kvd, headDim);
+            Matrix bv = optionalVector(name.apply(Param.BV), kvd, 0), bo = optionalVector(name.apply(Param.BO), hidden, 0);
             if (h == 1 && kv == 1 && allZero(wq) && allZero(wk) && allZero(wv) && allZero(wo) && bq == null && bk == null && bv == null) {
                 h = 0;          // Lopper's zero head: an emptied attention block
                 kv = 0;
@@ -101,12 +109,12 @@ public final class GgufCheckpointReader {
                 wv = Matrix.zeros(0, hidden);
                 wo = Matrix.zeros(hidden, 0);
             }
-            Matrix mlpNorm = w > 0 ? vector(GgufNames.of(arch, Param.MLP_NORM, l), hidden) : Matrix.wrap(ones(hidden), 1, hidden);
-            Matrix gate = w > 0 ? matrix(GgufNames.of(arch, Param.GATE, l), w, hidden, false, 0) : Matrix.zeros(0, hidden);
-            Matrix up = w > 0 ? matrix(GgufNames.of(arch, Param.UP, l), w, hidden, false, 0) : Matrix.zeros(0, hidden);
-            Matrix down = w > 0 ? matrix(GgufNames.of(arch, Param.DOWN, l), hidden, w, false, 0) : Matrix.zeros(hidden, 0);
-            Matrix bGate = optionalVector(GgufNames.of(arch, Param.BGATE, l), w, 0), bUp = optionalVector(GgufNames.of(arch, Param.BUP, l), w, 0);
-            Matrix bDown = optionalVector(GgufNames.of(arch, Param.BDOWN, l), hidden, 0);
+            Matrix mlpNorm = w > 0 ? vector(name.apply(Param.MLP_NORM), hidden) : Matrix.wrap(ones(hidden), 1, hidden);
+            Matrix gate = w > 0 ? matrix(name.apply(Param.GATE), w, hidden, false, 0) : Matrix.zeros(0, hidden);
+            Matrix up = w > 0 ? matrix(name.apply(Param.UP), w, hidden, false, 0) : Matrix.zeros(0, hidden);
+            Matrix down = w > 0 ? matrix(name.apply(Param.DOWN), hidden, w, false, 0) : Matrix.zeros(hidden, 0);
+            Matrix bGate = optionalVector(name.apply(Param.BGATE), w, 0), bUp = optionalVector(name.apply(Param.BUP), w, 0);
+            Matrix bDown = optionalVector(name.apply(Param.BDOWN), hidden, 0);
             if (w == 1 && allZero(gate) && allZero(up) && allZero(down) && bGate == null && bUp == null) {
                 w = 0;          // Lopper's zero channel: an emptied MLP
                 gate = Matrix.zeros(0, hidden);
@@ -153,7 +161,7 @@ public final class GgufCheckpointReader {
         int bos = (int) f.u32("tokenizer.ggml.bos_token_id", -1), eos = (int) f.u32("tokenizer.ggml.eos_token_id", -1);
         LayerShape shape = new LayerShape(heads[0], heads[0], headDim, ff[0]);
         ModelConfig dense = new ModelConfig(bloom ? "BloomForCausalLM" : "BaichuanForCausalLM", hidden, vocab, context,
-                java.util.Collections.nCopies(n, shape), (float) eps, 10000f, null, tied, qkvBias, bloom, bloom, bloom,
+                Collections.nCopies(n, shape), (float) eps, 10000f, null, tied, qkvBias, bloom, bloom, bloom,
                 bos, eos, ops, AlibiHeads.dense(heads[0]));
         int[] keptHeads = f.has(GgufAlibiExport.KEPT_HEADS) ? f.perLayer(GgufAlibiExport.KEPT_HEADS, n) : null;
         int[] keptFf = f.has(GgufAlibiExport.KEPT_FF) ? f.perLayer(GgufAlibiExport.KEPT_FF, n) : null;
@@ -163,9 +171,9 @@ public final class GgufCheckpointReader {
         List<List<Integer>> alibi = new ArrayList<>();
         int next = 0;
         for (int l = 0; l < n; l++) {
-            java.util.Map<Param, Matrix> t = new java.util.EnumMap<>(Param.class);
-            java.util.Map<String, Matrix> packed = new java.util.HashMap<>();
-            java.util.Map<String, Integer> offset = new java.util.HashMap<>();
+            Map<Param, Matrix> t = new EnumMap<>(Param.class);
+            Map<String, Matrix> packed = new HashMap<>();
+            Map<String, Integer> offset = new HashMap<>();
             for (Param p : dense.layerParams()) {
                 String name = GgufNames.of(arch, p, l);
                 int rows = p.rows(dense, shape), cols = p.cols(dense, shape);
@@ -181,10 +189,10 @@ public final class GgufCheckpointReader {
                 Matrix all = packed.computeIfAbsent(name, k -> p.vector() ? vector(k, total) : matrix(k, total, hidden, false, 0));
                 int off = offset.getOrDefault(name, 0), len = p.vector() ? cols : rows;
                 offset.put(name, off + len);
-                t.put(p, p.vector() ? Matrix.wrap(java.util.Arrays.copyOfRange(all.toFloats(), off, off + len), 1, len)
+                t.put(p, p.vector() ? Matrix.wrap(Arrays.copyOfRange(all.toFloats(), off, off + len), 1, len)
                         : all.rowRange(off, len));
             }
-            int[] keep = java.util.stream.IntStream.range(0, heads[0]).toArray();
+            int[] keep = IntStream.range(0, heads[0]).toArray();
             int width = ff[0];
             if (keptHeads != null) {
                 keep = new int[keptHeads[l]];
@@ -201,12 +209,12 @@ public final class GgufCheckpointReader {
             for (Map.Entry<Param, Matrix> e : t.entrySet()) {
                 GroupAxis a = GroupAxis.of(e.getKey(), shape);
                 if (a == null) continue;
-                int[] groups = a.kind() == GroupKind.ATTENTION ? keep : java.util.stream.IntStream.range(0, width).toArray();
+                int[] groups = a.kind() == GroupKind.ATTENTION ? keep : IntStream.range(0, width).toArray();
                 int[] idx = a.indices(groups);
                 e.setValue(a.byRow() ? e.getValue().selectRows(idx) : e.getValue().selectCols(idx));
             }
             shapes.add(new LayerShape(keep.length, keep.length, headDim, width));
-            alibi.add(java.util.Arrays.stream(keep).boxed().toList());
+            alibi.add(Arrays.stream(keep).boxed().toList());
             layers.add(LayerWeights.from(t::get));
         }
         ModelConfig config = dense.withLayers(shapes).withAlibi(keptHeads == null ? AlibiHeads.dense(heads[0]) : new AlibiHeads(heads[0], alibi));
@@ -232,7 +240,7 @@ public final class GgufCheckpointReader {
         if (!f.has(GgufExport.LLAMA3_FACTOR)) return RopeScaling.freqs(factors);
         RopeScaling llama3 = new RopeScaling("llama3", f.f64(GgufExport.LLAMA3_FACTOR), f.f64(GgufExport.LLAMA3_LOW),
                 f.f64(GgufExport.LLAMA3_HIGH), (int) f.u32(GgufExport.LLAMA3_ORIGINAL));
-        if (!java.util.Arrays.equals(factors, GgufExport.llama3FreqFactors(llama3, headDim, theta)))
+        if (!Arrays.equals(factors, GgufExport.llama3FreqFactors(llama3, headDim, theta)))
             throw f.bad("rope_freqs.weight does not match its " + GgufExport.LLAMA3_FACTOR + " keys");
         return llama3;
     }
@@ -250,7 +258,7 @@ public final class GgufCheckpointReader {
 
     private static float[] ones(int n) {
         float[] v = new float[n];
-        java.util.Arrays.fill(v, 1f);
+        Arrays.fill(v, 1f);
         return v;
     }
 
@@ -290,7 +298,7 @@ public final class GgufCheckpointReader {
     private Matrix matrix(String name, long rows, long cols, boolean rope, int headDim) {
         GgufFile.TensorInfo t = info(name);
         if (t.ne().length > 2 || t.cols() != cols || t.rows() != rows)
-            throw f.bad("tensor '" + name + "' has shape " + java.util.Arrays.toString(t.ne()) + ", expected ["
+            throw f.bad("tensor '" + name + "' has shape " + Arrays.toString(t.ne()) + ", expected ["
                     + cols + ", " + rows + "] from the metadata");
         return load(t, (int) rows, (int) cols, rope, headDim);
     }

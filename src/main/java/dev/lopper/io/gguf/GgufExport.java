@@ -14,6 +14,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Function;
 
 /**
  * A {@link LlamaModel} as a GGUF file llama.cpp runs: {@code llama} when every layer has the same
@@ -133,8 +134,9 @@ public final class GgufExport {
     static List<GgufWriter.TensorSpec> tensors(LlamaModel model, GgufLayout layout, GgmlType dtype) {
         ModelConfig c = model.config();
         int h = c.hiddenSize(), d = layout.headDim();
+        String arch = layout.architecture();
         List<GgufWriter.TensorSpec> t = new ArrayList<>();
-        t.add(weight(GgufNames.of(layout.architecture(), Param.EMBED, -1), Rows.of(model.embed()), dtype));
+        t.add(weight(GgufNames.of(arch, Param.EMBED, -1), Rows.of(model.embed()), dtype));
         RopeScaling rs = c.ropeScaling();
         if (rs != null && rs.type().equals("llama3"))
             t.add(vector(GgufNames.ROPE_FREQS, Rows.of(llama3FreqFactors(rs, d, c.ropeTheta()))));
@@ -145,47 +147,49 @@ public final class GgufExport {
         for (int l = 0; l < c.numLayers(); l++) {
             LayerShape s = c.layer(l);
             LayerWeights w = model.layer(l);
+            int layer = l;
+            Function<Param, String> name = p -> GgufNames.of(arch, p, layer);
             GgufLayout.LayerPlan plan = layout.layer(l);
             if (plan.zeroHead()) {
-                t.add(vector(GgufNames.of(layout.architecture(), Param.ATTN_NORM, l), Rows.of(w.attnNorm())));
-                t.add(spec(GgufNames.of(layout.architecture(), Param.Q, l), Rows.zeros(d, h), GgmlType.F32, 2));
-                t.add(spec(GgufNames.of(layout.architecture(), Param.K, l), Rows.zeros(d, h), GgmlType.F32, 2));
-                t.add(spec(GgufNames.of(layout.architecture(), Param.V, l), Rows.zeros(d, h), GgmlType.F32, 2));
-                t.add(spec(GgufNames.of(layout.architecture(), Param.O, l), Rows.zeros(h, d), GgmlType.F32, 2));
-                if (nonZero(w.bo())) t.add(vector(GgufNames.of(layout.architecture(), Param.BO, l), Rows.of(w.bo())));
+                t.add(vector(name.apply(Param.ATTN_NORM), Rows.of(w.attnNorm())));
+                t.add(spec(name.apply(Param.Q), Rows.zeros(d, h), GgmlType.F32, 2));
+                t.add(spec(name.apply(Param.K), Rows.zeros(d, h), GgmlType.F32, 2));
+                t.add(spec(name.apply(Param.V), Rows.zeros(d, h), GgmlType.F32, 2));
+                t.add(spec(name.apply(Param.O), Rows.zeros(h, d), GgmlType.F32, 2));
+                if (nonZero(w.bo())) t.add(vector(name.apply(Param.BO), Rows.of(w.bo())));
             } else if (plan.heads() > 0) {
-                t.add(vector(GgufNames.of(layout.architecture(), Param.ATTN_NORM, l), Rows.of(w.attnNorm())));
-                t.add(weight(GgufNames.of(layout.architecture(), Param.Q, l), Rows.ropePermuted(w.wq(), d), dtype));
-                t.add(weight(GgufNames.of(layout.architecture(), Param.K, l), Rows.ropePermuted(w.wk(), d), dtype));
-                t.add(weight(GgufNames.of(layout.architecture(), Param.V, l), Rows.of(w.wv()), dtype));
-                t.add(weight(GgufNames.of(layout.architecture(), Param.O, l), Rows.of(w.wo()), dtype));
-                if (nonZero(w.bq())) t.add(vector(GgufNames.of(layout.architecture(), Param.BQ, l), Rows.ropePermuted(w.bq(), d)));
-                if (nonZero(w.bk())) t.add(vector(GgufNames.of(layout.architecture(), Param.BK, l), Rows.ropePermuted(w.bk(), d)));
-                if (nonZero(w.bv())) t.add(vector(GgufNames.of(layout.architecture(), Param.BV, l), Rows.of(w.bv())));
-                if (nonZero(w.bo())) t.add(vector(GgufNames.of(layout.architecture(), Param.BO, l), Rows.of(w.bo())));
+                t.add(vector(name.apply(Param.ATTN_NORM), Rows.of(w.attnNorm())));
+                t.add(weight(name.apply(Param.Q), Rows.ropePermuted(w.wq(), d), dtype));
+                t.add(weight(name.apply(Param.K), Rows.ropePermuted(w.wk(), d), dtype));
+                t.add(weight(name.apply(Param.V), Rows.of(w.wv()), dtype));
+                t.add(weight(name.apply(Param.O), Rows.of(w.wo()), dtype));
+                if (nonZero(w.bq())) t.add(vector(name.apply(Param.BQ), Rows.ropePermuted(w.bq(), d)));
+                if (nonZero(w.bk())) t.add(vector(name.apply(Param.BK), Rows.ropePermuted(w.bk(), d)));
+                if (nonZero(w.bv())) t.add(vector(name.apply(Param.BV), Rows.of(w.bv())));
+                if (nonZero(w.bo())) t.add(vector(name.apply(Param.BO), Rows.of(w.bo())));
             }
             if (plan.zeroChannel()) {
-                t.add(vector(GgufNames.of(layout.architecture(), Param.MLP_NORM, l), Rows.of(w.mlpNorm())));
-                t.add(spec(GgufNames.of(layout.architecture(), Param.GATE, l), Rows.zeros(1, h), GgmlType.F32, 2));
-                t.add(spec(GgufNames.of(layout.architecture(), Param.UP, l), Rows.zeros(1, h), GgmlType.F32, 2));
-                t.add(spec(GgufNames.of(layout.architecture(), Param.DOWN, l), Rows.zeros(h, 1), GgmlType.F32, 2));
-                if (nonZero(w.bDown())) t.add(vector(GgufNames.of(layout.architecture(), Param.BDOWN, l), Rows.of(w.bDown())));
+                t.add(vector(name.apply(Param.MLP_NORM), Rows.of(w.mlpNorm())));
+                t.add(spec(name.apply(Param.GATE), Rows.zeros(1, h), GgmlType.F32, 2));
+                t.add(spec(name.apply(Param.UP), Rows.zeros(1, h), GgmlType.F32, 2));
+                t.add(spec(name.apply(Param.DOWN), Rows.zeros(h, 1), GgmlType.F32, 2));
+                if (nonZero(w.bDown())) t.add(vector(name.apply(Param.BDOWN), Rows.of(w.bDown())));
             } else if (plan.ff() > 0) {
                 if (dtype == GgmlType.Q8_0 && s.intermediate() % GgmlType.Q8_0.blockSize != 0)
                     throw new BadInputException("layer " + l + " has MLP width " + s.intermediate()
                             + ", not a multiple of 32, so ffn_down's rows are not whole Q8_0 blocks;"
                             + " prune with --round-to 32 (or export f16/bf16/f32)");
-                t.add(vector(GgufNames.of(layout.architecture(), Param.MLP_NORM, l), Rows.of(w.mlpNorm())));
-                t.add(weight(GgufNames.of(layout.architecture(), Param.GATE, l), Rows.of(w.gate()), dtype));
-                t.add(weight(GgufNames.of(layout.architecture(), Param.UP, l), Rows.of(w.up()), dtype));
-                t.add(weight(GgufNames.of(layout.architecture(), Param.DOWN, l), Rows.of(w.down()), dtype));
-                if (nonZero(w.bGate())) t.add(vector(GgufNames.of(layout.architecture(), Param.BGATE, l), Rows.of(w.bGate())));
-                if (nonZero(w.bUp())) t.add(vector(GgufNames.of(layout.architecture(), Param.BUP, l), Rows.of(w.bUp())));
-                if (nonZero(w.bDown())) t.add(vector(GgufNames.of(layout.architecture(), Param.BDOWN, l), Rows.of(w.bDown())));
+                t.add(vector(name.apply(Param.MLP_NORM), Rows.of(w.mlpNorm())));
+                t.add(weight(name.apply(Param.GATE), Rows.of(w.gate()), dtype));
+                t.add(weight(name.apply(Param.UP), Rows.of(w.up()), dtype));
+                t.add(weight(name.apply(Param.DOWN), Rows.of(w.down()), dtype));
+                if (nonZero(w.bGate())) t.add(vector(name.apply(Param.BGATE), Rows.of(w.bGate())));
+                if (nonZero(w.bUp())) t.add(vector(name.apply(Param.BUP), Rows.of(w.bUp())));
+                if (nonZero(w.bDown())) t.add(vector(name.apply(Param.BDOWN), Rows.of(w.bDown())));
             }
         }
-        t.add(vector(GgufNames.of(layout.architecture(), Param.FINAL_NORM, -1), Rows.of(model.finalNorm())));
-        if (!c.tieWordEmbeddings()) t.add(weight(GgufNames.of(layout.architecture(), Param.LM_HEAD, -1), Rows.of(model.lmHead()), dtype));
+        t.add(vector(GgufNames.of(arch, Param.FINAL_NORM, -1), Rows.of(model.finalNorm())));
+        if (!c.tieWordEmbeddings()) t.add(weight(GgufNames.of(arch, Param.LM_HEAD, -1), Rows.of(model.lmHead()), dtype));
         return t;
     }
 

@@ -1,5 +1,9 @@
 package dev.lopper.io.gguf;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.lopper.io.HfTokenizer;
 import dev.lopper.io.Llama2cTokenizer;
 import dev.lopper.io.Tokenizer;
 
@@ -60,12 +64,12 @@ public final class GgufTokenizer {
         List<Object> types = f.has("tokenizer.ggml.token_type") ? f.array("tokenizer.ggml.token_type", GgufValueType.INT32) : null;
         if (types != null && types.size() != tokens.size())
             throw f.bad("has " + tokens.size() + " tokens but " + types.size() + " token types");
-        com.fasterxml.jackson.databind.ObjectMapper json = new com.fasterxml.jackson.databind.ObjectMapper();
-        com.fasterxml.jackson.databind.node.ObjectNode root = json.createObjectNode();
-        com.fasterxml.jackson.databind.node.ArrayNode added = root.putArray("added_tokens");
-        com.fasterxml.jackson.databind.node.ObjectNode model = json.createObjectNode();
+        ObjectMapper json = new ObjectMapper();
+        ObjectNode root = json.createObjectNode();
+        ArrayNode added = root.putArray("added_tokens");
+        ObjectNode model = json.createObjectNode();
         model.put("type", "BPE").put("ignore_merges", pre.ignoreMerges()).put("byte_fallback", false);
-        com.fasterxml.jackson.databind.node.ObjectNode vocab = model.putObject("vocab");
+        ObjectNode vocab = model.putObject("vocab");
         for (int id = 0; id < tokens.size(); id++) {
             String t = (String) tokens.get(id);
             if (vocab.has(t)) throw f.bad("token '" + t + "' appears twice in tokenizer.ggml.tokens");
@@ -75,18 +79,18 @@ public final class GgufTokenizer {
                 added.addObject().put("id", id).put("content", t).put("single_word", false).put("lstrip", false)
                         .put("rstrip", false).put("normalized", false).put("special", type == GgufTokenizerMetadata.CONTROL);
         }
-        com.fasterxml.jackson.databind.node.ArrayNode mergeList = model.putArray("merges");
+        ArrayNode mergeList = model.putArray("merges");
         for (Object m : merges) mergeList.add((String) m);
         root.putNull("normalizer");
-        com.fasterxml.jackson.databind.node.ObjectNode byteLevel = json.createObjectNode()
+        ObjectNode byteLevel = json.createObjectNode()
                 .put("type", "ByteLevel").put("add_prefix_space", false).put("trim_offsets", true)
                 .put("use_regex", pre.regex() == null);
         if (pre.regex() == null) {
             root.set("pre_tokenizer", byteLevel);
         } else {
-            com.fasterxml.jackson.databind.node.ObjectNode seq = root.putObject("pre_tokenizer").put("type", "Sequence");
-            com.fasterxml.jackson.databind.node.ArrayNode parts = seq.putArray("pretokenizers");
-            com.fasterxml.jackson.databind.node.ObjectNode split = parts.addObject().put("type", "Split");
+            ObjectNode seq = root.putObject("pre_tokenizer").put("type", "Sequence");
+            ArrayNode parts = seq.putArray("pretokenizers");
+            ObjectNode split = parts.addObject().put("type", "Split");
             split.putObject("pattern").put("Regex", pre.regex());
             split.put("behavior", "Isolated").put("invert", false);
             parts.add(byteLevel);
@@ -97,6 +101,6 @@ public final class GgufTokenizer {
         int bos = (int) f.u32("tokenizer.ggml.bos_token_id", -1), eos = (int) f.u32("tokenizer.ggml.eos_token_id", -1);
         for (int id : new int[]{bos, eos})
             if (id >= tokens.size()) throw f.bad("special token id " + id + " is outside the " + tokens.size() + "-token vocabulary");
-        return dev.lopper.io.HfTokenizer.of(file, root, bos, eos, f.bool("tokenizer.ggml.add_bos_token", false), tokens.size());
+        return HfTokenizer.of(file, root, bos, eos, f.bool("tokenizer.ggml.add_bos_token", false), tokens.size());
     }
 }
