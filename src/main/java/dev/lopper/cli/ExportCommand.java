@@ -45,13 +45,12 @@ final class ExportCommand implements Runnable {
 
     @Override
     public void run() {
-        OutputPaths.checkApart(out, "--out", modelOptions.model, "--model");
-        OutputPaths.checkApart(out, "--out", modelOptions.tokenizer, "--tokenizer");
-        if (format.equalsIgnoreCase("gguf")) OutputPaths.checkFile(out, "--out");
-        else OutputPaths.checkFolder(out, "--out");
-        if (Files.exists(out) && !force) throw new BadInputException(out, "already exists; use --force to replace it");
         if (!format.equalsIgnoreCase("gguf") && !format.equalsIgnoreCase("hf"))
             throw new BadInputException("--format must be gguf or hf, got " + format);
+        OutputPaths.Guard guard = modelOptions.inputsTo(common.outputs(force));
+        if (format.equalsIgnoreCase("gguf")) guard.file(out, "--out");
+        else guard.folder(out, "--out", "config.json");
+        guard.check();
         LlamaModel model = modelOptions.loadModel();
         String arch;
         try (Tokenizer tok = modelOptions.loadTokenizer(model)) {

@@ -25,6 +25,11 @@ public final class ModelOptions {
                     + "by default RoPE when hidden_size is 4096, else ALiBi, as vLLM decides).")
     BlockOps.Position position;
 
+    /** Adds --model and the tokenizer (given or found beside the model) to a command's output guard. */
+    dev.lopper.util.OutputPaths.Guard inputsTo(dev.lopper.util.OutputPaths.Guard guard) {
+        return guard.input(model, "--model").input(Tokenizers.find(model, tokenizer), "--tokenizer");
+    }
+
     LlamaModel loadModel() {
         return Checkpoints.load(model, new LoadOptions(position));
     }

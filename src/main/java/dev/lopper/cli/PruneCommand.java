@@ -137,6 +137,11 @@ final class PruneCommand implements Runnable {
                         + "(default " + FusionOptions.DEFAULT_T0 + ":" + FusionOptions.DEFAULT_T1 + ").")
         String fusionTemperature;
 
+        /** The rates file and a calibration text given as a path are inputs. */
+        OutputPaths.Guard inputsTo(OutputPaths.Guard guard) {
+            return guard.input(rates, "--rates").inputNamed(calibration, "--calib");
+        }
+
         PruneOptions options() {
             if (samples != null && samples < 1) throw new BadInputException("--calib-windows must be at least 1");
             if (length != null && length < 2) throw new BadInputException("--calib-len must be at least 2 tokens");
@@ -195,24 +200,19 @@ final class PruneCommand implements Runnable {
 
     @Override
     public void run() {
-        common.checkOutputs();
         PruneOptions options = choices.options();
         if (report != null && !"hywia".equals(options.criterion()))
             throw new BadInputException("--report is an option of HyWIA (--criterion hywia or --method hywia), "
                     + "not of criterion " + options.criterion());
-        OutputPaths.checkApart(out, "--out", modelOptions.model, "--model");
-        OutputPaths.checkApart(out, "--out", modelOptions.tokenizer, "--tokenizer");
-        OutputPaths.checkFolder(out, "--out");
-        if (report != null) {
-            OutputPaths.checkApart(report, "--report", modelOptions.model, "--model");
-            OutputPaths.checkFolder(report, "--report");
-        }
-        if (java.nio.file.Files.exists(out) && !force)
-            throw new BadInputException(out, "already exists; use --force to replace it");
         PruneJob.SearchRequest req = options.allocation().equals("search")
                 ? new PruneJob.SearchRequest(search.options(), new SearchJob.Folder(searchOut != null ? searchOut
                         : out.resolveSibling(out.getFileName() + "-search"), false, force))
                 : null;
+        search.inputsTo(choices.inputsTo(modelOptions.inputsTo(common.outputs(force))))
+                .folder(out, "--out", "config.json")
+                .folder(report, "--report", dev.lopper.eval.HywiaReport.JSON)
+                .folder(req == null ? null : req.folder().dir(), "--search-out", dev.lopper.allocation.search.RunFolder.RUN)
+                .check();
         if (req != null) SearchJob.checkFirst(req.options(), req.folder());
         LlamaModel dense = modelOptions.loadModel();
         try (Tokenizer tok = modelOptions.loadTokenizer(dense)) {

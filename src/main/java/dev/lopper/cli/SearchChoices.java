@@ -91,7 +91,15 @@ final class SearchChoices {
     @Option(names = "--max-new-tokens", defaultValue = "512", description = "self: tokens generated per reply (default ${DEFAULT-VALUE}).")
     int maxNewTokens;
 
+    /** The fitness text given as a path, the prompt templates and the operator's model are inputs. */
+    dev.lopper.util.OutputPaths.Guard inputsTo(dev.lopper.util.OutputPaths.Guard guard) {
+        return guard.inputNamed(fitnessData, "--fitness-data").input(prompts, "--prompts")
+                .input(operatorModelDir, "--operator-model-dir");
+    }
+
     SearchOptions options() {
+        if (!(timeoutSeconds > 0) || Double.isInfinite(timeoutSeconds))
+            throw new dev.lopper.BadInputException("--timeout must be more than 0 seconds, not " + timeoutSeconds);
         return new SearchOptions(operator, MaskedFitness.Kind.parse(fitness), fitnessData, fitnessWindows, fitnessLength,
                 topK, stages, stageKeep, population, crossovers, mutations, generations, seed, minRate, maxRate, jobs,
                 batch, new SearchOptions.Chat(url, model, temperature, Duration.ofMillis(Math.round(timeoutSeconds * 1000)),

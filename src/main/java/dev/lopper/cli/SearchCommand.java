@@ -43,12 +43,15 @@ final class SearchCommand implements Runnable {
 
     @Override
     public void run() {
-        common.checkOutputs();
         if ((out == null) == (resume == null)) throw new BadInputException("give either --out RUN_DIR or --resume RUN_DIR");
         if (choices.allocation != null && !choices.allocation.equals("search"))
             throw new BadInputException("lopper search does not take --allocation (it is the allocation)");
         choices.allocation = "search";
         PruneOptions options = choices.options();
+        search.inputsTo(choices.inputsTo(modelOptions.inputsTo(common.outputs(force))))
+                .folder(out, "--out", RunFolder.RUN)
+                .output(resume, "--resume", dev.lopper.util.OutputPaths.Kind.EXISTING_FOLDER, null)
+                .check();
         SearchJob.Folder folder = new SearchJob.Folder(out != null ? out : resume, resume != null, force);
         PruneJob.SearchRequest req = new PruneJob.SearchRequest(search.options(), folder);
         SearchJob.checkFirst(req.options(), folder);

@@ -176,6 +176,11 @@ public final class RunFolder implements EventLog, AutoCloseable {
                 cp.evaluatedTokens(), cp.curve(), cp.counters(), eventsBytes, cp.seconds()));
     }
 
+    /** Whether a generation has been checkpointed (the run can be resumed from it). */
+    public boolean hasCheckpoint() {
+        return Files.isRegularFile(file(CHECKPOINT));
+    }
+
     /** The last checkpoint, or null when the run stopped before its first one. */
     public Checkpoint readCheckpoint() {
         Path p = file(CHECKPOINT);

@@ -63,8 +63,9 @@ public final class SearchJob {
         CalibrationData windows = CalibrationData.consecutive(in.fitnessTokens(), o.fitnessWindows(), len);
         Map<String, Object> settings = settings(in, o, len);
         Counters counters = new Counters();
-        try (RunFolder folder = f.resume() ? RunFolder.resume(f.dir(), settings)
+        RunFolder created = f.resume() ? RunFolder.resume(f.dir(), settings)
                 : RunFolder.create(f.dir(), settings, in.split(), f.force());
+        try (RunFolder folder = created;
              MaskedFitness fitness = new MaskedFitness(in.dense(), in.scores(), windows, o.fitness(), o.topK(),
                      o.batch(), o.jobs());
              Operator operator = Operators.create(o, in, space, counters, folder)) {
@@ -76,7 +77,26 @@ public final class SearchJob {
             Evolution.Result r = evo.run();
             finish(folder, space, r, o, fitness);
             return new Outcome(r, space, f.dir());
+        } catch (RuntimeException | Error e) {
+            throw stopped(created, f, e);
         }
+    }
+
+    /**
+     * A new run that failed before its first checkpoint is deleted (it holds nothing to resume, and
+     * would block the corrected command); a run with a checkpoint is kept, and a full disk or a
+     * permission says so in its one line.
+     */
+    private static RuntimeException stopped(RunFolder folder, Folder f, Throwable e) {
+        if (!folder.hasCheckpoint()) {
+            if (!f.resume()) dev.lopper.util.Leftovers.deleteQuietly(f.dir());
+        } else {
+            String io = dev.lopper.util.ErrorText.ioFailure(e);
+            if (io != null)
+                return new BadInputException(io + "; the run so far is kept: continue it with --resume " + f.dir(), e);
+        }
+        if (e instanceof RuntimeException r) return r;
+        throw (Error) e;
     }
 
     /** The settings recorded in run.json (never the API key). */
