@@ -159,6 +159,9 @@ final class PruneCommand implements Runnable {
             PruneOptions o = PruneOptions.preset(method, target).with(criterion, secondOrder, allocation, rates,
                     modules == null ? null : Modules.parse(modules), start, end, allowEmpty, calibration, samples,
                     length, seed, bias).withRoundTo(roundTo);
+            if (rates != null && !"file".equals(o.allocation()))
+                throw new BadInputException("--rates is read by --allocation file only, not by allocation "
+                        + o.allocation() + "; add --allocation file or drop --rates");
             String given = givenFusionOption();
             if (given != null && !"hywia".equals(o.criterion()))
                 throw new BadInputException(given + " is an option of HyWIA (--criterion hywia or --method hywia), "
