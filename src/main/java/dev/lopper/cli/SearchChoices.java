@@ -82,6 +82,10 @@ final class SearchChoices {
     @Option(names = "--max-requests", defaultValue = "1000", description = "llm: HTTP requests allowed in the whole run, retries included (default ${DEFAULT-VALUE}).")
     int maxRequests;
 
+    @Option(names = "--max-fallback-share", defaultValue = "0.5",
+            description = "llm/self: stop (exit 2) once more than this share of the operator's steps got nothing usable and fell back to ga (judged after 4 steps) (default ${DEFAULT-VALUE}).")
+    double maxFallbackShare;
+
     @Option(names = "--prompts", paramLabel = "DIR", description = "llm/self: folder with prompt templates overriding the built-in ones (same file names) (default: the built-in templates).")
     Path prompts;
 
@@ -103,6 +107,6 @@ final class SearchChoices {
         return new SearchOptions(operator, MaskedFitness.Kind.parse(fitness), fitnessData, fitnessWindows, fitnessLength,
                 topK, stages, stageKeep, population, crossovers, mutations, generations, seed, minRate, maxRate, jobs,
                 batch, new SearchOptions.Chat(url, model, temperature, Duration.ofMillis(Math.round(timeoutSeconds * 1000)),
-                retries, maxRequests, prompts, operatorModelDir, maxNewTokens));
+                retries, maxRequests, prompts, operatorModelDir, maxNewTokens, maxFallbackShare));
     }
 }

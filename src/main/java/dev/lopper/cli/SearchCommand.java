@@ -68,6 +68,8 @@ final class SearchCommand implements Runnable {
             System.out.printf("best %s %.6g; %s%n", req.options().fitness().name().toLowerCase(), s.best().fitness(),
                     seedsLine(s));
             if (!s.counters().isEmpty()) System.out.println("counters: " + s.counters());
+            String fellBack = dev.lopper.allocation.search.PromptedOperator.summary(req.options().operator(), s.counters());
+            if (fellBack != null) System.out.println(fellBack);
             System.out.println("best rates: " + Arrays.toString(s.best().rates()));
             System.out.println("wrote " + folder.dir().resolve(RunFolder.BEST_RATES));
             Map<String, Double> seeds = new java.util.LinkedHashMap<>();

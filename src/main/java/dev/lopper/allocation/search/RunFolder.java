@@ -34,7 +34,7 @@ public final class RunFolder implements EventLog, AutoCloseable {
     public static final String RUN = "run.json", EVENTS = "events.jsonl", CHECKPOINT = "checkpoint.json",
             BEST_RATES = "best-rates.json", BEST = "best.json", CURVE_PNG = "best-so-far.png", RATES_PNG = "rates.png";
     /** Settings that may change between a run and its resumption. */
-    private static final List<String> MAY_CHANGE = List.of("generations", "jobs", "maxRequests");
+    private static final List<String> MAY_CHANGE = List.of("generations", "jobs", "maxRequests", "maxFallbackShare");
 
     static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
     private static final ObjectMapper LINE = new ObjectMapper();

@@ -133,6 +133,7 @@ public final class SearchJob {
                 s.put("maxNewTokens", c.maxNewTokens());
             }
             s.put("temperature", c.temperature());
+            s.put("maxFallbackShare", c.maxFallbackShare());
             s.put("prompts", c.prompts() == null ? "(built in)" : c.prompts().toString());
         }
         return s;

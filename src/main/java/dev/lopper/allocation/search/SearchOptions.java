@@ -27,8 +27,13 @@ public record SearchOptions(String operator, MaskedFitness.Kind fitness, String 
 
     /** Settings of the chat operators ({@code llm} and {@code self}). */
     public record Chat(String url, String model, double temperature, Duration timeout, int retries,
-                       int maxRequests, Path prompts, Path operatorModelDir, int maxNewTokens) {
+                       int maxRequests, Path prompts, Path operatorModelDir, int maxNewTokens, double maxFallbackShare) {
+        /** Default --max-fallback-share: stop when more than half the operator's steps got nothing usable. */
+        public static final double DEFAULT_MAX_FALLBACK_SHARE = 0.5;
+
         public Chat {
+            if (!(maxFallbackShare >= 0 && maxFallbackShare <= 1))
+                throw new BadInputException("--max-fallback-share must be in [0, 1], not " + maxFallbackShare);
             if (!(temperature >= 0) || Double.isInfinite(temperature))
                 throw new BadInputException("--temperature must be a number >= 0, not " + temperature);
             if (timeout == null || timeout.isZero() || timeout.isNegative())
@@ -39,7 +44,8 @@ public record SearchOptions(String operator, MaskedFitness.Kind fitness, String 
         }
 
         public static Chat defaults() {
-            return new Chat(null, "gpt-4o", 0.7, Duration.ofSeconds(60), 3, 1000, null, null, 512);
+            return new Chat(null, "gpt-4o", 0.7, Duration.ofSeconds(60), 3, 1000, null, null, 512,
+                    DEFAULT_MAX_FALLBACK_SHARE);
         }
     }
 
