@@ -118,6 +118,7 @@ final class DemoCommand implements Runnable {
             Path prunedDir = dir.resolve("pruned-model");
             PrunedModelWriter.write(pruned.pruned(), tok, pruned.record(), prunedDir, false);
             PruneCommand.printSummary(options, dense, pruned);
+            System.out.println(ModelCard.loaderLine(pruned.pruned().config()));   // what loads pruned-model/
 
             System.out.printf("2/4 perplexity (%s windows of 128 tokens)%n", maxWindows > 0 ? "first " + maxWindows : "all");
             CausalLM a = CausalLM.of(dense), b = CausalLM.of(pruned.pruned());

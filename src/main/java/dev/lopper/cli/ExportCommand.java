@@ -18,7 +18,7 @@ import java.nio.file.Path;
 
 @Command(name = "export", mixinStandardHelpOptions = true,
         description = {"Write a model in another format.",
-                "gguf: one file llama.cpp runs (uniform layers: architecture llama; per-layer shapes: deci).",
+                "gguf: one file llama.cpp runs (architecture llama for uniform layers, deci for per-layer shapes; bloom and baichuan for those families).",
                 "hf: a Hugging Face folder (transformers loads it when all layers have the same shape).",
                 "Example: lopper export --model pruned/ --format gguf --out pruned.gguf --dtype f16"})
 final class ExportCommand implements Runnable {

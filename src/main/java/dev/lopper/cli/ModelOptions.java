@@ -13,7 +13,7 @@ import java.nio.file.Path;
 /** Which model (and tokenizer) a command works on. */
 public final class ModelOptions {
     @Option(names = "--model", required = true, paramLabel = "DIR|FILE",
-            description = "A Hugging Face model folder (config.json + *.safetensors), a GGUF file (llama, deci; f32, f16, bf16, q8_0) or a llama2.c .bin file.")
+            description = "A Hugging Face model folder (config.json + *.safetensors), a GGUF file (llama, deci, bloom, baichuan; f32, f16, bf16, q8_0) or a llama2.c .bin file.")
     Path model;
 
     @Option(names = "--tokenizer", paramLabel = "FILE",

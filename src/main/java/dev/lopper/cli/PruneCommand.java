@@ -224,6 +224,7 @@ final class PruneCommand implements Runnable {
             PrunedModelWriter.write(r.pruned(), tok, r.record(), out, force);
             if (report != null) dev.lopper.eval.HywiaReport.write(report, r.hywia(), r.record().fusion());
             printSummary(options, dense, r);
+            System.out.println(dev.lopper.pipeline.ModelCard.loaderLine(r.pruned().config()));   // what loads --out
             System.out.println("wrote " + out);
             common.writeJson(new PruneResult(modelOptions.model.toString(), out.toString(), r.record(),
                     r.calibrationWindows(), r.calibrationLength()));
@@ -233,10 +234,17 @@ final class PruneCommand implements Runnable {
     private static void printFusion(PruneJob.Outcome r) {
         PruningRecord.Fusion f = r.record().fusion();
         System.out.printf("hywia fusion %s, %s-normalised", f.mode(), f.normalisation());
-        if (f.loss() != null)
-            System.out.printf(": %d steps, soft-mask loss %.4f -> %.4f, hard-mask loss on the fusion windows %.4f -> "
-                            + "%.4f (parameters of step %d kept)", f.steps(), f.loss()[0], f.loss()[f.loss().length - 1],
-                    f.hardLossBefore(), f.hardLossAfter(), f.bestStep());
+        if (f.loss() != null) {
+            System.out.printf(", %d Adam steps%n", f.steps());
+            // The soft loss is not the criterion: its masks sharpen as the temperature falls, so it rises
+            // towards the hard cut's loss. The hard-mask check on the fusion windows decides which step is kept.
+            System.out.printf("  soft-mask loss %.4f at the first step -> %.4f at the last (temperature %.3g -> %.3g: "
+                            + "the masks harden, so a rising soft loss is expected; it does not decide)%n", f.loss()[0],
+                    f.loss()[f.loss().length - 1], f.startTemperature(), f.endTemperature());
+            System.out.printf("  hard-mask loss on the fusion windows (the check that decides) %.4f at the start -> "
+                    + "%.4f with the parameters of step %d, which are kept", f.hardLossBefore(), f.hardLossAfter(),
+                    f.bestStep());
+        }
         System.out.println();
         System.out.println("layer  alpha_fine(attention)  alpha_fine(mlp)");
         java.util.Map<Integer, double[]> byLayer = new java.util.TreeMap<>();
@@ -281,6 +289,5 @@ final class PruneCommand implements Runnable {
         if (r.hywia() != null) printFusion(r);
         System.out.printf("time %.1f s, peak memory %.0f MB%n", r.record().run().seconds(),
                 r.record().run().peakMemoryBytes() / 1e6);
-        System.out.println(dev.lopper.pipeline.ModelCard.loaderLine(r.pruned().config()));
     }
 }

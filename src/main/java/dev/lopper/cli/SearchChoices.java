@@ -29,7 +29,7 @@ final class SearchChoices {
     @Option(names = "--top-k", defaultValue = "512", description = "Dense probabilities kept per position for kl (default ${DEFAULT-VALUE}).")
     int topK;
 
-    @Option(names = "--stages", split = ",", paramLabel = "W1,W2,...",
+    @Option(names = "--stages", split = ",", paramLabel = "W1[,W2...]", hideParamSyntax = true,
             description = "Multi-stage selection: windows per stage, ascending, the last at most --fitness-windows (e.g. 2,8) (default: one stage, every child on all --fitness-windows).")
     int[] stages;
 

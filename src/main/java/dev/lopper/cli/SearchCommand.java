@@ -18,8 +18,8 @@ import java.util.Arrays;
 import java.util.Map;
 
 @Command(name = "search", mixinStandardHelpOptions = true,
-        description = {"Search per-layer pruning rates (Self-Pruner, Lopper's design): an evolutionary search whose",
-                "operators are classic (ga), a chat model behind an OpenAI-compatible endpoint (llm) or the model itself (self).",
+        description = {"Search per-layer pruning rates with an evolutionary search (Self-Pruner, Lopper's design).",
+                "Its operators are classic (ga), a chat model behind an OpenAI-compatible endpoint (llm) or the model itself (self).",
                 "Candidates are scored by masking the dense model (fitness ppl or kl on calibration text).",
                 "Writes RUN_DIR/best-rates.json, which `lopper prune --allocation file --rates` reads.",
                 "Example: lopper search --model DIR --target 0.3 --operator ga --out run/"})

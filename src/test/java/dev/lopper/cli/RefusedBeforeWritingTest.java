@@ -48,10 +48,20 @@ class RefusedBeforeWritingTest {
             PruneCliTest.assertBadInput(o, b[0]);
             assertFalse(Files.exists(run), String.join(" ", b) + " left a run folder");
         }
-        // The corrected command runs in the same folder.
-        BadInputCliTest.Outcome ok = SearchCliTest.lopper(search(run, "--population", "4", "--crossovers", "2",
-                "--mutations", "2"));
+        // The corrected command runs in the same folder, and prints no note about a model folder it did not write.
+        java.io.PrintStream saved = System.out;
+        java.io.ByteArrayOutputStream stdout = new java.io.ByteArrayOutputStream();
+        BadInputCliTest.Outcome ok;
+        try {
+            System.setOut(new java.io.PrintStream(stdout, true, StandardCharsets.UTF_8));
+            ok = SearchCliTest.lopper(search(run, "--population", "4", "--crossovers", "2", "--mutations", "2"));
+        } finally {
+            System.setOut(saved);
+        }
         assertEquals(0, ok.code(), ok.err());
+        String printed = stdout.toString(StandardCharsets.UTF_8);
+        assertTrue(printed.contains("best-rates.json"), printed);
+        assertFalse(printed.contains("loads this folder") || printed.contains("Hugging Face"), printed);
     }
 
     /** Defect 8: prune's numbers and an ignored --rates. */

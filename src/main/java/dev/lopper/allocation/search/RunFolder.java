@@ -14,7 +14,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
-import java.util.Comparator;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -67,7 +66,7 @@ public final class RunFolder implements EventLog, AutoCloseable {
     public static RunFolder create(Path dir, Map<String, Object> settings, Map<String, Object> split, boolean force) {
         checkNew(dir, force);
         try {
-            if (Files.exists(dir)) deleteRecursively(dir);
+            if (Files.exists(dir)) dev.lopper.util.Leftovers.deleteTree(dir);
             Files.createDirectories(dir);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot create " + dir, e);
@@ -211,12 +210,6 @@ public final class RunFolder implements EventLog, AutoCloseable {
             return s.findAny().isEmpty();
         } catch (IOException e) {
             return false;
-        }
-    }
-
-    private static void deleteRecursively(Path dir) throws IOException {
-        try (Stream<Path> s = Files.walk(dir)) {
-            for (Path p : s.sorted(Comparator.reverseOrder()).toList()) Files.delete(p);
         }
     }
 

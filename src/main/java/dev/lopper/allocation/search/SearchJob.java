@@ -165,7 +165,10 @@ public final class SearchJob {
                 "Search (" + o.operator() + ", " + kind + "): best so far");
         Map<String, double[]> profiles = new LinkedHashMap<>();
         profiles.put("search (" + o.operator() + ")", best.rates());
-        r.seeds().forEach((name, m) -> profiles.put(name, m.rates()));
+        // Uniform lies above the target: the target counts ALL parameters, and embeddings and LM head are never
+        // pruned, so the layers must lose a larger share. The legend says so.
+        r.seeds().forEach((name, m) -> profiles.put(name.equals("uniform")
+                ? "uniform (above the target: embeddings and LM head are not pruned)" : name, m.rates()));
         SearchCharts.rates(folder.file(RunFolder.RATES_PNG), profiles,
                 "Per-layer pruning rates, target " + space.target().fraction() + " of all parameters");
     }
