@@ -1,17 +1,20 @@
 package dev.lopper.cli;
 
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import picocli.CommandLine;
 
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
@@ -21,7 +24,8 @@ import static org.junit.jupiter.api.Assertions.*;
 /**
  * The README as a front page and the docs it points to: the two commands come first, the
  * commands table names exactly the CLI's commands, the page stays short, every relative link in
- * the README and docs/ leads to a file that exists.
+ * the README and docs/ leads to a file that exists, and the generated result tables in
+ * docs/results/ are what their results/ JSON gives ({@code bench/table --check}).
  */
 class ReadmeDocsTest {
     static final Path README = Path.of("README.md");
@@ -87,4 +91,24 @@ class ReadmeDocsTest {
         assertTrue(broken.isEmpty(), "broken links:\n" + String.join("\n", broken));
     }
 
+    /** The generated tables of docs/results/ are byte for byte what bench/table renders from results/ JSON. */
+    @Test
+    void generatedResultTablesMatchTheirJson() throws Exception {
+        Assumptions.assumeTrue(onPath("python3") || "true".equals(System.getenv("CI")),
+                "python3 is not on PATH: bench/table --check skipped");
+        Process p = new ProcessBuilder("python3", "bench/table", "--check").redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue(p.waitFor(120, TimeUnit.SECONDS), "bench/table --check did not finish");
+        assertEquals(0, p.exitValue(), out);
+        assertTrue(out.contains("same as results/criteria") && out.contains("same as results/hywia")
+                && out.contains("same as results/search"), out);
+    }
+
+    private static boolean onPath(String exe) {
+        String path = System.getenv("PATH");
+        if (path == null) return false;
+        for (String dir : path.split(java.io.File.pathSeparator))
+            if (Files.isExecutable(Path.of(dir, exe))) return true;
+        return false;
+    }
 }
