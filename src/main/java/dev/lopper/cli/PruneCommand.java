@@ -224,6 +224,11 @@ final class PruneCommand implements Runnable {
             PrunedModelWriter.write(r.pruned(), tok, r.record(), out, force);
             if (report != null) dev.lopper.eval.HywiaReport.write(report, r.hywia(), r.record().fusion());
             printSummary(options, dense, r);
+            if (req != null) {   // how often an llm/self operator fell back to ga (none for ga)
+                String fellBack = dev.lopper.allocation.search.PromptedOperator.summary(req.options().operator(),
+                        r.search().result().counters());
+                if (fellBack != null) System.out.println(fellBack);
+            }
             System.out.println(dev.lopper.pipeline.ModelCard.loaderLine(r.pruned().config()));   // what loads --out
             System.out.println("wrote " + out);
             common.writeJson(new PruneResult(modelOptions.model.toString(), out.toString(), r.record(),
