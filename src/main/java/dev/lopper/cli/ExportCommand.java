@@ -38,16 +38,13 @@ final class ExportCommand implements Runnable {
     @Option(names = "--name", description = "general.name in the GGUF (default: the model's file or folder name).")
     String name;
 
-    @Option(names = "--force", description = "Replace --out if it exists (default: off; never when --out is --model).")
-    boolean force;
-
     record ExportResult(String model, String out, String format, String dtype, String architecture, long bytes) {}
 
     @Override
     public void run() {
         if (!format.equalsIgnoreCase("gguf") && !format.equalsIgnoreCase("hf"))
             throw new BadInputException("--format must be gguf or hf, got " + format);
-        OutputPaths.Guard guard = modelOptions.inputsTo(common.outputs(force));
+        OutputPaths.Guard guard = modelOptions.inputsTo(common.outputs());
         if (format.equalsIgnoreCase("gguf")) guard.file(out, "--out");
         else guard.folder(out, "--out", "config.json");
         guard.check();
@@ -69,7 +66,7 @@ final class ExportCommand implements Runnable {
                     arch = layout.architecture();
                 }
                 case "hf" -> {
-                    PrunedModelWriter.writeFolder(model, tok, out, force);
+                    PrunedModelWriter.writeFolder(model, tok, out, common.force);
                     arch = model.config().architecture();
                 }
                 default -> throw new BadInputException("--format must be gguf or hf, got " + format);

@@ -35,9 +35,6 @@ final class SearchCommand implements Runnable {
     @Option(names = "--resume", paramLabel = "RUN_DIR", description = "Continue an interrupted run in RUN_DIR (same settings) (default: start a new run in --out).")
     Path resume;
 
-    @Option(names = "--force", description = "Replace --out if it exists (default: off).")
-    boolean force;
-
     record SearchResult(String runDir, double[] bestRates, double bestFitness, Map<String, Double> seeds,
                         long evaluations, long tokensPerEvaluation, double seconds, Map<String, Long> counters) {}
 
@@ -48,11 +45,11 @@ final class SearchCommand implements Runnable {
             throw new BadInputException("lopper search does not take --allocation (it is the allocation)");
         choices.allocation = "search";
         PruneOptions options = choices.options();
-        search.inputsTo(choices.inputsTo(modelOptions.inputsTo(common.outputs(force))))
+        search.inputsTo(choices.inputsTo(modelOptions.inputsTo(common.outputs())))
                 .folder(out, "--out", RunFolder.RUN)
                 .output(resume, "--resume", dev.lopper.util.OutputPaths.Kind.EXISTING_FOLDER, null)
                 .check();
-        SearchJob.Folder folder = new SearchJob.Folder(out != null ? out : resume, resume != null, force);
+        SearchJob.Folder folder = new SearchJob.Folder(out != null ? out : resume, resume != null, common.force);
         PruneJob.SearchRequest req = new PruneJob.SearchRequest(search.options(), folder);
         SearchJob.checkFirst(req.options(), folder);
         LlamaModel dense = modelOptions.loadModel();

@@ -25,8 +25,8 @@ import static org.junit.jupiter.api.Assertions.*;
  * file inside it, a parent of it, each other input (tokenizer, rates, calibration text, fitness
  * text, a second model, corpora and task files), and an existing unrelated file without --force.
  * Each must be refused with exit 2 and one line naming the output option, and afterwards every
- * file under the fixture has the same bytes and no file was added or removed. Commands that have
- * --force get it for every case but the unrelated file: --force never lets an output touch an input.
+ * file under the fixture has the same bytes and no file was added or removed. Every command has
+ * --force and gets it for every case but the unrelated file: --force never lets an output touch an input.
  */
 class OutputGuardMatrixTest {
     static Path root;
@@ -63,7 +63,7 @@ class OutputGuardMatrixTest {
     }
 
     /** A command line with one output option; {@code inputs} are what it reads, named by option. */
-    record Case(String command, String option, boolean hasForce, List<String> args, Map<String, Path> inputs) {
+    record Case(String command, String option, List<String> args, Map<String, Path> inputs) {
         @Override
         public String toString() {
             return command + " " + option;
@@ -81,7 +81,7 @@ class OutputGuardMatrixTest {
         for (String opt : List.of("--out", "--json")) {
             List<String> a = new ArrayList<>(search);
             if (!opt.equals("--out")) a.addAll(List.of("--out", "<fresh>"));
-            all.add(new Case("search", opt, true, a, inputs(M, T, C, F)));
+            all.add(new Case("search", opt, a, inputs(M, T, C, F)));
         }
         List<String> prune = List.of("--model", M, "--tokenizer", T, "--calib", C, "--target", "0.2", "--quiet");
         for (String opt : List.of("--out", "--json", "--report", "--search-out")) {
@@ -92,24 +92,24 @@ class OutputGuardMatrixTest {
                 case "--search-out" -> a.addAll(List.of("--allocation", "search", "--fitness-data", F));
                 default -> a.addAll(List.of("--criterion", "l2", "--allocation", "file", "--rates", R));
             }
-            all.add(new Case("prune", opt, true, a, opt.equals("--search-out") ? inputs(M, T, C, F) : inputs(M, T, C, R)));
+            all.add(new Case("prune", opt, a, opt.equals("--search-out") ? inputs(M, T, C, F) : inputs(M, T, C, R)));
         }
         for (String format : List.of("gguf", "hf")) {
-            all.add(new Case("export", "--out", true, List.of("--model", M, "--tokenizer", T, "--format", format), inputs(M, T)));
+            all.add(new Case("export", "--out", List.of("--model", M, "--tokenizer", T, "--format", format), inputs(M, T)));
         }
-        all.add(new Case("export", "--json", true, List.of("--model", M, "--tokenizer", T, "--format", "gguf", "--out",
+        all.add(new Case("export", "--json", List.of("--model", M, "--tokenizer", T, "--format", "gguf", "--out",
                 "<fresh>"), inputs(M, T)));
         List<String> eval = List.of("--model", M, "--vs", M2, "--tokenizer", T, "--ppl", P, "--tasks", "boolq=" + Q,
                 "--quiet");
         for (String opt : List.of("--json", "--report", "--log-samples"))
-            all.add(new Case("eval", opt, false, eval, inputs(M, M2, T, P, Q)));
+            all.add(new Case("eval", opt, eval, inputs(M, M2, T, P, Q)));
         for (String opt : List.of("--json", "--report"))
-            all.add(new Case("bench", opt, false, List.of("--model", M, "--vs", M2, "--runs", "1"), inputs(M, M2)));
+            all.add(new Case("bench", opt, List.of("--model", M, "--vs", M2, "--runs", "1"), inputs(M, M2)));
         for (String opt : List.of("--json", "--report"))
-            all.add(new Case("demo", opt, false, List.of("--model", M, "--quiet"), inputs(M)));
-        all.add(new Case("generate", "--json", false, List.of("--model", M, "--tokenizer", T, "--prompt", "Once"),
+            all.add(new Case("demo", opt, List.of("--model", M, "--quiet"), inputs(M)));
+        all.add(new Case("generate", "--json", List.of("--model", M, "--tokenizer", T, "--prompt", "Once"),
                 inputs(M, T)));
-        all.add(new Case("info", "--json", false, List.of("--model", M, "--tokenizer", T), inputs(M, T)));
+        all.add(new Case("info", "--json", List.of("--model", M, "--tokenizer", T), inputs(M, T)));
         return all.stream();
     }
 
@@ -143,7 +143,7 @@ class OutputGuardMatrixTest {
         targets.put("a parent of the model", model.getParent());
         targets.put("the folder holding everything", root);
         for (String in : c.inputs().keySet()) targets.putIfAbsent("input " + in, resolve(in));
-        for (var t : targets.entrySet()) refused(c, t.getKey(), t.getValue(), c.hasForce());
+        for (var t : targets.entrySet()) refused(c, t.getKey(), t.getValue(), true);
         refused(c, "an existing unrelated file", unrelated, false);
     }
 
