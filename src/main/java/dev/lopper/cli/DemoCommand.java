@@ -101,6 +101,7 @@ final class DemoCommand implements Runnable {
         List<TextCorpus> corpora = DemoTexts.evaluation(data);
         // A new folder; with --force an old demo report (it holds report.md) is replaced once the new one is complete.
         common.outputs().input(modelDir, "--model").input(DemoTexts.calibration(), "the demo's calibration text")
+                .inputs(corpora.stream().map(TextCorpus::file).toList(), "the demo's evaluation text")
                 .output(dir, "--report", common.force ? dev.lopper.util.OutputPaths.Kind.FOLDER
                         : dev.lopper.util.OutputPaths.Kind.NEW_FOLDER, MarkdownReport.FILE_NAME).check();
         Path work = Files.exists(dir) ? AtomicFiles.sibling(dir, "new") : dir;
