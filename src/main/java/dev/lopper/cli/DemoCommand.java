@@ -19,6 +19,7 @@ import dev.lopper.model.LlamaModel;
 import dev.lopper.model.Sampler;
 import dev.lopper.model.CausalLM;
 import dev.lopper.pipeline.PruneJob;
+import dev.lopper.pipeline.Method;
 import dev.lopper.pipeline.PruneOptions;
 import dev.lopper.pipeline.ModelCard;
 import dev.lopper.pipeline.PrunedModelWriter;
@@ -48,8 +49,8 @@ final class DemoCommand implements Runnable {
     Path model;
 
     @Option(names = "--method", paramLabel = "PRESET", defaultValue = "wanda-sp",
-            description = "Pruning method (default ${DEFAULT-VALUE}: the best on this model in the README table).")
-    String method;
+            description = "Preset: ${COMPLETION-CANDIDATES}, described under Presets (default ${DEFAULT-VALUE}: the best on this model in the README table).")
+    Method method;
 
     @Option(names = "--target", paramLabel = "FRACTION", defaultValue = "0.3",
             description = "Fraction of all parameters to remove (default ${DEFAULT-VALUE}).")
@@ -155,7 +156,7 @@ final class DemoCommand implements Runnable {
             charts.add(SPEED_CHART);
             String md = report(modelDir, options, dense, pruned, corpora, ra, rb, prompt, ga, gb, benchTable, charts);
             AtomicFiles.writeString(dir.resolve(MarkdownReport.FILE_NAME), md);
-            DemoResult result = new DemoResult(modelDir.toString(), method, target, pruned.record(), pa, pb,
+            DemoResult result = new DemoResult(modelDir.toString(), method.toString(), target, pruned.record(), pa, pb,
                     new Sample(prompt, ga, gb), bench, dir.resolve(MarkdownReport.FILE_NAME).toString());
             JsonOut.write(dir.resolve("demo.json"), result);
             common.writeJson(result);

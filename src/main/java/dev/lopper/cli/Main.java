@@ -58,10 +58,15 @@ public final class Main implements Callable<Integer> {
         CommandLine cli = new CommandLine(new Main());
         for (Object sub : extraSubcommands) cli.addSubcommand(sub);
         cli.setErr(errOut);
+        ChoiceConverter.registerAll(cli);
         cli.setExecutionExceptionHandler(Main::handle);
         cli.setParameterExceptionHandler((ex, a) -> {
             CommandLine c = ex.getCommandLine();
             PrintWriter err = c.getErr();
+            if (ex.getCause() instanceof ChoiceConverter.BadValue bad && ex.getArgSpec() != null) {
+                err.println("lopper: " + bad.messageFor(ex.getArgSpec()));   // one line: it lists the candidates
+                return BAD_INPUT;
+            }
             err.println("lopper: " + ex.getMessage());
             if (ex instanceof UnmatchedArgumentException) UnmatchedArgumentException.printSuggestions(ex, err);
             err.println("Try '" + c.getCommandSpec().qualifiedName() + " --help'.");

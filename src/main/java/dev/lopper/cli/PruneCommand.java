@@ -1,7 +1,10 @@
 package dev.lopper.cli;
 
 import dev.lopper.BadInputException;
+import dev.lopper.allocation.AllocationKind;
 import dev.lopper.allocation.Modules;
+import dev.lopper.importance.CriterionKind;
+import dev.lopper.pipeline.Method;
 import dev.lopper.allocation.search.SearchJob;
 import dev.lopper.importance.FusionOptions;
 import dev.lopper.data.DataDir;
@@ -50,27 +53,27 @@ final class PruneCommand implements Runnable {
     /** The pruning options, shared with demo. */
     static final class Choices {
         @Option(names = "--method", paramLabel = "PRESET", defaultValue = "custom",
-                description = "Preset: llm-pruner, hywia, flap, wanda-sp or custom, described under Presets (default ${DEFAULT-VALUE}).")
-        String method;
+                description = "Preset: ${COMPLETION-CANDIDATES}, described under Presets (default ${DEFAULT-VALUE}).")
+        Method method;
 
         @Option(names = "--target", paramLabel = "FRACTION", defaultValue = "0.2",
                 description = "Fraction of all parameters to remove, in [0, 1) (default ${DEFAULT-VALUE}).")
         double target;
 
-        @Option(names = "--criterion", paramLabel = "NAME", description = "random, l1, l2, wanda-sp, flap, taylor-vector, taylor-element, hywia (default: from --method).")
-        String criterion;
+        @Option(names = "--criterion", paramLabel = "NAME", description = "${COMPLETION-CANDIDATES} (default: from --method).")
+        CriterionKind criterion;
 
         @Option(names = "--second-order", description = "Taylor with the Fisher term (LLM-Pruner 'param_mix') (default: off).")
         Boolean secondOrder;
 
-        @Option(names = "--allocation", paramLabel = "NAME", description = "uniform, owl, flap-global, file (with --rates), or search (lopper search's options) (default: from --method).")
-        String allocation;
+        @Option(names = "--allocation", paramLabel = "NAME", description = "${COMPLETION-CANDIDATES}; file reads --rates, search takes lopper search's options (default: from --method).")
+        AllocationKind allocation;
 
         @Option(names = "--rates", paramLabel = "FILE", description = "Per-layer rates for --allocation file: a JSON array or one per line (default: none).")
         Path rates;
 
-        @Option(names = "--modules", paramLabel = "WHICH", description = "attention, mlp or both (default: from --method).")
-        String modules;
+        @Option(names = "--modules", paramLabel = "WHICH", description = "${COMPLETION-CANDIDATES} (default: from --method).")
+        Modules modules;
 
         @Option(names = "--layers", paramLabel = "START:END",
                 description = "Prunable layers [START, END); END may be negative (n+END), e.g. 4:-2; 0:0 = all (default: from --method).")
@@ -108,12 +111,12 @@ final class PruneCommand implements Runnable {
         @Option(names = "--fusion", paramLabel = "learned|fine|coarse|fixed:A",
                 description = "HyWIA's blend: learned (default), fine only, coarse only, or fixed:A with A in [0, 1] "
                         + "the weight of the fine score.")
-        String fusion;
+        FusionOptions.Blend fusion;
 
-        @Option(names = "--fusion-norm", paramLabel = "mean|rank",
+        @Option(names = "--fusion-norm", paramLabel = "NAME",
                 description = "HyWIA: normalise fine and coarse scores within each (layer, module) by their mean, "
-                        + "or by rank (default mean).")
-        String fusionNorm;
+                        + "or by rank: ${COMPLETION-CANDIDATES} (default mean).")
+        FusionOptions.Normalisation fusionNorm;
 
         @Option(names = "--fusion-steps", paramLabel = "N",
                 description = "HyWIA: Adam steps of the learned fusion (default " + FusionOptions.DEFAULT_STEPS + ").")
@@ -152,10 +155,10 @@ final class PruneCommand implements Runnable {
                 }
             }
             PruneOptions o = PruneOptions.preset(method, target).with(criterion, secondOrder, allocation, rates,
-                    modules == null ? null : Modules.parse(modules), start, end, allowEmpty, calibration, samples,
+                    modules, start, end, allowEmpty, calibration, samples,
                     length, seed, bias).withRoundTo(roundTo);
             String given = givenFusionOption();
-            if (given != null && !"hywia".equals(o.criterion()))
+            if (given != null && o.criterion() != CriterionKind.HYWIA)
                 throw new BadInputException(given + " is an option of HyWIA (--criterion hywia or --method hywia), "
                         + "not of criterion " + o.criterion());
             if (given == null) return o;
@@ -172,8 +175,8 @@ final class PruneCommand implements Runnable {
                 }
             }
             FusionOptions f = o.fusion();
-            if (fusion != null) f = f.withMode(fusion);
-            f = f.with(fusionNorm == null ? null : FusionOptions.Normalisation.parse(fusionNorm), fusionSteps, fusionLr,
+            if (fusion != null) f = f.withBlend(fusion);
+            f = f.with(fusionNorm, fusionSteps, fusionLr,
                     fusionSamples, fusionLength, t0, t1);
             return o.withFusion(f);
         }
@@ -197,7 +200,7 @@ final class PruneCommand implements Runnable {
     public void run() {
         common.checkOutputs();
         PruneOptions options = choices.options();
-        if (report != null && !"hywia".equals(options.criterion()))
+        if (report != null && options.criterion() != CriterionKind.HYWIA)
             throw new BadInputException("--report is an option of HyWIA (--criterion hywia or --method hywia), "
                     + "not of criterion " + options.criterion());
         OutputPaths.checkApart(out, "--out", modelOptions.model, "--model");
@@ -209,7 +212,7 @@ final class PruneCommand implements Runnable {
         }
         if (java.nio.file.Files.exists(out) && !force)
             throw new BadInputException(out, "already exists; use --force to replace it");
-        PruneJob.SearchRequest req = options.allocation().equals("search")
+        PruneJob.SearchRequest req = options.allocation() == AllocationKind.SEARCH
                 ? new PruneJob.SearchRequest(search.options(), new SearchJob.Folder(searchOut != null ? searchOut
                         : out.resolveSibling(out.getFileName() + "-search"), false, force))
                 : null;

@@ -1,6 +1,7 @@
 package dev.lopper.cli;
 
 import dev.lopper.allocation.search.MaskedFitness;
+import dev.lopper.allocation.search.OperatorKind;
 import dev.lopper.allocation.search.SearchOptions;
 import picocli.CommandLine.Option;
 
@@ -9,12 +10,13 @@ import java.time.Duration;
 
 /** The options of the per-layer rate search (lopper search, lopper prune --allocation search). */
 final class SearchChoices {
-    @Option(names = "--operator", defaultValue = "ga",
-            description = "Genetic operator: ga (classic), llm (an OpenAI-compatible chat endpoint), self (the model itself). Default ${DEFAULT-VALUE}.")
-    String operator;
+    @Option(names = "--operator", defaultValue = "ga", paramLabel = "NAME",
+            description = "Genetic operator, one of ${COMPLETION-CANDIDATES}: ga (classic), llm (an OpenAI-compatible chat endpoint), self (the model itself) (default ${DEFAULT-VALUE}).")
+    OperatorKind operator;
 
-    @Option(names = "--fitness", defaultValue = "ppl", description = "ppl (Self-Pruner) or kl (EvoPress: KL to the dense model). Default ${DEFAULT-VALUE}.")
-    String fitness;
+    @Option(names = "--fitness", defaultValue = "ppl", paramLabel = "NAME",
+            description = "${COMPLETION-CANDIDATES}: ppl (Self-Pruner) or kl (EvoPress: KL to the dense model) (default ${DEFAULT-VALUE}).")
+    MaskedFitness.Kind fitness;
 
     @Option(names = "--fitness-data", paramLabel = "FILE|NAME",
             description = "Text for fitness windows (default: the calibration text, after the calibration region). Never a test split.")
@@ -92,7 +94,7 @@ final class SearchChoices {
     int maxNewTokens;
 
     SearchOptions options() {
-        return new SearchOptions(operator, MaskedFitness.Kind.parse(fitness), fitnessData, fitnessWindows, fitnessLength,
+        return new SearchOptions(operator, fitness, fitnessData, fitnessWindows, fitnessLength,
                 topK, stages, stageKeep, population, crossovers, mutations, generations, seed, minRate, maxRate, jobs,
                 batch, new SearchOptions.Chat(url, model, temperature, Duration.ofMillis(Math.round(timeoutSeconds * 1000)),
                 retries, maxRequests, prompts, operatorModelDir, maxNewTokens));

@@ -1,6 +1,7 @@
 package dev.lopper.cli;
 
 import dev.lopper.BadInputException;
+import dev.lopper.allocation.AllocationKind;
 import dev.lopper.allocation.search.Evolution;
 import dev.lopper.allocation.search.RunFolder;
 import dev.lopper.allocation.search.SearchJob;
@@ -45,9 +46,9 @@ final class SearchCommand implements Runnable {
     public void run() {
         common.checkOutputs();
         if ((out == null) == (resume == null)) throw new BadInputException("give either --out RUN_DIR or --resume RUN_DIR");
-        if (choices.allocation != null && !choices.allocation.equals("search"))
+        if (choices.allocation != null && choices.allocation != AllocationKind.SEARCH)
             throw new BadInputException("lopper search does not take --allocation (it is the allocation)");
-        choices.allocation = "search";
+        choices.allocation = AllocationKind.SEARCH;
         PruneOptions options = choices.options();
         SearchJob.Folder folder = new SearchJob.Folder(out != null ? out : resume, resume != null, force);
         PruneJob.SearchRequest req = new PruneJob.SearchRequest(search.options(), folder);

@@ -1,6 +1,7 @@
 package dev.lopper.importance;
 
 import dev.lopper.BadInputException;
+import dev.lopper.util.Choices;
 
 /**
  * How HyWIA blends its two granularities (Lopper's design, METHODS.md "HyWIA").
@@ -25,13 +26,48 @@ public record FusionOptions(Mode mode, double fineWeight, Normalisation normalis
     public enum Normalisation {
         MEAN, RANK;
 
-        public static Normalisation parse(String s) {
-            return switch (s) {
-                case "mean" -> MEAN;
-                case "rank" -> RANK;
-                default -> throw new BadInputException("--fusion-norm must be mean or rank, not '" + s + "'");
-            };
+        @Override
+        public String toString() { return Choices.spelling(this); }
+    }
+
+    /**
+     * The blend of fine and coarse scores: learned, or fixed with the fine score's weight α in
+     * [0, 1] ({@link #FINE} = fixed 1, {@link #COARSE} = fixed 0).
+     */
+    public record Blend(Mode mode, double fineWeight) {
+        public static final Blend LEARNED = new Blend(Mode.LEARNED, 0.5);
+        public static final Blend FINE = fixed(1);
+        public static final Blend COARSE = fixed(0);
+
+        public static Blend fixed(double fineWeight) {
+            return new Blend(Mode.FIXED, fineWeight);
         }
+
+        /** Whether α is a weight in [0, 1] (NaN is not). */
+        public static boolean validWeight(double a) {
+            return a >= 0 && a <= 1;
+        }
+
+        /** {@code learned}, {@code fine}, {@code coarse} or {@code fixed:A}. */
+        @Override
+        public String toString() {
+            if (mode == Mode.LEARNED) return "learned";
+            if (fineWeight == 1) return "fine";
+            if (fineWeight == 0) return "coarse";
+            return "fixed:" + fineWeight;
+        }
+    }
+
+    /** The blends with a name of their own; {@code fixed:A} is the others. */
+    public enum NamedBlend {
+        LEARNED(Blend.LEARNED), FINE(Blend.FINE), COARSE(Blend.COARSE);
+
+        public final Blend blend;
+
+        NamedBlend(Blend blend) { this.blend = blend; }
+
+        @Override
+        public String toString() { return Choices.spelling(this); }
     }
 
     public static final int DEFAULT_STEPS = 80;
@@ -46,7 +82,7 @@ public record FusionOptions(Mode mode, double fineWeight, Normalisation normalis
             DEFAULT_STEPS, DEFAULT_LR, DEFAULT_SAMPLES, DEFAULT_LENGTH, DEFAULT_T0, DEFAULT_T1);
 
     public FusionOptions {
-        if (mode == Mode.FIXED && !(fineWeight >= 0 && fineWeight <= 1))
+        if (mode == Mode.FIXED && !Blend.validWeight(fineWeight))
             throw new BadInputException("--fusion fixed:A needs A in [0, 1] (the weight of the fine score), not " + fineWeight);
         if (steps < 1) throw new BadInputException("--fusion-steps must be at least 1, not " + steps);
         if (!(learningRate > 0) || Double.isInfinite(learningRate))
@@ -62,38 +98,15 @@ public record FusionOptions(Mode mode, double fineWeight, Normalisation normalis
     /** Whether the blend is learned (and so needs fusion windows and passes of its own). */
     public boolean learned() { return mode == Mode.LEARNED; }
 
-    /** {@code learned}, {@code fine} (= fixed:1), {@code coarse} (= fixed:0) or {@code fixed:A}. */
-    public FusionOptions withMode(String spec) {
-        Mode m;
-        double a = fineWeight;
-        switch (spec) {
-            case "learned" -> m = Mode.LEARNED;
-            case "fine" -> { m = Mode.FIXED; a = 1; }
-            case "coarse" -> { m = Mode.FIXED; a = 0; }
-            default -> {
-                if (!spec.startsWith("fixed:"))
-                    throw new BadInputException("--fusion must be learned, fine, coarse or fixed:A, not '" + spec + "'");
-                try {
-                    a = Double.parseDouble(spec.substring("fixed:".length()));
-                } catch (NumberFormatException e) {
-                    throw new BadInputException("--fusion fixed:A needs a number A in [0, 1], not '" + spec + "'");
-                }
-                if (!(a >= 0 && a <= 1))
-                    throw new BadInputException("--fusion fixed:A needs A in [0, 1] (the weight of the fine score), not '"
-                            + spec + "'");
-                m = Mode.FIXED;
-            }
-        }
-        return new FusionOptions(m, a, normalisation, steps, learningRate, samples, length, startTemperature,
-                endTemperature);
+    /** The same options with another blend. */
+    public FusionOptions withBlend(Blend b) {
+        return new FusionOptions(b.mode(), b.mode() == Mode.FIXED ? b.fineWeight() : fineWeight, normalisation, steps,
+                learningRate, samples, length, startTemperature, endTemperature);
     }
 
-    /** The mode as the CLI spells it. */
+    /** The blend, spelled as the CLI spells it ({@code learned}, {@code fine}, {@code coarse}, {@code fixed:A}). */
     public String modeName() {
-        if (mode == Mode.LEARNED) return "learned";
-        if (fineWeight == 1) return "fine";
-        if (fineWeight == 0) return "coarse";
-        return "fixed:" + fineWeight;
+        return new Blend(mode, fineWeight).toString();
     }
 
     /** The temperature at step {@code k} of {@code steps}: geometric from T0 to T1. */

@@ -1,6 +1,7 @@
 package dev.lopper.pipeline;
 
 import dev.lopper.BadInputException;
+import dev.lopper.allocation.AllocationKind;
 import dev.lopper.allocation.Allocator;
 import dev.lopper.allocation.FixedRatesAllocator;
 import dev.lopper.allocation.FlapGlobalAllocator;
@@ -69,7 +70,7 @@ public final class PruneJob {
      */
     public static Outcome run(Path modelPath, LlamaModel dense, Tokenizer tok, PruneOptions o, Path dataDir,
                               ProgressListener progress, SearchRequest search) {
-        if (o.allocation().equals("search")) {
+        if (o.allocation() == AllocationKind.SEARCH) {
             if (search == null) throw new BadInputException("--allocation search needs the search options (lopper prune or lopper search)");
             SearchJob.checkFirst(search.options(), search.folder());
         }
@@ -83,7 +84,7 @@ public final class PruneJob {
 
         Set<Statistic> needs = EnumSet.noneOf(Statistic.class);
         needs.addAll(criterion.needs());
-        if (o.allocation().equals("owl") || o.allocation().equals("search") || o.biasCompensation())
+        if (o.allocation().needsActivations() || o.biasCompensation())
             needs.add(Statistic.ACTIVATIONS);
 
         CausalLM t = CausalLM.of(dense);
@@ -123,21 +124,19 @@ public final class PruneJob {
         Scores scores = criterion.score(dense, stats);
         SearchJob.Outcome searched = null;
         Allocator allocator = switch (o.allocation()) {
-            case "uniform" -> new UniformAllocator();
-            case "owl" -> new OwlAllocator(OutlierRatios.compute(dense, stats.activations(), OutlierRatios.DEFAULT_M));
-            case "flap-global" -> new FlapGlobalAllocator(scores);
-            case "file" -> {
+            case UNIFORM -> new UniformAllocator();
+            case OWL -> new OwlAllocator(OutlierRatios.compute(dense, stats.activations(), OutlierRatios.DEFAULT_M));
+            case FLAP_GLOBAL -> new FlapGlobalAllocator(scores);
+            case FILE -> {
                 if (o.ratesFile() == null) throw new BadInputException("--allocation file needs --rates FILE");
                 yield FixedRatesAllocator.fromFile(o.ratesFile(), cfg.numLayers());
             }
-            case "search" -> {
+            case SEARCH -> {
                 SearchJob.Outcome so = SearchRuns.search(modelPath, dense, tok, o, dataDir, stats, scores, target,
                         search, progress);
                 searched = so;
                 yield SearchRuns.allocator(so.best().rates());
             }
-            default -> throw new BadInputException("unknown --allocation '" + o.allocation()
-                    + "' (known: uniform, owl, flap-global, file, search)");
         };
         RemovalCounts counts = allocator.allocate(cfg, target);
         WidthRounding.Rounded rounding = null;

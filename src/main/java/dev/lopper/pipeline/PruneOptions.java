@@ -1,7 +1,8 @@
 package dev.lopper.pipeline;
 
-import dev.lopper.BadInputException;
+import dev.lopper.allocation.AllocationKind;
 import dev.lopper.allocation.Modules;
+import dev.lopper.importance.CriterionKind;
 import dev.lopper.importance.FusionOptions;
 import dev.lopper.importance.LlmPrunerPreset;
 
@@ -11,9 +12,10 @@ import java.nio.file.Path;
  * Everything that decides a pruning run. {@link #preset} fills in a published method's
  * settings; explicit options override them.
  *
- * @param criterion          random, l1, l2, wanda-sp, flap, taylor-vector, taylor-element
+ * @param method             the preset these settings started from
+ * @param criterion          how groups are scored
  * @param secondOrder        Taylor with the Fisher term (LLM-Pruner "param_mix")
- * @param allocation         uniform, owl, flap-global, or file (with {@code ratesFile})
+ * @param allocation         how the budget is spread over layers ({@code file} reads {@code ratesFile})
  * @param target             fraction of ALL parameters to remove, embeddings included
  * @param layers             the prunable layers: explicit, or the llm-pruner preset's depth-scaled range
  * @param calibration        corpus name or file for calibration text
@@ -23,7 +25,7 @@ import java.nio.file.Path;
  * @param roundTo            keep every pruned layer's MLP width a multiple of this (0: as allocated)
  * @param fusion             HyWIA's blend of its two granularities (used by criterion hywia only)
  */
-public record PruneOptions(String method, String criterion, boolean secondOrder, String allocation, Path ratesFile,
+public record PruneOptions(Method method, CriterionKind criterion, boolean secondOrder, AllocationKind allocation, Path ratesFile,
                            double target, Modules modules, LayerSpec layers, boolean allowEmptyLayers,
                            String calibration, int calibrationSamples, int calibrationLength, long seed,
                            boolean biasCompensation, int roundTo, FusionOptions fusion) {
@@ -31,30 +33,28 @@ public record PruneOptions(String method, String criterion, boolean secondOrder,
     private static final LayerSpec ALL = new LayerSpec.Explicit(0, 0);
 
     /** The settings of a named method; {@code custom} starts from wanda-sp, uniform, 32 × 128 tokens of C4. */
-    public static PruneOptions preset(String method, double target) {
+    public static PruneOptions preset(Method method, double target) {
         return switch (method) {
             // LLM-Pruner: element-wise first-order Taylor, uniform over layers [4, n-2) (scaled with depth
             // below 32 layers), 10 × 64 tokens.
-            case "llm-pruner" -> new PruneOptions(method, "taylor-element", false, "uniform", null, target,
+            case LLM_PRUNER -> new PruneOptions(method, CriterionKind.TAYLOR_ELEMENT, false, AllocationKind.UNIFORM, null, target,
                     Modules.BOTH, new LayerSpec.LlmPruner(), false, "c4",
                     LlmPrunerPreset.WINDOWS, LlmPrunerPreset.LENGTH, 0, false, 0, FusionOptions.DEFAULT);
             // HyWIA: LLM-Pruner's calibration and layers (so the two compare on equal terms), second-order
             // fine and coarse Taylor scores from one gradient pass, and the learned fusion.
-            case "hywia" -> preset("llm-pruner", target).asMethod(method, "hywia");
+            case HYWIA -> preset(Method.LLM_PRUNER, target).asMethod(method, CriterionKind.HYWIA);
             // FLAP: fluctuation metric, global standardised threshold, bias compensation, 1024 × 128 tokens.
-            case "flap" -> new PruneOptions(method, "flap", false, "flap-global", null, target,
+            case FLAP -> new PruneOptions(method, CriterionKind.FLAP, false, AllocationKind.FLAP_GLOBAL, null, target,
                     Modules.BOTH, ALL, false, "c4", 1024, 128, 0, true, 0, FusionOptions.DEFAULT);
             // Wanda-sp (FLAP's structured Wanda baseline): |W|·‖x‖ per group, uniform rate, 128 × 2048 tokens.
-            case "wanda-sp" -> new PruneOptions(method, "wanda-sp", false, "uniform", null, target,
+            case WANDA_SP -> new PruneOptions(method, CriterionKind.WANDA_SP, false, AllocationKind.UNIFORM, null, target,
                     Modules.BOTH, ALL, false, "c4", 128, 2048, 0, false, 0, FusionOptions.DEFAULT);
-            case "custom" -> new PruneOptions(method, "wanda-sp", false, "uniform", null, target,
+            case CUSTOM -> new PruneOptions(method, CriterionKind.WANDA_SP, false, AllocationKind.UNIFORM, null, target,
                     Modules.BOTH, ALL, false, "c4", 32, 128, 0, false, 0, FusionOptions.DEFAULT);
-            default -> throw new BadInputException("unknown --method '" + method
-                    + "' (known: llm-pruner, hywia, flap, wanda-sp, custom)");
         };
     }
 
-    public PruneOptions with(String criterion, Boolean secondOrder, String allocation, Path ratesFile,
+    public PruneOptions with(CriterionKind criterion, Boolean secondOrder, AllocationKind allocation, Path ratesFile,
                              Modules modules, Integer layerStart, Integer layerEnd, Boolean allowEmpty,
                              String calibration, Integer samples, Integer length, Long seed, Boolean bias) {
         return new PruneOptions(method, or(criterion, this.criterion), or(secondOrder, this.secondOrder),
@@ -79,7 +79,7 @@ public record PruneOptions(String method, String criterion, boolean secondOrder,
     }
 
     /** This preset's settings under another method name and criterion. */
-    private PruneOptions asMethod(String name, String crit) {
+    private PruneOptions asMethod(Method name, CriterionKind crit) {
         return new PruneOptions(name, crit, false, allocation, ratesFile, target, modules, layers,
                 allowEmptyLayers, calibration, calibrationSamples, calibrationLength, seed, biasCompensation, roundTo,
                 fusion);
@@ -89,19 +89,17 @@ public record PruneOptions(String method, String criterion, boolean secondOrder,
         return given != null ? given : fallback;
     }
 
-    /** The presets --method knows, in the order --help lists them. */
-    public static final java.util.List<String> METHODS = java.util.List.of("llm-pruner", "hywia", "flap", "wanda-sp", "custom");
 
     /** One line per preset saying what it fills in (for --help), made from {@link #preset} itself. */
     public static java.util.List<String> presetLines() {
         java.util.List<String> out = new java.util.ArrayList<>();
-        for (String m : METHODS) {
+        for (Method m : Method.values()) {
             PruneOptions p = preset(m, 0.2);
             String layers = p.layers().help();
             out.add(String.format("  %-10s %s, %s, %s, %d×%d of %s%s", m, p.criterion(),
                     p.allocation(), layers, p.calibrationSamples(), p.calibrationLength(), p.calibration(),
                     p.biasCompensation() ? ", bias compensation" : "")
-                    + ("hywia".equals(p.criterion()) ? ", " + p.fusion().modeName() + " fusion" : ""));
+                    + (p.criterion() == CriterionKind.HYWIA ? ", " + p.fusion().modeName() + " fusion" : ""));
         }
         return out;
     }

@@ -1,6 +1,7 @@
 package dev.lopper.cli;
 
 import dev.lopper.BadInputException;
+import dev.lopper.pipeline.Method;
 import dev.lopper.pipeline.PruneOptions;
 import dev.lopper.surgery.PruningRecord;
 import dev.lopper.util.Version;
@@ -71,13 +72,108 @@ class CliConsistencyTest {
                 String text = String.join(" ", o.description()).toLowerCase();
                 assertTrue(o.required() || text.contains("default"),
                         e.getKey() + " " + o.longestName() + " does not state its default: " + text);
-                if (text.contains("${default-value}"))
-                    assertNotNull(o.defaultValue() != null ? o.defaultValue() : o.initialValue(),
-                            e.getKey() + " " + o.longestName() + " shows a default it does not have");
                 checked++;
             }
         }
         assertTrue(checked > 40, "checked " + checked + " options");
+    }
+
+    /** The options each command requires, so that it parses; the rest keep their defaults. */
+    private static final Map<String, List<String>> REQUIRED = Map.of(
+            "info", List.of("--model", "m"), "generate", List.of("--model", "m", "--prompt", "p"),
+            "eval", List.of("--model", "m"), "prune", List.of("--model", "m", "--out", "o"),
+            "search", List.of("--model", "m"), "export", List.of("--model", "m", "--format", "hf", "--out", "o"),
+            "bench", List.of("--model", "m"), "demo", List.of());
+
+    /**
+     * The default --help shows for an option (${DEFAULT-VALUE}) is the value the command holds when
+     * the option is not given: an alias setter, a field initialiser or a converter that disagreed
+     * with the annotation's default would make --help lie.
+     */
+    @Test
+    void theDefaultHelpShowsIsTheValueAnOptionHoldsWhenNotGiven() {
+        int checked = 0;
+        for (String cmd : REQUIRED.keySet()) {
+            CommandLine cli = Main.commandLine(new PrintWriter(new StringWriter()));
+            List<String> args = new ArrayList<>(List.of(cmd));
+            args.addAll(REQUIRED.get(cmd));
+            CommandLine.ParseResult parsed = cli.parseArgs(args.toArray(String[]::new));
+            for (OptionSpec o : parsed.subcommand().commandSpec().options()) {
+                if (o.hidden() || !rawDescription(o).contains("${DEFAULT-VALUE}")) continue;
+                String shown = o.defaultValueString();
+                assertTrue(String.join(" ", o.description()).contains("default " + shown), cmd + " " + o.longestName()
+                        + " does not show its default " + shown + ": " + String.join(" ", o.description()));
+                Object held = o.getValue();
+                String where = cmd + " " + o.longestName() + ": --help says " + shown + ", the command holds " + held;
+                if (held instanceof Float f) assertEquals(Float.parseFloat(shown), f, 0.0f, where);
+                else if (held instanceof Number n) assertEquals(Double.parseDouble(shown), n.doubleValue(), 0.0, where);
+                else assertEquals(shown, String.valueOf(held), where);
+                checked++;
+            }
+        }
+        assertTrue(checked > 40, "checked " + checked + " options");
+    }
+
+    /** The description as annotated, before picocli fills in its variables. */
+    private static String rawDescription(OptionSpec o) {
+        if (!(o.userObject() instanceof java.lang.reflect.AnnotatedElement e)) return "";
+        CommandLine.Option a = e.getAnnotation(CommandLine.Option.class);
+        return a == null ? "" : String.join(" ", a.description());
+    }
+
+    /** Every fixed-choice option of every command (an enum, or --fusion), found from the commands themselves. */
+    static List<org.junit.jupiter.params.provider.Arguments> choiceOptions() {
+        List<org.junit.jupiter.params.provider.Arguments> out = new ArrayList<>();
+        CommandLine cli = Main.commandLine(new PrintWriter(new StringWriter()));
+        for (Map.Entry<String, CommandLine> e : cli.getSubcommands().entrySet()) {
+            for (OptionSpec o : e.getValue().getCommandSpec().options()) {
+                List<String> candidates;
+                if (o.type().isEnum()) {
+                    candidates = new ArrayList<>();
+                    for (Object c : o.type().getEnumConstants()) candidates.add(c.toString());
+                } else if (o.type() == dev.lopper.importance.FusionOptions.Blend.class) {
+                    candidates = List.of("learned", "fine", "coarse", "fixed:A");
+                } else continue;
+                out.add(org.junit.jupiter.params.provider.Arguments.of(e.getKey(), o.longestName(), candidates));
+            }
+        }
+        return out;
+    }
+
+    @Test
+    void everyFixedChoiceOptionIsFound() {
+        List<String> found = choiceOptions().stream().map(a -> a.get()[0] + " " + a.get()[1]).toList();
+        for (String expected : List.of("prune --method", "prune --criterion", "prune --allocation", "prune --modules",
+                "prune --fusion", "prune --fusion-norm", "prune --operator", "prune --fitness", "search --operator",
+                "search --fitness", "search --criterion", "demo --method", "export --format", "export --dtype",
+                "info --position", "generate --position"))
+            assertTrue(found.contains(expected), expected + " is not an enum option: " + found);
+    }
+
+    /** A value that is none of the choices: exit 2, one line naming the option and every candidate, with a suggestion. */
+    @org.junit.jupiter.params.ParameterizedTest(name = "{0} {1}")
+    @org.junit.jupiter.params.provider.MethodSource("choiceOptions")
+    void aBadChoiceListsTheCandidatesAndExitsTwo(String cmd, String option, List<String> candidates) {
+        Run r = lopper(cmd, option, "zzz-nonsense");
+        assertEquals(2, r.code(), r.err());
+        String line = r.err().strip();
+        assertFalse(line.contains("\n"), "one line:\n" + r.err());
+        String name = option.substring(2);
+        assertTrue(line.startsWith("lopper: unknown " + name + " 'zzz-nonsense'; choose one of "
+                + String.join(", ", candidates)), line);
+        // A near miss is named: the first candidate with its last character dropped.
+        String first = candidates.getFirst(), near = first.substring(0, first.length() - 1);
+        r = lopper(cmd, option, near.equals("fixed:") ? "fixed:x" : near);
+        assertEquals(2, r.code(), r.err());
+        if (!near.startsWith("fixed")) assertTrue(r.err().strip().endsWith("did you mean " + first + "?"), r.err());
+    }
+
+    @Test
+    void theIssuesExampleReadsAsWritten() {
+        Run r = lopper("prune", "--model", "m", "--out", "o", "--criterion", "wanda");
+        assertEquals(2, r.code());
+        assertEquals("lopper: unknown criterion 'wanda'; choose one of random, l1, l2, wanda-sp, flap, taylor-vector, "
+                + "taylor-element, hywia; did you mean wanda-sp?", r.err().strip());
     }
 
     /** One visible name per concept; the old names still parse but are hidden. */
@@ -121,9 +217,9 @@ class CliConsistencyTest {
         for (String cmd : List.of("prune", "demo")) {
             Run r = lopper(cmd, "--help");
             assertEquals(0, r.code());
-            for (String m : PruneOptions.METHODS) {
+            for (Method m : Method.values()) {
                 PruneOptions p = PruneOptions.preset(m, 0.2);
-                Matcher line = Pattern.compile("(?m)^\\s+" + Pattern.quote(m) + "\\s+(.*)$").matcher(r.out());
+                Matcher line = Pattern.compile("(?m)^\\s+" + Pattern.quote(m.toString()) + "\\s+(.*)$").matcher(r.out());
                 assertTrue(line.find(), cmd + " --help lacks preset " + m + ":\n" + r.out());
                 assertTrue(line.group(1).startsWith(p.criterion() + ", " + p.allocation()), line.group(1));
                 assertTrue(line.group(1).contains(p.calibrationSamples() + "×" + p.calibrationLength()), line.group(1));

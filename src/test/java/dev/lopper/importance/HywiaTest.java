@@ -122,13 +122,13 @@ class HywiaTest {
         assertFalse(same(fineOnly, coarseOnly), "the two criteria must disagree somewhere for this test to mean anything");
         for (FusionOptions.Normalisation norm : FusionOptions.Normalisation.values()) {
             FusionOptions o = FusionOptions.DEFAULT.with(norm, null, null, null, null, null, null);
-            for (String spec : List.of("fixed:1", "fine")) {
-                HywiaCriterion c = new HywiaCriterion(o.withMode(spec), 0);
+            for (FusionOptions.Blend spec : List.of(FusionOptions.Blend.fixed(1), FusionOptions.Blend.FINE)) {
+                HywiaCriterion c = new HywiaCriterion(o.withBlend(spec), 0);
                 var fused = c.fuse(m, t, stats, counts.attention(), counts.mlp(), null, ProgressListener.NONE);
                 assertTrue(same(fineOnly, Selection.select(fused.scores(), counts)), norm + " " + spec);
             }
-            for (String spec : List.of("fixed:0", "coarse")) {
-                HywiaCriterion c = new HywiaCriterion(o.withMode(spec), 0);
+            for (FusionOptions.Blend spec : List.of(FusionOptions.Blend.fixed(0), FusionOptions.Blend.COARSE)) {
+                HywiaCriterion c = new HywiaCriterion(o.withBlend(spec), 0);
                 var fused = c.fuse(m, t, stats, counts.attention(), counts.mlp(), null, ProgressListener.NONE);
                 assertTrue(same(coarseOnly, Selection.select(fused.scores(), counts)), norm + " " + spec);
             }

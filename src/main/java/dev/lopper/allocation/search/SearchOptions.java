@@ -4,14 +4,13 @@ import dev.lopper.BadInputException;
 
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.Locale;
 
 /**
  * Everything that decides a search. Defaults follow Self-Pruner where it says (population 30,
  * 10 crossovers and 10 mutations per generation, 20 generations, Wanda-sp scores) and Lopper's
  * design elsewhere.
  *
- * @param operator        ga, llm or self
+ * @param operator        the genetic operator
  * @param fitness         ppl or kl
  * @param fitnessData     corpus name or file for the fitness windows (default: the calibration text)
  * @param fitnessWindows  windows of {@code fitnessLength} tokens, consecutive from the start of the text
@@ -20,7 +19,7 @@ import java.util.Locale;
  * @param jobs            candidates evaluated concurrently
  * @param batch           windows per forward pass
  */
-public record SearchOptions(String operator, MaskedFitness.Kind fitness, String fitnessData, int fitnessWindows,
+public record SearchOptions(OperatorKind operator, MaskedFitness.Kind fitness, String fitnessData, int fitnessWindows,
                             int fitnessLength, int topK, int[] stages, double stageKeep, int population,
                             int crossovers, int mutations, int generations, long seed, double minRate, double maxRate,
                             int jobs, int batch, Chat chat) {
@@ -34,19 +33,17 @@ public record SearchOptions(String operator, MaskedFitness.Kind fitness, String 
     }
 
     public static SearchOptions defaults() {
-        return new SearchOptions("ga", MaskedFitness.Kind.PPL, null, 8, 128, 512, null, 0.34, 30, 10, 10, 20, 0, 0.0,
+        return new SearchOptions(OperatorKind.GA, MaskedFitness.Kind.PPL, null, 8, 128, 512, null, 0.34, 30, 10, 10, 20, 0, 0.0,
                 0.8, 1, 4, Chat.defaults());
     }
 
     public SearchOptions {
-        operator = operator.toLowerCase(Locale.ROOT);
-        if (!operator.equals("ga") && !operator.equals("llm") && !operator.equals("self"))
-            throw new BadInputException("--operator must be ga, llm or self, not '" + operator + "'");
+        java.util.Objects.requireNonNull(operator, "operator");
         if (fitnessWindows < 1) throw new BadInputException("--fitness-windows must be at least 1");
         if (fitnessLength < 2) throw new BadInputException("--fitness-len must be at least 2");
         if (topK < 1) throw new BadInputException("--top-k must be at least 1");
         if (jobs < 1) throw new BadInputException("--jobs must be at least 1");
-        if (operator.equals("llm") && (chat.url() == null || chat.url().isBlank()))
+        if (operator == OperatorKind.LLM && (chat.url() == null || chat.url().isBlank()))
             throw new BadInputException("--operator llm needs --operator-url (an OpenAI-compatible base URL, e.g. "
                     + "http://localhost:8000/v1)");
     }
