@@ -29,7 +29,7 @@ final class BenchCommand implements Runnable {
     @Option(names = "--vs", paramLabel = "B", description = "A second model to compare with A (default: none).")
     Path vs;
 
-    @Option(names = "--batch", defaultValue = "4", description = "Sequences per prefill (default ${DEFAULT-VALUE}).")
+    @Option(names = "--batch", defaultValue = "4", paramLabel = "N", description = "Sequences per prefill (default ${DEFAULT-VALUE}).")
     int batch;
 
     @Option(names = "--prompt-len", defaultValue = "128", paramLabel = "TOKENS", description = "Prompt tokens (default ${DEFAULT-VALUE}).")
@@ -45,10 +45,10 @@ final class BenchCommand implements Runnable {
         decode = n;
     }
 
-    @Option(names = "--runs", defaultValue = "5", description = "Measured runs per model (default ${DEFAULT-VALUE}).")
+    @Option(names = "--runs", defaultValue = "5", paramLabel = "N", description = "Measured runs per model (default ${DEFAULT-VALUE}).")
     int runs;
 
-    @Option(names = "--warmup", defaultValue = "5",
+    @Option(names = "--warmup", defaultValue = "5", paramLabel = "N",
             description = "Unmeasured runs first, so the JIT has compiled the kernels (default ${DEFAULT-VALUE}).")
     int warmup;
 

@@ -39,8 +39,8 @@ import java.util.List;
 import java.util.Locale;
 
 @Command(name = "demo", mixinStandardHelpOptions = true,
-        description = {"Lopper's main job on the embedded model: prune it, then compare dense and pruned",
-                "(perplexity, a generated sample from each, parameters, speed) and write a report folder.",
+        description = {"Lopper's main job on the embedded model: prune it, then compare dense and pruned "
+                        + "(perplexity, a generated sample from each, parameters, speed) and write a report folder.",
                 "Needs no data folder: its texts ship in data/demo (PTB is added when a data folder has it)."})
 final class DemoCommand implements Runnable {
     static final String EMBEDDED_MODEL = "models/tiny-llama-gqa-8m";

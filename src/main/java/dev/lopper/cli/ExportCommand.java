@@ -57,7 +57,7 @@ final class ExportCommand implements Runnable {
             description = "GGUF weight type: ${COMPLETION-CANDIDATES} (q8_0 needs MLP widths that are multiples of 32; see prune --round-to) (default ${DEFAULT-VALUE}).")
     Dtype dtype;
 
-    @Option(names = "--name", description = "general.name in the GGUF (default: the model's file or folder name).")
+    @Option(names = "--name", paramLabel = "NAME", description = "general.name in the GGUF (default: the model's file or folder name).")
     String name;
 
     @Option(names = "--force", description = "Replace --out if it exists (default: off; never when --out is --model).")

@@ -74,7 +74,7 @@ public final class Main implements Callable<Integer> {
         });
         // Subcommands do not inherit the version: `lopper prune --version` printed nothing.
         for (CommandLine sub : cli.getSubcommands().values()) sub.getCommandSpec().versionProvider(new VersionProvider());
-        for (String withPresets : new String[] {"prune", "demo"}) {
+        for (String withPresets : new String[] {"prune", "search", "demo"}) {
             cli.getSubcommands().get(withPresets).getCommandSpec().usageMessage().footer(presetHelp());
         }
         return cli;

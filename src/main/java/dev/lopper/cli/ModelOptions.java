@@ -21,7 +21,7 @@ public final class ModelOptions {
     Path tokenizer;
 
     @Option(names = "--position", paramLabel = "NAME",
-            description = "How positions enter attention, ${COMPLETION-CANDIDATES}, for families whose files do not say "
+            description = "How positions enter attention (${COMPLETION-CANDIDATES}) for families whose files do not say "
                     + "(default for BaichuanForCausalLM: RoPE when hidden_size is 4096, else ALiBi, as vLLM decides).")
     BlockOps.Position position;
 

@@ -18,17 +18,16 @@ import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.Map;
 
-@Command(name = "search", mixinStandardHelpOptions = true,
-        description = {"Search per-layer pruning rates (Self-Pruner, Lopper's design): an evolutionary search whose",
-                "operators are classic (ga), a chat model behind an OpenAI-compatible endpoint (llm) or the model itself (self).",
+@Command(name = "search", mixinStandardHelpOptions = true, sortOptions = false, abbreviateSynopsis = true,
+        optionListHeading = "%nModel, output and general:%n",
+        description = {"Search per-layer pruning rates with Self-Pruner (Lopper's design), an evolutionary search.",
+                "Its operators are classic (ga), a chat model behind an OpenAI-compatible endpoint (llm) or the model itself (self).",
                 "Candidates are scored by masking the dense model (fitness ppl or kl on calibration text).",
-                "Writes RUN_DIR/best-rates.json, which `lopper prune --allocation file --rates` reads.",
+                "Writes RUN_DIR/best-rates.json, which `lopper prune --allocation file --rates` reads; "
+                        + "`lopper prune --allocation search` searches and prunes in one run.",
                 "Example: lopper search --model DIR --target 0.3 --operator ga --out run/"})
 final class SearchCommand implements Runnable {
     @Mixin ModelOptions modelOptions;
-    @Mixin CommonOptions common;
-    @Mixin PruneCommand.Choices choices;
-    @Mixin SearchChoices search;
 
     @Option(names = "--out", paramLabel = "RUN_DIR", description = "New run folder (no default: --out or --resume is needed).")
     Path out;
@@ -39,6 +38,11 @@ final class SearchCommand implements Runnable {
     @Option(names = "--force", description = "Replace --out if it exists (default: off).")
     boolean force;
 
+    @Mixin CommonOptions common;
+    @Mixin TargetChoices choices;
+
+    @Mixin SearchChoices search;
+
     record SearchResult(String runDir, double[] bestRates, double bestFitness, Map<String, Double> seeds,
                         long evaluations, long tokensPerEvaluation, double seconds, Map<String, Long> counters) {}
 
@@ -46,10 +50,8 @@ final class SearchCommand implements Runnable {
     public void run() {
         common.checkOutputs();
         if ((out == null) == (resume == null)) throw new BadInputException("give either --out RUN_DIR or --resume RUN_DIR");
-        if (choices.allocation != null && choices.allocation != AllocationKind.SEARCH)
-            throw new BadInputException("lopper search does not take --allocation (it is the allocation)");
-        choices.allocation = AllocationKind.SEARCH;
-        PruneOptions options = choices.options();
+        PruneOptions options = choices.options().with(null, null, AllocationKind.SEARCH, null, null, null, null, null,
+                null, null, null, null, null);
         SearchJob.Folder folder = new SearchJob.Folder(out != null ? out : resume, resume != null, force);
         PruneJob.SearchRequest req = new PruneJob.SearchRequest(search.options(), folder);
         SearchJob.checkFirst(req.options(), folder);

@@ -176,6 +176,56 @@ class CliConsistencyTest {
                 + "taylor-element, hywia; did you mean wanda-sp?", r.err().strip());
     }
 
+    /** prune's --help in sections with headings, in this order; search's has no option search does not read. */
+    @Test
+    void pruneHelpIsInSectionsAndSearchHelpShowsOnlyWhatSearchReads() {
+        String prune = lopper("prune", "--help").out();
+        int at = -1;
+        for (String heading : List.of("Model, output and general:", "What to prune:", "Allocation (how", "Calibration:",
+                "HyWIA (--criterion hywia or --method hywia):", "Search (lopper search", "Presets (--method)")) {
+            int i = prune.indexOf("\n" + heading);
+            assertTrue(i > at, "prune --help: '" + heading + "' missing or out of order:\n" + prune);
+            at = i;
+        }
+        assertTrue(prune.indexOf("--criterion=") > prune.indexOf("What to prune:")
+                && prune.indexOf("--criterion=") < prune.indexOf("Allocation (how"), "--criterion under What to prune");
+        assertTrue(prune.indexOf("--fusion-steps=") > prune.indexOf("HyWIA (--criterion hywia or")
+                && prune.indexOf("--fusion-steps=") < prune.indexOf("Search (lopper search"), "--fusion-steps under HyWIA");
+        assertTrue(prune.indexOf("--calib-len=") > prune.indexOf("Calibration:")
+                && prune.indexOf("--calib-len=") < prune.indexOf("HyWIA (--criterion hywia or"), "--calib-len under Calibration");
+
+        String search = lopper("search", "--help").out();
+        for (String ignored : List.of("--allocation", "--rates", "--round-to", "--bias-compensation", "--fusion",
+                "--report", "--search-out"))
+            assertFalse(search.matches("(?s).*\\n\\s+" + Pattern.quote(ignored) + "[=\\s].*"),
+                    "search --help shows " + ignored + ", which search does not read:\n" + search);
+        for (String used : List.of("--criterion", "--calib", "--operator", "--population", "--resume"))
+            assertTrue(search.contains(used), "search --help lacks " + used);
+        assertEquals(2, lopper("search", "--model", "m", "--out", "o", "--round-to", "8").code(),
+                "an option search does not read is refused, not ignored");
+    }
+
+    /** Placeholders are explicit and upper case (no picocli <field> labels); descriptions are whole sentences. */
+    @Test
+    void uniformPlaceholdersAndWholeSentences() {
+        CommandLine cli = Main.commandLine(new PrintWriter(new StringWriter()));
+        for (Map.Entry<String, CommandLine> e : cli.getSubcommands().entrySet()) {
+            if (e.getKey().equals("help")) continue;
+            String help = e.getValue().getUsageMessage(CommandLine.Help.Ansi.OFF);
+            assertFalse(help.contains("=<"), e.getKey() + " has a <field> placeholder:\n" + help);
+            for (OptionSpec o : e.getValue().getCommandSpec().options()) {
+                if (o.hidden() || o.arity().max() == 0) continue;
+                assertTrue(o.paramLabel().matches("[A-Z0-9_|:.,]+|learned\\|fine\\|coarse\\|fixed:A"),
+                        e.getKey() + " " + o.longestName() + ": placeholder " + o.paramLabel());
+            }
+            for (String line : e.getValue().getCommandSpec().usageMessage().description()) {
+                if (line.startsWith("Example:")) continue;
+                assertTrue(line.endsWith(".") || line.endsWith(":"),
+                        e.getKey() + ": a description line that stops mid-sentence: " + line);
+            }
+        }
+    }
+
     /** One visible name per concept; the old names still parse but are hidden. */
     @Test
     void oneNamePerConceptWithHiddenOldNames() {
@@ -207,7 +257,7 @@ class CliConsistencyTest {
         p = cli.parseArgs("bench", "--model", "m", "--decode", "9");
         assertEquals(9, ((BenchCommand) p.subcommand().commandSpec().userObject()).decode);
         p = cli.parseArgs("prune", "--model", "m", "--out", "o", "--calib-samples", "3");
-        assertEquals(3, ((PruneCommand) p.subcommand().commandSpec().userObject()).choices.samples);
+        assertEquals(3, ((PruneCommand) p.subcommand().commandSpec().userObject()).choices.calib.samples);
         p = cli.parseArgs("demo", "--out", "r");
         assertEquals(Path.of("r"), ((DemoCommand) p.subcommand().commandSpec().userObject()).out);
     }
