@@ -114,8 +114,8 @@ final class DemoCommand implements Runnable {
             System.out.printf("1/4 pruning %s with %s, %.0f%% of all parameters%n", modelDir, method, 100 * target);
             // The demo calibrates on fewer windows than the presets (which apply to `lopper prune`) to stay quick.
             PruneOptions preset = PruneOptions.preset(method, target);
-            PruneOptions options = preset.with(null, null, null, null, null, null, null, null,
-                    calibration.toString(), Math.min(calibrationSamples, preset.calibrationSamples()), null, null, null);
+            PruneOptions options = preset.toBuilder().calibration(calibration.toString())
+                    .calibrationSamples(Math.min(calibrationSamples, preset.calibrationSamples())).build();
             PruneJob.Outcome pruned = PruneJob.run(modelDir, dense, tok, options, data, progress);
             Path prunedDir = dir.resolve("pruned-model");
             PrunedModelWriter.write(pruned.pruned(), tok, pruned.record(), prunedDir, false);

@@ -39,9 +39,11 @@ final class PruneChoices extends TargetChoices {
         @Option(names = "--bias-compensation", negatable = true, description = "FLAP's bias compensation (default: from --method).")
         Boolean bias;
 
-        PruneOptions apply(PruneOptions o) {
-            return o.with(null, null, allocation, rates, null, null, null, null, null, null, null, null, bias)
-                    .withRoundTo(roundTo);
+        void applyTo(PruneOptions.Builder b) {
+            given(allocation, b::allocation);
+            given(rates, b::ratesFile);
+            given(bias, b::biasCompensation);
+            b.roundTo(roundTo);
         }
     }
 
@@ -79,7 +81,7 @@ final class PruneChoices extends TargetChoices {
         String fusionTemperature;
 
         /** The first HyWIA-only option given, or null. */
-        String given() {
+        String firstGiven() {
             if (fusion != null) return "--fusion";
             if (fusionNorm != null) return "--fusion-norm";
             if (fusionSteps != null) return "--fusion-steps";
@@ -91,7 +93,7 @@ final class PruneChoices extends TargetChoices {
         }
 
         PruneOptions apply(PruneOptions o) {
-            String given = given();
+            String given = firstGiven();
             if (given != null && o.criterion() != CriterionKind.HYWIA)
                 throw new BadInputException(given + " is an option of HyWIA (--criterion hywia or --method hywia), "
                         + "not of criterion " + o.criterion());
@@ -108,15 +110,23 @@ final class PruneChoices extends TargetChoices {
                             + fusionTemperature + "'");
                 }
             }
-            FusionOptions f = o.fusion();
-            if (fusion != null) f = f.withBlend(fusion);
-            f = f.with(fusionNorm, fusionSteps, fusionLr, fusionSamples, fusionLength, t0, t1);
-            return o.withFusion(f);
+            FusionOptions.Builder f = o.fusion().toBuilder();
+            given(fusion, f::blend);
+            given(fusionNorm, f::normalisation);
+            given(fusionSteps, f::steps);
+            given(fusionLr, f::learningRate);
+            given(fusionSamples, f::samples);
+            given(fusionLength, f::length);
+            given(t0, f::startTemperature);
+            given(t1, f::endTemperature);
+            return o.withFusion(f.build());
         }
     }
 
     @Override
     PruneOptions options() {
-        return hywia.apply(allocation.apply(super.options()));
+        PruneOptions.Builder b = builder();
+        allocation.applyTo(b);
+        return hywia.apply(b.build());
     }
 }

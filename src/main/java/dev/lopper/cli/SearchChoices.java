@@ -108,10 +108,13 @@ final class SearchChoices {
         int maxNewTokens;
 
         SearchOptions options() {
-            return new SearchOptions(operator, fitness, fitnessData, fitnessWindows, fitnessLength,
-                    topK, stages, stageKeep, population, crossovers, mutations, generations, seed, minRate, maxRate, jobs,
-                    batch, new SearchOptions.Chat(url, model, temperature, Duration.ofMillis(Math.round(timeoutSeconds * 1000)),
-                    retries, maxRequests, prompts, operatorModelDir, maxNewTokens));
+            return SearchOptions.builder().operator(operator).fitness(fitness).fitnessData(fitnessData)
+                    .fitnessWindows(fitnessWindows).fitnessLength(fitnessLength).topK(topK).stages(stages)
+                    .stageKeep(stageKeep).population(population).crossovers(crossovers).mutations(mutations)
+                    .generations(generations).seed(seed).rates(minRate, maxRate).jobs(jobs).batch(batch).url(url)
+                    .model(model).temperature(temperature).timeout(Duration.ofMillis(Math.round(timeoutSeconds * 1000)))
+                    .retries(retries).maxRequests(maxRequests).prompts(prompts).operatorModelDir(operatorModelDir)
+                    .maxNewTokens(maxNewTokens).build();
         }
     }
 }

@@ -50,8 +50,7 @@ final class SearchCommand implements Runnable {
     public void run() {
         common.checkOutputs();
         if ((out == null) == (resume == null)) throw new BadInputException("give either --out RUN_DIR or --resume RUN_DIR");
-        PruneOptions options = choices.options().with(null, null, AllocationKind.SEARCH, null, null, null, null, null,
-                null, null, null, null, null);
+        PruneOptions options = choices.builder().allocation(AllocationKind.SEARCH).build();
         SearchJob.Folder folder = new SearchJob.Folder(out != null ? out : resume, resume != null, force);
         PruneJob.SearchRequest req = new PruneJob.SearchRequest(search.options(), folder);
         SearchJob.checkFirst(req.options(), folder);

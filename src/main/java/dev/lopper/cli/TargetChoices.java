@@ -21,7 +21,19 @@ class TargetChoices {
 
     /** The settings of {@code --method}, overridden by the options given. */
     PruneOptions options() {
-        return what.apply(calib.apply(PruneOptions.preset(what.method, what.target)));
+        return builder().build();
+    }
+
+    PruneOptions.Builder builder() {
+        PruneOptions.Builder b = PruneOptions.preset(what.method, what.target).toBuilder();
+        calib.applyTo(b);
+        what.applyTo(b);
+        return b;
+    }
+
+    /** Sets a value that was given (not null) on the command line. */
+    static <T> void given(T value, java.util.function.Consumer<T> set) {
+        if (value != null) set.accept(value);
     }
 
     static final class Target {
@@ -49,20 +61,20 @@ class TargetChoices {
         @Option(names = "--allow-empty-layers", description = "Let a layer lose all its heads or all its channels (default: off).")
         Boolean allowEmpty;
 
-        PruneOptions apply(PruneOptions o) {
-            Integer start = null, end = null;
+        void applyTo(PruneOptions.Builder b) {
             if (layers != null) {
                 String[] p = layers.split(":");
                 if (p.length != 2) throw new BadInputException("--layers must be START:END, got " + layers);
                 try {
-                    start = Integer.parseInt(p[0].trim());
-                    end = Integer.parseInt(p[1].trim());
+                    b.layers(Integer.parseInt(p[0].trim()), Integer.parseInt(p[1].trim()));
                 } catch (NumberFormatException e) {
                     throw new BadInputException("--layers must be START:END with integers, got " + layers);
                 }
             }
-            return o.with(criterion, secondOrder, null, null, modules, start, end, allowEmpty, null, null, null, null,
-                    null);
+            given(criterion, b::criterion);
+            given(secondOrder, b::secondOrder);
+            given(modules, b::modules);
+            given(allowEmpty, b::allowEmptyLayers);
         }
     }
 
@@ -86,10 +98,13 @@ class TargetChoices {
         @Option(names = "--seed", paramLabel = "N", description = "Seed for calibration windows, the random criterion and HyWIA's fusion (its start and fusion windows) (default: from --method: 0).")
         Long seed;
 
-        PruneOptions apply(PruneOptions o) {
+        void applyTo(PruneOptions.Builder b) {
             if (samples != null && samples < 1) throw new BadInputException("--calib-windows must be at least 1");
             if (length != null && length < 2) throw new BadInputException("--calib-len must be at least 2 tokens");
-            return o.with(null, null, null, null, null, null, null, null, calibration, samples, length, seed, null);
+            given(calibration, b::calibration);
+            given(samples, b::calibrationSamples);
+            given(length, b::calibrationLength);
+            given(seed, b::seed);
         }
     }
 

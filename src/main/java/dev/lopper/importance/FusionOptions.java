@@ -100,8 +100,7 @@ public record FusionOptions(Mode mode, double fineWeight, Normalisation normalis
 
     /** The same options with another blend. */
     public FusionOptions withBlend(Blend b) {
-        return new FusionOptions(b.mode(), b.mode() == Mode.FIXED ? b.fineWeight() : fineWeight, normalisation, steps,
-                learningRate, samples, length, startTemperature, endTemperature);
+        return toBuilder().blend(b).build();
     }
 
     /** The blend, spelled as the CLI spells it ({@code learned}, {@code fine}, {@code coarse}, {@code fixed:A}). */
@@ -115,11 +114,59 @@ public record FusionOptions(Mode mode, double fineWeight, Normalisation normalis
         return startTemperature * Math.pow(endTemperature / startTemperature, (double) k / (steps - 1));
     }
 
-    public FusionOptions with(Normalisation norm, Integer steps, Double lr, Integer samples, Integer length,
-                              Double t0, Double t1) {
-        return new FusionOptions(mode, fineWeight, norm != null ? norm : normalisation,
-                steps != null ? steps : this.steps, lr != null ? lr : learningRate,
-                samples != null ? samples : this.samples, length != null ? length : this.length,
-                t0 != null ? t0 : startTemperature, t1 != null ? t1 : endTemperature);
+    /** A builder holding these options, to change some by name. */
+    public Builder toBuilder() {
+        return new Builder(this);
+    }
+
+    /** Fusion options set by name, starting from others ({@link #toBuilder}); validated by {@link #build}. */
+    public static final class Builder {
+        private Mode mode;
+        private double fineWeight;
+        private Normalisation normalisation;
+        private int steps;
+        private double learningRate;
+        private int samples;
+        private int length;
+        private double startTemperature;
+        private double endTemperature;
+
+        private Builder(FusionOptions o) {
+            mode = o.mode;
+            fineWeight = o.fineWeight;
+            normalisation = o.normalisation;
+            steps = o.steps;
+            learningRate = o.learningRate;
+            samples = o.samples;
+            length = o.length;
+            startTemperature = o.startTemperature;
+            endTemperature = o.endTemperature;
+        }
+
+        /** Learned, or fixed with its weight (a learned blend keeps the fixed weight it had). */
+        public Builder blend(Blend b) {
+            mode = b.mode();
+            if (b.mode() == Mode.FIXED) fineWeight = b.fineWeight();
+            return this;
+        }
+
+        public Builder normalisation(Normalisation n) { normalisation = n; return this; }
+
+        public Builder steps(int n) { steps = n; return this; }
+
+        public Builder learningRate(double lr) { learningRate = lr; return this; }
+
+        public Builder samples(int n) { samples = n; return this; }
+
+        public Builder length(int tokens) { length = tokens; return this; }
+
+        public Builder startTemperature(double t) { startTemperature = t; return this; }
+
+        public Builder endTemperature(double t) { endTemperature = t; return this; }
+
+        public FusionOptions build() {
+            return new FusionOptions(mode, fineWeight, normalisation, steps, learningRate, samples, length,
+                    startTemperature, endTemperature);
+        }
     }
 }

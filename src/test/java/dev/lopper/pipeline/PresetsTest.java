@@ -57,7 +57,7 @@ class PresetsTest {
     }
 
     private static PruneOptions calibrated(PruneOptions o, int samples, int length) {
-        return o.with(null, null, null, null, null, null, null, null, CALIB, samples, length, null, null);
+        return o.toBuilder().calibration(CALIB).calibrationSamples(samples).calibrationLength(length).build();
     }
 
     /** The windows PruneJob draws: twice the tokens it needs from the start of the text, random offsets by seed. */
@@ -103,7 +103,7 @@ class PresetsTest {
     @Test
     void owlAllocatesFromOutlierRatiosOfTheCalibrationActivations() {
         PruneOptions o = calibrated(PruneOptions.preset(Method.CUSTOM, 0.3), 4, 32)
-                .with(null, null, dev.lopper.allocation.AllocationKind.OWL, null, null, null, null, null, null, null, null, null, null);
+                .toBuilder().allocation(dev.lopper.allocation.AllocationKind.OWL).build();
         PruneJob.Outcome out = run(o);
         ActivationStats act = ActivationStats.collect(new Transformer(dense), windows(o), 32,
                 EnumSet.allOf(ForwardHook.Site.class), ProgressListener.NONE);

@@ -26,15 +26,108 @@ public record SearchOptions(OperatorKind operator, MaskedFitness.Kind fitness, S
 
     /** Settings of the chat operators ({@code llm} and {@code self}). */
     public record Chat(String url, String model, double temperature, Duration timeout, int retries,
-                       int maxRequests, Path prompts, Path operatorModelDir, int maxNewTokens) {
-        public static Chat defaults() {
-            return new Chat(null, "gpt-4o", 0.7, Duration.ofSeconds(60), 3, 1000, null, null, 512);
-        }
-    }
+                       int maxRequests, Path prompts, Path operatorModelDir, int maxNewTokens) {}
 
     public static SearchOptions defaults() {
-        return new SearchOptions(OperatorKind.GA, MaskedFitness.Kind.PPL, null, 8, 128, 512, null, 0.34, 30, 10, 10, 20, 0, 0.0,
-                0.8, 1, 4, Chat.defaults());
+        return builder().build();
+    }
+
+    /** A builder holding the defaults, to set the rest by name. */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** Search options set by name; the defaults are Self-Pruner's where it says, Lopper's elsewhere. */
+    public static final class Builder {
+        private OperatorKind operator = OperatorKind.GA;
+        private MaskedFitness.Kind fitness = MaskedFitness.Kind.PPL;
+        private String fitnessData;
+        private int fitnessWindows = 8;
+        private int fitnessLength = 128;
+        private int topK = 512;
+        private int[] stages;
+        private double stageKeep = 0.34;
+        private int population = 30;
+        private int crossovers = 10;
+        private int mutations = 10;
+        private int generations = 20;
+        private long seed;
+        private double minRate = 0.0;
+        private double maxRate = 0.8;
+        private int jobs = 1;
+        private int batch = 4;
+        private String url;
+        private String model = "gpt-4o";
+        private double temperature = 0.7;
+        private Duration timeout = Duration.ofSeconds(60);
+        private int retries = 3;
+        private int maxRequests = 1000;
+        private Path prompts;
+        private Path operatorModelDir;
+        private int maxNewTokens = 512;
+
+        private Builder() {}
+
+        public Builder operator(OperatorKind o) { operator = o; return this; }
+
+        public Builder fitness(MaskedFitness.Kind k) { fitness = k; return this; }
+
+        /** A corpus name or a file (null: the calibration text). */
+        public Builder fitnessData(String d) { fitnessData = d; return this; }
+
+        public Builder fitnessWindows(int n) { fitnessWindows = n; return this; }
+
+        public Builder fitnessLength(int tokens) { fitnessLength = tokens; return this; }
+
+        public Builder topK(int k) { topK = k; return this; }
+
+        /** Windows per selection stage, ascending (null: one stage of all windows). */
+        public Builder stages(int[] windows) { stages = windows == null ? null : windows.clone(); return this; }
+
+        public Builder stageKeep(double share) { stageKeep = share; return this; }
+
+        public Builder population(int n) { population = n; return this; }
+
+        public Builder crossovers(int n) { crossovers = n; return this; }
+
+        public Builder mutations(int n) { mutations = n; return this; }
+
+        public Builder generations(int n) { generations = n; return this; }
+
+        public Builder seed(long s) { seed = s; return this; }
+
+        public Builder rates(double min, double max) { minRate = min; maxRate = max; return this; }
+
+        public Builder jobs(int n) { jobs = n; return this; }
+
+        public Builder batch(int windows) { batch = windows; return this; }
+
+        /** llm: the OpenAI-compatible base URL. */
+        public Builder url(String u) { url = u; return this; }
+
+        /** llm: the model name. */
+        public Builder model(String m) { model = m; return this; }
+
+        public Builder temperature(double t) { temperature = t; return this; }
+
+        public Builder timeout(Duration d) { timeout = d; return this; }
+
+        public Builder retries(int n) { retries = n; return this; }
+
+        public Builder maxRequests(int n) { maxRequests = n; return this; }
+
+        public Builder prompts(Path dir) { prompts = dir; return this; }
+
+        public Builder operatorModelDir(Path dir) { operatorModelDir = dir; return this; }
+
+        public Builder maxNewTokens(int n) { maxNewTokens = n; return this; }
+
+        public SearchOptions build() {
+            return new SearchOptions(operator, fitness, fitnessData, fitnessWindows, fitnessLength, topK, stages,
+                    stageKeep, population, crossovers, mutations, generations, seed, minRate, maxRate, jobs, batch,
+                    new Chat(url, model, temperature, timeout, retries, maxRequests, prompts, operatorModelDir,
+                            maxNewTokens));
+        }
     }
 
     public SearchOptions {
