@@ -1,6 +1,7 @@
 package dev.lopper.cli;
 
 import dev.lopper.BadInputException;
+import dev.lopper.BadSettingException;
 import dev.lopper.util.ErrorText;
 import dev.lopper.util.Version;
 import picocli.CommandLine;
@@ -102,7 +103,10 @@ public final class Main implements Callable<Integer> {
         Throwable cause = ex;
         while (!(cause instanceof BadInputException) && cause.getCause() != null) cause = cause.getCause();
         if (cause instanceof BadInputException) {
-            err.println("lopper: " + ErrorText.clean(cause.getMessage()));
+            // A setting's error names the setting by key: print the option that sets it.
+            String message = cause instanceof BadSettingException s ? OptionNames.of(s.setting()) + " " + s.problem()
+                    : cause.getMessage();
+            err.println("lopper: " + ErrorText.clean(message));
             if (verbose) ex.printStackTrace(err);
             return BAD_INPUT;
         }

@@ -1,5 +1,7 @@
 package dev.lopper.importance;
 
+import dev.lopper.BadSettingException;
+import dev.lopper.Setting;
 import dev.lopper.BadInputException;
 import dev.lopper.util.Choices;
 
@@ -83,15 +85,15 @@ public record FusionOptions(Mode mode, double fineWeight, Normalisation normalis
 
     public FusionOptions {
         if (mode == Mode.FIXED && !Blend.validWeight(fineWeight))
-            throw new BadInputException("--fusion fixed:A needs A in [0, 1] (the weight of the fine score), not " + fineWeight);
-        if (steps < 1) throw new BadInputException("--fusion-steps must be at least 1, not " + steps);
+            throw new BadSettingException(Setting.FUSION, "fixed:A needs A in [0, 1] (the weight of the fine score), not " + fineWeight);
+        if (steps < 1) throw new BadSettingException(Setting.FUSION_STEPS, "must be at least 1, not " + steps);
         if (!(learningRate > 0) || Double.isInfinite(learningRate))
-            throw new BadInputException("--fusion-lr must be a positive number, not " + learningRate);
-        if (samples < 1) throw new BadInputException("--fusion-samples must be at least 1, not " + samples);
-        if (length < 2) throw new BadInputException("--fusion-len must be at least 2 tokens, not " + length);
+            throw new BadSettingException(Setting.FUSION_LEARNING_RATE, "must be a positive number, not " + learningRate);
+        if (samples < 1) throw new BadSettingException(Setting.FUSION_SAMPLES, "must be at least 1, not " + samples);
+        if (length < 2) throw new BadSettingException(Setting.FUSION_LENGTH, "must be at least 2 tokens, not " + length);
         if (!(startTemperature > 0) || !(endTemperature > 0) || Double.isInfinite(startTemperature)
                 || Double.isInfinite(endTemperature))
-            throw new BadInputException("--fusion-temperature needs two positive numbers T0:T1, not "
+            throw new BadSettingException(Setting.FUSION_TEMPERATURE, "needs two positive numbers T0:T1, not "
                     + startTemperature + ":" + endTemperature);
     }
 

@@ -1,5 +1,7 @@
 package dev.lopper.pipeline;
 
+import dev.lopper.BadSettingException;
+import dev.lopper.Setting;
 import dev.lopper.BadInputException;
 import dev.lopper.allocation.AllocationKind;
 import dev.lopper.allocation.Allocator;
@@ -71,7 +73,7 @@ public final class PruneJob {
     public static Outcome run(Path modelPath, LlamaModel dense, Tokenizer tok, PruneOptions o, Path dataDir,
                               ProgressListener progress, SearchRequest search) {
         if (o.allocation() == AllocationKind.SEARCH) {
-            if (search == null) throw new BadInputException("--allocation search needs the search options (lopper prune or lopper search)");
+            if (search == null) throw new BadSettingException(Setting.ALLOCATION, "search needs the search options (lopper prune or lopper search)");
             SearchJob.checkFirst(search.options(), search.folder());
         }
         Instant start = Instant.now();
@@ -128,7 +130,7 @@ public final class PruneJob {
             case OWL -> new OwlAllocator(OutlierRatios.compute(dense, stats.activations(), OutlierRatios.DEFAULT_M));
             case FLAP_GLOBAL -> new FlapGlobalAllocator(scores);
             case FILE -> {
-                if (o.ratesFile() == null) throw new BadInputException("--allocation file needs --rates FILE");
+                if (o.ratesFile() == null) throw new BadSettingException(Setting.RATES, "FILE is needed by the file allocation");
                 yield FixedRatesAllocator.fromFile(o.ratesFile(), cfg.numLayers());
             }
             case SEARCH -> {

@@ -226,6 +226,37 @@ class CliConsistencyTest {
         }
     }
 
+    /** Every key a lower stage may name in an error is set by an option some command has. */
+    @Test
+    void everySettingMapsToARealOption() {
+        CommandLine cli = Main.commandLine(new PrintWriter(new StringWriter()));
+        java.util.Set<String> options = new java.util.HashSet<>();
+        for (CommandLine c : cli.getSubcommands().values())
+            for (OptionSpec o : c.getCommandSpec().options()) options.addAll(List.of(o.names()));
+        for (dev.lopper.Setting s : dev.lopper.Setting.values())
+            for (String name : OptionNames.of(s).split(" \\+ "))
+                assertTrue(options.contains(name), s + " maps to " + name + ", which no command has");
+    }
+
+    /** A setting's error from a lower stage reaches the user with the option's name, one line, exit 2. */
+    @Test
+    void aSettingsErrorNamesTheOption() {
+        Run r = lopperWith(new SettingBoom(), "setting-boom");
+        assertEquals(2, r.code(), r.err());
+        assertEquals("lopper: --fusion-steps must be at least 1, not 0", r.err().strip());
+        assertEquals("fusion steps must be at least 1, not 0",
+                new dev.lopper.BadSettingException(dev.lopper.Setting.FUSION_STEPS, "must be at least 1, not 0").getMessage(),
+                "outside the CLI the message names the setting in words");
+    }
+
+    @picocli.CommandLine.Command(name = "setting-boom")
+    static final class SettingBoom implements Runnable {
+        @Override
+        public void run() {
+            dev.lopper.importance.FusionOptions.DEFAULT.toBuilder().steps(0).build();
+        }
+    }
+
     /** One visible name per concept; the old names still parse but are hidden. */
     @Test
     void oneNamePerConceptWithHiddenOldNames() {

@@ -1,5 +1,7 @@
 package dev.lopper.allocation.search;
 
+import dev.lopper.BadSettingException;
+import dev.lopper.Setting;
 import dev.lopper.BadInputException;
 
 import java.nio.file.Path;
@@ -132,12 +134,12 @@ public record SearchOptions(OperatorKind operator, MaskedFitness.Kind fitness, S
 
     public SearchOptions {
         java.util.Objects.requireNonNull(operator, "operator");
-        if (fitnessWindows < 1) throw new BadInputException("--fitness-windows must be at least 1");
-        if (fitnessLength < 2) throw new BadInputException("--fitness-len must be at least 2");
-        if (topK < 1) throw new BadInputException("--top-k must be at least 1");
-        if (jobs < 1) throw new BadInputException("--jobs must be at least 1");
+        if (fitnessWindows < 1) throw new BadSettingException(Setting.FITNESS_WINDOWS, "must be at least 1");
+        if (fitnessLength < 2) throw new BadSettingException(Setting.FITNESS_LENGTH, "must be at least 2");
+        if (topK < 1) throw new BadSettingException(Setting.TOP_K, "must be at least 1");
+        if (jobs < 1) throw new BadSettingException(Setting.JOBS, "must be at least 1");
         if (operator == OperatorKind.LLM && (chat.url() == null || chat.url().isBlank()))
-            throw new BadInputException("--operator llm needs --operator-url (an OpenAI-compatible base URL, e.g. "
+            throw new BadSettingException(Setting.OPERATOR_URL, "is needed by the llm operator (an OpenAI-compatible base URL, e.g. "
                     + "http://localhost:8000/v1)");
     }
 
