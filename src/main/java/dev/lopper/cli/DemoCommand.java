@@ -49,7 +49,7 @@ final class DemoCommand implements Runnable {
     Path model;
 
     @Option(names = "--method", paramLabel = "PRESET", defaultValue = "wanda-sp",
-            description = "Preset: ${COMPLETION-CANDIDATES}, described under Presets (default ${DEFAULT-VALUE}: the best on this model in the README table).")
+            description = "Preset: ${COMPLETION-CANDIDATES}, described under Presets (default ${DEFAULT-VALUE}: the best on this model in docs/results/criteria.md).")
     Method method;
 
     @Option(names = "--target", paramLabel = "FRACTION", defaultValue = "0.3",

@@ -5,7 +5,7 @@ import dev.lopper.util.Choices;
 
 import java.util.List;
 
-/** Makes the criterion of a {@link CriterionKind}. */
+/** Makes the criterion of a {@link CriterionKind} (the names of docs/METHODS.md's criteria table). */
 public final class Criteria {
     /** Valid names, in the order help text lists them. */
     public static final List<String> NAMES = Choices.spellings(CriterionKind.class);
