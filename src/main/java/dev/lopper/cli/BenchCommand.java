@@ -5,7 +5,7 @@ import dev.lopper.eval.SpeedBench;
 import dev.lopper.eval.SpeedReport;
 import dev.lopper.io.Checkpoints;
 import dev.lopper.model.LlamaModel;
-import dev.lopper.surgery.PeakMemory;
+import dev.lopper.util.PeakMemory;
 import dev.lopper.util.AtomicFiles;
 import dev.lopper.util.OutputPaths;
 import dev.lopper.BadInputException;

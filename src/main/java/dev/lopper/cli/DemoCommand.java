@@ -23,7 +23,7 @@ import dev.lopper.pipeline.Method;
 import dev.lopper.pipeline.PruneOptions;
 import dev.lopper.pipeline.ModelCard;
 import dev.lopper.pipeline.PrunedModelWriter;
-import dev.lopper.surgery.PeakMemory;
+import dev.lopper.util.PeakMemory;
 import dev.lopper.util.AtomicFiles;
 import dev.lopper.util.Leftovers;
 import picocli.CommandLine.Command;

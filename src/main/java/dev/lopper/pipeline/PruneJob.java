@@ -25,6 +25,7 @@ import dev.lopper.calib.Statistic;
 import dev.lopper.calib.Statistics;
 import dev.lopper.calib.TaylorStats;
 import dev.lopper.data.TextCorpus;
+import dev.lopper.eval.HywiaOutcome;
 import dev.lopper.importance.Criteria;
 import dev.lopper.importance.Criterion;
 import dev.lopper.importance.Flap;
@@ -36,7 +37,7 @@ import dev.lopper.model.ModelConfig;
 import dev.lopper.model.CausalLM;
 import dev.lopper.surgery.KeepPlan;
 import dev.lopper.surgery.PruningRecord;
-import dev.lopper.surgery.Sha256;
+import dev.lopper.util.Sha256;
 import dev.lopper.surgery.Surgery;
 import dev.lopper.util.ProgressListener;
 
@@ -91,7 +92,7 @@ public final class PruneJob {
 
         CausalLM t = CausalLM.of(dense);
         Statistics stats = Statistics.NONE;
-        PruningRecord.FileDigest calibDigest = null;
+        Sha256.FileDigest calibDigest = null;
         int windows = 0, length = 0;
         CalibrationData fusionWindows = null;
         if (!needs.isEmpty()) {
