@@ -19,7 +19,7 @@ import java.util.Locale;
 
 @Command(name = "export", mixinStandardHelpOptions = true,
         description = {"Write a model in another format.",
-                "gguf: one file llama.cpp runs (uniform layers: architecture llama; per-layer shapes: deci).",
+                "gguf: one file llama.cpp runs (architecture llama for uniform layers, deci for per-layer shapes; bloom and baichuan for those families).",
                 "hf: a Hugging Face folder (transformers loads it when all layers have the same shape).",
                 "Example: lopper export --model pruned/ --format gguf --out pruned.gguf --dtype f16"})
 final class ExportCommand implements Runnable {
@@ -67,11 +67,10 @@ final class ExportCommand implements Runnable {
 
     @Override
     public void run() {
-        OutputPaths.checkApart(out, "--out", modelOptions.model, "--model");
-        OutputPaths.checkApart(out, "--out", modelOptions.tokenizer, "--tokenizer");
-        if (format == Format.GGUF) OutputPaths.checkFile(out, "--out");
-        else OutputPaths.checkFolder(out, "--out");
-        if (Files.exists(out) && !force) throw new BadInputException(out, "already exists; use --force to replace it");
+        OutputPaths.Guard guard = modelOptions.inputsTo(common.outputs(force));
+        if (format == Format.GGUF) guard.file(out, "--out");
+        else guard.folder(out, "--out", "config.json");
+        guard.check();
         LlamaModel model = modelOptions.loadModel();
         String arch;
         try (Tokenizer tok = modelOptions.loadTokenizer(model)) {

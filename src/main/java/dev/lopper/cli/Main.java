@@ -20,7 +20,7 @@ import java.util.concurrent.Callable;
                 DemoCommand.class,
                 CommandLine.HelpCommand.class})
 public final class Main implements Callable<Integer> {
-    /** Exit codes: 0 ok, 1 internal error, 2 bad input or usage. */
+    /** Exit codes: 0 ok, 1 internal error, 2 bad input, usage, or a full disk / permission on a path (docs/reliability.md). */
     static final int BAD_INPUT = 2;
 
     @Spec
@@ -92,7 +92,8 @@ public final class Main implements Callable<Integer> {
     }
 
     /**
-     * Bad input ({@link BadInputException}, possibly wrapped): one clear line and exit 2. Anything
+     * Bad input ({@link BadInputException}, possibly wrapped) or a failure of the user's environment
+     * (a full disk, a permission: {@link ErrorText#ioFailure}): one clear line and exit 2. Anything
      * else is a bug, whatever its type (an IllegalArgumentException included): "internal error",
      * exit 1. Stack traces only with --verbose.
      */
@@ -107,6 +108,12 @@ public final class Main implements Callable<Integer> {
             String message = cause instanceof BadSettingException s ? OptionNames.of(s.setting()) + " " + s.problem()
                     : cause.getMessage();
             err.println("lopper: " + ErrorText.clean(message));
+            if (verbose) ex.printStackTrace(err);
+            return BAD_INPUT;
+        }
+        String io = ErrorText.ioFailure(ex);
+        if (io != null) {   // a full disk or a permission: the user's environment, not a bug
+            err.println("lopper: " + io);
             if (verbose) ex.printStackTrace(err);
             return BAD_INPUT;
         }

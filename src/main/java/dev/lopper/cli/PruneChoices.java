@@ -127,6 +127,16 @@ final class PruneChoices extends TargetChoices {
     PruneOptions options() {
         PruneOptions.Builder b = builder();
         allocation.applyTo(b);
-        return hywia.apply(b.build());
+        PruneOptions o = b.build();
+        if (allocation.rates != null && o.allocation() != AllocationKind.FILE)
+            throw new BadInputException("--rates is read by --allocation file only, not by allocation "
+                    + o.allocation() + "; add --allocation file or drop --rates");
+        return hywia.apply(o);
+    }
+
+    /** The rates file and a calibration text given as a path are inputs. */
+    @Override
+    dev.lopper.util.OutputPaths.Guard inputsTo(dev.lopper.util.OutputPaths.Guard guard) {
+        return super.inputsTo(guard.input(allocation.rates, "--rates"));
     }
 }

@@ -18,6 +18,12 @@ final class SearchChoices {
     @ArgGroup(validate = false, heading = "%nSearch (lopper search, lopper prune --allocation search):%n", order = 5)
     Options group = new Options();
 
+    /** The fitness text given as a path, the prompt templates and the operator's model are inputs. */
+    dev.lopper.util.OutputPaths.Guard inputsTo(dev.lopper.util.OutputPaths.Guard guard) {
+        return guard.inputNamed(group.fitnessData, "--fitness-data").input(group.prompts, "--prompts")
+                .input(group.operatorModelDir, "--operator-model-dir");
+    }
+
     SearchOptions options() {
         return group.options();
     }
@@ -45,7 +51,7 @@ final class SearchChoices {
         @Option(names = "--top-k", paramLabel = "N", defaultValue = "512", description = "Dense probabilities kept per position for kl (default ${DEFAULT-VALUE}).")
         int topK;
 
-        @Option(names = "--stages", split = ",", paramLabel = "W",
+        @Option(names = "--stages", split = ",", paramLabel = "W1[,W2...]", hideParamSyntax = true,
                 description = "Multi-stage selection: windows per stage, ascending, the last at most --fitness-windows (e.g. 2,8) (default: one stage, every child on all --fitness-windows).")
         int[] stages;
 
@@ -98,6 +104,10 @@ final class SearchChoices {
         @Option(names = "--max-requests", paramLabel = "N", defaultValue = "1000", description = "llm: HTTP requests allowed in the whole run, retries included (default ${DEFAULT-VALUE}).")
         int maxRequests;
 
+        @Option(names = "--max-fallback-share", paramLabel = "SHARE", defaultValue = "0.5",
+                description = "llm/self: stop (exit 2) once more than this share of the operator's steps got nothing usable and fell back to ga (judged after 4 steps) (default ${DEFAULT-VALUE}).")
+        double maxFallbackShare;
+
         @Option(names = "--prompts", paramLabel = "DIR", description = "llm/self: folder with prompt templates overriding the built-in ones (same file names) (default: the built-in templates).")
         Path prompts;
 
@@ -108,13 +118,15 @@ final class SearchChoices {
         int maxNewTokens;
 
         SearchOptions options() {
+            if (!(timeoutSeconds > 0) || Double.isInfinite(timeoutSeconds))
+                throw new dev.lopper.BadInputException("--timeout must be more than 0 seconds, not " + timeoutSeconds);
             return SearchOptions.builder().operator(operator).fitness(fitness).fitnessData(fitnessData)
                     .fitnessWindows(fitnessWindows).fitnessLength(fitnessLength).topK(topK).stages(stages)
                     .stageKeep(stageKeep).population(population).crossovers(crossovers).mutations(mutations)
                     .generations(generations).seed(seed).rates(minRate, maxRate).jobs(jobs).batch(batch).url(url)
                     .model(model).temperature(temperature).timeout(Duration.ofMillis(Math.round(timeoutSeconds * 1000)))
                     .retries(retries).maxRequests(maxRequests).prompts(prompts).operatorModelDir(operatorModelDir)
-                    .maxNewTokens(maxNewTokens).build();
+                    .maxNewTokens(maxNewTokens).maxFallbackShare(maxFallbackShare).build();
         }
     }
 }

@@ -20,7 +20,7 @@ import java.util.Map;
 
 @Command(name = "search", mixinStandardHelpOptions = true, sortOptions = false, abbreviateSynopsis = true,
         optionListHeading = "%nModel, output and general:%n",
-        description = {"Search per-layer pruning rates with Self-Pruner (Lopper's design), an evolutionary search.",
+        description = {"Search per-layer pruning rates with an evolutionary search (Self-Pruner, Lopper's design).",
                 "Its operators are classic (ga), a chat model behind an OpenAI-compatible endpoint (llm) or the model itself (self).",
                 "Candidates are scored by masking the dense model (fitness ppl or kl on calibration text).",
                 "Writes RUN_DIR/best-rates.json, which `lopper prune --allocation file --rates` reads; "
@@ -48,9 +48,12 @@ final class SearchCommand implements Runnable {
 
     @Override
     public void run() {
-        common.checkOutputs();
         if ((out == null) == (resume == null)) throw new BadInputException("give either --out RUN_DIR or --resume RUN_DIR");
         PruneOptions options = choices.builder().allocation(AllocationKind.SEARCH).build();
+        search.inputsTo(choices.inputsTo(modelOptions.inputsTo(common.outputs(force))))
+                .folder(out, "--out", RunFolder.RUN)
+                .output(resume, "--resume", dev.lopper.util.OutputPaths.Kind.EXISTING_FOLDER, null)
+                .check();
         SearchJob.Folder folder = new SearchJob.Folder(out != null ? out : resume, resume != null, force);
         PruneJob.SearchRequest req = new PruneJob.SearchRequest(search.options(), folder);
         SearchJob.checkFirst(req.options(), folder);
@@ -67,6 +70,8 @@ final class SearchCommand implements Runnable {
             System.out.printf("best %s %.6g; %s%n", req.options().fitness().name().toLowerCase(), s.best().fitness(),
                     seedsLine(s));
             if (!s.counters().isEmpty()) System.out.println("counters: " + s.counters());
+            String fellBack = dev.lopper.allocation.search.PromptedOperator.summary(req.options().operator().toString(), s.counters());
+            if (fellBack != null) System.out.println(fellBack);
             System.out.println("best rates: " + Arrays.toString(s.best().rates()));
             System.out.println("wrote " + folder.dir().resolve(RunFolder.BEST_RATES));
             Map<String, Double> seeds = new java.util.LinkedHashMap<>();

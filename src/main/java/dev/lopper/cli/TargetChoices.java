@@ -31,6 +31,11 @@ class TargetChoices {
         return b;
     }
 
+    /** A calibration text given as a path is an input. */
+    dev.lopper.util.OutputPaths.Guard inputsTo(dev.lopper.util.OutputPaths.Guard guard) {
+        return guard.inputNamed(calib.calibration, "--calib");
+    }
+
     /** Sets a value that was given (not null) on the command line. */
     static <T> void given(T value, java.util.function.Consumer<T> set) {
         if (value != null) set.accept(value);

@@ -1,5 +1,7 @@
 package dev.lopper.pipeline;
 
+import dev.lopper.BadSettingException;
+import dev.lopper.Setting;
 import dev.lopper.allocation.AllocationKind;
 import dev.lopper.allocation.Modules;
 import dev.lopper.importance.CriterionKind;
@@ -145,6 +147,8 @@ public record PruneOptions(Method method, CriterionKind criterion, boolean secon
         public Builder fusion(FusionOptions f) { fusion = f; return this; }
 
         public PruneOptions build() {
+            if (roundTo < 0)
+                throw new BadSettingException(Setting.ROUND_TO, "must be 0 (no rounding) or a positive multiple, not " + roundTo);
             return new PruneOptions(method, criterion, secondOrder, allocation, ratesFile, target, modules, layers,
                     allowEmptyLayers, calibration, calibrationSamples, calibrationLength, seed, biasCompensation,
                     roundTo, fusion);

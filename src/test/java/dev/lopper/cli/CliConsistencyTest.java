@@ -215,7 +215,7 @@ class CliConsistencyTest {
             assertFalse(help.contains("=<"), e.getKey() + " has a <field> placeholder:\n" + help);
             for (OptionSpec o : e.getValue().getCommandSpec().options()) {
                 if (o.hidden() || o.arity().max() == 0) continue;
-                assertTrue(o.paramLabel().matches("[A-Z0-9_|:.,]+|learned\\|fine\\|coarse\\|fixed:A"),
+                assertTrue(o.paramLabel().matches("[A-Z0-9_|:.,\\[\\]]+|learned\\|fine\\|coarse\\|fixed:A"),
                         e.getKey() + " " + o.longestName() + ": placeholder " + o.paramLabel());
             }
             for (String line : e.getValue().getCommandSpec().usageMessage().description()) {

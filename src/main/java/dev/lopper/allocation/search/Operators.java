@@ -53,7 +53,7 @@ public final class Operators {
             case GA -> new GaOperator();
             case LLM -> new PromptedOperator(o.operator().toString(), new OpenAiChat(c.url(), System.getenv(API_KEY_VARIABLE), c.model(),
                     c.temperature(), c.timeout(), c.retries(), c.maxRequests(), counters), new PromptTemplates(c.prompts()),
-                    counters, log, fitness, space);
+                    counters, log, fitness, space, c.maxFallbackShare());
             case SELF -> {
                 ChatBackend chat;
                 if (c.operatorModelDir() == null) {
@@ -76,7 +76,8 @@ public final class Operators {
                         }
                     };
                 }
-                yield new PromptedOperator(o.operator().toString(), chat, new PromptTemplates(c.prompts()), counters, log, fitness, space);
+                yield new PromptedOperator(o.operator().toString(), chat, new PromptTemplates(c.prompts()), counters, log,
+                        fitness, space, c.maxFallbackShare());
             }
         };
     }

@@ -28,7 +28,22 @@ public record SearchOptions(OperatorKind operator, MaskedFitness.Kind fitness, S
 
     /** Settings of the chat operators ({@code llm} and {@code self}). */
     public record Chat(String url, String model, double temperature, Duration timeout, int retries,
-                       int maxRequests, Path prompts, Path operatorModelDir, int maxNewTokens) {}
+                       int maxRequests, Path prompts, Path operatorModelDir, int maxNewTokens, double maxFallbackShare) {
+        /** Default --max-fallback-share: stop when more than half the operator's steps got nothing usable. */
+        public static final double DEFAULT_MAX_FALLBACK_SHARE = 0.5;
+
+        public Chat {
+            if (!(maxFallbackShare >= 0 && maxFallbackShare <= 1))
+                throw new BadInputException("--max-fallback-share must be in [0, 1], not " + maxFallbackShare);
+            if (!(temperature >= 0) || Double.isInfinite(temperature))
+                throw new BadInputException("--temperature must be a number >= 0, not " + temperature);
+            if (timeout == null || timeout.isZero() || timeout.isNegative())
+                throw new BadInputException("--timeout must be more than 0 seconds");
+            if (retries < 0) throw new BadInputException("--retries must be >= 0, not " + retries);
+            if (maxRequests < 1) throw new BadInputException("--max-requests must be at least 1, not " + maxRequests);
+            if (maxNewTokens < 1) throw new BadInputException("--max-new-tokens must be at least 1, not " + maxNewTokens);
+        }
+    }
 
     public static SearchOptions defaults() {
         return builder().build();
@@ -67,6 +82,7 @@ public record SearchOptions(OperatorKind operator, MaskedFitness.Kind fitness, S
         private Path prompts;
         private Path operatorModelDir;
         private int maxNewTokens = 512;
+        private double maxFallbackShare = Chat.DEFAULT_MAX_FALLBACK_SHARE;
 
         private Builder() {}
 
@@ -124,11 +140,14 @@ public record SearchOptions(OperatorKind operator, MaskedFitness.Kind fitness, S
 
         public Builder maxNewTokens(int n) { maxNewTokens = n; return this; }
 
+        /** llm/self: the share of steps that may fall back to ga before the run stops. */
+        public Builder maxFallbackShare(double share) { maxFallbackShare = share; return this; }
+
         public SearchOptions build() {
             return new SearchOptions(operator, fitness, fitnessData, fitnessWindows, fitnessLength, topK, stages,
                     stageKeep, population, crossovers, mutations, generations, seed, minRate, maxRate, jobs, batch,
                     new Chat(url, model, temperature, timeout, retries, maxRequests, prompts, operatorModelDir,
-                            maxNewTokens));
+                            maxNewTokens, maxFallbackShare));
         }
     }
 
@@ -138,6 +157,16 @@ public record SearchOptions(OperatorKind operator, MaskedFitness.Kind fitness, S
         if (fitnessLength < 2) throw new BadSettingException(Setting.FITNESS_LENGTH, "must be at least 2");
         if (topK < 1) throw new BadSettingException(Setting.TOP_K, "must be at least 1");
         if (jobs < 1) throw new BadSettingException(Setting.JOBS, "must be at least 1");
+        if (batch < 1) throw new BadInputException("--fitness-batch must be at least 1");
+        if (!(minRate >= 0 && minRate <= maxRate && maxRate < 1))
+            throw new BadInputException("--min-rate " + minRate + " and --max-rate " + maxRate
+                    + " must satisfy 0 <= min <= max < 1");
+        // Every option is checked here, before a run folder is made (not when the evolution starts).
+        Evolution.Settings checked = new Evolution.Settings(population, crossovers, mutations, generations, seed,
+                stages == null || stages.length == 0 ? new int[]{fitnessWindows} : stages, stageKeep);
+        if (checked.fullWindows() > fitnessWindows)
+            throw new BadInputException("--stages asks for " + checked.fullWindows() + " windows in its last stage, "
+                    + "more than --fitness-windows " + fitnessWindows);
         if (operator == OperatorKind.LLM && (chat.url() == null || chat.url().isBlank()))
             throw new BadSettingException(Setting.OPERATOR_URL, "is needed by the llm operator (an OpenAI-compatible base URL, e.g. "
                     + "http://localhost:8000/v1)");
