@@ -51,10 +51,10 @@ class RecoverCliTest {
     @Test
     void recoverWritesAPrunedFolderWithRecoveryJson() {
         Path out = tmp.resolve("recovered");
-        BadInputCliTest.Outcome o = lopper(recover(MODEL, out, "--reconstruct-mode", "one-shot").toArray(String[]::new));
+        BadInputCliTest.Outcome o = lopper(recover(MODEL, out, "--reconstruct-mode", "sequential").toArray(String[]::new));
         assertEquals(0, o.code(), o.err());
         RecoveryRecord r = RecoveryRecord.read(out.resolve(RecoveryRecord.FILE_NAME));
-        assertEquals("one-shot", r.reconstruction().mode());
+        assertEquals("sequential", r.reconstruction().mode());
         assertEquals(2, r.reconstruction().windows());
         assertFalse(r.reconstruction().fits().isEmpty());
         assertTrue(Files.exists(out.resolve("pruning.json")));
@@ -73,7 +73,7 @@ class RecoverCliTest {
                 "--reconstruct", "--ridge", "0.05", "--out", out.toString(), "--quiet");
         assertEquals(0, o.code(), o.err());
         RecoveryRecord r = RecoveryRecord.read(out.resolve(RecoveryRecord.FILE_NAME));
-        assertEquals("sequential", r.reconstruction().mode());
+        assertEquals("one-shot", r.reconstruction().mode());
         assertEquals(0.05, r.reconstruction().ridge());
         assertNotNull(r.reconstruction().calibration().sha256());
     }
