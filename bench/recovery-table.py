@@ -12,7 +12,8 @@ then, on stories260K-hf, training-free pipelines against `--method flap` (the is
 Reconstruction: 128 windows of 256 tokens (stories260K-hf) or 128 x 128 (8M), seed 0, default ridge.
 Times and peak memory come from pruning.json / recovery.json (in-process wall time of the step; VmHWM
 of the process, model loading included).
-Usage: bench/recovery-table.py [OUT_DIR]   (default results/recovery; FRESH=0 keeps finished rows)
+Usage: bench/recovery-table.py [OUT_DIR]   (default results/recovery; FRESH=0 keeps finished rows;
+       SECTIONS=stories260K,gqa8m,best picks sections, e.g. to run them in two processes)
 """
 import json, os, subprocess, sys
 
@@ -26,6 +27,7 @@ eval_windows = os.environ.get("EVAL_WINDOWS", "400")
 calib = os.path.join(data, "eval/tinystories/calib.txt")
 heldout = os.path.join(data, "eval/tinystories/heldout.txt")
 fresh = os.environ.get("FRESH", "1") == "1"
+sections = os.environ.get("SECTIONS", "stories260K,gqa8m,best").split(",")
 
 MODELS = {
     "stories260K": dict(dir=os.path.join(data, "models/stories260K-hf"), calib=calib,
@@ -75,6 +77,8 @@ def recover(name, pruned, m, *args):
 
 
 for key, m in MODELS.items():
+    if key not in sections:
+        continue
     evaluate(f"{key}-dense", m["dir"], m)
     for method in METHODS:
         name = f"{key}-{method}"
@@ -103,7 +107,7 @@ PIPELINES = [
     ("search-rates-wanda-sp+rec", ["--method", "custom", "--criterion", "wanda-sp", "--allocation", "file", "--rates", rates,
                                    "--calib", calib, "--calib-windows", "32", "--calib-len", "128"], []),
 ]
-for name, prune_args, rec in PIPELINES:
+for name, prune_args, rec in PIPELINES if "best" in sections else []:
     full = f"best-{name}"
     p = prune(full, m, *prune_args)
     if rec is None:
@@ -113,5 +117,4 @@ for name, prune_args, rec in PIPELINES:
         evaluate(full, r, m)
         subprocess.run(["rm", "-rf", r])
     subprocess.run(["rm", "-rf", p])
-subprocess.run(["rm", "-rf", work])
 subprocess.run([sys.executable, os.path.join(here, "bench/recovery-table-md.py"), out], check=True)
