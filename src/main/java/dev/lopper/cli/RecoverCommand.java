@@ -97,20 +97,14 @@ final class RecoverCommand implements Runnable {
         if (teacher == null) throw new BadInputException("--reconstruct needs --teacher DENSE, the model it was pruned from");
         if (windows < 1) throw new BadInputException("--calib-windows must be at least 1");
         if (length < 2) throw new BadInputException("--calib-len must be at least 2 tokens");
-        OutputPaths.checkFile(json, "--json");
-        OutputPaths.checkFolder(out, "--out");
-        OutputPaths.checkApart(out, "--out", model, "--model");
-        OutputPaths.checkApart(out, "--out", teacher, "--teacher");
         Path data = DataDir.resolve(dataDir);
         TextCorpus calib = TextCorpus.resolve(calibration, data);
-        OutputPaths.checkApart(out, "--out", calib.file(), "--calib");
         TextCorpus eval = evalData == null ? null : TextCorpus.resolve(evalData, data);
-        if (eval != null) {
-            OutputPaths.checkApart(out, "--out", eval.file(), "--eval-data");
-            if (sameText(calib.file(), eval.file()))
-                throw new BadInputException(eval.file(), "is the calibration text (--calib); evaluate on held-out text");
-        }
-        if (Files.exists(out) && !force) throw new BadInputException(out, "already exists; use --force to replace it");
+        OutputPaths.guard(force).input(model, "--model").input(teacher, "--teacher").input(calib.file(), "--calib")
+                .input(eval == null ? null : eval.file(), "--eval-data")
+                .file(json, "--json").folder(out, "--out", "config.json").check();
+        if (eval != null && sameText(calib.file(), eval.file()))
+            throw new BadInputException(eval.file(), "is the calibration text (--calib); evaluate on held-out text");
         Path recordFile = (Files.isDirectory(model) ? model : model.toAbsolutePath().getParent()).resolve("pruning.json");
         if (!Files.isRegularFile(recordFile))
             throw new BadInputException(model, "has no pruning.json: not a folder written by lopper prune");
