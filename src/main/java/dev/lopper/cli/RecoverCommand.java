@@ -40,12 +40,12 @@ final class RecoverCommand implements Runnable {
     @Option(names = "--model", required = true, paramLabel = "PRUNED", description = "The pruned folder (with pruning.json).")
     Path model;
 
-    @Option(names = "--teacher", paramLabel = "DENSE", description = "The dense model it was pruned from.")
+    @Option(names = "--teacher", paramLabel = "DENSE", description = "The dense model it was pruned from (default: none; needed by --reconstruct).")
     Path teacher;
 
     @Mixin ReconstructOptions reconstruct;
 
-    @Option(names = "--calib", paramLabel = "FILE|NAME", description = "Calibration text: a file or a corpus name.")
+    @Option(names = "--calib", paramLabel = "FILE|NAME", description = "Calibration text: a file or a corpus name (default: none; needed by --reconstruct).")
     String calibration;
 
     @Option(names = "--calib-windows", paramLabel = "N", defaultValue = "128",
@@ -70,7 +70,7 @@ final class RecoverCommand implements Runnable {
     @Option(names = "--out", required = true, paramLabel = "DIR", description = "Folder for the recovered model.")
     Path out;
 
-    @Option(names = "--force", description = "Replace --out if it exists (never when it is or holds an input).")
+    @Option(names = "--force", description = "Replace --out if it exists (default: off; never when it is or holds an input).")
     boolean force;
 
     @Option(names = "--data-dir", paramLabel = "DIR",
