@@ -11,6 +11,8 @@ import dev.lopper.model.LlamaModel;
 import dev.lopper.pipeline.PruneJob;
 import dev.lopper.pipeline.PruneOptions;
 import dev.lopper.pipeline.PrunedModelWriter;
+import dev.lopper.pipeline.ReconstructJob;
+import dev.lopper.recovery.RecoveryRecord;
 import dev.lopper.surgery.PruningRecord;
 import dev.lopper.util.OutputPaths;
 import picocli.CommandLine.Command;
@@ -47,6 +49,8 @@ final class PruneCommand implements Runnable {
 
     @Mixin SearchChoices search;
 
+    @Mixin ReconstructOptions reconstruct;
+
     record PruneResult(String model, String out, PruningRecord record, int calibrationWindows, int calibrationLength) {}
 
     @Override
@@ -65,13 +69,23 @@ final class PruneCommand implements Runnable {
                 .folder(req == null ? null : req.folder().dir(), "--search-out", dev.lopper.allocation.search.RunFolder.RUN)
                 .check();
         if (req != null) SearchJob.checkFirst(req.options(), req.folder());
+        ReconstructJob.Request refit = reconstruct.request(options.calibration(), options.calibrationSamples(),
+                options.calibrationLength(), options.seed());
         LlamaModel dense = modelOptions.loadModel();
         try (Tokenizer tok = modelOptions.loadTokenizer(dense)) {
             PruneJob.Outcome r = PruneJob.run(modelOptions.model, dense, tok, options, DataDir.resolve(common.data),
                     common.progress(), req);
-            PrunedModelWriter.write(r.pruned(), tok, r.record(), out, common.force);
+            RecoveryRecord recovery = null;
+            if (refit != null) {
+                ReconstructJob.Outcome rec = ReconstructJob.run(modelOptions.model, dense, null, r.pruned(), r.plan(),
+                        tok, refit, DataDir.resolve(common.data), common.progress());
+                r = r.withPruned(rec.model());
+                recovery = rec.record();
+            }
+            PrunedModelWriter.write(r.pruned(), tok, r.record(), recovery, out, common.force);
             if (report != null) dev.lopper.eval.HywiaReport.write(report, r.hywia(), r.record().fusion());
             printSummary(options, dense, r);
+            if (recovery != null) RecoverCommand.printReconstruction(recovery);
             if (req != null) {   // how often an llm/self operator fell back to ga (none for ga)
                 String fellBack = dev.lopper.allocation.search.PromptedOperator.summary(req.options().operator().toString(),
                         r.search().result().counters());

@@ -5,6 +5,7 @@ import dev.lopper.io.HfTokenizer;
 import dev.lopper.io.Llama2cTokenizer;
 import dev.lopper.io.Tokenizer;
 import dev.lopper.model.LlamaModel;
+import dev.lopper.recovery.RecoveryRecord;
 import dev.lopper.surgery.PruningRecord;
 import dev.lopper.surgery.PruningRecordFile;
 import dev.lopper.util.FileModes;
@@ -26,15 +27,22 @@ public final class PrunedModelWriter {
     private PrunedModelWriter() {}
 
     public static void write(LlamaModel pruned, Tokenizer tokenizer, PruningRecord record, Path out, boolean force) {
-        write(pruned, tokenizer, out, force, record);
+        write(pruned, tokenizer, out, force, record, null);
+    }
+
+    /** A pruned folder with recovery.json beside pruning.json (when {@code recovery} is not null). */
+    public static void write(LlamaModel pruned, Tokenizer tokenizer, PruningRecord record, RecoveryRecord recovery,
+                             Path out, boolean force) {
+        write(pruned, tokenizer, out, force, record, recovery);
     }
 
     /** An HF folder of any model with its tokenizer files (lopper export --format hf). */
     public static void writeFolder(LlamaModel model, Tokenizer tokenizer, Path out, boolean force) {
-        write(model, tokenizer, out, force, null);
+        write(model, tokenizer, out, force, null, null);
     }
 
-    private static void write(LlamaModel pruned, Tokenizer tokenizer, Path out, boolean force, PruningRecord record) {
+    private static void write(LlamaModel pruned, Tokenizer tokenizer, Path out, boolean force, PruningRecord record,
+                              RecoveryRecord recovery) {
         Checkpoints.saveHf(pruned, out, force, staging -> {
             if (tokenizer instanceof HfTokenizer hf) {
                 if (hf.inMemory()) {
@@ -52,6 +60,7 @@ public final class PrunedModelWriter {
             }
             if (record != null) {
                 PruningRecordFile.write(record, staging.resolve("pruning.json"));
+                if (recovery != null) recovery.write(staging.resolve(RecoveryRecord.FILE_NAME));
                 Files.writeString(staging.resolve(ModelCard.FILE_NAME),
                         ModelCard.render(out.toAbsolutePath().normalize().getFileName().toString(), pruned.config(), record));
                 // The pruned folder is as readable as the model it came from (not 0600 like a temp file).
