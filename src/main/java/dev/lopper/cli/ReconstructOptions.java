@@ -12,10 +12,11 @@ final class ReconstructOptions {
                     + "dense model's layer outputs on the calibration windows, by ridge least squares (default: off).")
     boolean reconstruct;
 
-    @Option(names = "--reconstruct-mode", paramLabel = "one-shot|sequential",
-            description = "one-shot: every layer's inputs from the dense model; sequential: from the already re-fitted "
-                    + "pruned model, targets from the dense one (default: one-shot, measured better on stories260K-hf).")
-    String mode;
+    @Option(names = "--reconstruct-mode", paramLabel = "MODE",
+            description = "${COMPLETION-CANDIDATES}. one-shot: every layer's inputs from the dense model; sequential: "
+                    + "from the already re-fitted pruned model, targets from the dense one (default: one-shot, measured "
+                    + "better on stories260K-hf).")
+    Reconstruction.Mode mode;
 
     @Option(names = "--ridge", paramLabel = "X",
             description = "Ridge term as a fraction of the mean diagonal of each kept-input Gram (default: "
@@ -35,7 +36,7 @@ final class ReconstructOptions {
             return null;
         }
         if (windows != null && windows < 1) throw new BadInputException("--reconstruct-windows must be at least 1");
-        Reconstruction.Mode m = mode == null ? Reconstruction.Options.DEFAULT_MODE : Reconstruction.Mode.parse(mode);
+        Reconstruction.Mode m = mode == null ? Reconstruction.Options.DEFAULT_MODE : mode;
         double r = ridge == null ? Reconstruction.Options.DEFAULT_RIDGE : ridge;
         if (!(r >= 0) || Double.isInfinite(r)) throw new BadInputException("--ridge must be a number ≥ 0, not " + ridge);
         return new ReconstructJob.Request(m, r, calibration, windows == null ? calibWindows : windows, length, seed);

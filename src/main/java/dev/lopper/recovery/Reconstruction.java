@@ -48,10 +48,9 @@ public final class Reconstruction {
 
         public String label() { return label; }
 
-        public static Mode parse(String s) {
-            for (Mode m : values()) if (m.label.equals(s)) return m;
-            throw new BadInputException("unknown --reconstruct-mode '" + s + "' (known: one-shot, sequential)");
-        }
+        /** The spelling users type (util/Choices reads it). */
+        @Override
+        public String toString() { return label; }
     }
 
     /**

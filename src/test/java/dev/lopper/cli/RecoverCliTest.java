@@ -128,7 +128,7 @@ class RecoverCliTest {
                 "--out", out.toString()), "--teacher");
         assertBadInput(lopper("recover", "--model", MODEL.toString(), "--teacher", MODEL.toString(), "--reconstruct",
                 "--calib", calib.toString(), "--out", out.toString()), "pruning.json");
-        assertBadInput(lopper(recover(MODEL, out, "--reconstruct-mode", "twice").toArray(String[]::new)), "--reconstruct-mode");
+        assertBadInput(lopper(recover(MODEL, out, "--reconstruct-mode", "twice").toArray(String[]::new)), "unknown reconstruct-mode 'twice'; choose one of one-shot, sequential");
         assertBadInput(lopper("prune", "--model", MODEL.toString(), "--criterion", "l2", "--ridge", "0.1", "--out",
                 out.toString()), "--ridge", "--reconstruct");
         assertFalse(Files.exists(out), "nothing written");
