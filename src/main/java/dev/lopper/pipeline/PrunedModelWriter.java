@@ -34,7 +34,17 @@ public final class PrunedModelWriter {
         write(model, tokenizer, out, force, null);
     }
 
+    /** An HF folder of any model with its tokenizer files and {@code extras} (lopper recover's merged output). */
+    public static void writeFolder(LlamaModel model, Tokenizer tokenizer, Path out, boolean force, Checkpoints.ExtraFiles extras) {
+        write(model, tokenizer, out, force, null, extras);
+    }
+
     private static void write(LlamaModel pruned, Tokenizer tokenizer, Path out, boolean force, PruningRecord record) {
+        write(pruned, tokenizer, out, force, record, staging -> {});
+    }
+
+    private static void write(LlamaModel pruned, Tokenizer tokenizer, Path out, boolean force, PruningRecord record,
+                              Checkpoints.ExtraFiles extras) {
         Checkpoints.saveHf(pruned, out, force, staging -> {
             if (tokenizer instanceof HfTokenizer hf) {
                 if (hf.inMemory()) {
@@ -57,6 +67,7 @@ public final class PrunedModelWriter {
                 // The pruned folder is as readable as the model it came from (not 0600 like a temp file).
                 FileModes.copyFromModel(Path.of(record.inputs().model()), staging);
             }
+            extras.writeInto(staging);
         });
     }
 }
