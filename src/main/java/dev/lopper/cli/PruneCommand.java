@@ -11,6 +11,8 @@ import dev.lopper.model.LlamaModel;
 import dev.lopper.pipeline.PruneJob;
 import dev.lopper.pipeline.PruneOptions;
 import dev.lopper.pipeline.PrunedModelWriter;
+import dev.lopper.pipeline.ReconstructJob;
+import dev.lopper.recovery.RecoveryRecord;
 import dev.lopper.surgery.PruningRecord;
 import dev.lopper.util.OutputPaths;
 import picocli.CommandLine.Command;
@@ -31,6 +33,7 @@ final class PruneCommand implements Runnable {
     @Mixin CommonOptions common;
     @Mixin Choices choices;
     @Mixin SearchChoices search;
+    @Mixin ReconstructOptions reconstruct;
 
     @Option(names = "--search-out", paramLabel = "RUN_DIR",
             description = "With --allocation search: the search's run folder (default: OUT-search beside --out).")
@@ -214,13 +217,23 @@ final class PruneCommand implements Runnable {
                         : out.resolveSibling(out.getFileName() + "-search"), false, force))
                 : null;
         if (req != null) SearchJob.checkFirst(req.options(), req.folder());
+        ReconstructJob.Request refit = reconstruct.request(options.calibration(), options.calibrationSamples(),
+                options.calibrationLength(), options.seed());
         LlamaModel dense = modelOptions.loadModel();
         try (Tokenizer tok = modelOptions.loadTokenizer(dense)) {
             PruneJob.Outcome r = PruneJob.run(modelOptions.model, dense, tok, options, DataDir.resolve(common.data),
                     common.progress(), req);
-            PrunedModelWriter.write(r.pruned(), tok, r.record(), out, force);
+            RecoveryRecord recovery = null;
+            if (refit != null) {
+                ReconstructJob.Outcome rec = ReconstructJob.run(modelOptions.model, dense, null, r.pruned(), r.plan(),
+                        tok, refit, DataDir.resolve(common.data), common.progress());
+                r = r.withPruned(rec.model());
+                recovery = rec.record();
+            }
+            PrunedModelWriter.write(r.pruned(), tok, r.record(), recovery, out, force);
             if (report != null) dev.lopper.eval.HywiaReport.write(report, r.hywia(), r.record().fusion());
             printSummary(options, dense, r);
+            if (recovery != null) RecoverCommand.printReconstruction(recovery);
             System.out.println("wrote " + out);
             common.writeJson(new PruneResult(modelOptions.model.toString(), out.toString(), r.record(),
                     r.calibrationWindows(), r.calibrationLength()));

@@ -6,7 +6,7 @@ import dev.lopper.model.ForwardHook.Site;
 /**
  * FLAP's fluctuation metric: for a group, Σ over its o_proj or down_proj input columns j of
  * Var(x_j) · ‖W[:,j]‖², Var the population variance over all calibration tokens. These are the
- * raw scores; FLAP's global threshold compares {@link Flap#standardise standardised} ones.
+ * raw scores; FLAP's global threshold compares standardised ones (FlapGlobalAllocator).
  */
 final class FlapCriterion extends ColumnCriterion {
     @Override public String name() { return "flap"; }

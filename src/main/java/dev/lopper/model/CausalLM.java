@@ -19,6 +19,12 @@ public interface CausalLM {
     /** Logits [seqs·len, vocab] (for tests and small inputs; evaluation streams through {@link #loss}). */
     float[] logits(int[] tokens, int seqs, int len, Pass pass);
 
+    /**
+     * Forward through the first {@code layers} layers only, for the pass's hook (what a layer-by-layer
+     * stage such as reconstruction needs of layer {@code layers−1}); no logits.
+     */
+    void observe(int[] tokens, int seqs, int len, int layers, Pass pass);
+
     /** Prompt processing: the logits of each sequence's last token, [seqs, vocab]. */
     float[] prefill(int[] tokens, int seqs, int len, Pass pass);
 

@@ -247,10 +247,16 @@ public final class Transformer implements CausalLM {
     /** The final normed hidden states [seqs·len, hidden] of a full-sequence forward. */
     private float[] trunk(int[] tokens, int seqs, int len, Masks masks, ForwardHook hook, Adapters ad,
                           float[][] layerInputs, LayerActs[] keep, WorkArrays work) {
+        return trunk(tokens, seqs, len, cfg.numLayers(), masks, hook, ad, layerInputs, keep, work);
+    }
+
+    /** The hidden states after the first {@code layers} layers. */
+    private float[] trunk(int[] tokens, int seqs, int len, int layers, Masks masks, ForwardHook hook, Adapters ad,
+                          float[][] layerInputs, LayerActs[] keep, WorkArrays work) {
         checkBatch(tokens, seqs, len);
         float[] x = embed(tokens, work);
         KvTarget own = new KvTarget(null, null, 0, len);
-        for (int l = 0; l < cfg.numLayers(); l++) {
+        for (int l = 0; l < layers; l++) {
             if (layerInputs != null) layerInputs[l] = work.copyOf(x);
             layerForward(l, x, seqs, len, own, masks, hook, ad, keep == null ? null : (keep[l] = new LayerActs()), work);
         }
@@ -263,6 +269,16 @@ public final class Transformer implements CausalLM {
         if (len > cfg.maxPositions())
             throw new IllegalArgumentException("sequence length " + len + " exceeds the model's context of "
                     + cfg.maxPositions() + " positions");
+    }
+
+    @Override
+    public void observe(int[] tokens, int seqs, int len, int layers, Pass pass) {
+        if (layers < 0 || layers > cfg.numLayers())
+            throw new IllegalArgumentException(layers + " layers of " + cfg.numLayers());
+        withWork(work -> {
+            work.release(trunk(tokens, seqs, len, layers, pass.masks(), pass.hook(), pass.adapters(), null, null, work));
+            return null;
+        });
     }
 
     @Override

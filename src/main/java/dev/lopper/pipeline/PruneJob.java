@@ -24,7 +24,7 @@ import dev.lopper.calib.TaylorStats;
 import dev.lopper.data.TextCorpus;
 import dev.lopper.importance.Criteria;
 import dev.lopper.importance.Criterion;
-import dev.lopper.importance.Flap;
+import dev.lopper.recovery.BiasCompensation;
 import dev.lopper.importance.HywiaCriterion;
 import dev.lopper.importance.Scores;
 import dev.lopper.io.Tokenizer;
@@ -53,7 +53,13 @@ public final class PruneJob {
     /** What a run produced; {@code calibrationWindows}/{@code calibrationLength} are what was really used. */
     public record Outcome(LlamaModel pruned, KeepPlan plan, Scores scores, RemovalCounts counts, Target target,
                           int calibrationWindows, int calibrationLength, PruningRecord record,
-                          WidthRounding.Rounded rounding, HywiaOutcome hywia, SearchJob.Outcome search) {}
+                          WidthRounding.Rounded rounding, HywiaOutcome hywia, SearchJob.Outcome search) {
+        /** The same outcome with the pruned model's weights replaced (same shapes: a recovery step's result). */
+        public Outcome withPruned(LlamaModel m) {
+            return new Outcome(m, plan, scores, counts, target, calibrationWindows, calibrationLength, record, rounding,
+                    hywia, search);
+        }
+    }
 
     /** How {@code --allocation search} runs: the search options and its run folder. */
     public record SearchRequest(SearchOptions options, SearchJob.Folder folder) {}
@@ -153,7 +159,7 @@ public final class PruneJob {
             hywiaOutcome = HywiaOutcome.of(fusion, counts, fusionWindows);
         }
         KeepPlan plan = Selection.select(scores, counts);
-        if (o.biasCompensation()) plan = Flap.compensate(plan, dense, stats.activations());
+        if (o.biasCompensation()) plan = BiasCompensation.fromStats(plan, dense, stats.activations());
         LlamaModel pruned = Surgery.apply(dense, plan);
 
         PruningRecord record = new PruningRecord(PruningRecord.currentVersion(),

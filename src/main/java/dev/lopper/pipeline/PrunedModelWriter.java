@@ -5,6 +5,7 @@ import dev.lopper.io.HfTokenizer;
 import dev.lopper.io.Llama2cTokenizer;
 import dev.lopper.io.Tokenizer;
 import dev.lopper.model.LlamaModel;
+import dev.lopper.recovery.RecoveryRecord;
 import dev.lopper.surgery.PruningRecord;
 import dev.lopper.surgery.PruningRecordFile;
 import dev.lopper.util.FileModes;
@@ -26,25 +27,32 @@ public final class PrunedModelWriter {
     private PrunedModelWriter() {}
 
     public static void write(LlamaModel pruned, Tokenizer tokenizer, PruningRecord record, Path out, boolean force) {
-        write(pruned, tokenizer, out, force, record);
+        write(pruned, tokenizer, out, force, record, null);
+    }
+
+    /** A pruned folder with recovery.json beside pruning.json (when {@code recovery} is not null). */
+    public static void write(LlamaModel pruned, Tokenizer tokenizer, PruningRecord record, RecoveryRecord recovery,
+                             Path out, boolean force) {
+        write(pruned, tokenizer, out, force, record, recovery);
     }
 
     /** An HF folder of any model with its tokenizer files (lopper export --format hf). */
     public static void writeFolder(LlamaModel model, Tokenizer tokenizer, Path out, boolean force) {
-        write(model, tokenizer, out, force, null);
+        write(model, tokenizer, out, force, null, null);
     }
 
-    /** An HF folder of any model with its tokenizer files and {@code extras} (lopper recover's merged output). */
+    /** An HF folder of any model with its tokenizer files and {@code extras} (lopper recover's merged LoRA output). */
     public static void writeFolder(LlamaModel model, Tokenizer tokenizer, Path out, boolean force, Checkpoints.ExtraFiles extras) {
-        write(model, tokenizer, out, force, null, extras);
-    }
-
-    private static void write(LlamaModel pruned, Tokenizer tokenizer, Path out, boolean force, PruningRecord record) {
-        write(pruned, tokenizer, out, force, record, staging -> {});
+        write(model, tokenizer, out, force, null, null, extras);
     }
 
     private static void write(LlamaModel pruned, Tokenizer tokenizer, Path out, boolean force, PruningRecord record,
-                              Checkpoints.ExtraFiles extras) {
+                              RecoveryRecord recovery) {
+        write(pruned, tokenizer, out, force, record, recovery, staging -> {});
+    }
+
+    private static void write(LlamaModel pruned, Tokenizer tokenizer, Path out, boolean force, PruningRecord record,
+                              RecoveryRecord recovery, Checkpoints.ExtraFiles extras) {
         Checkpoints.saveHf(pruned, out, force, staging -> {
             if (tokenizer instanceof HfTokenizer hf) {
                 if (hf.inMemory()) {
@@ -62,6 +70,7 @@ public final class PrunedModelWriter {
             }
             if (record != null) {
                 PruningRecordFile.write(record, staging.resolve("pruning.json"));
+                if (recovery != null) recovery.write(staging.resolve(RecoveryRecord.FILE_NAME));
                 Files.writeString(staging.resolve(ModelCard.FILE_NAME),
                         ModelCard.render(out.toAbsolutePath().normalize().getFileName().toString(), pruned.config(), record));
                 // The pruned folder is as readable as the model it came from (not 0600 like a temp file).

@@ -1,5 +1,6 @@
 package dev.lopper.importance;
 
+import dev.lopper.recovery.BiasCompensation;
 import dev.lopper.model.Pass;
 import dev.lopper.util.ProgressListener;
 import dev.lopper.calib.ActivationStats;
@@ -114,7 +115,7 @@ class ActivationCriteriaTest {
     @Test
     void biasCompensationIsTheRemovedColumnsTimesTheirMeanInput() {
         KeepPlan plan = new KeepPlan(new int[][]{{1}, {0}}, new int[][]{{0, 2, 3, 4, 5, 6, 7, 8, 9, 10}, {1, 2, 3, 4, 5, 6}});
-        KeepPlan comp = Flap.compensate(plan, model, stats.activations());
+        KeepPlan comp = BiasCompensation.fromStats(plan, model, stats.activations());
         assertSame(plan.keptKvHeads(), comp.keptKvHeads());
         for (float v : comp.oBiasDelta()[1]) assertEquals(0f, v, "layer 1 removes no attention group: zero delta");
         int hidden = model.config().hiddenSize();

@@ -1,5 +1,6 @@
 package dev.lopper.surgery;
 
+import dev.lopper.recovery.BiasCompensation;
 import dev.lopper.model.Pass;
 import dev.lopper.BadInputException;
 import dev.lopper.model.ForwardHook;

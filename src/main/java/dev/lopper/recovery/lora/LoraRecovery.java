@@ -34,7 +34,7 @@ import java.util.Map;
  * recovery.json and the loss curve. Nothing is written when an input is refused.
  */
 public final class LoraRecovery {
-    public static final String RECORD_FILE = "recovery.json";
+    public static final String RECORD_FILE = "recovery-lora.json";
     private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
     /**
@@ -129,9 +129,12 @@ public final class LoraRecovery {
                 extras.writeInto(staging);
             });
         } else {
-            Path pruning = Files.isDirectory(r.modelPath()) ? r.modelPath().resolve("pruning.json") : null;
+            // pruning.json, the model card and an earlier recovery.json (reconstruction) are carried over as they are.
+            Path dir = Files.isDirectory(r.modelPath()) ? r.modelPath() : null;
             PrunedModelWriter.writeFolder(lora.mergeInto(student), r.tokenizer(), r.out(), r.force(), staging -> {
-                if (pruning != null && Files.isRegularFile(pruning)) Files.copy(pruning, staging.resolve("pruning.json"));
+                for (String name : List.of("pruning.json", "recovery.json", "README.md")) {
+                    if (dir != null && Files.isRegularFile(dir.resolve(name))) Files.copy(dir.resolve(name), staging.resolve(name));
+                }
                 extras.writeInto(staging);
             });
         }

@@ -1,0 +1,175 @@
+package dev.lopper.cli;
+
+import dev.lopper.BadInputException;
+import dev.lopper.data.DataDir;
+import dev.lopper.data.TextCorpus;
+import dev.lopper.eval.Perplexity;
+import dev.lopper.io.Checkpoints;
+import dev.lopper.io.LoadOptions;
+import dev.lopper.io.Tokenizer;
+import dev.lopper.io.Tokenizers;
+import dev.lopper.model.CausalLM;
+import dev.lopper.model.LlamaModel;
+import dev.lopper.model.Pass;
+import dev.lopper.pipeline.PrunedModelWriter;
+import dev.lopper.pipeline.ReconstructJob;
+import dev.lopper.recovery.Reconstruction;
+import dev.lopper.recovery.RecoveryRecord;
+import dev.lopper.surgery.KeepPlan;
+import dev.lopper.surgery.PruningRecord;
+import dev.lopper.surgery.PruningRecordFile;
+import dev.lopper.util.OutputPaths;
+import dev.lopper.util.ProgressListener;
+import dev.lopper.util.TerminalProgress;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Locale;
+
+@Command(name = "recover", mixinStandardHelpOptions = true,
+        description = {"Win back what pruning cost, on a folder written by lopper prune (its pruning.json says which "
+                + "groups were kept).",
+                "--reconstruct: re-fit the consumers of the pruned groups to the dense --teacher's layer outputs "
+                        + "on --calib text (training-free; see docs/recovery.md).",
+                "Example: lopper recover --model pruned/ --teacher dense/ --reconstruct --calib calib.txt --out recovered/"})
+final class RecoverCommand implements Runnable {
+    @Option(names = "--model", required = true, paramLabel = "PRUNED", description = "The pruned folder (with pruning.json).")
+    Path model;
+
+    @Option(names = "--teacher", paramLabel = "DENSE", description = "The dense model it was pruned from.")
+    Path teacher;
+
+    @Mixin ReconstructOptions reconstruct;
+
+    @Option(names = "--calib", paramLabel = "FILE|NAME", description = "Calibration text: a file or a corpus name.")
+    String calibration;
+
+    @Option(names = "--calib-windows", paramLabel = "N", defaultValue = "128",
+            description = "Calibration windows (default ${DEFAULT-VALUE}).")
+    int windows;
+
+    @Option(names = "--calib-len", paramLabel = "TOKENS", defaultValue = "256",
+            description = "Tokens per calibration window, clamped to the model's context (default ${DEFAULT-VALUE}).")
+    int length;
+
+    @Option(names = "--seed", paramLabel = "N", defaultValue = "0", description = "Seed of the windows' offsets (default ${DEFAULT-VALUE}).")
+    long seed;
+
+    @Option(names = "--eval-data", paramLabel = "FILE|NAME",
+            description = "Held-out text: perplexity before and after is printed (must not be the calibration text; default: none).")
+    String evalData;
+
+    @Option(names = "--seq-len", paramLabel = "N", defaultValue = "256",
+            description = "Window length of the --eval-data perplexity (default ${DEFAULT-VALUE}).")
+    int seqLen;
+
+    @Option(names = "--out", required = true, paramLabel = "DIR", description = "Folder for the recovered model.")
+    Path out;
+
+    @Option(names = "--force", description = "Replace --out if it exists (never when it is or holds an input).")
+    boolean force;
+
+    @Option(names = "--data-dir", paramLabel = "DIR",
+            description = "Data folder for named corpora (default: $LOPPER_DATA, else ../shared/data).")
+    Path dataDir;
+
+    @Option(names = "--json", paramLabel = "PATH", description = "Also write the result as JSON to PATH (default: not written).")
+    Path json;
+
+    @Option(names = "--verbose", description = "Print stack traces of errors (default: off).")
+    boolean verbose;
+
+    @Option(names = "--quiet", description = "No progress bars (default: bars when stderr is a terminal).")
+    boolean quiet;
+
+    record Result(String model, String teacher, String out, RecoveryRecord recovery, Double perplexityBefore,
+                  Double perplexityAfter) {}
+
+    @Override
+    public void run() {
+        if (calibration == null && reconstruct.reconstruct) throw new BadInputException("--reconstruct needs --calib FILE|NAME");
+        ReconstructJob.Request request = reconstruct.request(calibration, windows, length, seed);
+        if (request == null) throw new BadInputException("nothing to do: give --reconstruct (with --teacher and --calib)");
+        if (teacher == null) throw new BadInputException("--reconstruct needs --teacher DENSE, the model it was pruned from");
+        if (windows < 1) throw new BadInputException("--calib-windows must be at least 1");
+        if (length < 2) throw new BadInputException("--calib-len must be at least 2 tokens");
+        OutputPaths.checkFile(json, "--json");
+        OutputPaths.checkFolder(out, "--out");
+        OutputPaths.checkApart(out, "--out", model, "--model");
+        OutputPaths.checkApart(out, "--out", teacher, "--teacher");
+        Path data = DataDir.resolve(dataDir);
+        TextCorpus calib = TextCorpus.resolve(calibration, data);
+        OutputPaths.checkApart(out, "--out", calib.file(), "--calib");
+        TextCorpus eval = evalData == null ? null : TextCorpus.resolve(evalData, data);
+        if (eval != null) {
+            OutputPaths.checkApart(out, "--out", eval.file(), "--eval-data");
+            if (sameText(calib.file(), eval.file()))
+                throw new BadInputException(eval.file(), "is the calibration text (--calib); evaluate on held-out text");
+        }
+        if (Files.exists(out) && !force) throw new BadInputException(out, "already exists; use --force to replace it");
+        Path recordFile = (Files.isDirectory(model) ? model : model.toAbsolutePath().getParent()).resolve("pruning.json");
+        if (!Files.isRegularFile(recordFile))
+            throw new BadInputException(model, "has no pruning.json: not a folder written by lopper prune");
+        PruningRecord pruning = PruningRecordFile.read(recordFile);
+        KeepPlan plan = keepPlan(pruning, recordFile);
+
+        LlamaModel student = Checkpoints.load(model, LoadOptions.DEFAULT);
+        LlamaModel dense = Checkpoints.load(teacher, LoadOptions.DEFAULT);
+        ProgressListener progress = quiet ? ProgressListener.NONE
+                : new TerminalProgress(System.err, TerminalProgress.stderrIsTerminal(System.getenv()));
+        try (Tokenizer tok = Tokenizers.forModel(model, null, student.config().vocabSize())) {
+            dev.lopper.recovery.Shapes.check(dense, student, plan);
+            Double before = eval == null ? null : perplexity(student, tok, eval, progress);
+            ReconstructJob.Outcome r = ReconstructJob.run(teacher, dense, model, student, plan, tok, request, data, progress);
+            Double after = eval == null ? null : perplexity(r.model(), tok, eval, progress);
+            PrunedModelWriter.write(r.model(), tok, pruning, r.record(), out, force);
+            printReconstruction(r.record());
+            if (eval != null)
+                System.out.printf(Locale.ROOT, "perplexity on %s (seq %d): %.3f -> %.3f%n", eval.name(), seqLen, before, after);
+            System.out.println("wrote " + out);
+            if (json != null) JsonOut.write(json, new Result(model.toString(), teacher.toString(), out.toString(),
+                    r.record(), before, after));
+        }
+    }
+
+    private double perplexity(LlamaModel m, Tokenizer tok, TextCorpus corpus, ProgressListener progress) {
+        return Perplexity.evaluate(CausalLM.of(m), tok, corpus, seqLen, 0, Math.max(1, 2048 / seqLen), Pass.plain(),
+                progress).ppl();
+    }
+
+    /** The same file, or two files with the same bytes. */
+    private static boolean sameText(Path a, Path b) {
+        try {
+            return Files.isSameFile(a, b) || Files.mismatch(a, b) == -1;
+        } catch (java.io.IOException e) {
+            return false;
+        }
+    }
+
+    private static KeepPlan keepPlan(PruningRecord r, Path file) {
+        List<PruningRecord.LayerKept> kept = r.kept();
+        if (kept == null || kept.isEmpty()) throw new BadInputException(file, "records no kept groups");
+        int n = kept.size();
+        int[][] kv = new int[n][], ch = new int[n][];
+        for (int i = 0; i < n; i++) {
+            PruningRecord.LayerKept k = kept.get(i);
+            if (k.layer() != i || k.kvHeads() == null || k.channels() == null)
+                throw new BadInputException(file, "kept groups of layer " + i + " are missing or out of order");
+            kv[i] = k.kvHeads();
+            ch[i] = k.channels();
+        }
+        return new KeepPlan(kv, ch);
+    }
+
+    static void printReconstruction(RecoveryRecord r) {
+        RecoveryRecord.Reconstructed c = r.reconstruction();
+        System.out.printf(Locale.ROOT, "reconstruction %s, ridge %s: %d windows of %d tokens, %.1f s, peak memory %.0f MB%n",
+                c.mode(), c.ridge(), c.windows(), c.length(), c.run().seconds(), c.run().peakMemoryBytes() / 1e6);
+        System.out.println("layer module     kept/inputs        λ        relative output error before -> after");
+        for (Reconstruction.Fit f : c.fits()) System.out.println(Reconstruction.format(f));
+    }
+}
