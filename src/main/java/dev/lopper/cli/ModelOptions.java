@@ -25,8 +25,17 @@ public final class ModelOptions {
                     + "by default RoPE when hidden_size is 4096, else ALiBi, as vLLM decides).")
     BlockOps.Position position;
 
+    @Option(names = "--adapter", paramLabel = "DIR",
+            description = "A PEFT LoRA adapter (adapter_config.json + adapter_model.safetensors) merged onto --model as it is loaded (default: none).")
+    Path adapter;
+
     LlamaModel loadModel() {
-        return Checkpoints.load(model, new LoadOptions(position));
+        return withAdapter(Checkpoints.load(model, new LoadOptions(position)), adapter);
+    }
+
+    /** {@code base} with the PEFT adapter in {@code adapterDir} merged in (base itself when the folder is null). */
+    static LlamaModel withAdapter(LlamaModel base, Path adapterDir) {
+        return adapterDir == null ? base : dev.lopper.recovery.lora.PeftAdapter.read(adapterDir, base).mergeInto(base);
     }
 
     static final class PositionConverter implements picocli.CommandLine.ITypeConverter<BlockOps.Position> {

@@ -13,6 +13,10 @@ import dev.lopper.model.LlamaModel;
 import dev.lopper.model.Pass;
 import dev.lopper.pipeline.PrunedModelWriter;
 import dev.lopper.pipeline.ReconstructJob;
+import dev.lopper.recovery.lora.DataFormat;
+import dev.lopper.recovery.lora.LoraRecord;
+import dev.lopper.recovery.lora.LoraRecovery;
+import dev.lopper.recovery.lora.LoraTrainer;
 import dev.lopper.recovery.Reconstruction;
 import dev.lopper.recovery.RecoveryRecord;
 import dev.lopper.surgery.KeepPlan;
@@ -35,7 +39,10 @@ import java.util.Locale;
                 + "groups were kept).",
                 "--reconstruct: re-fit the consumers of the pruned groups to the dense --teacher's layer outputs "
                         + "on --calib text (training-free; see docs/recovery.md).",
-                "Example: lopper recover --model pruned/ --teacher dense/ --reconstruct --calib calib.txt --out recovered/"})
+                "--data: train LoRA adapters on the text (with --teacher: distillation from the dense model too); "
+                        + "merged into the weights, or a PEFT adapter with --adapter-only (see docs/recovery-lora.md).",
+                "Example: lopper recover --model pruned/ --teacher dense/ --reconstruct --calib calib.txt --out recovered/",
+                "Example: lopper recover --model pruned/ --data calib.txt --eval-data heldout.txt --steps 300 --out lora/"})
 final class RecoverCommand implements Runnable {
     @Option(names = "--model", required = true, paramLabel = "PRUNED", description = "The pruned folder (with pruning.json).")
     Path model;
@@ -44,6 +51,11 @@ final class RecoverCommand implements Runnable {
     Path teacher;
 
     @Mixin ReconstructOptions reconstruct;
+
+    @Mixin LoraOptions lora;
+
+    @Option(names = "--adapter", paramLabel = "DIR", description = "A PEFT LoRA adapter merged onto --model as it is loaded (default: none).")
+    Path adapter;
 
     @Option(names = "--calib", paramLabel = "FILE|NAME", description = "Calibration text: a file or a corpus name.")
     String calibration;
@@ -91,6 +103,12 @@ final class RecoverCommand implements Runnable {
 
     @Override
     public void run() {
+        if (lora.wanted()) {
+            if (reconstruct.reconstruct)
+                throw new BadInputException("--reconstruct and --data (LoRA) are separate runs: reconstruct first, then train LoRA on its output");
+            runLora();
+            return;
+        }
         if (calibration == null && reconstruct.reconstruct) throw new BadInputException("--reconstruct needs --calib FILE|NAME");
         ReconstructJob.Request request = reconstruct.request(calibration, windows, length, seed);
         if (request == null) throw new BadInputException("nothing to do: give --reconstruct (with --teacher and --calib)");
@@ -133,6 +151,65 @@ final class RecoverCommand implements Runnable {
             System.out.println("wrote " + out);
             if (json != null) JsonOut.write(json, new Result(model.toString(), teacher.toString(), out.toString(),
                     r.record(), before, after));
+        }
+    }
+
+    private void runLora() {
+        if (evalData == null) throw new BadInputException("--data (LoRA) needs --eval-data FILE|NAME, held-out text to evaluate on");
+        OutputPaths.checkFile(json, "--json");
+        OutputPaths.checkFolder(out, "--out");
+        OutputPaths.checkApart(out, "--out", model, "--model");
+        if (adapter != null) OutputPaths.checkApart(out, "--out", adapter, "--adapter");
+        var settings = lora.settings();
+        var training = lora.training(seqLen, seed, teacher != null);
+        LlamaModel student = ModelOptions.withAdapter(Checkpoints.load(model, LoadOptions.DEFAULT), adapter);
+        LlamaModel dense = teacher == null ? null : Checkpoints.load(teacher, LoadOptions.DEFAULT);
+        ProgressListener progress = quiet ? ProgressListener.NONE
+                : new TerminalProgress(System.err, TerminalProgress.stderrIsTerminal(System.getenv()));
+        try (Tokenizer tok = Tokenizers.forModel(model, null, student.config().vocabSize())) {
+            var request = new LoraRecovery.Request(student, model, tok, lora.data,
+                    lora.format != null ? lora.format : DataFormat.detect(lora.data), lora.lossOn, evalData, teacher, dense,
+                    settings, training, lora.adapterOnly, out, force, lora.checkpointDir, lora.resume, DataDir.resolve(dataDir));
+            LoraRecord record = LoraRecovery.run(request, System.out, new TrainingProgress(progress, System.out));
+            System.out.printf(Locale.ROOT, "held-out perplexity (seq %d, %d windows): %.3f -> %.3f; %d tokens trained in %.1f s%n",
+                    seqLen, record.result().heldoutWindows(), record.result().perplexityBefore(),
+                    record.result().perplexityAfter(), record.data().tokensTrained(), record.run().seconds());
+            System.out.println("wrote " + out + (lora.adapterOnly ? " (PEFT adapter)" : " (merged)"));
+            if (json != null) JsonOut.write(json, record);
+        }
+    }
+
+    /** Progress of a LoRA run: a bar with loss, tokens/s and ETA; a line per held-out evaluation. */
+    private static final class TrainingProgress implements LoraTrainer.Listener {
+        private final ProgressListener bar;
+        private final java.io.PrintStream out;
+        private final long started = System.nanoTime();
+        private int firstStep = -1;
+
+        TrainingProgress(ProgressListener bar, java.io.PrintStream out) {
+            this.bar = bar;
+            this.out = out;
+        }
+
+        @Override
+        public void step(LoraTrainer.Point p, int total) {
+            if (firstStep < 0) firstStep = p.step() - 1;
+            double s = (System.nanoTime() - started) / 1e9;
+            double perStep = s / (p.step() - firstStep);
+            long tokensPerStep = p.tokens() / p.step();
+            bar.update(p.step(), total, String.format(Locale.ROOT, "steps  loss %.4f  %.0f tok/s  ETA %s", p.loss(),
+                    tokensPerStep / perStep, eta(perStep * (total - p.step()))));
+        }
+
+        @Override
+        public void eval(LoraTrainer.EvalPoint p) {
+            out.printf(Locale.ROOT, "step %d (%d tokens): held-out NLL %.4f, perplexity %.3f%n", p.step(), p.tokens(),
+                    p.meanNll(), p.perplexity());
+        }
+
+        private static String eta(double seconds) {
+            long s = Math.round(seconds);
+            return s >= 3600 ? "%d:%02d:%02d".formatted(s / 3600, s / 60 % 60, s % 60) : "%d:%02d".formatted(s / 60, s % 60);
         }
     }
 

@@ -67,10 +67,11 @@ public final class LoraRecovery {
         if (r.teacherModel() != null) checkTeacher(r.teacher(), r.teacherModel(), student);
 
         TrainingText text = TrainingText.load(r.data(), r.dataDir(), r.format(), r.lossOn(), r.tokenizer());
+        TrainOptions training = r.training().resolved(text.windowStarts(r.training().seq()).length);
         OutputPaths.checkApart(r.out(), "--out", text.file(), "--data");
         TextCorpus heldout = TextCorpus.resolve(r.evalData(), r.dataDir());
         checkApart(text, heldout);
-        int seq = r.training().seq();
+        int seq = training.seq();
         if (seq > student.config().maxPositions())
             throw new BadInputException("--seq-len " + seq + " is longer than the model's context of "
                     + student.config().maxPositions() + " tokens");
@@ -79,14 +80,14 @@ public final class LoraRecovery {
         if (evalWindows == 0)
             throw new BadInputException(heldout.file(), "the held-out text has " + evalIds.length
                     + " tokens, fewer than one window of " + seq);
-        LoraWeights lora = LoraWeights.init(student, r.lora(), r.training().seed());
+        LoraWeights lora = LoraWeights.init(student, r.lora(), training.seed());
 
         Path ckpt = checkpointDir(r);
         OutputPaths.checkApart(ckpt, "--checkpoint-dir", r.modelPath(), "--model");
-        String fingerprint = fingerprint(r, text, heldout);
+        String fingerprint = fingerprint(r, training, text, heldout);
         LoraTrainer trainer = new LoraTrainer(CausalLM.of(student), lora, text,
                 new LoraTrainer.EvalWindows(evalIds, evalWindows, seq),
-                r.teacherModel() == null ? null : new LoraTrainer.Teacher(CausalLM.of(r.teacherModel())), r.training());
+                r.teacherModel() == null ? null : new LoraTrainer.Teacher(CausalLM.of(r.teacherModel())), training);
         int resumedFrom = 0;
         if (r.resume()) {
             resumedFrom = LoraCheckpoint.resume(ckpt, trainer, fingerprint);
@@ -95,10 +96,10 @@ public final class LoraRecovery {
         }
         log.printf("training text: %s (%s), %d tokens, %d windows of %d; held-out: %s, %d windows%n", text.file(),
                 text.description(), text.tokens().length, trainer.trainingWindows(), seq, heldout.file(),
-                r.training().evalWindows() > 0 ? Math.min(evalWindows, r.training().evalWindows()) : evalWindows);
+                training.evalWindows() > 0 ? Math.min(evalWindows, training.evalWindows()) : evalWindows);
         log.printf("LoRA rank %d, alpha %s on %s: %d adapter parameters; %d steps of %d windows (%d tokens)%s%n",
                 r.lora().rank(), r.lora().alpha(), r.lora().targets(), lora.parameterCount(), trainer.totalSteps(),
-                r.training().windowsPerStep(), trainer.tokensAfter(trainer.totalSteps()),
+                training.windowsPerStep(), trainer.tokensAfter(trainer.totalSteps()),
                 resumedFrom > 0 ? ", resumed after step " + resumedFrom : "");
         trainer.run(listener, t -> LoraCheckpoint.write(ckpt, t, fingerprint));
 
@@ -112,9 +113,9 @@ public final class LoraRecovery {
                 new LoraRecord.Data(text.name(), Sha256.digest(text.file()), text.format(), text.description(),
                         r.lossOn(), text.examples(), text.tokens().length, trainer.trainingWindows(),
                         trainer.tokensAfter(steps), trainer.windowsSeen(steps)),
-                r.lora(), r.training(),
-                new LoraRecord.Result(evals.isEmpty() ? 0 : (r.training().evalWindows() > 0
-                        ? Math.min(evalWindows, r.training().evalWindows()) : evalWindows),
+                r.lora(), training,
+                new LoraRecord.Result(evals.isEmpty() ? 0 : (training.evalWindows() > 0
+                        ? Math.min(evalWindows, training.evalWindows()) : evalWindows),
                         evals.getFirst().perplexity(), evals.getLast().perplexity(), steps,
                         points.isEmpty() ? Double.NaN : points.getFirst().loss(),
                         points.isEmpty() ? Double.NaN : points.getLast().loss(), evals, lora.parameterCount()),
@@ -190,7 +191,7 @@ public final class LoraRecovery {
     }
 
     /** SHA-256 over the inputs' checksums and every option that shapes the updates. */
-    static String fingerprint(Request r, TrainingText text, TextCorpus heldout) {
+    static String fingerprint(Request r, TrainOptions training, TrainingText text, TextCorpus heldout) {
         Map<String, Object> id = new LinkedHashMap<>();
         id.put("model", Sha256.weightFiles(r.modelPath()).stream().map(PruningRecord.FileDigest::sha256).toList());
         id.put("data", Sha256.of(text.file()));
@@ -199,7 +200,7 @@ public final class LoraRecovery {
         id.put("heldout", Sha256.of(heldout.file()));
         id.put("teacher", r.teacher() == null ? "" : Sha256.weightFiles(r.teacher()).stream().map(PruningRecord.FileDigest::sha256).toList());
         id.put("lora", r.lora());
-        id.put("training", r.training());
+        id.put("training", training);
         try {
             byte[] bytes = JSON.writeValueAsBytes(id);
             return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
