@@ -100,7 +100,7 @@ public final class LoraCheckpoint {
         }
         if (!fingerprint.equals(s.fingerprint()))
             throw new BadInputException(json, "--resume: this checkpoint is of another run (other inputs or options; "
-                    + "fingerprint " + s.fingerprint().substring(0, 12) + " vs this run's " + fingerprint.substring(0, 12) + ")");
+                    + "fingerprint " + abbrev(s.fingerprint()) + " vs this run's " + abbrev(fingerprint) + ")");
         SafeTensorsFile f = SafeTensorsFile.open(tensorsOf(json));
         List<Adapter> all = t.lora().all();
         AdamW adam = t.adam();
@@ -115,6 +115,10 @@ public final class LoraCheckpoint {
         }
         t.restore(s.step(), s.adamSteps(), s.points(), s.evals());
         return s.step();
+    }
+
+    private static String abbrev(String f) {
+        return f == null ? "none" : f.substring(0, Math.min(12, f.length()));
     }
 
     private static void copy(SafeTensorsFile f, String name, float[] into) {
