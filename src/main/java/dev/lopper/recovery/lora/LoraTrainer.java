@@ -117,9 +117,19 @@ public final class LoraTrainer {
      * {@code checkpointEvery} steps with this trainer, before the next step starts.
      */
     public void run(Listener listener, java.util.function.Consumer<LoraTrainer> checkpoints) {
-        CosineSchedule schedule = new CosineSchedule(opt.learningRate(), opt.warmup(), totalSteps);
         if (step == 0 && evals.isEmpty()) addEval(listener);
-        while (step < totalSteps) {
+        runSteps(listener, checkpoints, totalSteps - step);
+    }
+
+    /** Runs at most {@code n} more steps, without the evaluation before the first (benchmarks time single steps). */
+    public void runSteps(Listener listener, int n) {
+        runSteps(listener, null, n);
+    }
+
+    private void runSteps(Listener listener, java.util.function.Consumer<LoraTrainer> checkpoints, int n) {
+        CosineSchedule schedule = new CosineSchedule(opt.learningRate(), opt.warmup(), totalSteps);
+        int end = Math.min(totalSteps, step + n);
+        while (step < end) {
             lora.zeroGradients();
             double lossSum = 0, weightSum = 0;
             for (int j = 0; j < opt.accumulation(); j++) {
