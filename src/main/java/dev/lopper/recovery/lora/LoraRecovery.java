@@ -111,7 +111,7 @@ public final class LoraRecovery {
                         r.teacher() == null ? null : r.teacher().toString(),
                         r.teacher() == null ? null : Sha256.weightFiles(r.teacher())),
                 new LoraRecord.Data(text.name(), Sha256.digest(text.file()), text.format(), text.description(),
-                        r.lossOn(), text.examples(), text.tokens().length, trainer.trainingWindows(),
+                        text.format() == DataFormat.ALPACA ? r.lossOn() : LossOn.ALL, text.examples(), text.tokens().length, trainer.trainingWindows(),
                         trainer.tokensAfter(steps), trainer.windowsSeen(steps)),
                 r.lora(), training,
                 new LoraRecord.Result(evals.isEmpty() ? 0 : (training.evalWindows() > 0
