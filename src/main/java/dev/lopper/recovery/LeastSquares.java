@@ -51,11 +51,7 @@ public final class LeastSquares {
         DMatrixRMaj rhs = new DMatrixRMaj(f, out);
         for (int o = 0; o < out; o++) {
             for (int j = 0; j < f; j++) {
-                double s = 0;
-                for (int i = 0; i < n1; i++) {
-                    double c = coef[o * n1 + i];
-                    if (c != 0) s += c * mo.m(i, j);
-                }
+                double s = rowTimesM(coef, o, mo, j);
                 if (mo.paired())
                     for (int k = 0; k < fixedCols.length; k++) s -= fixed[o * fixedCols.length + k] * mo.q(k, j);
                 rhs.set(j, o, s + lambda * current[o * f + j]);
@@ -123,14 +119,7 @@ public final class LeastSquares {
         double cross = 0, quad = 0;
         double[] hw = new double[f];
         for (int o = 0; o < out; o++) {
-            for (int j = 0; j < f; j++) {
-                double tm = 0;
-                for (int i = 0; i < n1; i++) {
-                    double c = target[o * n1 + i];
-                    if (c != 0) tm += c * mo.m(i, j);
-                }
-                cross += w[o * f + j] * tm;
-            }
+            for (int j = 0; j < f; j++) cross += w[o * f + j] * rowTimesM(target, o, mo, j);
             for (int a = 0; a < f; a++) {
                 double s = 0;
                 for (int b = 0; b < f; b++) s += mo.h(a, b) * w[o * f + b];
@@ -139,5 +128,16 @@ public final class LeastSquares {
             for (int a = 0; a < f; a++) quad += w[o * f + a] * hw[a];
         }
         return Math.max(0, energy - 2 * cross + quad);
+    }
+
+    /** (c·m)[o][j] = Σ_i c[o][i] m(i, j) for c [out × (in+1)], skipping zero coefficients (removed-but-equal columns). */
+    private static double rowTimesM(double[] c, int o, Moments mo, int j) {
+        int n1 = mo.inputs() + 1;
+        double s = 0;
+        for (int i = 0; i < n1; i++) {
+            double v = c[o * n1 + i];
+            if (v != 0) s += v * mo.m(i, j);
+        }
+        return s;
     }
 }

@@ -14,7 +14,6 @@ public final class Shapes {
     /** @throws BadInputException naming the first mismatch */
     public static void check(LlamaModel dense, LlamaModel pruned, KeepPlan plan) {
         ModelConfig d = dense.config(), p = pruned.config();
-        Surgery.toMasks(d, plan);     // the plan fits the dense model (PlanCheck)
         if (!d.ops().equals(p.ops()))
             throw new BadInputException("the teacher is of another family than the pruned model (" + d.ops() + " vs "
                     + p.ops() + ")");
@@ -24,6 +23,7 @@ public final class Shapes {
         if (d.hiddenSize() != p.hiddenSize() || d.numLayers() != p.numLayers())
             throw new BadInputException("the teacher has " + d.numLayers() + " layers of width " + d.hiddenSize()
                     + ", the pruned model " + p.numLayers() + " of width " + p.hiddenSize());
+        Surgery.toMasks(d, plan);     // the plan fits the dense model (PlanCheck)
         for (int l = 0; l < d.numLayers(); l++) {
             LayerShape a = d.layer(l), b = p.layer(l);
             int kv = plan.keptKvHeads()[l].length, ch = plan.keptChannels()[l].length;
