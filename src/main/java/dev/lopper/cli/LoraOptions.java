@@ -121,26 +121,28 @@ final class LoraOptions {
                 weightDecay, maxGradNorm, evalEvery, evalWindows, checkpointEvery, seed, kd, temperature);
     }
 
-    static final class FormatConverter implements ITypeConverter<DataFormat> {
+    /** An enum option written in lower case (text, response, ...). */
+    abstract static class LowerCase<E extends Enum<E>> implements ITypeConverter<E> {
+        private final Class<E> type;
+
+        LowerCase(Class<E> type) {
+            this.type = type;
+        }
+
         @Override
-        public DataFormat convert(String v) {
-            try {
-                return DataFormat.valueOf(v.toUpperCase(Locale.ROOT));
-            } catch (IllegalArgumentException e) {
-                throw new TypeConversionException("'" + v + "' is not text, jsonl or alpaca");
-            }
+        public E convert(String v) {
+            for (E e : type.getEnumConstants()) if (e.name().equalsIgnoreCase(v)) return e;
+            throw new TypeConversionException("'" + v + "' is not one of " + java.util.Arrays.stream(type.getEnumConstants())
+                    .map(e -> e.name().toLowerCase(Locale.ROOT)).toList());
         }
     }
 
-    static final class LossOnConverter implements ITypeConverter<LossOn> {
-        @Override
-        public LossOn convert(String v) {
-            try {
-                return LossOn.valueOf(v.toUpperCase(Locale.ROOT));
-            } catch (IllegalArgumentException e) {
-                throw new TypeConversionException("'" + v + "' is not response or all");
-            }
-        }
+    static final class FormatConverter extends LowerCase<DataFormat> {
+        FormatConverter() { super(DataFormat.class); }
+    }
+
+    static final class LossOnConverter extends LowerCase<LossOn> {
+        LossOnConverter() { super(LossOn.class); }
     }
 
     static final class ProjectionConverter implements ITypeConverter<Projection> {
