@@ -222,4 +222,30 @@ class RecoverLoraCliTest {
         assertOneLineError(lopper(recover(out, "--adapter", adapter.toString()).toArray(String[]::new)), out,
                 "adapter_model.safetensors");
     }
+
+    @Test
+    void alpacaDataThroughTheCommandLine() throws IOException {
+        StringBuilder json = new StringBuilder("[");
+        Random r = new Random(3);
+        for (int i = 0; i < 60; i++) {
+            json.append(i == 0 ? "" : ",").append("{\"instruction\": \"Finish the story.\", \"input\": \"")
+                    .append(text(r.nextLong(), 1).strip()).append("\", \"output\": \"").append(text(r.nextLong(), 2).strip())
+                    .append("\"}");
+        }
+        Path alpaca = tmp.resolve("alpaca.json");
+        Files.writeString(alpaca, json.append("]").toString());
+        Path out = tmp.resolve("a");
+        List<String> a = recover(out, "--loss-on", "response", "--steps", "2", "--adapter-only");
+        a.set(a.indexOf(data.toString()), alpaca.toString());
+        Outcome o = lopper(a.toArray(String[]::new));
+        assertEquals(0, o.code(), o.err());
+        String record = Files.readString(out.resolve("recovery-lora.json"));
+        assertTrue(record.contains("\"format\" : \"ALPACA\"") && record.contains("\"lossOn\" : \"RESPONSE\"")
+                && record.contains("\"examples\" : 60"), record);
+        Path bad = tmp.resolve("b");
+        Outcome u = lopper(recover(bad, "--data-format", "csv").toArray(String[]::new));     // a usage error: the line, then 'Try --help'
+        assertEquals(2, u.code());
+        assertTrue(u.err().contains("'csv' is not one of [text, jsonl, alpaca]"), u.err());
+        assertFalse(Files.exists(bad));
+    }
 }
