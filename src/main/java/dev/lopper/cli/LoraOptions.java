@@ -80,10 +80,10 @@ final class LoraOptions {
     @Option(names = "--checkpoint-dir", paramLabel = "DIR", description = "Where checkpoints go (default: OUT.checkpoints beside --out; removed after success).")
     Path checkpointDir;
 
-    @Option(names = "--resume", description = "Continue the run whose checkpoints are in --checkpoint-dir (same inputs and options).")
+    @Option(names = "--resume", description = "Continue the run whose checkpoints are in --checkpoint-dir (same inputs and options; default: off).")
     boolean resume;
 
-    @Option(names = "--adapter-only", description = "Write a PEFT adapter (adapter_config.json, adapter_model.safetensors) instead of merged weights.")
+    @Option(names = "--adapter-only", description = "Write a PEFT adapter (adapter_config.json, adapter_model.safetensors) instead of merged weights (default: merged).")
     boolean adapterOnly;
 
     @Option(names = "--kd-weight", paramLabel = "K", description = "With --teacher: distillation's share of the loss, 1 = pure KL (default 0.5).")

@@ -47,7 +47,8 @@ final class RecoverCommand implements Runnable {
     @Option(names = "--model", required = true, paramLabel = "PRUNED", description = "The pruned folder (with pruning.json).")
     Path model;
 
-    @Option(names = "--teacher", paramLabel = "DENSE", description = "The dense model it was pruned from.")
+    @Option(names = "--teacher", paramLabel = "DENSE", description = "The dense model it was pruned from: "
+            + "--reconstruct's targets, or with --data the teacher of distillation (default: none).")
     Path teacher;
 
     @Mixin ReconstructOptions reconstruct;
@@ -57,7 +58,7 @@ final class RecoverCommand implements Runnable {
     @Option(names = "--adapter", paramLabel = "DIR", description = "A PEFT LoRA adapter merged onto --model as it is loaded (default: none).")
     Path adapter;
 
-    @Option(names = "--calib", paramLabel = "FILE|NAME", description = "Calibration text: a file or a corpus name.")
+    @Option(names = "--calib", paramLabel = "FILE|NAME", description = "Calibration text for --reconstruct: a file or a corpus name (default: none).")
     String calibration;
 
     @Option(names = "--calib-windows", paramLabel = "N", defaultValue = "128",
@@ -82,7 +83,7 @@ final class RecoverCommand implements Runnable {
     @Option(names = "--out", required = true, paramLabel = "DIR", description = "Folder for the recovered model.")
     Path out;
 
-    @Option(names = "--force", description = "Replace --out if it exists (never when it is or holds an input).")
+    @Option(names = "--force", description = "Replace --out if it exists (never when it is or holds an input; default: off).")
     boolean force;
 
     @Option(names = "--data-dir", paramLabel = "DIR",

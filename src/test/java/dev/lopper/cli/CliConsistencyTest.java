@@ -95,11 +95,12 @@ class CliConsistencyTest {
         }
         assertTrue(visible.get("eval").contains("--seq-len"));
         assertTrue(visible.get("generate").contains("--new-tokens") && visible.get("bench").contains("--new-tokens"));
-        // Report folders are --report everywhere; --out is only what a command makes: prune's model folder,
-        // export's file, search's run folder (the issue's `lopper search ... --out RUN_DIR`).
+        // Report folders are --report everywhere; --out is only what a command makes: prune's and recover's model
+        // folder, export's file, search's run folder (the issue's `lopper search ... --out RUN_DIR`).
         assertTrue(visible.get("eval").contains("--report") && visible.get("bench").contains("--report")
                 && visible.get("demo").contains("--report"));
-        visible.forEach((cmd, names) -> assertEquals(cmd.equals("prune") || cmd.equals("export") || cmd.equals("search"),
+        visible.forEach((cmd, names) -> assertEquals(cmd.equals("prune") || cmd.equals("recover") || cmd.equals("export")
+                || cmd.equals("search"),
                 names.contains("--out"), cmd));
 
         CommandLine.ParseResult p = cli.parseArgs("eval", "--model", "m", "--ppl", "x", "--seq", "64");
