@@ -13,7 +13,7 @@ import java.nio.file.Path;
 /** Which model (and tokenizer) a command works on. */
 public final class ModelOptions {
     @Option(names = "--model", required = true, paramLabel = "DIR|FILE",
-            description = "A Hugging Face model folder (config.json + *.safetensors), a GGUF file (llama, deci; f32, f16, bf16, q8_0) or a llama2.c .bin file.")
+            description = "A Hugging Face model folder (config.json + *.safetensors), a GGUF file (llama, deci, bloom, baichuan; f32, f16, bf16, q8_0) or a llama2.c .bin file.")
     Path model;
 
     @Option(names = "--tokenizer", paramLabel = "FILE",
@@ -28,6 +28,12 @@ public final class ModelOptions {
     @Option(names = "--adapter", paramLabel = "DIR",
             description = "A PEFT LoRA adapter (adapter_config.json + adapter_model.safetensors) merged onto --model as it is loaded (default: none).")
     Path adapter;
+
+    /** Adds --model, the tokenizer and the adapter (given or found beside the model) to a command's output guard. */
+    dev.lopper.util.OutputPaths.Guard inputsTo(dev.lopper.util.OutputPaths.Guard guard) {
+        return guard.input(model, "--model").input(Tokenizers.find(model, tokenizer), "--tokenizer")
+                .input(adapter, "--adapter");
+    }
 
     LlamaModel loadModel() {
         return withAdapter(Checkpoints.load(model, new LoadOptions(position)), adapter);
