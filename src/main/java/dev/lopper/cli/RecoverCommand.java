@@ -116,16 +116,13 @@ final class RecoverCommand implements Runnable {
         if (teacher == null) throw new BadInputException("--reconstruct needs --teacher DENSE, the model it was pruned from");
         if (windows < 1) throw new BadInputException("--calib-windows must be at least 1");
         if (length < 2) throw new BadInputException("--calib-len must be at least 2 tokens");
-        OutputPaths.checkFile(json, "--json");
-        OutputPaths.checkFolder(out, "--out");
-        OutputPaths.checkApart(out, "--out", model, "--model");
-        OutputPaths.checkApart(out, "--out", teacher, "--teacher");
         Path data = DataDir.resolve(dataDir);
         TextCorpus calib = TextCorpus.resolve(calibration, data);
-        OutputPaths.checkApart(out, "--out", calib.file(), "--calib");
         TextCorpus eval = evalData == null ? null : TextCorpus.resolve(evalData, data);
+        OutputPaths.guard(force).file(json, "--json").folder(out, "--out", "config.json").input(model, "--model")
+                .input(teacher, "--teacher").input(calib.file(), "--calib")
+                .input(eval == null ? null : eval.file(), "--eval-data").check();
         if (eval != null) {
-            OutputPaths.checkApart(out, "--out", eval.file(), "--eval-data");
             if (sameText(calib.file(), eval.file()))
                 throw new BadInputException(eval.file(), "is the calibration text (--calib); evaluate on held-out text");
         }
@@ -157,10 +154,12 @@ final class RecoverCommand implements Runnable {
 
     private void runLora() {
         if (evalData == null) throw new BadInputException("--data (LoRA) needs --eval-data FILE|NAME, held-out text to evaluate on");
-        OutputPaths.checkFile(json, "--json");
-        OutputPaths.checkFolder(out, "--out");
-        OutputPaths.checkApart(out, "--out", model, "--model");
-        if (adapter != null) OutputPaths.checkApart(out, "--out", adapter, "--adapter");
+        // The inputs resolved from names (corpora) are checked again by LoraRecovery once resolved.
+        OutputPaths.guard(force).file(json, "--json").folder(out, "--out", lora.adapterOnly ? "adapter_config.json" : "config.json")
+                .output(lora.checkpointDir, "--checkpoint-dir", lora.checkpointDir != null && Files.exists(lora.checkpointDir)
+                        ? OutputPaths.Kind.EXISTING_FOLDER : OutputPaths.Kind.FOLDER, null)
+                .input(model, "--model").input(adapter, "--adapter").input(teacher, "--teacher")
+                .inputNamed(lora.data, "--data").inputNamed(evalData, "--eval-data").check();
         var settings = lora.settings();
         var training = lora.training(seqLen, seed, teacher != null);
         LlamaModel student = ModelOptions.withAdapter(Checkpoints.load(model, LoadOptions.DEFAULT), adapter);

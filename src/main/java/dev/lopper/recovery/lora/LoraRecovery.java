@@ -61,14 +61,11 @@ public final class LoraRecovery {
         Instant start = Instant.now();
         if (Files.exists(r.out()) && !r.force())
             throw new BadInputException(r.out(), "already exists; use --force to replace it");
-        OutputPaths.checkApart(r.out(), "--out", r.modelPath(), "--model");
-        if (r.teacher() != null) OutputPaths.checkApart(r.out(), "--out", r.teacher(), "--teacher");
         LlamaModel student = r.model();
         if (r.teacherModel() != null) checkTeacher(r.teacher(), r.teacherModel(), student);
 
         TrainingText text = TrainingText.load(r.data(), r.dataDir(), r.format(), r.lossOn(), r.tokenizer());
         TrainOptions training = r.training().resolved(text.windowStarts(r.training().seq()).length);
-        OutputPaths.checkApart(r.out(), "--out", text.file(), "--data");
         TextCorpus heldout = TextCorpus.resolve(r.evalData(), r.dataDir());
         checkApart(text, heldout);
         int seq = training.seq();
@@ -83,7 +80,12 @@ public final class LoraRecovery {
         LoraWeights lora = LoraWeights.init(student, r.lora(), training.seed());
 
         Path ckpt = checkpointDir(r);
-        OutputPaths.checkApart(ckpt, "--checkpoint-dir", r.modelPath(), "--model");
+        // Where the run writes (the output, a file of the adapter-only kind or a folder, and its
+        // checkpoints) against everything it reads, once the corpora's files are known.
+        OutputPaths.guard(r.force()).folder(r.out(), "--out", r.adapterOnly() ? PeftAdapter.CONFIG : "config.json")
+                .output(ckpt, "--checkpoint-dir", Files.exists(ckpt) ? OutputPaths.Kind.EXISTING_FOLDER : OutputPaths.Kind.FOLDER, null)
+                .input(r.modelPath(), "--model").input(r.teacher(), "--teacher").input(text.file(), "--data")
+                .input(heldout.file(), "--eval-data").check();
         String fingerprint = fingerprint(r, training, text, heldout);
         LoraTrainer trainer = new LoraTrainer(CausalLM.of(student), lora, text,
                 new LoraTrainer.EvalWindows(evalIds, evalWindows, seq),
