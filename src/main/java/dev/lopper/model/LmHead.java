@@ -53,12 +53,7 @@ final class LmHead {
                 }
             });
             for (double v : nll) total += v;
-            if (dHs != null) {
-                float[] dh = new float[m * hidden];
-                Gemm.xw(logits, m, head, dh, false);
-                System.arraycopy(dh, 0, dHs, r0 * hidden, m * hidden);
-                if (dW != null) Gemm.atb(logits, h, m, vocab, hidden, dW, true);
-            }
+            if (dHs != null) backward(logits, h, m, r0, head, dHs, dW);
         }
         work.release(logits);
         return total;
@@ -131,15 +126,19 @@ final class LmHead {
                 totalLoss += lossRow[i];
                 totalCe += ceRow[i];
             }
-            if (dHs != null) {
-                float[] dh = new float[m * hidden];
-                Gemm.xw(logits, m, head, dh, false);
-                System.arraycopy(dh, 0, dHs, r0 * hidden, m * hidden);
-                if (dW != null) Gemm.atb(logits, h, m, vocab, hidden, dW, true);
-            }
+            if (dHs != null) backward(logits, h, m, r0, head, dHs, dW);
         }
         work.release(logits);
         return new Sums(totalLoss, totalCe, weight);
+    }
+
+    /** From ∂L/∂logits of a chunk of m rows starting at r0: dHs rows r0.. = dLogits·W, dW += dLogitsᵀ·h. */
+    private static void backward(float[] dLogits, float[] h, int m, int r0, Matrix head, float[] dHs, float[] dW) {
+        int hidden = head.cols();
+        float[] dh = new float[m * hidden];
+        Gemm.xw(dLogits, m, head, dh, false);
+        System.arraycopy(dh, 0, dHs, r0 * hidden, m * hidden);
+        if (dW != null) Gemm.atb(dLogits, h, m, head.rows(), hidden, dW, true);
     }
 
     /** log Σ_j exp(scale·x[off+j]) in double. */
