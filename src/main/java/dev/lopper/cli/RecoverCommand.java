@@ -119,14 +119,11 @@ final class RecoverCommand implements Runnable {
         Path data = DataDir.resolve(dataDir);
         TextCorpus calib = TextCorpus.resolve(calibration, data);
         TextCorpus eval = evalData == null ? null : TextCorpus.resolve(evalData, data);
-        OutputPaths.guard(force).file(json, "--json").folder(out, "--out", "config.json").input(model, "--model")
-                .input(teacher, "--teacher").input(calib.file(), "--calib")
-                .input(eval == null ? null : eval.file(), "--eval-data").check();
-        if (eval != null) {
-            if (sameText(calib.file(), eval.file()))
-                throw new BadInputException(eval.file(), "is the calibration text (--calib); evaluate on held-out text");
-        }
-        if (Files.exists(out) && !force) throw new BadInputException(out, "already exists; use --force to replace it");
+        OutputPaths.guard(force).input(model, "--model").input(teacher, "--teacher").input(calib.file(), "--calib")
+                .input(eval == null ? null : eval.file(), "--eval-data")
+                .file(json, "--json").folder(out, "--out", "config.json").check();
+        if (eval != null && sameText(calib.file(), eval.file()))
+            throw new BadInputException(eval.file(), "is the calibration text (--calib); evaluate on held-out text");
         Path recordFile = (Files.isDirectory(model) ? model : model.toAbsolutePath().getParent()).resolve("pruning.json");
         if (!Files.isRegularFile(recordFile))
             throw new BadInputException(model, "has no pruning.json: not a folder written by lopper prune");

@@ -66,9 +66,12 @@ class RecoverCliTest {
     }
 
     @Test
-    void pruneReconstructRecordsItBesidePruningJson() {
+    void pruneReconstructWithSearchRatesRecordsItBesidePruningJson() throws IOException {
         Path out = tmp.resolve("pruned-rec");
+        // Rates as `lopper search` writes them (best-rates.json: a JSON array, one rate per layer).
+        Path rates = Files.writeString(tmp.resolve("best-rates.json"), "[0.2, 0.3, 0.25, 0.25, 0.25, 0.25, 0.3, 0.2]");
         BadInputCliTest.Outcome o = lopper("prune", "--model", MODEL.toString(), "--criterion", "l2", "--layers", "0:0",
+                "--allocation", "file", "--rates", rates.toString(),
                 "--target", "0.25", "--calib", calib.toString(), "--calib-windows", "2", "--calib-len", "32",
                 "--reconstruct", "--ridge", "0.05", "--out", out.toString(), "--quiet");
         assertEquals(0, o.code(), o.err());
