@@ -44,7 +44,7 @@ final class EvalCommand implements Runnable {
     @Override
     public void run() {
         selection.validate();
-        selection.inputsTo(modelOptions.inputsTo(common.outputs(null)).input(vs, "--vs"))
+        selection.inputsTo(modelOptions.inputsTo(common.outputs()).input(vs, "--vs"))
                 .folder(report, "--report", dev.lopper.eval.MarkdownReport.FILE_NAME).check();
         List<Path> models = vs == null ? List.of(modelOptions.model) : List.of(modelOptions.model, vs);
         List<EvalResult> results = new ArrayList<>();
@@ -90,7 +90,7 @@ final class EvalCommand implements Runnable {
                 description = "Perplexity on the first N windows only, 0 = all (default ${DEFAULT-VALUE}).")
         int maxWindows;
 
-        @Option(names = "--batch", defaultValue = "8", description = "Perplexity windows per forward pass (default ${DEFAULT-VALUE}).")
+        @Option(names = "--batch", defaultValue = "8", paramLabel = "N", description = "Perplexity windows per forward pass (default ${DEFAULT-VALUE}).")
         int batch;
 
         @Option(names = "--tasks", split = ",", paramLabel = "TASK",

@@ -10,7 +10,7 @@ import dev.lopper.recovery.Reconstruction;
 import dev.lopper.recovery.RecoveryRecord;
 import dev.lopper.surgery.KeepPlan;
 import dev.lopper.surgery.PruningRecord;
-import dev.lopper.surgery.Sha256;
+import dev.lopper.util.Sha256;
 import dev.lopper.util.ProgressListener;
 
 import java.nio.file.Path;

@@ -1,5 +1,6 @@
 package dev.lopper.recovery;
 
+import dev.lopper.util.Sha256;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
@@ -24,7 +25,7 @@ import java.util.List;
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record RecoveryRecord(String lopperVersion, String student, String teacher,
-                             List<PruningRecord.FileDigest> teacherFiles, Reconstructed reconstruction) {
+                             List<Sha256.FileDigest> teacherFiles, Reconstructed reconstruction) {
     public static final String FILE_NAME = "recovery.json";
     private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
@@ -37,7 +38,7 @@ public record RecoveryRecord(String lopperVersion, String student, String teache
      * @param seed        seed of the windows' offsets ({@link dev.lopper.calib.CalibrationData#random})
      * @param fits        per consumer: what was re-fitted and its relative output error before and after
      */
-    public record Reconstructed(String mode, double ridge, PruningRecord.FileDigest calibration, int windows,
+    public record Reconstructed(String mode, double ridge, Sha256.FileDigest calibration, int windows,
                                 int length, long seed, long tokens, List<Reconstruction.Fit> fits,
                                 PruningRecord.Run run) {}
 

@@ -1,5 +1,6 @@
 package dev.lopper.recovery.lora;
 
+import dev.lopper.util.Sha256;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import dev.lopper.surgery.PruningRecord;
 
@@ -18,9 +19,9 @@ public record LoraRecord(String lopperVersion, String method, String output, Inp
                              String fingerprint, int resumedFromStep) {
 
     /** The pruned model, the held-out text and the teacher (null without distillation), with checksums. */
-    public record Inputs(String model, List<PruningRecord.FileDigest> modelFiles, PruningRecord.FileDigest heldout,
+    public record Inputs(String model, List<Sha256.FileDigest> modelFiles, Sha256.FileDigest heldout,
                          @JsonInclude(JsonInclude.Include.NON_NULL) String teacher,
-                         @JsonInclude(JsonInclude.Include.NON_NULL) List<PruningRecord.FileDigest> teacherFiles) {}
+                         @JsonInclude(JsonInclude.Include.NON_NULL) List<Sha256.FileDigest> teacherFiles) {}
 
     /**
      * @param tokens         tokens the text has
@@ -28,7 +29,7 @@ public record LoraRecord(String lopperVersion, String method, String output, Inp
      * @param tokensTrained  tokens passed through training (steps × windows per step × seq)
      * @param windowsSeen    distinct windows trained on
      */
-    public record Data(String name, PruningRecord.FileDigest file, DataFormat format, String description,
+    public record Data(String name, Sha256.FileDigest file, DataFormat format, String description,
                        LossOn lossOn, int examples, int tokens, int windows, long tokensTrained, int windowsSeen) {}
 
     /** Held-out perplexity before and after, at {@code seq}, over {@code windows} windows; every evaluation and the step curve's ends. */

@@ -10,7 +10,7 @@ import dev.lopper.model.CausalLM;
 import dev.lopper.model.LlamaModel;
 import dev.lopper.pipeline.PrunedModelWriter;
 import dev.lopper.surgery.PruningRecord;
-import dev.lopper.surgery.Sha256;
+import dev.lopper.util.Sha256;
 import dev.lopper.util.OutputPaths;
 
 import java.io.IOException;
@@ -195,12 +195,12 @@ public final class LoraRecovery {
     /** SHA-256 over the inputs' checksums and every option that shapes the updates. */
     static String fingerprint(Request r, TrainOptions training, TrainingText text, TextCorpus heldout) {
         Map<String, Object> id = new LinkedHashMap<>();
-        id.put("model", Sha256.weightFiles(r.modelPath()).stream().map(PruningRecord.FileDigest::sha256).toList());
+        id.put("model", Sha256.weightFiles(r.modelPath()).stream().map(Sha256.FileDigest::sha256).toList());
         id.put("data", Sha256.of(text.file()));
         id.put("format", text.format());
         id.put("lossOn", r.lossOn());
         id.put("heldout", Sha256.of(heldout.file()));
-        id.put("teacher", r.teacher() == null ? "" : Sha256.weightFiles(r.teacher()).stream().map(PruningRecord.FileDigest::sha256).toList());
+        id.put("teacher", r.teacher() == null ? "" : Sha256.weightFiles(r.teacher()).stream().map(Sha256.FileDigest::sha256).toList());
         id.put("lora", r.lora());
         id.put("training", training);
         try {
