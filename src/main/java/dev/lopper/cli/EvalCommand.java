@@ -51,6 +51,7 @@ final class EvalCommand implements Runnable {
         for (Path m : models) {
             if (models.size() > 1) System.out.println("== " + m);
             LlamaModel model = dev.lopper.io.Checkpoints.load(m);
+            if (m == modelOptions.model) model = ModelOptions.withAdapter(model, modelOptions.adapter);
             try (Tokenizer tok = dev.lopper.io.Tokenizers.forModel(m, modelOptions.tokenizer, model.config().vocabSize())) {
                 results.add(selection.evaluate(m.toString(), model, tok, common));
             }

@@ -25,13 +25,23 @@ public final class ModelOptions {
                     + "(default for BaichuanForCausalLM: RoPE when hidden_size is 4096, else ALiBi, as vLLM decides).")
     BlockOps.Position position;
 
-    /** Adds --model and the tokenizer (given or found beside the model) to a command's output guard. */
+    @Option(names = "--adapter", paramLabel = "DIR",
+            description = "A PEFT LoRA adapter (adapter_config.json + adapter_model.safetensors) merged onto --model as it is loaded (default: none).")
+    Path adapter;
+
+    /** Adds --model, the tokenizer and the adapter (given or found beside the model) to a command's output guard. */
     dev.lopper.util.OutputPaths.Guard inputsTo(dev.lopper.util.OutputPaths.Guard guard) {
-        return guard.input(model, "--model").input(Tokenizers.find(model, tokenizer), "--tokenizer");
+        return guard.input(model, "--model").input(Tokenizers.find(model, tokenizer), "--tokenizer")
+                .input(adapter, "--adapter");
     }
 
     LlamaModel loadModel() {
-        return Checkpoints.load(model, new LoadOptions(position));
+        return withAdapter(Checkpoints.load(model, new LoadOptions(position)), adapter);
+    }
+
+    /** {@code base} with the PEFT adapter in {@code adapterDir} merged in (base itself when the folder is null). */
+    static LlamaModel withAdapter(LlamaModel base, Path adapterDir) {
+        return adapterDir == null ? base : dev.lopper.recovery.lora.PeftAdapter.read(adapterDir, base).mergeInto(base);
     }
 
     /** The tokenizer, refused when its vocabulary is larger than {@code loaded}'s. */

@@ -13,6 +13,10 @@ import dev.lopper.model.LlamaModel;
 import dev.lopper.model.Pass;
 import dev.lopper.pipeline.PrunedModelWriter;
 import dev.lopper.pipeline.ReconstructJob;
+import dev.lopper.recovery.lora.DataFormat;
+import dev.lopper.recovery.lora.LoraRecord;
+import dev.lopper.recovery.lora.LoraRecovery;
+import dev.lopper.recovery.lora.LoraTrainer;
 import dev.lopper.recovery.Reconstruction;
 import dev.lopper.recovery.RecoveryRecord;
 import dev.lopper.surgery.KeepPlan;
@@ -35,17 +39,26 @@ import java.util.Locale;
                 + "groups were kept).",
                 "--reconstruct: re-fit the consumers of the pruned groups to the dense --teacher's layer outputs "
                         + "on --calib text (training-free; see docs/recovery.md).",
-                "Example: lopper recover --model pruned/ --teacher dense/ --reconstruct --calib calib.txt --out recovered/"})
+                "--data: train LoRA adapters on the text (with --teacher: distillation from the dense model too); "
+                        + "merged into the weights, or a PEFT adapter with --adapter-only (see docs/recovery-lora.md).",
+                "Example: lopper recover --model pruned/ --teacher dense/ --reconstruct --calib calib.txt --out recovered/",
+                "Example: lopper recover --model pruned/ --data calib.txt --eval-data heldout.txt --steps 300 --out lora/"})
 final class RecoverCommand implements Runnable {
     @Option(names = "--model", required = true, paramLabel = "PRUNED", description = "The pruned folder (with pruning.json).")
     Path model;
 
-    @Option(names = "--teacher", paramLabel = "DENSE", description = "The dense model it was pruned from (default: none; needed by --reconstruct).")
+    @Option(names = "--teacher", paramLabel = "DENSE", description = "The dense model it was pruned from: "
+            + "--reconstruct's targets, or with --data the teacher of distillation (default: none).")
     Path teacher;
 
     @Mixin ReconstructOptions reconstruct;
 
-    @Option(names = "--calib", paramLabel = "FILE|NAME", description = "Calibration text: a file or a corpus name (default: none; needed by --reconstruct).")
+    @Mixin LoraOptions lora;
+
+    @Option(names = "--adapter", paramLabel = "DIR", description = "A PEFT LoRA adapter merged onto --model as it is loaded (default: none).")
+    Path adapter;
+
+    @Option(names = "--calib", paramLabel = "FILE|NAME", description = "Calibration text for --reconstruct: a file or a corpus name (default: none).")
     String calibration;
 
     @Option(names = "--calib-windows", paramLabel = "N", defaultValue = "128",
@@ -70,7 +83,7 @@ final class RecoverCommand implements Runnable {
     @Option(names = "--out", required = true, paramLabel = "DIR", description = "Folder for the recovered model.")
     Path out;
 
-    @Option(names = "--force", description = "Replace --out if it exists (default: off; never when it is or holds an input).")
+    @Option(names = "--force", description = "Replace --out if it exists (never when it is or holds an input; default: off).")
     boolean force;
 
     @Option(names = "--data-dir", paramLabel = "DIR",
@@ -91,6 +104,12 @@ final class RecoverCommand implements Runnable {
 
     @Override
     public void run() {
+        if (lora.wanted()) {
+            if (reconstruct.reconstruct)
+                throw new BadInputException("--reconstruct and --data (LoRA) are separate runs: reconstruct first, then train LoRA on its output");
+            runLora();
+            return;
+        }
         if (calibration == null && reconstruct.reconstruct) throw new BadInputException("--reconstruct needs --calib FILE|NAME");
         ReconstructJob.Request request = reconstruct.request(calibration, windows, length, seed);
         if (request == null) throw new BadInputException("nothing to do: give --reconstruct (with --teacher and --calib)");
@@ -127,6 +146,67 @@ final class RecoverCommand implements Runnable {
             System.out.println("wrote " + out);
             if (json != null) JsonOut.write(json, new Result(model.toString(), teacher.toString(), out.toString(),
                     r.record(), before, after));
+        }
+    }
+
+    private void runLora() {
+        if (evalData == null) throw new BadInputException("--data (LoRA) needs --eval-data FILE|NAME, held-out text to evaluate on");
+        // The inputs resolved from names (corpora) are checked again by LoraRecovery once resolved.
+        OutputPaths.guard(force).file(json, "--json").folder(out, "--out", lora.adapterOnly ? "adapter_config.json" : "config.json")
+                .output(lora.checkpointDir, "--checkpoint-dir", lora.checkpointDir != null && Files.exists(lora.checkpointDir)
+                        ? OutputPaths.Kind.EXISTING_FOLDER : OutputPaths.Kind.FOLDER, null)
+                .input(model, "--model").input(adapter, "--adapter").input(teacher, "--teacher")
+                .inputNamed(lora.data, "--data").inputNamed(evalData, "--eval-data").check();
+        var settings = lora.settings();
+        var training = lora.training(seqLen, seed, teacher != null);
+        LlamaModel student = ModelOptions.withAdapter(Checkpoints.load(model, LoadOptions.DEFAULT), adapter);
+        LlamaModel dense = teacher == null ? null : Checkpoints.load(teacher, LoadOptions.DEFAULT);
+        ProgressListener progress = quiet ? ProgressListener.NONE
+                : new TerminalProgress(System.err, TerminalProgress.stderrIsTerminal(System.getenv()));
+        try (Tokenizer tok = Tokenizers.forModel(model, null, student.config().vocabSize())) {
+            var request = new LoraRecovery.Request(student, model, tok, lora.data,
+                    lora.format != null ? lora.format : DataFormat.detect(lora.data), lora.lossOn, evalData, teacher, dense,
+                    settings, training, lora.adapterOnly, out, force, lora.checkpointDir, lora.resume, DataDir.resolve(dataDir));
+            LoraRecord record = LoraRecovery.run(request, System.out, new TrainingProgress(progress, System.out));
+            System.out.printf(Locale.ROOT, "held-out perplexity (seq %d, %d windows): %.3f -> %.3f; %d tokens trained in %.1f s%n",
+                    seqLen, record.result().heldoutWindows(), record.result().perplexityBefore(),
+                    record.result().perplexityAfter(), record.data().tokensTrained(), record.run().seconds());
+            System.out.println("wrote " + out + (lora.adapterOnly ? " (PEFT adapter)" : " (merged)"));
+            if (json != null) JsonOut.write(json, record);
+        }
+    }
+
+    /** Progress of a LoRA run: a bar with loss, tokens/s and ETA; a line per held-out evaluation. */
+    private static final class TrainingProgress implements LoraTrainer.Listener {
+        private final ProgressListener bar;
+        private final java.io.PrintStream out;
+        private final long started = System.nanoTime();
+        private int firstStep = -1;
+
+        TrainingProgress(ProgressListener bar, java.io.PrintStream out) {
+            this.bar = bar;
+            this.out = out;
+        }
+
+        @Override
+        public void step(LoraTrainer.Point p, int total) {
+            if (firstStep < 0) firstStep = p.step() - 1;
+            double s = (System.nanoTime() - started) / 1e9;
+            double perStep = s / (p.step() - firstStep);
+            long tokensPerStep = p.tokens() / p.step();
+            bar.update(p.step(), total, String.format(Locale.ROOT, "steps  loss %.4f  %.0f tok/s  ETA %s", p.loss(),
+                    tokensPerStep / perStep, eta(perStep * (total - p.step()))));
+        }
+
+        @Override
+        public void eval(LoraTrainer.EvalPoint p) {
+            out.printf(Locale.ROOT, "step %d (%d tokens): held-out NLL %.4f, perplexity %.3f%n", p.step(), p.tokens(),
+                    p.meanNll(), p.perplexity());
+        }
+
+        private static String eta(double seconds) {
+            long s = Math.round(seconds);
+            return s >= 3600 ? "%d:%02d:%02d".formatted(s / 3600, s / 60 % 60, s % 60) : "%d:%02d".formatted(s / 60, s % 60);
         }
     }
 

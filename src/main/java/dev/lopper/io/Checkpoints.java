@@ -82,6 +82,14 @@ public final class Checkpoints {
      * staging folder first, so the folder appears complete or not at all.
      */
     public static void saveHf(LlamaModel model, Path dir, boolean force, ExtraFiles extras) {
+        saveFolder(dir, force, staging -> {
+            HfCheckpointWriter.writeInto(model, staging);
+            extras.writeInto(staging);
+        });
+    }
+
+    /** A folder of whatever {@code files} writes into the staging folder, appearing complete or not at all. */
+    public static void saveFolder(Path dir, boolean force, ExtraFiles files) {
         if (Files.exists(dir) && !force) {
             throw new BadInputException(dir, "already exists; use --force to replace it");
         }
@@ -89,8 +97,7 @@ public final class Checkpoints {
         // Ctrl-C or SIGTERM while writing: the shutdown hook deletes the staging folder.
         try (Leftovers.Registration pending = Leftovers.register(tmp)) {
             Files.createDirectories(tmp);
-            HfCheckpointWriter.writeInto(model, tmp);
-            extras.writeInto(tmp);
+            files.writeInto(tmp);
             testPause(tmp);
             replace(tmp, dir);
         } catch (IOException e) {

@@ -38,6 +38,13 @@ public interface CausalLM {
      */
     Loss backward(int[] tokens, int seqs, int len, Pass pass, GradientSink sink);
 
+    /**
+     * As {@link #backward(int[], int, int, Pass, GradientSink)} for another {@link Objective}
+     * (token weights, distillation); the loss returned is Σ w_r·term_r over Σ w_r (as a
+     * {@link Loss}: sumNll holds the numerator, predicted rounds the denominator).
+     */
+    Loss backward(int[] tokens, int seqs, int len, Pass pass, GradientSink sink, Objective objective);
+
     /** An empty cache for one sequence of up to {@code capacity} tokens. */
     KvCache newCache(int capacity);
 

@@ -83,6 +83,8 @@ public final class Transformer implements CausalLM {
     /** Activations of one layer, kept (or recomputed) for backward. */
     static final class LayerActs {
         float[] xIn, xn1, r1, q, k, v, attn, attnM, h1, xn2, r2, g, u, act, actM;
+        /** Each adapter's s·drop(x)·Aᵀ, by Param ordinal (see Linear). */
+        final float[][] lora = new float[Param.values().length][];
     }
 
     /** Where keys and values live during attention: the batch's own rows, or a KV cache. */
@@ -128,10 +130,11 @@ public final class Transformer implements CausalLM {
      * at positions kv.pos0 + i. When {@code acts} is not null the intermediate values are kept.
      */
     private void layerForward(int l, float[] x, int seqs, int n, KvTarget kv, Masks masks, ForwardHook hook,
-                              LayerActs acts, WorkArrays work) {
+                              Adapters ad, LayerActs acts, WorkArrays work) {
         LayerShape s = cfg.layer(l);
         LayerWeights w = model.layer(l);
         int rows = seqs * n;
+        float[][] lora = acts == null ? null : acts.lora;
         if (acts != null) acts.xIn = work.copyOf(x);
         float[] h1;
         if (s.heads() > 0) {
@@ -139,9 +142,9 @@ public final class Transformer implements CausalLM {
             float[] r1 = work.zeroed(2 * rows);
             attnNorm[l].forward(x, xn1, r1, rows, hidden);
             if (hook != null) hook.onInput(l, ForwardHook.Site.ATTN_IN, xn1, rows, hidden);
-            float[] q = Linear.forward(work, xn1, rows, w.wq(), bq[l]);
-            float[] k = Linear.forward(work, xn1, rows, w.wk(), bk[l]);
-            float[] v = Linear.forward(work, xn1, rows, w.wv(), bv[l]);
+            float[] q = Linear.forward(work, xn1, rows, w.wq(), bq[l], ad, l, Param.Q, lora);
+            float[] k = Linear.forward(work, xn1, rows, w.wk(), bk[l], ad, l, Param.K, lora);
+            float[] v = Linear.forward(work, xn1, rows, w.wv(), bv[l], ad, l, Param.V, lora);
             rotate(s, q, k, rows, n, kv.pos0, false);
             float[] keys = k, values = v;
             int stride = n;
@@ -157,7 +160,7 @@ public final class Transformer implements CausalLM {
             float[] attnM = GroupMask.forward(work, attn, rows, mask(masks, GroupKind.ATTENTION, l),
                     maskWidth(GroupKind.ATTENTION, s));
             if (hook != null) hook.onInput(l, ForwardHook.Site.O_IN, attnM, rows, s.qDim());
-            h1 = Linear.forward(work, attnM, rows, w.wo(), bo[l]);
+            h1 = Linear.forward(work, attnM, rows, w.wo(), bo[l], ad, l, Param.O, lora);
             addInPlace(h1, x);
             if (acts != null) {
                 acts.xn1 = xn1;
@@ -181,14 +184,14 @@ public final class Transformer implements CausalLM {
             float[] r2 = work.zeroed(2 * rows);
             mlpNorm[l].forward(h1, xn2, r2, rows, hidden);
             if (hook != null) hook.onInput(l, ForwardHook.Site.MLP_IN, xn2, rows, hidden);
-            float[] g = ops.gated() ? Linear.forward(work, xn2, rows, w.gate(), bGate[l]) : null;
-            float[] u = Linear.forward(work, xn2, rows, w.up(), bUp[l]);
+            float[] g = ops.gated() ? Linear.forward(work, xn2, rows, w.gate(), bGate[l], ad, l, Param.GATE, lora) : null;
+            float[] u = Linear.forward(work, xn2, rows, w.up(), bUp[l], ad, l, Param.UP, lora);
             float[] act = work.zeroed(rows * f);
             MlpActivation.forward(ops.mlp(), g, u, act, rows * f);
             float[] actM = GroupMask.forward(work, act, rows, mask(masks, GroupKind.MLP, l),
                     maskWidth(GroupKind.MLP, s));
             if (hook != null) hook.onInput(l, ForwardHook.Site.DOWN_IN, actM, rows, f);
-            float[] out = Linear.forward(work, actM, rows, w.down(), bDown[l]);
+            float[] out = Linear.forward(work, actM, rows, w.down(), bDown[l], ad, l, Param.DOWN, lora);
             addInPlace(out, h1);
             System.arraycopy(out, 0, x, 0, rows * hidden);
             work.release(out);
@@ -242,20 +245,20 @@ public final class Transformer implements CausalLM {
     }
 
     /** The final normed hidden states [seqs·len, hidden] of a full-sequence forward. */
-    private float[] trunk(int[] tokens, int seqs, int len, Masks masks, ForwardHook hook, float[][] layerInputs,
-                          LayerActs[] keep, WorkArrays work) {
-        return trunk(tokens, seqs, len, cfg.numLayers(), masks, hook, layerInputs, keep, work);
+    private float[] trunk(int[] tokens, int seqs, int len, Masks masks, ForwardHook hook, Adapters ad,
+                          float[][] layerInputs, LayerActs[] keep, WorkArrays work) {
+        return trunk(tokens, seqs, len, cfg.numLayers(), masks, hook, ad, layerInputs, keep, work);
     }
 
     /** The hidden states after the first {@code layers} layers. */
-    private float[] trunk(int[] tokens, int seqs, int len, int layers, Masks masks, ForwardHook hook,
+    private float[] trunk(int[] tokens, int seqs, int len, int layers, Masks masks, ForwardHook hook, Adapters ad,
                           float[][] layerInputs, LayerActs[] keep, WorkArrays work) {
         checkBatch(tokens, seqs, len);
         float[] x = embed(tokens, work);
         KvTarget own = new KvTarget(null, null, 0, len);
         for (int l = 0; l < layers; l++) {
             if (layerInputs != null) layerInputs[l] = work.copyOf(x);
-            layerForward(l, x, seqs, len, own, masks, hook, keep == null ? null : (keep[l] = new LayerActs()), work);
+            layerForward(l, x, seqs, len, own, masks, hook, ad, keep == null ? null : (keep[l] = new LayerActs()), work);
         }
         return x;
     }
@@ -273,7 +276,7 @@ public final class Transformer implements CausalLM {
         if (layers < 0 || layers > cfg.numLayers())
             throw new IllegalArgumentException(layers + " layers of " + cfg.numLayers());
         withWork(work -> {
-            work.release(trunk(tokens, seqs, len, layers, pass.masks(), pass.hook(), null, null, work));
+            work.release(trunk(tokens, seqs, len, layers, pass.masks(), pass.hook(), pass.adapters(), null, null, work));
             return null;
         });
     }
@@ -281,7 +284,7 @@ public final class Transformer implements CausalLM {
     @Override
     public float[] logits(int[] tokens, int seqs, int len, Pass pass) {
         return withWork(work -> {
-            float[] x = trunk(tokens, seqs, len, pass.masks(), pass.hook(), null, null, work);
+            float[] x = trunk(tokens, seqs, len, pass.masks(), pass.hook(), pass.adapters(), null, null, work);
             int rows = seqs * len;
             float[] hs = work.zeroed(rows * hidden);
             finalNorm.forward(x, hs, null, rows, hidden);
@@ -299,7 +302,7 @@ public final class Transformer implements CausalLM {
     @Override
     public float[] prefill(int[] tokens, int seqs, int len, Pass pass) {
         return withWork(work -> {
-            float[] x = trunk(tokens, seqs, len, pass.masks(), pass.hook(), null, null, work);
+            float[] x = trunk(tokens, seqs, len, pass.masks(), pass.hook(), pass.adapters(), null, null, work);
             float[] last = new float[seqs * hidden];
             for (int b = 0; b < seqs; b++) System.arraycopy(x, ((b + 1) * len - 1) * hidden, last, b * hidden, hidden);
             work.release(x);
@@ -315,7 +318,7 @@ public final class Transformer implements CausalLM {
     @Override
     public Loss loss(int[] tokens, int seqs, int len, Pass pass) {
         return withWork(work -> {
-            float[] x = trunk(tokens, seqs, len, pass.masks(), pass.hook(), null, null, work);
+            float[] x = trunk(tokens, seqs, len, pass.masks(), pass.hook(), pass.adapters(), null, null, work);
             int rows = seqs * len;
             float[] hs = work.zeroed(rows * hidden);
             finalNorm.forward(x, hs, null, rows, hidden);
@@ -336,17 +339,24 @@ public final class Transformer implements CausalLM {
      */
     @Override
     public Loss backward(int[] tokens, int seqs, int len, Pass pass, GradientSink sink) {
-        if (pass.hook() != null) throw new IllegalArgumentException("backward takes no forward hook");
-        return withWork(work -> backward(tokens, seqs, len, pass.masks(), sink, pass.keepActivations(), work));
+        return backward(tokens, seqs, len, pass, sink, Objective.nextToken());
     }
 
-    private Loss backward(int[] tokens, int seqs, int len, Masks masks, GradientSink sink, boolean keepActivations,
-                          WorkArrays work) {
+    @Override
+    public Loss backward(int[] tokens, int seqs, int len, Pass pass, GradientSink sink, Objective objective) {
+        if (pass.hook() != null) throw new IllegalArgumentException("backward takes no forward hook");
+        objective.check(seqs * len, cfg.vocabSize());
+        return withWork(work -> backward(tokens, seqs, len, pass.masks(), pass.adapters(), sink,
+                pass.keepActivations(), objective, work));
+    }
+
+    private Loss backward(int[] tokens, int seqs, int len, Masks masks, Adapters ad, GradientSink sink,
+                          boolean keepActivations, Objective objective, WorkArrays work) {
         int layers = cfg.numLayers();
         int rows = seqs * len;
         float[][] inputs = new float[layers][];
         LayerActs[] kept = keepActivations ? new LayerActs[layers] : null;
-        float[] x = trunk(tokens, seqs, len, masks, null, keepActivations ? null : inputs, kept, work);
+        float[] x = trunk(tokens, seqs, len, masks, null, ad, keepActivations ? null : inputs, kept, work);
         float[] hs = work.zeroed(rows * hidden);
         float[] rFinal = work.zeroed(2 * rows);
         finalNorm.forward(x, hs, rFinal, rows, hidden);
@@ -356,7 +366,10 @@ public final class Transformer implements CausalLM {
         Matrix head = model.lmHead();
         float[] dHead = wantHead ? work.zeroed(Math.toIntExact(head.size())) : null;
         float[] dHs = work.zeroed(rows * hidden);
-        double nll = LmHead.loss(hs, tokens, seqs, len, head, dHs, dHead, work);
+        // The plain next-token loss keeps its own kernel (the bits every earlier result was made with).
+        LmHead.Sums sums = objective == Objective.nextToken()
+                ? new LmHead.Sums(LmHead.loss(hs, tokens, seqs, len, head, dHs, dHead, work), 0, (double) seqs * (len - 1))
+                : LmHead.objective(hs, tokens, seqs, len, head, objective, dHs, dHead, work);
         if (wantHead && !tied) sink.accept(-1, Param.LM_HEAD, head, dHead);
 
         float[] dx = work.zeroed(rows * hidden);
@@ -371,11 +384,11 @@ public final class Transformer implements CausalLM {
                 kept[l] = null;
             } else {
                 acts = new LayerActs();
-                layerForward(l, inputs[l], seqs, len, own, masks, null, acts, work);
+                layerForward(l, inputs[l], seqs, len, own, masks, null, ad, acts, work);
                 work.release(inputs[l]);    // now the layer's output, not needed
                 inputs[l] = null;
             }
-            layerBackward(l, acts, dx, seqs, len, masks, sink, work);
+            layerBackward(l, acts, dx, seqs, len, masks, ad, sink, work);
         }
 
         if (embedNorm != null) dx = embedNormBackward(tokens, dx, sink, work);
@@ -389,7 +402,7 @@ public final class Transformer implements CausalLM {
             work.release(dE);
         }
         work.release(dx, dHead);
-        return new Loss(nll, (long) seqs * (len - 1));
+        return new Loss(sums.loss(), Math.round(sums.weight()));
     }
 
     /** Backward through the embedding norm: returns ∂L/∂(raw embeddings), releasing dx. */
@@ -417,8 +430,8 @@ public final class Transformer implements CausalLM {
     }
 
     /** Turns dx (gradient at the layer's output) into the gradient at its input, in place. */
-    private void layerBackward(int l, LayerActs a, float[] dx, int seqs, int n, Masks masks, GradientSink sink,
-                               WorkArrays work) {
+    private void layerBackward(int l, LayerActs a, float[] dx, int seqs, int n, Masks masks, Adapters ad,
+                               GradientSink sink, WorkArrays work) {
         LayerShape s = cfg.layer(l);
         LayerWeights w = model.layer(l);
         int rows = seqs * n;
@@ -426,6 +439,7 @@ public final class Transformer implements CausalLM {
             int f = s.intermediate();
             float[] dActM = work.zeroed(rows * f);
             Linear.dX(dx, rows, w.down(), dActM, false);
+            Linear.adapterBackward(work, ad, l, Param.DOWN, dx, a.actM, a.lora, rows, dActM);
             Linear.dW(sink, l, Param.DOWN, w.down(), dx, a.actM, rows, work);
             Linear.db(sink, l, Param.BDOWN, w.bDown(), dx, rows);
             float[] dAct = GroupMask.backward(work, dActM, a.act, rows, mask(masks, GroupKind.MLP, l),
@@ -437,7 +451,9 @@ public final class Transformer implements CausalLM {
             Linear.db(sink, l, Param.BUP, w.bUp(), dU, rows);
             float[] dXn2 = work.zeroed(rows * hidden);
             Linear.dX(dU, rows, w.up(), dXn2, false);
+            Linear.adapterBackward(work, ad, l, Param.UP, dU, a.xn2, a.lora, rows, dXn2);
             if (dG != null) Linear.dX(dG, rows, w.gate(), dXn2, true);
+            if (dG != null) Linear.adapterBackward(work, ad, l, Param.GATE, dG, a.xn2, a.lora, rows, dXn2);
             Linear.dW(sink, l, Param.GATE, w.gate(), dG, a.xn2, rows, work);
             Linear.dW(sink, l, Param.UP, w.up(), dU, a.xn2, rows, work);
             normBackward(sink, l, Param.MLP_NORM, Param.MLP_NORM_BIAS, mlpNorm[l], a.h1, a.r2, dXn2, dx, rows);
@@ -450,6 +466,7 @@ public final class Transformer implements CausalLM {
         if (s.heads() > 0) {
             float[] dAttnM = work.zeroed(rows * s.qDim());
             Linear.dX(dx, rows, w.wo(), dAttnM, false);
+            Linear.adapterBackward(work, ad, l, Param.O, dx, a.attnM, a.lora, rows, dAttnM);
             Linear.dW(sink, l, Param.O, w.wo(), dx, a.attnM, rows, work);
             Linear.db(sink, l, Param.BO, w.bo(), dx, rows);
             float[] dAttn = GroupMask.backward(work, dAttnM, a.attn, rows, mask(masks, GroupKind.ATTENTION, l),
@@ -466,6 +483,9 @@ public final class Transformer implements CausalLM {
             Linear.dX(dq, rows, w.wq(), dXn1, false);
             Linear.dX(dk, rows, w.wk(), dXn1, true);
             Linear.dX(dv, rows, w.wv(), dXn1, true);
+            Linear.adapterBackward(work, ad, l, Param.Q, dq, a.xn1, a.lora, rows, dXn1);
+            Linear.adapterBackward(work, ad, l, Param.K, dk, a.xn1, a.lora, rows, dXn1);
+            Linear.adapterBackward(work, ad, l, Param.V, dv, a.xn1, a.lora, rows, dXn1);
             Linear.dW(sink, l, Param.Q, w.wq(), dq, a.xn1, rows, work);
             Linear.dW(sink, l, Param.K, w.wk(), dk, a.xn1, rows, work);
             Linear.dW(sink, l, Param.V, w.wv(), dv, a.xn1, rows, work);
@@ -477,6 +497,7 @@ public final class Transformer implements CausalLM {
                     Param.BK, Param.BV);
         }
         work.release(a.xIn, a.xn1, a.r1, a.q, a.k, a.v, a.attn, a.attnM, a.h1, a.xn2, a.r2, a.g, a.u, a.act, a.actM);
+        work.release(a.lora);
     }
 
     /** The parameters of an emptied block do not affect the loss: their gradients are zero. */
@@ -541,7 +562,7 @@ public final class Transformer implements CausalLM {
             float[] x = embed(tokens, work);
             for (int l = 0; l < cfg.numLayers(); l++) {
                 layerForward(l, x, 1, n, new KvTarget(cache.k[l], cache.v[l], cache.length, 0), pass.masks(),
-                        pass.hook(), null, work);
+                        pass.hook(), pass.adapters(), null, work);
             }
             cache.length += n;
             int outRows = allRows ? n : 1;

@@ -41,8 +41,18 @@ public final class PrunedModelWriter {
         write(model, tokenizer, out, force, null, null);
     }
 
+    /** An HF folder of any model with its tokenizer files and {@code extras} (lopper recover's merged LoRA output). */
+    public static void writeFolder(LlamaModel model, Tokenizer tokenizer, Path out, boolean force, Checkpoints.ExtraFiles extras) {
+        write(model, tokenizer, out, force, null, null, extras);
+    }
+
     private static void write(LlamaModel pruned, Tokenizer tokenizer, Path out, boolean force, PruningRecord record,
                               RecoveryRecord recovery) {
+        write(pruned, tokenizer, out, force, record, recovery, staging -> {});
+    }
+
+    private static void write(LlamaModel pruned, Tokenizer tokenizer, Path out, boolean force, PruningRecord record,
+                              RecoveryRecord recovery, Checkpoints.ExtraFiles extras) {
         Checkpoints.saveHf(pruned, out, force, staging -> {
             if (tokenizer instanceof HfTokenizer hf) {
                 if (hf.inMemory()) {
@@ -66,6 +76,7 @@ public final class PrunedModelWriter {
                 // The pruned folder is as readable as the model it came from (not 0600 like a temp file).
                 FileModes.copyFromModel(Path.of(record.inputs().model()), staging);
             }
+            extras.writeInto(staging);
         });
     }
 }

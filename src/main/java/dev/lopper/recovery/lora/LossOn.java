@@ -1,0 +1,9 @@
+package dev.lopper.recovery.lora;
+
+/** Which tokens of an instruction example the loss is taken on. */
+public enum LossOn {
+    /** Only the response (the prompt's tokens have weight 0): Alpaca's and LLM-Pruner's train_on_inputs=False. */
+    RESPONSE,
+    /** Every token, prompt included. */
+    ALL
+}
