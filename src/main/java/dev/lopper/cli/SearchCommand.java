@@ -38,6 +38,12 @@ final class SearchCommand implements Runnable {
     @Option(names = "--force", description = "Replace --out if it exists (default: off).")
     boolean force;
 
+    @Option(names = "--cluster", paramLabel = "HOST:PORT", arity = "0..1", fallbackValue = "127.0.0.1:5701",
+            description = "Evaluate on workers (lopper worker --join HOST:PORT) that join here; off loopback set "
+                    + "LOPPER_CLUSTER_SECRET on every side. See docs/cluster.md (default: evaluate in this process; "
+                    + "without a value: ${FALLBACK-VALUE}).")
+    String cluster;
+
     record SearchResult(String runDir, double[] bestRates, double bestFitness, Map<String, Double> seeds,
                         long evaluations, long tokensPerEvaluation, double seconds, Map<String, Long> counters) {}
 
@@ -50,7 +56,7 @@ final class SearchCommand implements Runnable {
         choices.allocation = "search";
         PruneOptions options = choices.options();
         SearchJob.Folder folder = new SearchJob.Folder(out != null ? out : resume, resume != null, force);
-        PruneJob.SearchRequest req = new PruneJob.SearchRequest(search.options(), folder);
+        PruneJob.SearchRequest req = new PruneJob.SearchRequest(search.options(), folder, Clusters.remote(cluster));
         SearchJob.checkFirst(req.options(), folder);
         LlamaModel dense = modelOptions.loadModel();
         try (Tokenizer tok = modelOptions.loadTokenizer(dense)) {
