@@ -58,6 +58,9 @@ public final class ClusterEvaluator implements SearchJob.RemoteEvaluator {
     private final Map<UUID, Peer> peers = new LinkedHashMap<>();
     private final SecureRandom random = new SecureRandom();
     private long evaluations, resubmitted;
+    private final long openedNanos;
+    private final double listenSeconds;
+    private double firstEvaluationSeconds = Double.NaN;
 
     // The batch being evaluated.
     private long batchId;
@@ -86,7 +89,10 @@ public final class ClusterEvaluator implements SearchJob.RemoteEvaluator {
     }
 
     private ClusterEvaluator(Address listen, Secret secret, Fingerprint expected, FitnessSpec spec, RunFolder folder,
-                             ProgressListener progress, Consumer<String> notices, HazelcastInstance hz) {
+                             ProgressListener progress, Consumer<String> notices, HazelcastInstance hz,
+                             long openedNanos) {
+        this.openedNanos = openedNanos;
+        this.listenSeconds = (System.nanoTime() - openedNanos) / 1e9;
         this.listen = listen;
         this.secret = secret;
         this.expected = expected;
@@ -106,6 +112,7 @@ public final class ClusterEvaluator implements SearchJob.RemoteEvaluator {
             Fingerprint expected = Fingerprint.of(weights(in), in.dense().config(), in.tokenizer());
             FitnessSpec spec = FitnessSpec.of(UUID.randomUUID().toString(), o.fitness(), o.topK(), o.batch(), windows,
                     in.scores());
+            long opened = System.nanoTime();
             InetAddress bind = listen.resolve("--cluster");
             HazelcastInstance hz;
             try {
@@ -113,7 +120,8 @@ public final class ClusterEvaluator implements SearchJob.RemoteEvaluator {
             } catch (RuntimeException e) {
                 throw new BadInputException("--cluster " + listen + ": cannot listen there: " + e.getMessage(), e);
             }
-            ClusterEvaluator c = new ClusterEvaluator(listen, secret, expected, spec, folder, progress, notices, hz);
+            ClusterEvaluator c = new ClusterEvaluator(listen, secret, expected, spec, folder, progress, notices, hz,
+                    opened);
             c.start();
             return c;
         };
@@ -221,6 +229,7 @@ public final class ClusterEvaluator implements SearchJob.RemoteEvaluator {
         if (b != batchId || done[i]) return;   // already counted (its first worker answered after all)
         out[i] = v;
         done[i] = true;
+        if (evaluations == 0) firstEvaluationSeconds = (System.nanoTime() - openedNanos) / 1e9;
         left--;
         p.evaluations++;
         evaluations++;
@@ -357,6 +366,8 @@ public final class ClusterEvaluator implements SearchJob.RemoteEvaluator {
         Map<String, Object> c = new LinkedHashMap<>();
         c.put("engine", "Hazelcast " + com.hazelcast.instance.BuildInfoProvider.getBuildInfo().getVersion());
         c.put("listen", listen.toString());
+        c.put("secondsToListen", listenSeconds);
+        if (!Double.isNaN(firstEvaluationSeconds)) c.put("secondsToFirstEvaluation", firstEvaluationSeconds);
         c.put("evaluations", evaluations);
         c.put("resubmitted", resubmitted);
         c.put("members", members);

@@ -1,5 +1,8 @@
 package dev.lopper.allocation.search.cluster;
 
+import com.hazelcast.core.HazelcastInstance;
+import com.hazelcast.core.HazelcastInstanceAware;
+
 import java.io.Serializable;
 import java.util.concurrent.Callable;
 
@@ -10,11 +13,26 @@ import java.util.concurrent.Callable;
 final class Tasks {
     private Tasks() {}
 
-    /** Who the worker is and what it holds; {@code answer} proves it knows the secret. */
-    record Hello(byte[] challenge) implements Callable<HelloReply>, Serializable {
+    /**
+     * Who the worker is and what it holds; {@code answer} proves it knows the secret. It may arrive
+     * before the worker's member has finished joining, so it takes the member from the engine.
+     */
+    static final class Hello implements Callable<HelloReply>, Serializable, HazelcastInstanceAware {
+        private final byte[] challenge;
+        private transient HazelcastInstance hz;
+
+        Hello(byte[] challenge) {
+            this.challenge = challenge.clone();
+        }
+
+        @Override
+        public void setHazelcastInstance(HazelcastInstance hz) {
+            this.hz = hz;
+        }
+
         @Override
         public HelloReply call() {
-            return Worker.current().hello(challenge);
+            return Worker.current().hello(challenge, hz.getCluster().getLocalMember());
         }
     }
 

@@ -132,10 +132,9 @@ public final class Worker {
         }
     }
 
-    Tasks.HelloReply hello(byte[] challenge) {
-        String id = hz.getCluster().getLocalMember().getUuid().toString();
-        return new Tasks.HelloReply(hz.getCluster().getLocalMember().getAddress().toString(), ProcessHandle.current().pid(),
-                fingerprint, secret.answer(challenge, id));
+    Tasks.HelloReply hello(byte[] challenge, Member self) {
+        return new Tasks.HelloReply(self.getAddress().toString(), ProcessHandle.current().pid(), fingerprint,
+                secret.answer(challenge, self.getUuid().toString()));
     }
 
     synchronized String setup(FitnessSpec spec) {
