@@ -37,7 +37,7 @@ gflops = f270 * local / 1e9
 overhead = 1 / one - 1 / local          # seconds per evaluation added by the engine (may be < 0 within noise)
 first = s270["modes"]["1 worker"]["secondsToFirstEvaluation"]["median"]
 
-out = {"note": "projection from measured figures, not a measurement", "measuredOn": t["machine"],
+out = {"note": "projection from measured figures, not a measurement", "measuredOn": t["sizes"]["270m"]["machine"],
        "flopsPerEvaluation270m": f270, "measuredGflops": gflops, "engineOverheadSecondsPerEvaluation": overhead,
        "secondsToFirstEvaluation270m": first, "evaluations": {}, "search430": {}}
 for name in ("7b", "70b"):

@@ -24,7 +24,8 @@ rounds = int(sys.argv[2]) if len(sys.argv) > 2 else 2
 data = Path(os.environ.get("LOPPER_DATA", "../shared/data"))
 work = ROOT / "target/cluster-bench"
 work.mkdir(parents=True, exist_ok=True)
-env = dict(os.environ, LOPPER_TTY="0", LOPPER_JAVA_OPTS="-Xmx1500m -Xms64m -XX:+UseSerialGC")
+jdk = subprocess.run(["bin/find-jdk"], capture_output=True, text=True, check=True).stdout.strip()
+env = dict(os.environ, JAVA_HOME=jdk, LOPPER_TTY="0", LOPPER_JAVA_OPTS="-Xmx1500m -Xms64m -XX:+UseSerialGC")
 
 calib = data / "eval/tinystories/calib.txt"
 if not calib.exists():
@@ -34,7 +35,7 @@ if not calib.exists():
 SHAPES = {
     # (model, fitness windows, fitness length, population, crossovers, mutations, generations)
     "8m": ("models/tiny-llama-gqa-8m", 4, 64, 6, 3, 3, 4),
-    "270m": (str(work / "m270"), 2, 64, 4, 2, 2, 2),
+    "270m": (str(work / "m270"), 2, 64, 4, 2, 2, 1),
 }
 
 
@@ -45,7 +46,7 @@ def make_270m():
     subprocess.run(["mvn", "-q", "-o", "-DskipTests", "test-compile", "dependency:build-classpath",
                     "-Dmdep.outputFile=target/test-classpath.txt"], check=True, env=env)
     cp = "target/test-classes:target/classes:" + (ROOT / "target/test-classpath.txt").read_text().strip()
-    java = subprocess.run(["bin/find-jdk"], capture_output=True, text=True, check=True).stdout.strip() + "/bin/java"
+    java = jdk + "/bin/java"
     subprocess.run([java, "-Xmx4g", "--add-modules", "jdk.incubator.vector", "-cp", cp,
                     "dev.lopper.bench.RandomModelWriter", str(m), "1024", "16", "16", "16", "2816", "32000",
                     str(data / "tokenizers/llama2")], check=True, env=env)
@@ -116,7 +117,9 @@ def summary(xs):
     return {"median": statistics.median(xs), "min": min(xs), "max": max(xs), "runs": xs}
 
 
-results = {"machine": f"{os.cpu_count()} cores, load average at start {os.getloadavg()}", "rounds": rounds, "sizes": {}}
+out = ROOT / "results/cluster/throughput.json"
+# Sizes run in separate invocations (e.g. different ROUNDS) add to the file; a size run again replaces its entry.
+results = json.loads(out.read_text()) if out.exists() else {"sizes": {}}
 subprocess.run(["./lopper", "--version"], check=True, stdout=subprocess.DEVNULL, env=env)
 try:
     for size in sizes:
@@ -124,6 +127,7 @@ try:
             make_270m()
         model, fw, fl, pop, cx, mu, gens = SHAPES[size]
         modes = {"local --jobs 1": 0, "1 worker": 1, "2 workers": 2}
+        load0 = os.getloadavg()
         raw = {m: [] for m in modes}
         for _ in range(rounds):
             for name, k in modes.items():
@@ -131,6 +135,7 @@ try:
                 print(size, name, {k2: v for k2, v in raw[name][-1].items() if k2 != "bestRates"}, flush=True)
         same = len({r["bestRates"] for rs in raw.values() for r in rs}) == 1
         results["sizes"][size] = {
+            "machine": f"{os.cpu_count()} cores, load average at start {load0}", "rounds": rounds,
             "model": model, "fitnessWindows": fw, "fitnessLength": fl, "population": pop, "children": cx + mu,
             "generations": gens, "sameBestRatesInEveryMode": same,
             "modes": {name: {
@@ -142,10 +147,9 @@ try:
             } for name, rs in raw.items()},
         }
 finally:
-    results["loadAfter"] = os.getloadavg()
+    results["loadAfterLastRun"] = os.getloadavg()
     if os.environ.get("KEEP") != "1":
         shutil.rmtree(work / "m270", ignore_errors=True)
-out = ROOT / "results/cluster/throughput.json"
 out.parent.mkdir(parents=True, exist_ok=True)
 out.write_text(json.dumps(results, indent=2) + "\n")
 print("wrote", out)
