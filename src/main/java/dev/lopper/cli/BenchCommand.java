@@ -7,7 +7,6 @@ import dev.lopper.io.Checkpoints;
 import dev.lopper.model.LlamaModel;
 import dev.lopper.surgery.PeakMemory;
 import dev.lopper.util.AtomicFiles;
-import dev.lopper.util.OutputPaths;
 import dev.lopper.BadInputException;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -59,8 +58,7 @@ final class BenchCommand implements Runnable {
 
     @Override
     public void run() {
-        common.checkOutputs();
-        OutputPaths.checkFolder(report, "--report");
+        common.outputs(null).input(model, "--model").input(vs, "--vs").folder(report, "--report", "bench.md").check();
         if (batch < 1) throw new BadInputException("--batch must be at least 1");
         if (promptLength < 1) throw new BadInputException("--prompt-len must be at least 1");
         if (decode < 1) throw new BadInputException("--new-tokens must be at least 1");

@@ -95,10 +95,9 @@ final class DemoCommand implements Runnable {
         Path modelDir = model != null ? model : embeddedModel();
         Path dir = out != null ? out : Path.of("reports", "demo-"
                 + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")));
-        common.checkOutputs();
         if (maxWindows < 0) throw new BadInputException("--max-windows must be >= 0");
-        if (Files.exists(dir)) throw new BadInputException(dir, "already exists; choose another --report");
-        dev.lopper.util.OutputPaths.checkFolder(dir, "--report");
+        common.outputs(null).input(modelDir, "--model").input(DemoTexts.calibration(), "the demo's calibration text")
+                .output(dir, "--report", dev.lopper.util.OutputPaths.Kind.NEW_FOLDER, null).check();
         Path data = DataDir.resolve(common.data);
         // The texts ship with Lopper (data/demo); PTB is added when a data folder has it.
         List<TextCorpus> corpora = DemoTexts.evaluation(data);
@@ -119,6 +118,7 @@ final class DemoCommand implements Runnable {
             Path prunedDir = dir.resolve("pruned-model");
             PrunedModelWriter.write(pruned.pruned(), tok, pruned.record(), prunedDir, false);
             PruneCommand.printSummary(options, dense, pruned);
+            System.out.println(ModelCard.loaderLine(pruned.pruned().config()));   // what loads pruned-model/
 
             System.out.printf("2/4 perplexity (%s windows of 128 tokens)%n", maxWindows > 0 ? "first " + maxWindows : "all");
             CausalLM a = CausalLM.of(dense), b = CausalLM.of(pruned.pruned());

@@ -18,7 +18,7 @@ import java.nio.file.Path;
 
 @Command(name = "export", mixinStandardHelpOptions = true,
         description = {"Write a model in another format.",
-                "gguf: one file llama.cpp runs (uniform layers: architecture llama; per-layer shapes: deci).",
+                "gguf: one file llama.cpp runs (architecture llama for uniform layers, deci for per-layer shapes; bloom and baichuan for those families).",
                 "hf: a Hugging Face folder (transformers loads it when all layers have the same shape).",
                 "Example: lopper export --model pruned/ --format gguf --out pruned.gguf --dtype f16"})
 final class ExportCommand implements Runnable {
@@ -45,13 +45,12 @@ final class ExportCommand implements Runnable {
 
     @Override
     public void run() {
-        OutputPaths.checkApart(out, "--out", modelOptions.model, "--model");
-        OutputPaths.checkApart(out, "--out", modelOptions.tokenizer, "--tokenizer");
-        if (format.equalsIgnoreCase("gguf")) OutputPaths.checkFile(out, "--out");
-        else OutputPaths.checkFolder(out, "--out");
-        if (Files.exists(out) && !force) throw new BadInputException(out, "already exists; use --force to replace it");
         if (!format.equalsIgnoreCase("gguf") && !format.equalsIgnoreCase("hf"))
             throw new BadInputException("--format must be gguf or hf, got " + format);
+        OutputPaths.Guard guard = modelOptions.inputsTo(common.outputs(force));
+        if (format.equalsIgnoreCase("gguf")) guard.file(out, "--out");
+        else guard.folder(out, "--out", "config.json");
+        guard.check();
         LlamaModel model = modelOptions.loadModel();
         String arch;
         try (Tokenizer tok = modelOptions.loadTokenizer(model)) {

@@ -19,7 +19,7 @@ import java.util.concurrent.Callable;
                 DemoCommand.class,
                 CommandLine.HelpCommand.class})
 public final class Main implements Callable<Integer> {
-    /** Exit codes: 0 ok, 1 internal error, 2 bad input or usage. */
+    /** Exit codes: 0 ok, 1 internal error, 2 bad input, usage, or a full disk / permission on a path (docs/reliability.md). */
     static final int BAD_INPUT = 2;
 
     @Spec
@@ -86,7 +86,8 @@ public final class Main implements Callable<Integer> {
     }
 
     /**
-     * Bad input ({@link BadInputException}, possibly wrapped): one clear line and exit 2. Anything
+     * Bad input ({@link BadInputException}, possibly wrapped) or a failure of the user's environment
+     * (a full disk, a permission: {@link ErrorText#ioFailure}): one clear line and exit 2. Anything
      * else is a bug, whatever its type (an IllegalArgumentException included): "internal error",
      * exit 1. Stack traces only with --verbose.
      */
@@ -98,6 +99,12 @@ public final class Main implements Callable<Integer> {
         while (!(cause instanceof BadInputException) && cause.getCause() != null) cause = cause.getCause();
         if (cause instanceof BadInputException) {
             err.println("lopper: " + ErrorText.clean(cause.getMessage()));
+            if (verbose) ex.printStackTrace(err);
+            return BAD_INPUT;
+        }
+        String io = ErrorText.ioFailure(ex);
+        if (io != null) {   // a full disk or a permission: the user's environment, not a bug
+            err.println("lopper: " + io);
             if (verbose) ex.printStackTrace(err);
             return BAD_INPUT;
         }

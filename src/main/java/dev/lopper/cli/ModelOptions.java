@@ -13,7 +13,7 @@ import java.nio.file.Path;
 /** Which model (and tokenizer) a command works on. */
 public final class ModelOptions {
     @Option(names = "--model", required = true, paramLabel = "DIR|FILE",
-            description = "A Hugging Face model folder (config.json + *.safetensors), a GGUF file (llama, deci; f32, f16, bf16, q8_0) or a llama2.c .bin file.")
+            description = "A Hugging Face model folder (config.json + *.safetensors), a GGUF file (llama, deci, bloom, baichuan; f32, f16, bf16, q8_0) or a llama2.c .bin file.")
     Path model;
 
     @Option(names = "--tokenizer", paramLabel = "FILE",
@@ -24,6 +24,11 @@ public final class ModelOptions {
             description = "How positions enter attention, for families whose files do not say (BaichuanForCausalLM: "
                     + "by default RoPE when hidden_size is 4096, else ALiBi, as vLLM decides).")
     BlockOps.Position position;
+
+    /** Adds --model and the tokenizer (given or found beside the model) to a command's output guard. */
+    dev.lopper.util.OutputPaths.Guard inputsTo(dev.lopper.util.OutputPaths.Guard guard) {
+        return guard.input(model, "--model").input(Tokenizers.find(model, tokenizer), "--tokenizer");
+    }
 
     LlamaModel loadModel() {
         return Checkpoints.load(model, new LoadOptions(position));

@@ -137,6 +137,11 @@ final class PruneCommand implements Runnable {
                         + "(default " + FusionOptions.DEFAULT_T0 + ":" + FusionOptions.DEFAULT_T1 + ").")
         String fusionTemperature;
 
+        /** The rates file and a calibration text given as a path are inputs. */
+        OutputPaths.Guard inputsTo(OutputPaths.Guard guard) {
+            return guard.input(rates, "--rates").inputNamed(calibration, "--calib");
+        }
+
         PruneOptions options() {
             if (samples != null && samples < 1) throw new BadInputException("--calib-windows must be at least 1");
             if (length != null && length < 2) throw new BadInputException("--calib-len must be at least 2 tokens");
@@ -154,6 +159,9 @@ final class PruneCommand implements Runnable {
             PruneOptions o = PruneOptions.preset(method, target).with(criterion, secondOrder, allocation, rates,
                     modules == null ? null : Modules.parse(modules), start, end, allowEmpty, calibration, samples,
                     length, seed, bias).withRoundTo(roundTo);
+            if (rates != null && !"file".equals(o.allocation()))
+                throw new BadInputException("--rates is read by --allocation file only, not by allocation "
+                        + o.allocation() + "; add --allocation file or drop --rates");
             String given = givenFusionOption();
             if (given != null && !"hywia".equals(o.criterion()))
                 throw new BadInputException(given + " is an option of HyWIA (--criterion hywia or --method hywia), "
@@ -195,24 +203,19 @@ final class PruneCommand implements Runnable {
 
     @Override
     public void run() {
-        common.checkOutputs();
         PruneOptions options = choices.options();
         if (report != null && !"hywia".equals(options.criterion()))
             throw new BadInputException("--report is an option of HyWIA (--criterion hywia or --method hywia), "
                     + "not of criterion " + options.criterion());
-        OutputPaths.checkApart(out, "--out", modelOptions.model, "--model");
-        OutputPaths.checkApart(out, "--out", modelOptions.tokenizer, "--tokenizer");
-        OutputPaths.checkFolder(out, "--out");
-        if (report != null) {
-            OutputPaths.checkApart(report, "--report", modelOptions.model, "--model");
-            OutputPaths.checkFolder(report, "--report");
-        }
-        if (java.nio.file.Files.exists(out) && !force)
-            throw new BadInputException(out, "already exists; use --force to replace it");
         PruneJob.SearchRequest req = options.allocation().equals("search")
                 ? new PruneJob.SearchRequest(search.options(), new SearchJob.Folder(searchOut != null ? searchOut
                         : out.resolveSibling(out.getFileName() + "-search"), false, force))
                 : null;
+        search.inputsTo(choices.inputsTo(modelOptions.inputsTo(common.outputs(force))))
+                .folder(out, "--out", "config.json")
+                .folder(report, "--report", dev.lopper.eval.HywiaReport.JSON)
+                .folder(req == null ? null : req.folder().dir(), "--search-out", dev.lopper.allocation.search.RunFolder.RUN)
+                .check();
         if (req != null) SearchJob.checkFirst(req.options(), req.folder());
         LlamaModel dense = modelOptions.loadModel();
         try (Tokenizer tok = modelOptions.loadTokenizer(dense)) {
@@ -221,6 +224,12 @@ final class PruneCommand implements Runnable {
             PrunedModelWriter.write(r.pruned(), tok, r.record(), out, force);
             if (report != null) dev.lopper.eval.HywiaReport.write(report, r.hywia(), r.record().fusion());
             printSummary(options, dense, r);
+            if (req != null) {   // how often an llm/self operator fell back to ga (none for ga)
+                String fellBack = dev.lopper.allocation.search.PromptedOperator.summary(req.options().operator(),
+                        r.search().result().counters());
+                if (fellBack != null) System.out.println(fellBack);
+            }
+            System.out.println(dev.lopper.pipeline.ModelCard.loaderLine(r.pruned().config()));   // what loads --out
             System.out.println("wrote " + out);
             common.writeJson(new PruneResult(modelOptions.model.toString(), out.toString(), r.record(),
                     r.calibrationWindows(), r.calibrationLength()));
@@ -230,10 +239,17 @@ final class PruneCommand implements Runnable {
     private static void printFusion(PruneJob.Outcome r) {
         PruningRecord.Fusion f = r.record().fusion();
         System.out.printf("hywia fusion %s, %s-normalised", f.mode(), f.normalisation());
-        if (f.loss() != null)
-            System.out.printf(": %d steps, soft-mask loss %.4f -> %.4f, hard-mask loss on the fusion windows %.4f -> "
-                            + "%.4f (parameters of step %d kept)", f.steps(), f.loss()[0], f.loss()[f.loss().length - 1],
-                    f.hardLossBefore(), f.hardLossAfter(), f.bestStep());
+        if (f.loss() != null) {
+            System.out.printf(", %d Adam steps%n", f.steps());
+            // The soft loss is not the criterion: its masks sharpen as the temperature falls, so it rises
+            // towards the hard cut's loss. The hard-mask check on the fusion windows decides which step is kept.
+            System.out.printf("  soft-mask loss %.4f at the first step -> %.4f at the last (temperature %.3g -> %.3g: "
+                            + "the masks harden, so a rising soft loss is expected; it does not decide)%n", f.loss()[0],
+                    f.loss()[f.loss().length - 1], f.startTemperature(), f.endTemperature());
+            System.out.printf("  hard-mask loss on the fusion windows (the check that decides) %.4f at the start -> "
+                    + "%.4f with the parameters of step %d, which are kept", f.hardLossBefore(), f.hardLossAfter(),
+                    f.bestStep());
+        }
         System.out.println();
         System.out.println("layer  alpha_fine(attention)  alpha_fine(mlp)");
         java.util.Map<Integer, double[]> byLayer = new java.util.TreeMap<>();
@@ -278,6 +294,5 @@ final class PruneCommand implements Runnable {
         if (r.hywia() != null) printFusion(r);
         System.out.printf("time %.1f s, peak memory %.0f MB%n", r.record().run().seconds(),
                 r.record().run().peakMemoryBytes() / 1e6);
-        System.out.println(dev.lopper.pipeline.ModelCard.loaderLine(r.pruned().config()));
     }
 }

@@ -29,7 +29,7 @@ final class SearchChoices {
     @Option(names = "--top-k", defaultValue = "512", description = "Dense probabilities kept per position for kl (default ${DEFAULT-VALUE}).")
     int topK;
 
-    @Option(names = "--stages", split = ",", paramLabel = "W1,W2,...",
+    @Option(names = "--stages", split = ",", paramLabel = "W1[,W2...]", hideParamSyntax = true,
             description = "Multi-stage selection: windows per stage, ascending, the last at most --fitness-windows (e.g. 2,8) (default: one stage, every child on all --fitness-windows).")
     int[] stages;
 
@@ -82,6 +82,10 @@ final class SearchChoices {
     @Option(names = "--max-requests", defaultValue = "1000", description = "llm: HTTP requests allowed in the whole run, retries included (default ${DEFAULT-VALUE}).")
     int maxRequests;
 
+    @Option(names = "--max-fallback-share", defaultValue = "0.5",
+            description = "llm/self: stop (exit 2) once more than this share of the operator's steps got nothing usable and fell back to ga (judged after 4 steps) (default ${DEFAULT-VALUE}).")
+    double maxFallbackShare;
+
     @Option(names = "--prompts", paramLabel = "DIR", description = "llm/self: folder with prompt templates overriding the built-in ones (same file names) (default: the built-in templates).")
     Path prompts;
 
@@ -91,10 +95,18 @@ final class SearchChoices {
     @Option(names = "--max-new-tokens", defaultValue = "512", description = "self: tokens generated per reply (default ${DEFAULT-VALUE}).")
     int maxNewTokens;
 
+    /** The fitness text given as a path, the prompt templates and the operator's model are inputs. */
+    dev.lopper.util.OutputPaths.Guard inputsTo(dev.lopper.util.OutputPaths.Guard guard) {
+        return guard.inputNamed(fitnessData, "--fitness-data").input(prompts, "--prompts")
+                .input(operatorModelDir, "--operator-model-dir");
+    }
+
     SearchOptions options() {
+        if (!(timeoutSeconds > 0) || Double.isInfinite(timeoutSeconds))
+            throw new dev.lopper.BadInputException("--timeout must be more than 0 seconds, not " + timeoutSeconds);
         return new SearchOptions(operator, MaskedFitness.Kind.parse(fitness), fitnessData, fitnessWindows, fitnessLength,
                 topK, stages, stageKeep, population, crossovers, mutations, generations, seed, minRate, maxRate, jobs,
                 batch, new SearchOptions.Chat(url, model, temperature, Duration.ofMillis(Math.round(timeoutSeconds * 1000)),
-                retries, maxRequests, prompts, operatorModelDir, maxNewTokens));
+                retries, maxRequests, prompts, operatorModelDir, maxNewTokens, maxFallbackShare));
     }
 }

@@ -18,8 +18,8 @@ import java.util.Arrays;
 import java.util.Map;
 
 @Command(name = "search", mixinStandardHelpOptions = true,
-        description = {"Search per-layer pruning rates (Self-Pruner, Lopper's design): an evolutionary search whose",
-                "operators are classic (ga), a chat model behind an OpenAI-compatible endpoint (llm) or the model itself (self).",
+        description = {"Search per-layer pruning rates with an evolutionary search (Self-Pruner, Lopper's design).",
+                "Its operators are classic (ga), a chat model behind an OpenAI-compatible endpoint (llm) or the model itself (self).",
                 "Candidates are scored by masking the dense model (fitness ppl or kl on calibration text).",
                 "Writes RUN_DIR/best-rates.json, which `lopper prune --allocation file --rates` reads.",
                 "Example: lopper search --model DIR --target 0.3 --operator ga --out run/"})
@@ -49,12 +49,15 @@ final class SearchCommand implements Runnable {
 
     @Override
     public void run() {
-        common.checkOutputs();
         if ((out == null) == (resume == null)) throw new BadInputException("give either --out RUN_DIR or --resume RUN_DIR");
         if (choices.allocation != null && !choices.allocation.equals("search"))
             throw new BadInputException("lopper search does not take --allocation (it is the allocation)");
         choices.allocation = "search";
         PruneOptions options = choices.options();
+        search.inputsTo(choices.inputsTo(modelOptions.inputsTo(common.outputs(force))))
+                .folder(out, "--out", RunFolder.RUN)
+                .output(resume, "--resume", dev.lopper.util.OutputPaths.Kind.EXISTING_FOLDER, null)
+                .check();
         SearchJob.Folder folder = new SearchJob.Folder(out != null ? out : resume, resume != null, force);
         PruneJob.SearchRequest req = new PruneJob.SearchRequest(search.options(), folder, Clusters.remote(cluster));
         SearchJob.checkFirst(req.options(), folder);
@@ -71,6 +74,8 @@ final class SearchCommand implements Runnable {
             System.out.printf("best %s %.6g; %s%n", req.options().fitness().name().toLowerCase(), s.best().fitness(),
                     seedsLine(s));
             if (!s.counters().isEmpty()) System.out.println("counters: " + s.counters());
+            String fellBack = dev.lopper.allocation.search.PromptedOperator.summary(req.options().operator(), s.counters());
+            if (fellBack != null) System.out.println(fellBack);
             System.out.println("best rates: " + Arrays.toString(s.best().rates()));
             System.out.println("wrote " + folder.dir().resolve(RunFolder.BEST_RATES));
             Map<String, Double> seeds = new java.util.LinkedHashMap<>();

@@ -69,6 +69,7 @@ public record PruneOptions(String method, String criterion, boolean secondOrder,
 
     /** The same options with MLP widths rounded to multiples of {@code n} (0: not rounded). */
     public PruneOptions withRoundTo(int n) {
+        if (n < 0) throw new BadInputException("--round-to must be 0 (no rounding) or a positive multiple, not " + n);
         return new PruneOptions(method, criterion, secondOrder, allocation, ratesFile, target, modules, layers,
                 allowEmptyLayers, calibration, calibrationSamples, calibrationLength, seed, biasCompensation, n, fusion);
     }

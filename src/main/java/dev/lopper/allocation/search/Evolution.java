@@ -287,7 +287,15 @@ public final class Evolution {
         seeded.forEach((name, m) -> seedsSaved.put(name, saved(m)));
         folder.writeCheckpoint(new RunFolder.Checkpoint(g, saved, seedsSaved, new java.util.TreeMap<>(cache), evaluations,
                 tokens, List.copyOf(curve), counters.snapshot(), 0, seconds()));
-        RunFolder.writeJson(folder.file(RunFolder.BEST_RATES), population.getFirst().rates());
+        // Provisional until the search ends (SearchJob.finish writes the plain array): an object that
+        // says so, which `prune --rates` reads with a warning.
+        Map<String, Object> provisional = new LinkedHashMap<>();
+        provisional.put("provisional", "best after generation " + g + " of " + s.generations()
+                + "; the search has not finished (continue it with lopper search --resume)");
+        provisional.put("generation", g);
+        provisional.put("generations", s.generations());
+        provisional.put("rates", population.getFirst().rates());
+        RunFolder.writeJson(folder.file(RunFolder.BEST_RATES), provisional);
     }
 
     private static RunFolder.SavedMember saved(Member m) {

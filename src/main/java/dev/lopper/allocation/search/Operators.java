@@ -53,7 +53,7 @@ public final class Operators {
             case "ga" -> new GaOperator();
             case "llm" -> new PromptedOperator("llm", new OpenAiChat(c.url(), System.getenv(API_KEY_VARIABLE), c.model(),
                     c.temperature(), c.timeout(), c.retries(), c.maxRequests(), counters), new PromptTemplates(c.prompts()),
-                    counters, log, fitness, space);
+                    counters, log, fitness, space, c.maxFallbackShare());
             case "self" -> {
                 ChatBackend chat;
                 if (c.operatorModelDir() == null) {
@@ -76,7 +76,7 @@ public final class Operators {
                         }
                     };
                 }
-                yield new PromptedOperator("self", chat, new PromptTemplates(c.prompts()), counters, log, fitness, space);
+                yield new PromptedOperator("self", chat, new PromptTemplates(c.prompts()), counters, log, fitness, space, c.maxFallbackShare());
             }
             default -> throw new BadInputException("unknown --operator '" + o.operator() + "'");
         };
