@@ -5,7 +5,7 @@ import dev.lopper.eval.SpeedBench;
 import dev.lopper.eval.SpeedReport;
 import dev.lopper.io.Checkpoints;
 import dev.lopper.model.LlamaModel;
-import dev.lopper.surgery.PeakMemory;
+import dev.lopper.util.PeakMemory;
 import dev.lopper.util.AtomicFiles;
 import dev.lopper.BadInputException;
 import picocli.CommandLine.Command;
@@ -28,7 +28,7 @@ final class BenchCommand implements Runnable {
     @Option(names = "--vs", paramLabel = "B", description = "A second model to compare with A (default: none).")
     Path vs;
 
-    @Option(names = "--batch", defaultValue = "4", description = "Sequences per prefill (default ${DEFAULT-VALUE}).")
+    @Option(names = "--batch", defaultValue = "4", paramLabel = "N", description = "Sequences per prefill (default ${DEFAULT-VALUE}).")
     int batch;
 
     @Option(names = "--prompt-len", defaultValue = "128", paramLabel = "TOKENS", description = "Prompt tokens (default ${DEFAULT-VALUE}).")
@@ -44,10 +44,10 @@ final class BenchCommand implements Runnable {
         decode = n;
     }
 
-    @Option(names = "--runs", defaultValue = "5", description = "Measured runs per model (default ${DEFAULT-VALUE}).")
+    @Option(names = "--runs", defaultValue = "5", paramLabel = "N", description = "Measured runs per model (default ${DEFAULT-VALUE}).")
     int runs;
 
-    @Option(names = "--warmup", defaultValue = "5",
+    @Option(names = "--warmup", defaultValue = "5", paramLabel = "N",
             description = "Unmeasured runs first, so the JIT has compiled the kernels (default ${DEFAULT-VALUE}).")
     int warmup;
 

@@ -89,7 +89,7 @@ final class EvalCommand implements Runnable {
                 description = "Perplexity on the first N windows only, 0 = all (default ${DEFAULT-VALUE}).")
         int maxWindows;
 
-        @Option(names = "--batch", defaultValue = "8", description = "Perplexity windows per forward pass (default ${DEFAULT-VALUE}).")
+        @Option(names = "--batch", defaultValue = "8", paramLabel = "N", description = "Perplexity windows per forward pass (default ${DEFAULT-VALUE}).")
         int batch;
 
         @Option(names = "--tasks", split = ",", paramLabel = "TASK",

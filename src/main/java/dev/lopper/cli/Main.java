@@ -1,6 +1,7 @@
 package dev.lopper.cli;
 
 import dev.lopper.BadInputException;
+import dev.lopper.BadSettingException;
 import dev.lopper.util.ErrorText;
 import dev.lopper.util.Version;
 import picocli.CommandLine;
@@ -58,10 +59,15 @@ public final class Main implements Callable<Integer> {
         CommandLine cli = new CommandLine(new Main());
         for (Object sub : extraSubcommands) cli.addSubcommand(sub);
         cli.setErr(errOut);
+        ChoiceConverter.registerAll(cli);
         cli.setExecutionExceptionHandler(Main::handle);
         cli.setParameterExceptionHandler((ex, a) -> {
             CommandLine c = ex.getCommandLine();
             PrintWriter err = c.getErr();
+            if (ex.getCause() instanceof ChoiceConverter.BadValue bad && ex.getArgSpec() != null) {
+                err.println("lopper: " + bad.messageFor(ex.getArgSpec()));   // one line: it lists the candidates
+                return BAD_INPUT;
+            }
             err.println("lopper: " + ex.getMessage());
             if (ex instanceof UnmatchedArgumentException) UnmatchedArgumentException.printSuggestions(ex, err);
             err.println("Try '" + c.getCommandSpec().qualifiedName() + " --help'.");
@@ -69,7 +75,7 @@ public final class Main implements Callable<Integer> {
         });
         // Subcommands do not inherit the version: `lopper prune --version` printed nothing.
         for (CommandLine sub : cli.getSubcommands().values()) sub.getCommandSpec().versionProvider(new VersionProvider());
-        for (String withPresets : new String[] {"prune", "demo"}) {
+        for (String withPresets : new String[] {"prune", "search", "demo"}) {
             cli.getSubcommands().get(withPresets).getCommandSpec().usageMessage().footer(presetHelp());
         }
         return cli;
@@ -98,7 +104,10 @@ public final class Main implements Callable<Integer> {
         Throwable cause = ex;
         while (!(cause instanceof BadInputException) && cause.getCause() != null) cause = cause.getCause();
         if (cause instanceof BadInputException) {
-            err.println("lopper: " + ErrorText.clean(cause.getMessage()));
+            // A setting's error names the setting by key: print the option that sets it.
+            String message = cause instanceof BadSettingException s ? OptionNames.of(s.setting()) + " " + s.problem()
+                    : cause.getMessage();
+            err.println("lopper: " + ErrorText.clean(message));
             if (verbose) ex.printStackTrace(err);
             return BAD_INPUT;
         }

@@ -6,7 +6,7 @@ import dev.lopper.allocation.search.cluster.Secret;
 import dev.lopper.allocation.search.cluster.Worker;
 import dev.lopper.io.Tokenizer;
 import dev.lopper.model.LlamaModel;
-import dev.lopper.surgery.Sha256;
+import dev.lopper.util.Sha256;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;

@@ -127,11 +127,9 @@ public final class HfConfig {
         }
 
         private BlockOps.Position position(String name) {
-            return switch (name) {
-                case "rope" -> BlockOps.Position.ROPE;
-                case "alibi" -> BlockOps.Position.ALIBI;
-                default -> throw new BadInputException(path, POSITION + " is '" + name + "', not rope or alibi");
-            };
+            BlockOps.Position p = dev.lopper.util.Choices.find(BlockOps.Position.class, name);
+            if (p == null) throw new BadInputException(path, POSITION + " is '" + name + "', not rope or alibi");
+            return p;
         }
 
         private int maxPositions(String alternative) {
@@ -390,7 +388,7 @@ public final class HfConfig {
         o.put("model_max_length", c.maxPositions());
         o.put("rms_norm_eps", c.rmsNormEps());
         o.put("hidden_act", "silu");
-        o.put(POSITION, c.ops().position() == BlockOps.Position.ROPE ? "rope" : "alibi");
+        o.put(POSITION, c.ops().position().toString());
         if (c.ops().position() == BlockOps.Position.ROPE) {
             o.put("rope_theta", c.ropeTheta());
             writeRopeScaling(o, c.ropeScaling());

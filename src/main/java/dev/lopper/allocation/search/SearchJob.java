@@ -131,7 +131,7 @@ public final class SearchJob {
         s.put("allowEmptyLayers", in.target().allowEmptyLayers());
         s.put("minRate", o.minRate());
         s.put("maxRate", o.maxRate());
-        s.put("operator", o.operator());
+        s.put("operator", o.operator().toString());
         s.put("fitness", o.fitness().name().toLowerCase());
         s.put("fitnessWindows", o.fitnessWindows());
         s.put("fitnessLength", len);
@@ -144,9 +144,9 @@ public final class SearchJob {
         s.put("generations", o.generations());
         s.put("seed", o.seed());
         s.put("jobs", o.jobs());
-        if (!o.operator().equals("ga")) {
+        if (o.operator().prompted()) {
             SearchOptions.Chat c = o.chat();
-            if (o.operator().equals("llm")) {
+            if (o.operator() == OperatorKind.LLM) {
                 s.put("operatorUrl", c.url());
                 s.put("operatorModel", c.model());
                 s.put("maxRequests", c.maxRequests());

@@ -14,7 +14,7 @@ import dev.lopper.allocation.RemovalCounts;
 import dev.lopper.allocation.search.EventLog;
 import dev.lopper.allocation.search.RunFolder;
 import dev.lopper.allocation.search.SearchJob;
-import dev.lopper.surgery.Sha256;
+import dev.lopper.util.Sha256;
 import dev.lopper.util.ProgressListener;
 
 import java.net.InetAddress;

@@ -1,4 +1,4 @@
-package dev.lopper.surgery;
+package dev.lopper.util;
 
 import java.io.IOException;
 import java.lang.management.ManagementFactory;
