@@ -58,7 +58,7 @@ final class BenchCommand implements Runnable {
 
     @Override
     public void run() {
-        common.outputs(null).input(model, "--model").input(vs, "--vs").folder(report, "--report", "bench.md").check();
+        common.outputs().input(model, "--model").input(vs, "--vs").folder(report, "--report", "bench.md").check();
         if (batch < 1) throw new BadInputException("--batch must be at least 1");
         if (promptLength < 1) throw new BadInputException("--prompt-len must be at least 1");
         if (decode < 1) throw new BadInputException("--new-tokens must be at least 1");

@@ -13,6 +13,10 @@ public final class CommonOptions {
             description = "Data folder for named data sets (default: $LOPPER_DATA, else ../shared/data).")
     Path data;
 
+    @Option(names = "--force", description = "Replace an existing output file, or an output folder Lopper wrote "
+            + "(default: off; never an input or a folder holding one).")
+    boolean force;
+
     @Option(names = "--verbose", description = "Print stack traces of errors (default: off).")
     boolean verbose;
 
@@ -20,10 +24,10 @@ public final class CommonOptions {
     boolean quiet;
 
     /**
-     * The command's output guard with --json on it; {@code force} is the command's --force (null
-     * when it has none). The command adds its inputs and other outputs, then checks, before any work.
+     * The command's output guard with --json on it and --force applied. The command adds its inputs
+     * and other outputs, then checks, before any work.
      */
-    dev.lopper.util.OutputPaths.Guard outputs(Boolean force) {
+    dev.lopper.util.OutputPaths.Guard outputs() {
         return dev.lopper.util.OutputPaths.guard(force).file(json, "--json");
     }
 

@@ -97,18 +97,22 @@ final class DemoCommand implements Runnable {
         Path dir = out != null ? out : Path.of("reports", "demo-"
                 + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")));
         if (maxWindows < 0) throw new BadInputException("--max-windows must be >= 0");
-        common.outputs(null).input(modelDir, "--model").input(DemoTexts.calibration(), "the demo's calibration text")
-                .output(dir, "--report", dev.lopper.util.OutputPaths.Kind.NEW_FOLDER, null).check();
         Path data = DataDir.resolve(common.data);
         // The texts ship with Lopper (data/demo); PTB is added when a data folder has it.
         List<TextCorpus> corpora = DemoTexts.evaluation(data);
+        // A new folder; with --force an old demo report (it holds report.md) is replaced once the new one is complete.
+        common.outputs().input(modelDir, "--model").input(DemoTexts.calibration(), "the demo's calibration text")
+                .inputs(corpora.stream().map(TextCorpus::file).toList(), "the demo's evaluation text")
+                .output(dir, "--report", common.force ? dev.lopper.util.OutputPaths.Kind.FOLDER
+                        : dev.lopper.util.OutputPaths.Kind.NEW_FOLDER, MarkdownReport.FILE_NAME).check();
+        Path work = Files.exists(dir) ? AtomicFiles.sibling(dir, "new") : dir;
         Path calibration = DemoTexts.calibration();
         var progress = common.progress();
 
         LlamaModel dense = Checkpoints.load(modelDir);
-        // The report folder is new (refused above if it exists): deleted again if the demo fails or is stopped.
+        // The folder written (new, or a staging sibling of the old report): deleted again if the demo fails or is stopped.
         boolean done = false;
-        try (Leftovers.Registration pending = Leftovers.register(dir);
+        try (Leftovers.Registration pending = Leftovers.register(work);
              Tokenizer tok = Tokenizers.forModel(modelDir, null, dense.config().vocabSize())) {
             System.out.printf("1/4 pruning %s with %s, %.0f%% of all parameters%n", modelDir, method, 100 * target);
             // The demo calibrates on fewer windows than the presets (which apply to `lopper prune`) to stay quick.
@@ -116,7 +120,7 @@ final class DemoCommand implements Runnable {
             PruneOptions options = preset.toBuilder().calibration(calibration.toString())
                     .calibrationSamples(Math.min(calibrationSamples, preset.calibrationSamples())).build();
             PruneJob.Outcome pruned = PruneJob.run(modelDir, dense, tok, options, data, progress);
-            Path prunedDir = dir.resolve("pruned-model");
+            Path prunedDir = work.resolve("pruned-model");
             PrunedModelWriter.write(pruned.pruned(), tok, pruned.record(), prunedDir, false);
             PruneCommand.printSummary(options, dense, pruned);
             System.out.println(ModelCard.loaderLine(pruned.pruned().config()));   // what loads pruned-model/
@@ -149,24 +153,33 @@ final class DemoCommand implements Runnable {
 
             ModelReport ra = new ModelReport("dense", null, pa.stream().map(Perplexity.Result::row).toList());
             ModelReport rb = new ModelReport("pruned", null, pb.stream().map(Perplexity.Result::row).toList());
-            Files.createDirectories(dir);
-            List<String> charts = new ArrayList<>(Charts.write(dir, List.of(ra, rb)).stream()
+            Files.createDirectories(work);
+            List<String> charts = new ArrayList<>(Charts.write(work, List.of(ra, rb)).stream()
                     .map(p -> p.getFileName().toString()).toList());
-            Charts.speed(dir.resolve(SPEED_CHART), speed);
+            Charts.speed(work.resolve(SPEED_CHART), speed);
             charts.add(SPEED_CHART);
             String md = report(modelDir, options, dense, pruned, corpora, ra, rb, prompt, ga, gb, benchTable, charts);
-            AtomicFiles.writeString(dir.resolve(MarkdownReport.FILE_NAME), md);
+            AtomicFiles.writeString(work.resolve(MarkdownReport.FILE_NAME), md);
             DemoResult result = new DemoResult(modelDir.toString(), method.toString(), target, pruned.record(), pa, pb,
                     new Sample(prompt, ga, gb), bench, dir.resolve(MarkdownReport.FILE_NAME).toString());
-            JsonOut.write(dir.resolve("demo.json"), result);
+            JsonOut.write(work.resolve("demo.json"), result);
+            if (!work.equals(dir)) replace(work, dir);
             common.writeJson(result);
             System.out.println("report: " + dir.resolve(MarkdownReport.FILE_NAME).toAbsolutePath());
             done = true;
         } catch (java.io.IOException e) {
             throw new BadInputException(dir, "cannot write the report: " + e.getMessage());
         } finally {
-            if (!done) Leftovers.deleteQuietly(dir);
+            if (!done) Leftovers.deleteQuietly(work);
         }
+    }
+
+    /** Puts the finished report {@code ready} at {@code dir} (an old report, refused above unless it holds report.md). */
+    private static void replace(Path ready, Path dir) throws java.io.IOException {
+        Path old = AtomicFiles.sibling(dir, "old");
+        AtomicFiles.move(dir, old);
+        AtomicFiles.move(ready, dir);
+        Leftovers.deleteTree(old);
     }
 
     static final String SPEED_CHART = "speed.png";

@@ -44,7 +44,7 @@ final class EvalCommand implements Runnable {
     @Override
     public void run() {
         selection.validate();
-        selection.inputsTo(modelOptions.inputsTo(common.outputs(null)).input(vs, "--vs"))
+        selection.inputsTo(modelOptions.inputsTo(common.outputs()).input(vs, "--vs"))
                 .folder(report, "--report", dev.lopper.eval.MarkdownReport.FILE_NAME).check();
         List<Path> models = vs == null ? List.of(modelOptions.model) : List.of(modelOptions.model, vs);
         List<EvalResult> results = new ArrayList<>();

@@ -60,14 +60,11 @@ final class ExportCommand implements Runnable {
     @Option(names = "--name", paramLabel = "NAME", description = "general.name in the GGUF (default: the model's file or folder name).")
     String name;
 
-    @Option(names = "--force", description = "Replace --out if it exists (default: off; never when --out is --model).")
-    boolean force;
-
     record ExportResult(String model, String out, String format, String dtype, String architecture, long bytes) {}
 
     @Override
     public void run() {
-        OutputPaths.Guard guard = modelOptions.inputsTo(common.outputs(force));
+        OutputPaths.Guard guard = modelOptions.inputsTo(common.outputs());
         if (format == Format.GGUF) guard.file(out, "--out");
         else guard.folder(out, "--out", "config.json");
         guard.check();
@@ -81,7 +78,7 @@ final class ExportCommand implements Runnable {
                             new GgufExport.Options(dtype.type, modelName), out).architecture();
                 }
                 case HF -> {
-                    PrunedModelWriter.writeFolder(model, tok, out, force);
+                    PrunedModelWriter.writeFolder(model, tok, out, common.force);
                     yield model.config().architecture();
                 }
             };

@@ -43,7 +43,7 @@ final class GenerateCommand implements Runnable {
 
     @Override
     public void run() {
-        modelOptions.inputsTo(common.outputs(null)).check();
+        modelOptions.inputsTo(common.outputs()).check();
         if (maxTokens < 1) throw new BadInputException("--new-tokens must be at least 1");
         if (temperature < 0) throw new BadInputException("--temperature must be >= 0, got " + temperature);
         if (!(topP > 0 && topP <= 1)) throw new BadInputException("--top-p must be in (0, 1], got " + topP);

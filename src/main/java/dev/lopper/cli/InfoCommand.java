@@ -25,7 +25,7 @@ final class InfoCommand implements Runnable {
 
     @Override
     public void run() {
-        modelOptions.inputsTo(common.outputs(null)).check();
+        modelOptions.inputsTo(common.outputs()).check();
         LlamaModel m = modelOptions.loadModel();
         ModelConfig c = m.config();
         List<LayerInfo> layers = new ArrayList<>();

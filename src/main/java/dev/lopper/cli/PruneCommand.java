@@ -33,9 +33,6 @@ final class PruneCommand implements Runnable {
     @Option(names = "--out", required = true, paramLabel = "DIR", description = "Folder for the pruned model.")
     Path out;
 
-    @Option(names = "--force", description = "Replace --out if it exists (default: off; never when --out is or holds --model).")
-    boolean force;
-
     @Option(names = "--report", paramLabel = "DIR",
             description = "HyWIA: write α per layer and module (JSON, PNG heat map), the fusion's learning curve "
                     + "(PNG) and, per layer, the groups the fused ranking keeps that fine-only or coarse-only would remove (default: none).")
@@ -60,9 +57,9 @@ final class PruneCommand implements Runnable {
                     + "not of criterion " + options.criterion());
         PruneJob.SearchRequest req = options.allocation() == AllocationKind.SEARCH
                 ? new PruneJob.SearchRequest(search.options(), new SearchJob.Folder(searchOut != null ? searchOut
-                        : out.resolveSibling(out.getFileName() + "-search"), false, force))
+                        : out.resolveSibling(out.getFileName() + "-search"), false, common.force))
                 : null;
-        search.inputsTo(choices.inputsTo(modelOptions.inputsTo(common.outputs(force))))
+        search.inputsTo(choices.inputsTo(modelOptions.inputsTo(common.outputs())))
                 .folder(out, "--out", "config.json")
                 .folder(report, "--report", dev.lopper.eval.HywiaReport.JSON)
                 .folder(req == null ? null : req.folder().dir(), "--search-out", dev.lopper.allocation.search.RunFolder.RUN)
@@ -72,7 +69,7 @@ final class PruneCommand implements Runnable {
         try (Tokenizer tok = modelOptions.loadTokenizer(dense)) {
             PruneJob.Outcome r = PruneJob.run(modelOptions.model, dense, tok, options, DataDir.resolve(common.data),
                     common.progress(), req);
-            PrunedModelWriter.write(r.pruned(), tok, r.record(), out, force);
+            PrunedModelWriter.write(r.pruned(), tok, r.record(), out, common.force);
             if (report != null) dev.lopper.eval.HywiaReport.write(report, r.hywia(), r.record().fusion());
             printSummary(options, dense, r);
             if (req != null) {   // how often an llm/self operator fell back to ga (none for ga)

@@ -35,9 +35,6 @@ final class SearchCommand implements Runnable {
     @Option(names = "--resume", paramLabel = "RUN_DIR", description = "Continue an interrupted run in RUN_DIR (same settings) (default: start a new run in --out).")
     Path resume;
 
-    @Option(names = "--force", description = "Replace --out if it exists (default: off).")
-    boolean force;
-
     @Option(names = "--cluster", paramLabel = "HOST:PORT", arity = "0..1", fallbackValue = "127.0.0.1:5701",
             description = "Evaluate on workers (lopper worker --join HOST:PORT) that join here; off loopback set "
                     + "LOPPER_CLUSTER_SECRET on every side. See docs/cluster.md (default: evaluate in this process; "
@@ -56,11 +53,11 @@ final class SearchCommand implements Runnable {
     public void run() {
         if ((out == null) == (resume == null)) throw new BadInputException("give either --out RUN_DIR or --resume RUN_DIR");
         PruneOptions options = choices.builder().allocation(AllocationKind.SEARCH).build();
-        search.inputsTo(choices.inputsTo(modelOptions.inputsTo(common.outputs(force))))
+        search.inputsTo(choices.inputsTo(modelOptions.inputsTo(common.outputs())))
                 .folder(out, "--out", RunFolder.RUN)
                 .output(resume, "--resume", dev.lopper.util.OutputPaths.Kind.EXISTING_FOLDER, null)
                 .check();
-        SearchJob.Folder folder = new SearchJob.Folder(out != null ? out : resume, resume != null, force);
+        SearchJob.Folder folder = new SearchJob.Folder(out != null ? out : resume, resume != null, common.force);
         PruneJob.SearchRequest req = new PruneJob.SearchRequest(search.options(), folder, Clusters.remote(cluster));
         SearchJob.checkFirst(req.options(), folder);
         LlamaModel dense = modelOptions.loadModel();

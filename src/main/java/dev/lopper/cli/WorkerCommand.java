@@ -15,8 +15,8 @@ import java.util.concurrent.Callable;
 
 @Command(name = "worker", mixinStandardHelpOptions = true,
         description = {"Evaluate a cluster search's candidates (lopper search --cluster HOST:PORT) on this machine.",
-                "Loads the model once, waits for the driver, proves it holds the driver's model, tokenizer and",
-                "vector width, evaluates what it is sent, and exits when the driver's search ends.",
+                "It loads the model once and waits for the driver.",
+                "It proves it holds the driver's model, tokenizer and vector width, evaluates what it is sent, and exits when the driver's search ends.",
                 "Off loopback both sides need the same secret in " + Secret.VARIABLE + ". See docs/cluster.md.",
                 "Example: lopper worker --join 10.0.0.5:5701 --model DIR"})
 final class WorkerCommand implements Callable<Integer> {

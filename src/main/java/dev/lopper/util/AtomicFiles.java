@@ -23,7 +23,7 @@ public final class AtomicFiles {
         try {
             tmp = newTempSibling(target);
             pending = Leftovers.register(tmp);
-            try (OutputStream out = Files.newOutputStream(tmp)) {
+            try (OutputStream out = fullDiskSeam(tmp, Files.newOutputStream(tmp))) {
                 writer.writeTo(out);
             }
             move(tmp, target);
@@ -36,6 +36,39 @@ public final class AtomicFiles {
         } finally {
             if (pending != null) pending.close();
         }
+    }
+
+    /** The test-only seam's system property: a folder below which every write fails as on a full disk. */
+    public static final String FULL_DISK_UNDER = "lopper.test.fullDiskUnder";
+
+    /** How many bytes each file below {@link #FULL_DISK_UNDER} takes before the disk is "full". */
+    static final int FULL_DISK_BYTES = 64;
+
+    /**
+     * Test-only seam: with {@code -Dlopper.test.fullDiskUnder=DIR} a file written below DIR takes
+     * its first {@value #FULL_DISK_BYTES} bytes and then fails as a full disk does, with
+     * {@code IOException("No space left on device")}, so {@code FullDiskTest} checks the handling
+     * of a full disk where it cannot mount a small tmpfs. Unset (always, outside tests): no effect.
+     */
+    private static OutputStream fullDiskSeam(Path file, OutputStream out) {
+        String under = System.getProperty(FULL_DISK_UNDER);
+        if (under == null || !file.toAbsolutePath().normalize().startsWith(Path.of(under).toAbsolutePath().normalize()))
+            return out;
+        return new java.io.FilterOutputStream(out) {
+            private long left = FULL_DISK_BYTES;
+
+            @Override
+            public void write(int b) throws IOException {
+                write(new byte[] {(byte) b}, 0, 1);
+            }
+
+            @Override
+            public void write(byte[] b, int off, int len) throws IOException {
+                if (len > left) throw new IOException("No space left on device");
+                left -= len;
+                out.write(b, off, len);
+            }
+        };
     }
 
     /**

@@ -21,7 +21,7 @@ import java.util.stream.Stream;
  *     links and other spellings of a path are resolved first, hard links compared by file;</li>
  * <li>two outputs that are the same path or one inside the other;</li>
  * <li>an existing file, or an existing folder that is not empty, unless --force was given
- *     (commands without --force never replace anything); with --force a folder is replaced only
+ *     (every command that writes has it, with this one meaning); with --force a folder is replaced only
  *     when it is empty or holds the file that marks it as written by Lopper (a run folder's
  *     {@code run.json}, a model folder's {@code config.json}, a report's {@code report.md});</li>
  * <li>a file where a folder is wanted and the reverse, and a path whose folder is a file or is
@@ -39,7 +39,7 @@ public final class OutputPaths {
         FILE,
         /** A folder, created; an existing one is replaced (or written into) only with --force. */
         FOLDER,
-        /** A folder that must not exist yet (the demo's report). */
+        /** A folder that must not exist yet (the demo's report without --force). */
         NEW_FOLDER,
         /** An existing folder written in place (a search run being resumed). */
         EXISTING_FOLDER
@@ -54,8 +54,7 @@ public final class OutputPaths {
      */
     public record Output(Path path, String option, Kind kind, String marker) {
         /** What to say when the output exists and --force was not given. */
-        String whenExists(Boolean force) {
-            if (force == null) return "choose another " + option + " (this command replaces nothing)";
+        String whenExists() {
             if (kind == Kind.FOLDER && RUN_MARKER.equals(marker) && Files.isRegularFile(path.resolve(marker)))
                 return "continue it with --resume " + path + " or replace it with --force (" + option + ")";
             return "use --force to replace it (" + option + ")";
@@ -65,18 +64,18 @@ public final class OutputPaths {
     /** The file that marks a search's run folder (allocation.search.RunFolder.RUN). */
     private static final String RUN_MARKER = "run.json";
 
-    /** A new guard; {@code force} is the command's --force, null for a command that has none. */
-    public static Guard guard(Boolean force) {
+    /** A new guard; {@code force} is the command's --force. */
+    public static Guard guard(boolean force) {
         return new Guard(force);
     }
 
     /** The inputs and outputs of one command, checked together. */
     public static final class Guard {
-        private final Boolean force;
+        private final boolean force;
         private final List<Input> inputs = new ArrayList<>();
         private final List<Output> outputs = new ArrayList<>();
 
-        private Guard(Boolean force) {
+        private Guard(boolean force) {
             this.force = force;
         }
 
@@ -135,8 +134,8 @@ public final class OutputPaths {
         private void checkFile(Output o) {
             Path p = o.path();
             if (Files.isDirectory(p)) throw new BadInputException(p, "is a folder; " + o.option() + " wants a file");
-            if (Files.exists(p) && !Boolean.TRUE.equals(force))
-                throw new BadInputException(p, "already exists; " + o.whenExists(force));
+            if (Files.exists(p) && !force)
+                throw new BadInputException(p, "already exists; " + o.whenExists());
             checkParent(p, o.option());
         }
 
@@ -151,9 +150,9 @@ public final class OutputPaths {
             if (exists && !Files.isDirectory(p))
                 throw new BadInputException(p, "exists and is not a folder; " + o.option() + " wants a folder");
             if (exists && o.kind() == Kind.NEW_FOLDER)
-                throw new BadInputException(p, "already exists; choose another " + o.option());
+                throw new BadInputException(p, "already exists; choose another " + o.option() + " or use --force to replace it");
             if (exists && !isEmptyFolder(p)) {
-                if (!Boolean.TRUE.equals(force)) throw new BadInputException(p, "already exists; " + o.whenExists(force));
+                if (!force) throw new BadInputException(p, "already exists; " + o.whenExists());
                 if (o.marker() == null || !Files.isRegularFile(p.resolve(o.marker())))
                     throw new BadInputException(p, "holds files Lopper did not write"
                             + (o.marker() == null ? "" : " (no " + o.marker() + ")")

@@ -20,7 +20,12 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
  * output folder on a tmpfs of a few KB. prune, export and search must each end with exit 2 and
  * one line naming the path and "No space left on device", and leave nothing on the tmpfs (listed
  * from inside the namespace before it goes away). Where the machine refuses the namespace or the
- * mount, the test is skipped and says why on the console.
+ * mount, those tests are skipped and say why on the console; the {@code …WhenAWriteFails} tests
+ * run everywhere: in process, with the test-only seam of {@code util/AtomicFiles}
+ * ({@value dev.lopper.util.AtomicFiles#FULL_DISK_UNDER}) making every file written below the
+ * output folder fail after its first bytes with "No space left on device", as a full disk does.
+ * The seam reaches files written through AtomicFiles: export's GGUF, prune's pruning.json in its
+ * staging folder (the weights before it are written for real), search's run.json.
  */
 class FullDiskTest {
     static final Path MODEL = Path.of("models/tiny-llama-gqa-8m").toAbsolutePath();
@@ -97,6 +102,50 @@ class FullDiskTest {
                     "--out", disk.resolve("model." + format).toString(), "--quiet"));
             assertOneLineNamingTheDisk(r, disk);
         }
+    }
+
+    /** Runs lopper in process with every AtomicFiles write below {@code disk} failing as on a full disk. */
+    private static Run withFailingWrites(Path disk, List<String> args) throws IOException {
+        Files.createDirectories(disk);
+        BadInputCliTest.Outcome o;
+        System.setProperty(dev.lopper.util.AtomicFiles.FULL_DISK_UNDER, disk.toString());
+        try {
+            o = PruneCliTest.lopper(args.toArray(String[]::new));
+        } finally {
+            System.clearProperty(dev.lopper.util.AtomicFiles.FULL_DISK_UNDER);
+        }
+        List<String> left;
+        try (var s = Files.walk(disk)) {
+            left = s.filter(p -> !p.equals(disk)).map(Path::toString).toList();
+        }
+        return new Run(o.code(), o.err().strip().lines().toList(), left);
+    }
+
+    @Test
+    void pruneWhenAWriteFails() throws Exception {
+        Path disk = tmp.resolve("disk");
+        Run r = withFailingWrites(disk, List.of("prune", "--model", MODEL.toString(), "--criterion", "l2",
+                "--target", "0.2", "--out", disk.resolve("pruned").toString(), "--quiet"));
+        assertOneLineNamingTheDisk(r, disk);
+    }
+
+    @Test
+    void exportWhenAWriteFails() throws Exception {
+        Path disk = tmp.resolve("disk");
+        Run r = withFailingWrites(disk, List.of("export", "--model", MODEL.toString(), "--format", "gguf",
+                "--out", disk.resolve("model.gguf").toString(), "--quiet"));
+        assertOneLineNamingTheDisk(r, disk);
+    }
+
+    @Test
+    void searchWhenAWriteFails() throws Exception {
+        Path disk = tmp.resolve("disk");
+        Path calib = Files.copy(Path.of("README.md"), tmp.resolve("calib.txt"));
+        Run r = withFailingWrites(disk, List.of("search", "--model", MODEL.toString(), "--target", "0.3",
+                "--out", disk.resolve("run").toString(), "--calib", calib.toString(), "--calib-windows", "4",
+                "--calib-len", "32", "--fitness-windows", "2", "--fitness-len", "32", "--population", "4",
+                "--crossovers", "2", "--mutations", "2", "--generations", "2", "--criterion", "l2", "--quiet"));
+        assertOneLineNamingTheDisk(r, disk);
     }
 
     @Test

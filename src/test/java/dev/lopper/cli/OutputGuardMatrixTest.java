@@ -23,14 +23,16 @@ import static org.junit.jupiter.api.Assertions.*;
 /**
  * Every output option of every command, aimed at every input of the command: the model folder, a
  * file inside it, a parent of it, each other input (tokenizer, rates, calibration text, fitness
- * text, a second model, corpora and task files), and an existing unrelated file without --force.
- * Each must be refused with exit 2 and one line naming the output option, and afterwards every
- * file under the fixture has the same bytes and no file was added or removed. Commands that have
- * --force get it for every case but the unrelated file: --force never lets an output touch an input.
+ * text, a second model, corpora and task files, search's prompt templates and operator model, a
+ * search run being resumed, the demo's bundled texts), and an existing unrelated file without
+ * --force. Each must be refused with exit 2 and one line naming the output option, and afterwards
+ * every file under the fixture (and the demo's texts) has the same bytes and no file was added or
+ * removed. Every command has --force and gets it for every case but the unrelated file: --force
+ * never lets an output touch an input.
  */
 class OutputGuardMatrixTest {
     static Path root;
-    static Path model, model2, tokenizer, rates, calib, fitness, ppl, task, unrelated;
+    static Path model, model2, tokenizer, rates, calib, fitness, ppl, task, prompts, operator, run, unrelated;
 
     @BeforeAll
     static void fixture() throws IOException {
@@ -46,6 +48,12 @@ class OutputGuardMatrixTest {
         ppl = Files.copy(Path.of("data/demo/wikitext2-test-head.txt"), inputs.resolve("ppl.txt"));
         task = Files.writeString(inputs.resolve("boolq.jsonl"),
                 "{\"question\":\"is it\",\"passage\":\"It is.\",\"answer\":true}\n");
+        prompts = Files.createDirectories(inputs.resolve("prompts"));
+        Files.writeString(prompts.resolve("ga.txt"), "my template\n");
+        operator = copy(PruneCliTest.MODEL, inputs.resolve("operator-model"));
+        // A run folder to resume: only its name and its run.json are looked at before the refusal.
+        run = Files.createDirectories(root.resolve("run"));
+        Files.writeString(run.resolve("run.json"), "{}\n");
         unrelated = Files.writeString(root.resolve("unrelated.txt"), "the user's notes\n");
     }
 
@@ -63,7 +71,7 @@ class OutputGuardMatrixTest {
     }
 
     /** A command line with one output option; {@code inputs} are what it reads, named by option. */
-    record Case(String command, String option, boolean hasForce, List<String> args, Map<String, Path> inputs) {
+    record Case(String command, String option, List<String> args, Map<String, Path> inputs) {
         @Override
         public String toString() {
             return command + " " + option;
@@ -72,17 +80,25 @@ class OutputGuardMatrixTest {
 
     /** Placeholders in the argument lists, filled once the fixture exists. */
     private static final String M = "<model>", M2 = "<model2>", T = "<tokenizer>", R = "<rates>", C = "<calib>",
-            F = "<fitness>", P = "<ppl>", Q = "<task>";
+            F = "<fitness>", P = "<ppl>", Q = "<task>", PR = "<prompts>", OP = "<operator>", RUN = "<run>",
+            RUNJ = "<run.json>", DC = "<demo-calib>", DW = "<demo-wikitext>";
 
     static Stream<Case> cases() {
         List<Case> all = new ArrayList<>();
         List<String> search = List.of("--model", M, "--tokenizer", T, "--calib", C, "--fitness-data", F, "--target", "0.2",
-                "--population", "2", "--generations", "1", "--quiet");
+                "--population", "2", "--generations", "1", "--operator", "self", "--prompts", PR,
+                "--operator-model-dir", OP, "--quiet");
         for (String opt : List.of("--out", "--json")) {
             List<String> a = new ArrayList<>(search);
             if (!opt.equals("--out")) a.addAll(List.of("--out", "<fresh>"));
-            all.add(new Case("search", opt, true, a, inputs(M, T, C, F)));
+            all.add(new Case("search", opt, a, inputs(M, T, C, F, PR, OP)));
         }
+        // Resuming: the run folder is written in place, so no other output may be it or lie in it,
+        // and it may not be (or hold) an input.
+        List<String> resume = new ArrayList<>(search);
+        resume.addAll(List.of("--resume", RUN));
+        all.add(new Case("search", "--json", resume, inputs(M, T, C, F, PR, OP, RUN, RUNJ)));
+        all.add(new Case("search", "--resume", search, inputs(M, T, C, F, PR, OP)));
         List<String> prune = List.of("--model", M, "--tokenizer", T, "--calib", C, "--target", "0.2", "--quiet");
         for (String opt : List.of("--out", "--json", "--report", "--search-out")) {
             List<String> a = new ArrayList<>(prune);
@@ -92,24 +108,24 @@ class OutputGuardMatrixTest {
                 case "--search-out" -> a.addAll(List.of("--allocation", "search", "--fitness-data", F));
                 default -> a.addAll(List.of("--criterion", "l2", "--allocation", "file", "--rates", R));
             }
-            all.add(new Case("prune", opt, true, a, opt.equals("--search-out") ? inputs(M, T, C, F) : inputs(M, T, C, R)));
+            all.add(new Case("prune", opt, a, opt.equals("--search-out") ? inputs(M, T, C, F) : inputs(M, T, C, R)));
         }
         for (String format : List.of("gguf", "hf")) {
-            all.add(new Case("export", "--out", true, List.of("--model", M, "--tokenizer", T, "--format", format), inputs(M, T)));
+            all.add(new Case("export", "--out", List.of("--model", M, "--tokenizer", T, "--format", format), inputs(M, T)));
         }
-        all.add(new Case("export", "--json", true, List.of("--model", M, "--tokenizer", T, "--format", "gguf", "--out",
+        all.add(new Case("export", "--json", List.of("--model", M, "--tokenizer", T, "--format", "gguf", "--out",
                 "<fresh>"), inputs(M, T)));
         List<String> eval = List.of("--model", M, "--vs", M2, "--tokenizer", T, "--ppl", P, "--tasks", "boolq=" + Q,
                 "--quiet");
         for (String opt : List.of("--json", "--report", "--log-samples"))
-            all.add(new Case("eval", opt, false, eval, inputs(M, M2, T, P, Q)));
+            all.add(new Case("eval", opt, eval, inputs(M, M2, T, P, Q)));
         for (String opt : List.of("--json", "--report"))
-            all.add(new Case("bench", opt, false, List.of("--model", M, "--vs", M2, "--runs", "1"), inputs(M, M2)));
+            all.add(new Case("bench", opt, List.of("--model", M, "--vs", M2, "--runs", "1"), inputs(M, M2)));
         for (String opt : List.of("--json", "--report"))
-            all.add(new Case("demo", opt, false, List.of("--model", M, "--quiet"), inputs(M)));
-        all.add(new Case("generate", "--json", false, List.of("--model", M, "--tokenizer", T, "--prompt", "Once"),
+            all.add(new Case("demo", opt, List.of("--model", M, "--quiet"), inputs(M, DC, DW)));
+        all.add(new Case("generate", "--json", List.of("--model", M, "--tokenizer", T, "--prompt", "Once"),
                 inputs(M, T)));
-        all.add(new Case("info", "--json", false, List.of("--model", M, "--tokenizer", T), inputs(M, T)));
+        all.add(new Case("info", "--json", List.of("--model", M, "--tokenizer", T), inputs(M, T)));
         return all.stream();
     }
 
@@ -129,6 +145,12 @@ class OutputGuardMatrixTest {
             case F -> fitness;
             case P -> ppl;
             case Q -> task;
+            case PR -> prompts;
+            case OP -> operator;
+            case RUN -> run;
+            case RUNJ -> run.resolve("run.json");
+            case DC -> dev.lopper.data.DemoTexts.calibration();
+            case DW -> dev.lopper.data.DemoTexts.bundled(dev.lopper.data.DemoTexts.WIKITEXT2);
             default -> throw new IllegalArgumentException(placeholder);
         };
     }
@@ -143,7 +165,7 @@ class OutputGuardMatrixTest {
         targets.put("a parent of the model", model.getParent());
         targets.put("the folder holding everything", root);
         for (String in : c.inputs().keySet()) targets.putIfAbsent("input " + in, resolve(in));
-        for (var t : targets.entrySet()) refused(c, t.getKey(), t.getValue(), c.hasForce());
+        for (var t : targets.entrySet()) refused(c, t.getKey(), t.getValue(), true);
         refused(c, "an existing unrelated file", unrelated, false);
     }
 
@@ -171,24 +193,26 @@ class OutputGuardMatrixTest {
     }
 
     /**
-     * Every file under the fixture with the sha256 of its bytes (files over 1 MB, the weights: their
+     * Every file under the fixture and data/demo with the sha256 of its bytes (files over 1 MB, the weights: their
      * size, modification time and inode, which any write in place or by rename changes; hashing the
      * two 21 MB weights after each of ~200 refusals would dominate the test's time).
      */
     private static Map<Path, String> snapshot() {
         Map<Path, String> m = new TreeMap<>();
-        try (Stream<Path> s = Files.walk(root)) {
-            for (Path p : (Iterable<Path>) s::iterator) {
-                if (Files.isDirectory(p)) m.put(p, "folder");
-                else if (Files.size(p) > (1 << 20)) {
-                    var a = Files.readAttributes(p, java.nio.file.attribute.BasicFileAttributes.class);
-                    m.put(p, a.size() + " " + a.lastModifiedTime().toInstant() + " " + a.fileKey());
-                } else m.put(p, HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(Files.readAllBytes(p))));
+        for (Path top : List.of(root, Path.of(dev.lopper.data.DemoTexts.FOLDER))) {
+            try (Stream<Path> s = Files.walk(top)) {
+                for (Path p : (Iterable<Path>) s::iterator) {
+                    if (Files.isDirectory(p)) m.put(p, "folder");
+                    else if (Files.size(p) > (1 << 20)) {
+                        var a = Files.readAttributes(p, java.nio.file.attribute.BasicFileAttributes.class);
+                        m.put(p, a.size() + " " + a.lastModifiedTime().toInstant() + " " + a.fileKey());
+                    } else m.put(p, HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(Files.readAllBytes(p))));
+                }
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            } catch (java.security.NoSuchAlgorithmException e) {
+                throw new IllegalStateException(e);
             }
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        } catch (java.security.NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
         }
         return m;
     }

@@ -75,10 +75,16 @@ public final class RunFolder implements EventLog, AutoCloseable {
         run.put("design", "Self-Pruner search, Lopper's design (not the paper's unpublished code)");
         run.put("settings", settings);
         run.put("fitnessSplit", split);
-        writeJson(dir.resolve(RUN), run);
-        RunFolder f = new RunFolder(dir);
-        f.openEvents(0);
-        return f;
+        try {
+            writeJson(dir.resolve(RUN), run);
+            RunFolder f = new RunFolder(dir);
+            f.openEvents(0);
+            return f;
+        } catch (RuntimeException e) {
+            // A full disk while writing run.json: the folder just made holds nothing; do not leave it behind.
+            dev.lopper.util.Leftovers.deleteQuietly(dir);
+            throw e;
+        }
     }
 
     /**
