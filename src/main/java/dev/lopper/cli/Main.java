@@ -16,7 +16,8 @@ import java.util.concurrent.Callable;
 /** The {@code lopper} command line: wiring only; each subcommand is a small class. */
 @Command(name = "lopper", mixinStandardHelpOptions = true, versionProvider = Main.VersionProvider.class,
         description = "Structured pruning of LLaMA-family models on the CPU: prune, evaluate, compare.",
-        subcommands = {InfoCommand.class, GenerateCommand.class, EvalCommand.class, PruneCommand.class, SearchCommand.class, RecoverCommand.class, ExportCommand.class, BenchCommand.class,
+        subcommands = {InfoCommand.class, GenerateCommand.class, EvalCommand.class, PruneCommand.class, SearchCommand.class,
+                WorkerCommand.class, RecoverCommand.class, ExportCommand.class, BenchCommand.class,
                 DemoCommand.class,
                 CommandLine.HelpCommand.class})
 public final class Main implements Callable<Integer> {

@@ -35,6 +35,12 @@ final class SearchCommand implements Runnable {
     @Option(names = "--resume", paramLabel = "RUN_DIR", description = "Continue an interrupted run in RUN_DIR (same settings) (default: start a new run in --out).")
     Path resume;
 
+    @Option(names = "--cluster", paramLabel = "HOST:PORT", arity = "0..1", fallbackValue = "127.0.0.1:5701",
+            description = "Evaluate on workers (lopper worker --join HOST:PORT) that join here; off loopback set "
+                    + "LOPPER_CLUSTER_SECRET on every side. See docs/cluster.md (default: evaluate in this process; "
+                    + "without a value: ${FALLBACK-VALUE}).")
+    String cluster;
+
     @Mixin CommonOptions common;
     @Mixin TargetChoices choices;
 
@@ -52,7 +58,7 @@ final class SearchCommand implements Runnable {
                 .output(resume, "--resume", dev.lopper.util.OutputPaths.Kind.EXISTING_FOLDER, null)
                 .check();
         SearchJob.Folder folder = new SearchJob.Folder(out != null ? out : resume, resume != null, common.force);
-        PruneJob.SearchRequest req = new PruneJob.SearchRequest(search.options(), folder);
+        PruneJob.SearchRequest req = new PruneJob.SearchRequest(search.options(), folder, Clusters.remote(cluster));
         SearchJob.checkFirst(req.options(), folder);
         LlamaModel dense = modelOptions.loadModel();
         try (Tokenizer tok = modelOptions.loadTokenizer(dense)) {

@@ -65,8 +65,15 @@ public final class PruneJob {
         }
     }
 
-    /** How {@code --allocation search} runs: the search options and its run folder. */
-    public record SearchRequest(SearchOptions options, SearchJob.Folder folder) {}
+    /**
+     * How {@code --allocation search} runs: the search options, its run folder, and where its
+     * evaluations run ({@code remote} null: in this JVM).
+     */
+    public record SearchRequest(SearchOptions options, SearchJob.Folder folder, SearchJob.Remote remote) {
+        public SearchRequest(SearchOptions options, SearchJob.Folder folder) {
+            this(options, folder, null);
+        }
+    }
 
     public static Outcome run(Path modelPath, LlamaModel dense, Tokenizer tok, PruneOptions o, Path dataDir,
                               ProgressListener progress) {

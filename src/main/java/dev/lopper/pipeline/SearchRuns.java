@@ -74,7 +74,7 @@ final class SearchRuns {
         identity.put("fitnessData", corpus.file().toAbsolutePath().normalize().toString());
         identity.put("fitnessSha256", split.get("sha256"));
         SearchJob.Inputs in = new SearchJob.Inputs(dense, tok, modelPath, scores, owl, target, fitnessIds, split, identity);
-        return SearchJob.run(in, so, req.folder(), progress);
+        return SearchJob.run(in, so, req.folder(), progress, req.remote());
     }
 
     private static void refuseTestSplit(TextCorpus corpus, Path dataDir) {

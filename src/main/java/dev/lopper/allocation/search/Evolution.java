@@ -71,6 +71,7 @@ public final class Evolution {
     private final Counters counters;
     private final ProgressListener progress;
     private AfterEvaluation afterEvaluation = e -> {};
+    private Evaluator evaluator;
 
     private final Map<String, Double> cache = new HashMap<>();
     /** The seeds as repaired and scored in generation 0 (kept in the checkpoint). */
@@ -90,9 +91,16 @@ public final class Evolution {
         this.seeds = seeds;
         this.counters = counters;
         this.progress = progress;
+        this.evaluator = fitness;
         if (settings.fullWindows() > fitness.windows())
             throw new BadSettingException(Setting.STAGES, "asks for " + settings.fullWindows()
                     + " windows but the fitness data has " + fitness.windows());
+    }
+
+    /** Evaluations go to {@code e} (e.g. a cluster's workers) instead of the fitness's own threads. */
+    public Evolution evaluateWith(Evaluator e) {
+        this.evaluator = e;
+        return this;
     }
 
     public Evolution onEvaluation(AfterEvaluation hook) {
@@ -225,10 +233,10 @@ public final class Evolution {
             }
         }
         // Evaluated in chunks so that the hook (and a kill) can fall between evaluations.
-        int chunk = Math.max(1, fitness.jobs());
+        int chunk = Math.max(1, evaluator.batch());
         for (int from = 0; from < todo.size(); from += chunk) {
             int to = Math.min(todo.size(), from + chunk);
-            double[] f = fitness.evaluateAll(counts.subList(from, to), windows);
+            double[] f = evaluator.evaluateAll(counts.subList(from, to), windows);
             for (int j = from; j < to; j++) {
                 int i = todo.get(j);
                 double v = Double.isFinite(f[j - from]) ? f[j - from] : Double.MAX_VALUE;

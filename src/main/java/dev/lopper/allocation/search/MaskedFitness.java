@@ -32,7 +32,7 @@ import java.util.concurrent.Future;
  * With {@code jobs} > 1 candidates are evaluated concurrently, each on its own {@link CausalLM}
  * (the GEMMs inside then run on one thread); results do not depend on it.
  */
-public final class MaskedFitness implements AutoCloseable {
+public final class MaskedFitness implements Evaluator, AutoCloseable {
     public enum Kind {
         PPL, KL;
 
@@ -68,6 +68,9 @@ public final class MaskedFitness implements AutoCloseable {
 
     public int jobs() { return jobs; }
 
+    @Override
+    public int batch() { return jobs; }
+
     public int windows() { return data.windows(); }
 
     public int windowLength() { return data.length(); }
@@ -100,6 +103,7 @@ public final class MaskedFitness implements AutoCloseable {
     }
 
     /** Fitness of several candidates (in order), concurrently when {@code jobs} > 1. */
+    @Override
     public double[] evaluateAll(List<RemovalCounts> candidates, int windows) {
         double[] out = new double[candidates.size()];
         if (pool == null || candidates.size() < 2) {

@@ -127,10 +127,18 @@ public final class RunFolder implements EventLog, AutoCloseable {
 
     /** Updates the settings recorded in run.json (after a resume that changed one that may change). */
     public void updateSettings(Map<String, Object> settings) {
+        record("settings", settings);
+    }
+
+    /**
+     * Records {@code value} under {@code key} at the top level of run.json (beside the settings, so
+     * resuming does not compare it): e.g. the cluster's members.
+     */
+    public synchronized void record(String key, Object value) {
         try {
             @SuppressWarnings("unchecked")
             Map<String, Object> run = JSON.readValue(file(RUN).toFile(), LinkedHashMap.class);
-            run.put("settings", settings);
+            run.put(key, value);
             writeJson(file(RUN), run);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot update " + file(RUN), e);

@@ -41,6 +41,22 @@ public final class SearchJob {
         }
     }
 
+    /**
+     * Where the evaluations run when not in this JVM (a cluster, {@code search.cluster}): opened once
+     * the run folder and the fitness windows are ready, closed when the search ends.
+     */
+    @FunctionalInterface
+    public interface Remote {
+        RemoteEvaluator open(Inputs in, SearchOptions o, CalibrationData windows, RunFolder folder,
+                             ProgressListener progress);
+    }
+
+    /** An {@link Evaluator} that holds resources (a cluster member, its workers). */
+    public interface RemoteEvaluator extends Evaluator, AutoCloseable {
+        @Override
+        void close();
+    }
+
     /** Checks the folder and operator before any long work: nothing is written when they are wrong. */
     public static void checkFirst(SearchOptions o, Folder f) {
         if (f.resume()) {
@@ -53,6 +69,11 @@ public final class SearchJob {
     }
 
     public static Outcome run(Inputs in, SearchOptions o, Folder f, ProgressListener progress) {
+        return run(in, o, f, progress, null);
+    }
+
+    /** A search whose evaluations run on {@code remote} (null: in this JVM, on {@code --jobs} threads). */
+    public static Outcome run(Inputs in, SearchOptions o, Folder f, ProgressListener progress, Remote remote) {
         checkFirst(o, f);
         SearchSpace space = new SearchSpace(in.dense().config(), in.target(), o.minRate(), o.maxRate());
         if (in.dense().config().numLayers() == 0) throw new BadInputException("the model has no layers to search");
@@ -68,12 +89,14 @@ public final class SearchJob {
         try (RunFolder folder = created;
              MaskedFitness fitness = new MaskedFitness(in.dense(), in.scores(), windows, o.fitness(), o.topK(),
                      o.batch(), o.jobs());
-             Operator operator = Operators.create(o, in, space, counters, folder)) {
+             Operator operator = Operators.create(o, in, space, counters, folder);
+             RemoteEvaluator elsewhere = remote == null ? null : remote.open(in, o, windows, folder, progress)) {
             if (f.resume()) folder.updateSettings(settings);
             List<Evolution.Seed> seeds = new ArrayList<>();
             seeds.add(new Evolution.Seed("uniform", space.uniform().rates()));
             if (in.owlRates() != null) seeds.add(new Evolution.Seed("owl", in.owlRates()));
             Evolution evo = new Evolution(space, fitness, operator, o.evolution(), folder, seeds, counters, progress);
+            if (elsewhere != null) evo.evaluateWith(elsewhere);
             Evolution.Result r = evo.run();
             finish(folder, space, r, o, fitness);
             return new Outcome(r, space, f.dir());

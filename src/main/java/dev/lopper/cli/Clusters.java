@@ -1,0 +1,18 @@
+package dev.lopper.cli;
+
+import dev.lopper.allocation.search.SearchJob;
+import dev.lopper.allocation.search.cluster.Address;
+import dev.lopper.allocation.search.cluster.ClusterEvaluator;
+import dev.lopper.allocation.search.cluster.Secret;
+
+/** {@code --cluster HOST:PORT} of lopper search: where its evaluations run (null: in this process). */
+final class Clusters {
+    private Clusters() {}
+
+    static SearchJob.Remote remote(String cluster) {
+        if (cluster == null) return null;
+        Address listen = Address.parse(cluster, "--cluster");
+        Secret secret = Secret.from(System.getenv(), listen, "--cluster");
+        return ClusterEvaluator.remote(listen, secret, line -> System.err.println("lopper search: " + line));
+    }
+}
