@@ -154,7 +154,8 @@ public final class PruneJob {
         }
         KeepPlan plan = Selection.select(scores, counts);
         if (o.biasCompensation()) plan = Flap.compensate(plan, dense, stats.activations());
-        LlamaModel pruned = Surgery.apply(dense, plan);
+        // Cut on demand, layer by layer, as the writer walks the layers: never all in memory at once.
+        LlamaModel pruned = Surgery.lazy(dense, plan);
 
         PruningRecord record = new PruningRecord(PruningRecord.currentVersion(),
                 new PruningRecord.Inputs(modelPath.toString(), Sha256.weightFiles(modelPath), calibDigest),

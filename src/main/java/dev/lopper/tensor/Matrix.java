@@ -73,6 +73,19 @@ public final class Matrix {
     public DType dtype() { return dtype; }
     public MemorySegment segment() { return data; }
 
+    /** Whether the values live in a memory-mapped file (whose pages {@link #release} can drop). */
+    public boolean mapped() { return data.isMapped(); }
+
+    /**
+     * Drops this matrix's pages of a memory-mapped file from the process's resident set
+     * (madvise MADV_DONTNEED through {@link MemorySegment#unload}); the next read pages them in
+     * again from the page cache or the disk. No effect on a heap matrix. Lets a model larger than
+     * memory be read layer by layer.
+     */
+    public void release() {
+        if (data.isMapped() && data.byteSize() > 0) data.unload();
+    }
+
     /** The backing fp32 array when this matrix is fp32 on the heap, else null. */
     public float[] heapArray() { return heap; }
 
