@@ -340,7 +340,8 @@ public final class Transformer implements CausalLM {
         Matrix head = model.lmHead();
         float[] dHead = wantHead ? work.zeroed(Math.toIntExact(head.size())) : null;
         float[] dHs = work.zeroed(rows * hidden);
-        double nll = LmHead.loss(hs, tokens, seqs, len, head, dHs, dHead, work);
+        double nll = sink.windowRows() > 0 ? windowLosses(hs, tokens, seqs, len, head, dHs, sink, work)
+                : LmHead.loss(hs, tokens, seqs, len, head, dHs, dHead, work);
         if (wantHead && !tied) sink.accept(-1, Param.LM_HEAD, head, dHead);
 
         float[] dx = work.zeroed(rows * hidden);
@@ -376,6 +377,28 @@ public final class Transformer implements CausalLM {
         return new Loss(nll, (long) seqs * (len - 1));
     }
 
+    /**
+     * The loss and ∂/∂hidden states of each window's own mean loss (per-window gradients,
+     * {@link GradientSink#windowRows}): each window goes through the LM head alone, exactly as a
+     * backward of that window alone does. Gradients of global weights are not given per window.
+     */
+    private double windowLosses(float[] hs, int[] tokens, int seqs, int len, Matrix head, float[] dHs,
+                                GradientSink sink, WorkArrays work) {
+        if (sink.windowRows() != len)
+            throw new IllegalArgumentException("windows of " + sink.windowRows() + " rows for sequences of " + len);
+        for (Param p : cfg.globalParams())
+            if (sink.wants(-1, p)) throw new UnsupportedOperationException("per-window gradients of " + p);
+        double nll = 0;
+        for (int b = 0; b < seqs; b++) {
+            float[] h = java.util.Arrays.copyOfRange(hs, b * len * hidden, (b + 1) * len * hidden);
+            int[] t = java.util.Arrays.copyOfRange(tokens, b * len, (b + 1) * len);
+            float[] d = new float[len * hidden];
+            nll += LmHead.loss(h, t, 1, len, head, d, null, work);
+            System.arraycopy(d, 0, dHs, b * len * hidden, len * hidden);
+        }
+        return nll;
+    }
+
     /** Backward through the embedding norm: returns ∂L/∂(raw embeddings), releasing dx. */
     private float[] embedNormBackward(int[] tokens, float[] dx, GradientSink sink, WorkArrays work) {
         int rows = tokens.length;
@@ -394,6 +417,7 @@ public final class Transformer implements CausalLM {
                               float[] dy, float[] dx, int rows) {
         boolean hasBias = cfg.has(bp);
         boolean want = sink.wants(l, wp) || (hasBias && sink.wants(l, bp));
+        if (want && sink.windowRows() > 0) throw new UnsupportedOperationException("per-window gradients of " + wp);
         Norm.Grads g = norm.backward(x, stats, dy, dx, rows, hidden, want);
         if (g == null) return;
         if (sink.wants(l, wp)) sink.accept(l, wp, wp.of(model, l), Linear.toFloat(g.weight()));
@@ -428,7 +452,7 @@ public final class Transformer implements CausalLM {
             work.release(dActM, dAct, dG, dU, dXn2);
         } else {
             Linear.db(sink, l, Param.BDOWN, w.bDown(), dx, rows);
-            zeroGrads(sink, l, Param.MLP_NORM, Param.MLP_NORM_BIAS, Param.GATE, Param.UP, Param.DOWN, Param.BGATE,
+            zeroGrads(sink, l, seqs, Param.MLP_NORM, Param.MLP_NORM_BIAS, Param.GATE, Param.UP, Param.DOWN, Param.BGATE,
                     Param.BUP);
         }
         if (s.heads() > 0) {
@@ -457,17 +481,20 @@ public final class Transformer implements CausalLM {
             work.release(dAttnM, dAttn, dq, dk, dv, dXn1);
         } else {
             Linear.db(sink, l, Param.BO, w.bo(), dx, rows);
-            zeroGrads(sink, l, Param.ATTN_NORM, Param.ATTN_NORM_BIAS, Param.Q, Param.K, Param.V, Param.O, Param.BQ,
+            zeroGrads(sink, l, seqs, Param.ATTN_NORM, Param.ATTN_NORM_BIAS, Param.Q, Param.K, Param.V, Param.O, Param.BQ,
                     Param.BK, Param.BV);
         }
         work.release(a.xIn, a.xn1, a.r1, a.q, a.k, a.v, a.attn, a.attnM, a.h1, a.xn2, a.r2, a.g, a.u, a.act, a.actM);
     }
 
     /** The parameters of an emptied block do not affect the loss: their gradients are zero. */
-    private void zeroGrads(GradientSink sink, int l, Param... params) {
+    private void zeroGrads(GradientSink sink, int l, int windows, Param... params) {
         for (Param p : params) {
             Matrix m = p.of(model, l);
-            if (m != null && sink.wants(l, p)) sink.accept(l, p, m, new float[Math.toIntExact(m.size())]);
+            if (m == null || !sink.wants(l, p)) continue;
+            float[] zeros = new float[Math.toIntExact(m.size())];
+            if (sink.windowRows() == 0) sink.accept(l, p, m, zeros);
+            else for (int i = 0; i < windows; i++) sink.acceptWindow(l, p, m, i, zeros);
         }
     }
 
