@@ -13,11 +13,14 @@ import dev.lopper.pipeline.PruneOptions;
 import dev.lopper.pipeline.PrunedModelWriter;
 import dev.lopper.surgery.PruningRecord;
 import dev.lopper.util.OutputPaths;
+import dev.lopper.util.ProcessMemory;
+import dev.lopper.util.StageMeter;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 import java.nio.file.Path;
+import java.util.List;
 
 @Command(name = "prune", mixinStandardHelpOptions = true,
         description = {"Prune attention groups and MLP channels and write the smaller model as an HF folder.",
@@ -191,7 +194,9 @@ final class PruneCommand implements Runnable {
         }
     }
 
-    record PruneResult(String model, String out, PruningRecord record, int calibrationWindows, int calibrationLength) {}
+    /** {@code stages}: wall time, bytes read from storage and resident memory per stage (load ... write). */
+    record PruneResult(String model, String out, PruningRecord record, int calibrationWindows, int calibrationLength,
+                       List<StageMeter.Stage> stages, long peakRssBytes) {}
 
     @Override
     public void run() {
@@ -214,16 +219,20 @@ final class PruneCommand implements Runnable {
                         : out.resolveSibling(out.getFileName() + "-search"), false, force))
                 : null;
         if (req != null) SearchJob.checkFirst(req.options(), req.folder());
+        StageMeter meter = new StageMeter();
         LlamaModel dense = modelOptions.loadModel();
         try (Tokenizer tok = modelOptions.loadTokenizer(dense)) {
+            meter.end("load");
             PruneJob.Outcome r = PruneJob.run(modelOptions.model, dense, tok, options, DataDir.resolve(common.data),
-                    common.progress(), req);
+                    common.progress(), req, meter);
             PrunedModelWriter.write(r.pruned(), tok, r.record(), out, force);
+            meter.end("surgery and writing");
             if (report != null) dev.lopper.eval.HywiaReport.write(report, r.hywia(), r.record().fusion());
             printSummary(options, dense, r);
             System.out.println("wrote " + out);
+            System.out.println(StageMeter.summary(meter.stages()));
             common.writeJson(new PruneResult(modelOptions.model.toString(), out.toString(), r.record(),
-                    r.calibrationWindows(), r.calibrationLength()));
+                    r.calibrationWindows(), r.calibrationLength(), meter.stages(), ProcessMemory.peakRss()));
         }
     }
 

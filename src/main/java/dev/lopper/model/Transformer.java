@@ -30,6 +30,8 @@ public final class Transformer implements CausalLM {
     private final Norm finalNorm, embedNorm;
     // Work arrays reused by successive calls (see WorkArrays); they go with this Transformer.
     private final WorkArrays workArrays = new WorkArrays();
+    /** Whether full-sequence passes drop each layer's mapped pages after using it ({@link #releasesPages}). */
+    private final boolean releasePages;
 
     public Transformer(LlamaModel model) {
         this.model = model;
@@ -68,6 +70,7 @@ public final class Transformer implements CausalLM {
             }
         }
         finalNorm = new Norm(ops.norm(), model.finalNorm(), model.finalNormBias(), eps);
+        releasePages = releasesPages(model);
         embedNorm = ops.embedNorm() ? new Norm(ops.norm(), model.embedNorm(), model.embedNormBias(), eps) : null;
     }
 
@@ -76,6 +79,20 @@ public final class Transformer implements CausalLM {
     }
 
     public LlamaModel model() { return model; }
+
+    /**
+     * Whether passes over whole sequences (calibration, evaluation) release each layer's pages of
+     * memory-mapped weights once done with it ({@link LlamaModel#releaseLayer}), so the resident
+     * set holds a few layers instead of the model: when the mapped weights exceed half of the
+     * machine's memory, or as {@code -Dlopper.releasePages=true|false} says. Incremental decoding
+     * never releases (it reads every layer per token).
+     */
+    static boolean releasesPages(LlamaModel model) {
+        String forced = System.getProperty("lopper.releasePages");
+        if (forced != null) return Boolean.parseBoolean(forced);
+        long total = dev.lopper.util.ProcessMemory.machineTotal();
+        return total > 0 && model.mappedBytes() > total / 2;
+    }
 
     @Override
     public ModelConfig config() { return cfg; }
@@ -250,6 +267,7 @@ public final class Transformer implements CausalLM {
         for (int l = 0; l < cfg.numLayers(); l++) {
             if (layerInputs != null) layerInputs[l] = work.copyOf(x);
             layerForward(l, x, seqs, len, own, masks, hook, keep == null ? null : (keep[l] = new LayerActs()), work);
+            if (releasePages) model.releaseLayer(l);
         }
         return x;
     }
@@ -361,6 +379,7 @@ public final class Transformer implements CausalLM {
                 inputs[l] = null;
             }
             layerBackward(l, acts, dx, seqs, len, masks, sink, work);
+            if (releasePages) model.releaseLayer(l);
         }
 
         if (embedNorm != null) dx = embedNormBackward(tokens, dx, sink, work);
