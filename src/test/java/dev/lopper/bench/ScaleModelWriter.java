@@ -62,7 +62,7 @@ public final class ScaleModelWriter {
     }
 
     /** The tensors in the state-dict order of transformers' LlamaForCausalLM. */
-    static List<SafeTensorsWriter.Tensor> tensors(ModelConfig c, long seed, float std) {
+    public static List<SafeTensorsWriter.Tensor> tensors(ModelConfig c, long seed, float std) {
         List<SafeTensorsWriter.Tensor> out = new ArrayList<>();
         add(out, c, Param.EMBED, -1, seed, std);
         List<Param> order = List.of(Param.Q, Param.K, Param.V, Param.O, Param.GATE, Param.UP, Param.DOWN,
