@@ -174,9 +174,12 @@ public final class TaylorStats {
     // ------------------------------------------------------------------ first order
 
     private void collectStreaming(CausalLM t, CalibrationData data, ProgressListener progress) {
-        int n = data.windows();
-        progress.update(0, 1, "taylor gradients");
+        int n = data.windows(), span = options.toLayer - options.fromLayer;
+        String what = "taylor gradients (backward, per scored layer)";
+        progress.update(0, span, what);
         t.backward(data.batch(0, n), n, data.length(), Pass.plain(), new GradientSink() {
+            private int lowest = options.toLayer;
+
             @Override
             public boolean wants(int layer, Param param) {
                 return layer >= 0 && scoredAxis(layer, param, options.fromLayer, options.toLayer) != null;
@@ -187,9 +190,13 @@ public final class TaylorStats {
                 GroupAxis axis = scoredAxis(layer, param, options.fromLayer, options.toLayer);
                 axis.reduce(weight, (w, i) -> (double) w * grad[i],
                         element.get(axis.kind())[layer], signed.get(axis.kind())[layer]);
+                if (layer < lowest) {       // layers come last to first: one step per layer reached
+                    lowest = layer;
+                    progress.update(options.toLayer - layer - 1, span, what);
+                }
             }
         });
-        progress.update(1, 1, "taylor gradients");
+        progress.update(span, span, what);
     }
 
     // ------------------------------------------------------------------ second order, one backward

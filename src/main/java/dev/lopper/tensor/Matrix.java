@@ -151,6 +151,14 @@ public final class Matrix {
     /** A new matrix of the given columns, in the same dtype (used by surgery). */
     public Matrix selectCols(int[] keep) {
         int b = dtype.bytes;
+        if (b == 2) {       // bf16/fp16: a row at a time in bulk, gathered in an array (not an element-wise copy)
+            short[] row = new short[cols], out = new short[Math.multiplyExact(rows, keep.length)];
+            for (int r = 0; r < rows; r++) {
+                MemorySegment.copy(data, I16, (long) r * cols * 2, row, 0, cols);
+                for (int j = 0; j < keep.length; j++) out[r * keep.length + j] = row[keep[j]];
+            }
+            return of(MemorySegment.ofArray(out), dtype, rows, keep.length);
+        }
         MemorySegment out = allocate((long) rows * keep.length * b);
         for (int r = 0; r < rows; r++) {
             long src = (long) r * cols * b;
