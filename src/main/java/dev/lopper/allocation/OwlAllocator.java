@@ -4,7 +4,7 @@ import dev.lopper.BadInputException;
 import dev.lopper.model.ModelConfig;
 
 /**
- * OWL rates (METHODS.md): per layer an outlier ratio D_l (the share of Wanda scores above M
+ * OWL rates (docs/METHODS.md "OWL rates"): per layer an outlier ratio D_l (the share of Wanda scores above M
  * times their mean, computed elsewhere) is rescaled to [0, 2λ] over the layers of the range,
  * and the rates are target − rescaled D shifted so the parameter-weighted mean meets the goal:
  * layers with more outliers are pruned less.

@@ -48,7 +48,7 @@ final class DemoCommand implements Runnable {
     Path model;
 
     @Option(names = "--method", paramLabel = "PRESET", defaultValue = "wanda-sp",
-            description = "Pruning method (default ${DEFAULT-VALUE}: the best on this model in the README table).")
+            description = "Pruning method (default ${DEFAULT-VALUE}: the best on this model in docs/results/criteria.md).")
     String method;
 
     @Option(names = "--target", paramLabel = "FRACTION", defaultValue = "0.3",

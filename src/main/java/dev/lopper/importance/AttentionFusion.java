@@ -3,7 +3,7 @@ package dev.lopper.importance;
 import java.util.SplittableRandom;
 
 /**
- * HyWIA's blend for one (layer, module) — Lopper's design, METHODS.md step 3: a query
+ * HyWIA's blend for one (layer, module) — Lopper's design, docs/METHODS.md "HyWIA" step 3: a query
  * q = Q·ψ from the unit's own features, one key per granularity k_g = K·φ_g from the features of
  * that granularity's score distribution, and α = softmax_g(qᵀk_g / √d) over {fine, coarse}.
  * The parameters Q [d × |ψ|] and K [d × |φ|] are shared by all units and learned end to end

@@ -4,7 +4,7 @@ import dev.lopper.BadInputException;
 
 import java.util.List;
 
-/** The registry of criteria by name (the names of METHODS.md's table). */
+/** The registry of criteria by name (the names of docs/METHODS.md's criteria table). */
 public final class Criteria {
     /** Valid names, in the order help text lists them. */
     public static final List<String> NAMES =

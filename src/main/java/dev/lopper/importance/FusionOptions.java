@@ -3,7 +3,7 @@ package dev.lopper.importance;
 import dev.lopper.BadInputException;
 
 /**
- * How HyWIA blends its two granularities (Lopper's design, METHODS.md "HyWIA").
+ * How HyWIA blends its two granularities (Lopper's design, docs/METHODS.md "HyWIA").
  *
  * @param mode          LEARNED (the attention fusion, fitted end to end) or FIXED (α = {@code fineWeight})
  * @param fineWeight    for FIXED: the weight of the fine score, in [0, 1] (1 = fine only, 0 = coarse only)

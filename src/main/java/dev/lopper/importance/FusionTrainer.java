@@ -15,7 +15,7 @@ import java.util.Arrays;
 import java.util.List;
 
 /**
- * Learns HyWIA's {@link AttentionFusion} end to end — Lopper's design, METHODS.md step 4: the
+ * Learns HyWIA's {@link AttentionFusion} end to end — Lopper's design, docs/METHODS.md "HyWIA" step 4: the
  * calibration NLL of the model under soft masks m_G = σ((z_G − θ)/T), z the fused score
  * standardised within its unit ({@link #standardise}: gradients flow through mean and σ), θ the
  * midpoint between the r-th and (r+1)-th lowest z of the unit (r its removal count; no gradient

@@ -10,7 +10,7 @@ import java.util.Arrays;
 import java.util.List;
 
 /**
- * HyWIA's two granularities for every scored (layer, module) — Lopper's design, METHODS.md:
+ * HyWIA's two granularities for every scored (layer, module) — Lopper's design, docs/METHODS.md "HyWIA":
  * fine f_G = Σ_{w∈G} |s − ½·w·F·w| (element level, second order) and coarse c_G = |Σ_{w∈G} s|
  * (group level), both from the same gradient pass ({@link TaylorStats} with second order), each
  * normalised within its (layer, module) so that the two can be blended, plus the features of

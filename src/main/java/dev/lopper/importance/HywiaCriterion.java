@@ -14,7 +14,7 @@ import java.util.List;
 import java.util.Set;
 
 /**
- * HyWIA — Lopper's design (METHODS.md): fine and coarse Taylor importance from one second-order
+ * HyWIA — Lopper's design (docs/METHODS.md "HyWIA"): fine and coarse Taylor importance from one second-order
  * gradient pass, normalised within each (layer, module) and blended per (layer, module) by
  * {@link AttentionFusion}, whose parameters are learned end to end under soft masks
  * ({@link FusionTrainer}) or fixed (the ablations fine only, coarse only, fixed α).

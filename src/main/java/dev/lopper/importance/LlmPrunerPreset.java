@@ -1,7 +1,7 @@
 package dev.lopper.importance;
 
 /**
- * LLM-Pruner's setting (METHODS.md): taylor-element, first order by default, 10 calibration
+ * LLM-Pruner's setting (docs/METHODS.md "Method presets"): taylor-element, first order by default, 10 calibration
  * windows of 64 tokens, only layers [4, n−2) scored and pruned (at one uniform rate, chosen by
  * allocation); the other layers untouched; below 32 layers the range keeps the same proportions
  * ({@code LayerRange.llmPruner}). {@code PruneOptions.preset("llm-pruner")} uses these

@@ -17,7 +17,7 @@ import java.util.Set;
  * LLM-Pruner, which leaves layers outside its range untouched.
  *
  * <p>Note: LLM-Pruner's own "vectorize" reduces |Σ w·g| per row/column and then sums those over
- * the group; Lopper's vector score is |Σ w·g| over the whole group (METHODS.md).
+ * the group; Lopper's vector score is |Σ w·g| over the whole group (docs/METHODS.md "Baseline criteria").
  */
 final class TaylorCriterion implements Criterion {
     enum Kind { VECTOR, ELEMENT, MIX }

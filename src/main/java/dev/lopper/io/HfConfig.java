@@ -27,7 +27,7 @@ import java.util.function.ToIntFunction;
  * configs, plus Lopper's per-layer lists for pruned models whose layers differ (and, for ALiBi
  * models, which dense heads' slopes each layer kept). Writes a config of the model's own family
  * that {@code transformers} loads as is when all layers match and nothing HF cannot express was
- * pruned (see README, "Families").
+ * pruned (see docs/usage.md, "Families").
  */
 public final class HfConfig {
     public static final String FILE_NAME = "config.json";

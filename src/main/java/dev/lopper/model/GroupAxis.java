@@ -5,7 +5,7 @@ import dev.lopper.tensor.Parallel;
 
 /**
  * The group layout, one table for every family: how the weights of one parameter tensor split
- * into prunable groups (DESIGN.md "Prunable groups"): along rows (q/k/v, gate/up) or columns
+ * into prunable groups (docs/ARCHITECTURE.md "The group table"): along rows (q/k/v, gate/up) or columns
  * (o_proj, down_proj, and 1-row bias vectors), {@code width} consecutive rows or columns per
  * group, group j owning {@link #indices} [j·width, (j+1)·width). An attention group j owns q rows
  * and o_proj columns of its query heads [j·g, (j+1)·g) (width g·headDim) and k/v rows of kv head

@@ -6,7 +6,7 @@ import dev.lopper.model.LlamaModel;
 import dev.lopper.model.ModelConfig;
 
 /**
- * Parameter counts of the prunable groups (DESIGN.md, "Prunable groups"). Budgets are in
+ * Parameter counts of the prunable groups (docs/ARCHITECTURE.md, "The group table"). Budgets are in
  * parameters, so allocation and reports all count through here.
  *
  * <p>An attention group of a layer is one kv head with its {@code g} query heads: {@code g·d}

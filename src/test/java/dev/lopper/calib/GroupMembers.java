@@ -10,7 +10,7 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Lists the weights of one prunable group with plain loops written from DESIGN.md, independent
+ * Lists the weights of one prunable group with plain loops written from docs/ARCHITECTURE.md ("The group table"), independent
  * of {@link GroupAxis}: the reference for tests of group reductions.
  */
 public final class GroupMembers {

@@ -73,7 +73,7 @@ class GoldenModelTest {
 
     /**
      * Perplexities of both fixtures on whole texts, to 0.1%. CI runs one corpus per model (about
-     * three minutes); {@code -Dlopper.golden=full} runs all ten (README: "Golden checks").
+     * three minutes); {@code -Dlopper.golden=full} runs all ten (docs/results/engine.md: "Golden checks").
      */
     @ParameterizedTest(name = "{0} {1} seq {2}")
     @CsvSource({

@@ -18,7 +18,7 @@ import java.util.Map;
 /**
  * One search, end to end: the search space and fitness from the dense model and its scores, the
  * operator, the evolution, and the run folder's final files (best-rates.json, best.json, the two
- * PNGs). Self-Pruner's search in Lopper's design; see METHODS.md.
+ * PNGs). Self-Pruner's search in Lopper's design; see docs/METHODS.md "Self-Pruner".
  */
 public final class SearchJob {
     private SearchJob() {}
