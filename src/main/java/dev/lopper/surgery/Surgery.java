@@ -58,11 +58,22 @@ public final class Surgery {
                 .withBiases(c.qkvBias(), c.oBias() || oComp, c.mlpBias(), c.downBias() || downComp);
         if (c.ops().position() == BlockOps.Position.ALIBI) pruned = pruned.withAlibi(c.alibi().select(keptHeads, c.layers()));
         LazyLayers layers = new LazyLayers(c.numLayers(), l -> {
+            collectIfHeapHolds(3 * c.layerParameters(c.layer(l)) * model.layer(l).wq().dtype().bytes);
             LayerWeights cut = layer(model, plan, l, true);
             model.releaseLayer(l);
             return cut;
         }, l -> layer(model, plan, l, false));
         return model.withLayers(pruned, layers);
+    }
+
+    /**
+     * A full collection when the heap holds more than {@code bytes} beyond its 256 MB base: the
+     * layers cut before are garbage by now, but a collector with room to grow keeps them (the 7B
+     * write grew the heap by ~8 GB, a cut layer at a time). Every few layers, not every layer.
+     */
+    private static void collectIfHeapHolds(long bytes) {
+        Runtime rt = Runtime.getRuntime();
+        if (rt.totalMemory() - rt.freeMemory() > bytes + (256L << 20)) System.gc();
     }
 
     /** Layer l cut to the plan's groups; with {@code cut} false, the dense tensors (the dtypes of the cut ones). */
