@@ -12,7 +12,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
  * The data for golden tests on real files. Files embedded in the test resources
  * ({@code src/test/resources/shared-data}, laid out like the shared folder: the stories260K model
  * in both formats, ORIGIN.md) are found there first, so their tests run on a fresh clone. The
- * rest comes from the shared data folder: $LOPPER_SHARED_DATA, else ../shared/data beside the
+ * rest comes from the data folder the README names: $LOPPER_DATA, else ../shared/data beside the
  * repository (or beside the nearest ancestor, for git worktrees).
  *
  * <p>Tests call {@link #require}: when the file is in neither place the test is skipped, saying
@@ -23,7 +23,8 @@ public final class SharedData {
     private SharedData() {}
 
     public static Path dir() {
-        String env = System.getenv("LOPPER_SHARED_DATA");
+        String env = System.getenv("LOPPER_DATA");
+        if (env == null || env.isBlank()) env = System.getenv("LOPPER_SHARED_DATA");   // the old name, still read
         if (env != null && !env.isBlank()) return Path.of(env);
         Path repo = Path.of("").toAbsolutePath();
         for (Path up = repo.getParent(); up != null; up = up.getParent()) {
@@ -65,6 +66,6 @@ public final class SharedData {
             fail("CI=true and the shared data folder " + dir().toAbsolutePath() + " exists, but " + where
                     + " does not: a golden test must not skip on CI");
         assumeTrue(false, "skipped: shared data not found at " + where
-                + " (set LOPPER_SHARED_DATA to the data folder to run this test)");
+                + " (set LOPPER_DATA to the data folder to run this test)");
     }
 }

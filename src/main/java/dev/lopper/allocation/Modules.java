@@ -1,8 +1,6 @@
 package dev.lopper.allocation;
 
-import dev.lopper.BadInputException;
-
-import java.util.Locale;
+import dev.lopper.util.Choices;
 
 /** Which kinds of groups a run may remove. */
 public enum Modules {
@@ -12,12 +10,7 @@ public enum Modules {
 
     public boolean mlp() { return this != ATTENTION; }
 
-    /** Parses "attention", "mlp" or "both" (any case). */
-    public static Modules parse(String s) {
-        try {
-            return valueOf(s.trim().toUpperCase(Locale.ROOT));
-        } catch (IllegalArgumentException | NullPointerException e) {
-            throw new BadInputException("modules must be attention, mlp or both, not '" + s + "'");
-        }
-    }
+    /** {@code attention}, {@code mlp} or {@code both}, as users type it. */
+    @Override
+    public String toString() { return Choices.spelling(this); }
 }

@@ -14,7 +14,8 @@ import java.util.List;
 
 /**
  * Reads an explicit per-layer list of pruning rates: a JSON array of numbers, or one number per
- * line (blank lines and lines starting with '#' are skipped). Each rate must lie in [0, 1) and
+ * line (blank lines and lines starting with '#' are skipped), or an interrupted search's
+ * provisional best-rates.json (an object with {@code provisional} and {@code rates}; a warning). Each rate must lie in [0, 1) and
  * there must be exactly one per layer; errors name the file and line.
  */
 public final class RateFile {
@@ -27,7 +28,9 @@ public final class RateFile {
         } catch (IOException e) {
             throw new BadInputException(file, "cannot read the rate file: " + e.getMessage(), e);
         }
-        List<double[]> rates = text.strip().startsWith("[") ? json(file, text) : lines(file, text);
+        String t = text.strip();
+        List<double[]> rates = t.startsWith("[") ? json(file, text) : t.startsWith("{") ? object(file, text)
+                : lines(file, text);
         if (rates.size() != layers)
             throw new BadInputException(file, "has " + rates.size() + " rates but the model has " + layers
                     + " layers (one rate per layer)");
@@ -40,6 +43,45 @@ public final class RateFile {
             out[i] = r;
         }
         return out;
+    }
+
+    /**
+     * A JSON object: a search's provisional best-rates.json (read, with a warning on stderr), or
+     * another file of a run folder given by mistake (best.json: refused, pointing to best-rates.json).
+     */
+    private static List<double[]> object(Path file, String text) {
+        com.fasterxml.jackson.databind.JsonNode root;
+        try {
+            root = new com.fasterxml.jackson.databind.ObjectMapper().readTree(text);
+        } catch (JsonProcessingException e) {
+            throw new BadInputException(file, "line " + e.getLocation().getLineNr() + ": not valid JSON: "
+                    + nonNumber(e), e);
+        }
+        if (root.has("provisional") && root.path("rates").isArray()) {
+            System.err.println("lopper: warning: " + file + " is provisional: " + root.path("provisional").asText());
+            List<double[]> out = new ArrayList<>();
+            for (com.fasterxml.jackson.databind.JsonNode r : root.path("rates")) {
+                if (!r.isNumber()) throw new BadInputException(file, "'" + r + "' in rates is not a number");
+                out.add(new double[]{r.asDouble(), 0});
+            }
+            return out;
+        }
+        Path beside = file.resolveSibling("best-rates.json");
+        if (root.has("rates") || root.has("seeds"))
+            throw new BadInputException(file, "is a search's summary (best.json), not a rate list; --rates reads "
+                    + beside);
+        throw new BadInputException(file, "is a JSON object; --rates reads a JSON array of rates (one per layer) "
+                + "or one rate per line");
+    }
+
+    /** Jackson's message for a non-number such as NaN, in words (without its internal option names). */
+    private static String nonNumber(JsonProcessingException e) {
+        String m = e.getOriginalMessage();
+        if (m != null && m.contains("Non-standard token")) {
+            java.util.regex.Matcher t = java.util.regex.Pattern.compile("token '([^']*)'").matcher(m);
+            return (t.find() ? t.group(1) : "this") + " is not a rate (a rate is a number in [0, 1))";
+        }
+        return dev.lopper.util.ErrorText.clean(m);
     }
 
     /** Pairs (rate, line number). */
@@ -75,7 +117,7 @@ public final class RateFile {
                         + ": unexpected text after the JSON array");
         } catch (JsonProcessingException e) {
             throw new BadInputException(file, "line " + e.getLocation().getLineNr() + ": not valid JSON: "
-                    + e.getOriginalMessage(), e);
+                    + nonNumber(e), e);
         } catch (IOException e) {
             throw new BadInputException(file, "cannot parse: " + dev.lopper.util.ErrorText.of(e), e);
         }

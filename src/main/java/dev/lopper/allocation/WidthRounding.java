@@ -1,5 +1,7 @@
 package dev.lopper.allocation;
 
+import dev.lopper.BadSettingException;
+import dev.lopper.Setting;
 import dev.lopper.BadInputException;
 import dev.lopper.model.ModelConfig;
 import dev.lopper.surgery.Groups;
@@ -28,7 +30,7 @@ public final class WidthRounding {
                           List<Integer> layersNotMultiple) {}
 
     public static Rounded apply(ModelConfig c, RemovalCounts counts, Target target, int n) {
-        if (n <= 0) throw new BadInputException("--round-to must be a positive number of channels, got " + n);
+        if (n <= 0) throw new BadSettingException(Setting.ROUND_TO, "must be a positive number of channels, got " + n);
         int layers = counts.layers();
         int[] mlp = counts.mlp().clone();
         boolean prunesMlp = target.modules() != Modules.ATTENTION;

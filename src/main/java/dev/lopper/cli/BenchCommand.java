@@ -5,9 +5,8 @@ import dev.lopper.eval.SpeedBench;
 import dev.lopper.eval.SpeedReport;
 import dev.lopper.io.Checkpoints;
 import dev.lopper.model.LlamaModel;
-import dev.lopper.surgery.PeakMemory;
+import dev.lopper.util.PeakMemory;
 import dev.lopper.util.AtomicFiles;
-import dev.lopper.util.OutputPaths;
 import dev.lopper.BadInputException;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -29,7 +28,7 @@ final class BenchCommand implements Runnable {
     @Option(names = "--vs", paramLabel = "B", description = "A second model to compare with A (default: none).")
     Path vs;
 
-    @Option(names = "--batch", defaultValue = "4", description = "Sequences per prefill (default ${DEFAULT-VALUE}).")
+    @Option(names = "--batch", defaultValue = "4", paramLabel = "N", description = "Sequences per prefill (default ${DEFAULT-VALUE}).")
     int batch;
 
     @Option(names = "--prompt-len", defaultValue = "128", paramLabel = "TOKENS", description = "Prompt tokens (default ${DEFAULT-VALUE}).")
@@ -45,10 +44,10 @@ final class BenchCommand implements Runnable {
         decode = n;
     }
 
-    @Option(names = "--runs", defaultValue = "5", description = "Measured runs per model (default ${DEFAULT-VALUE}).")
+    @Option(names = "--runs", defaultValue = "5", paramLabel = "N", description = "Measured runs per model (default ${DEFAULT-VALUE}).")
     int runs;
 
-    @Option(names = "--warmup", defaultValue = "5",
+    @Option(names = "--warmup", defaultValue = "5", paramLabel = "N",
             description = "Unmeasured runs first, so the JIT has compiled the kernels (default ${DEFAULT-VALUE}).")
     int warmup;
 
@@ -59,8 +58,7 @@ final class BenchCommand implements Runnable {
 
     @Override
     public void run() {
-        common.checkOutputs();
-        OutputPaths.checkFolder(report, "--report");
+        common.outputs(null).input(model, "--model").input(vs, "--vs").folder(report, "--report", "bench.md").check();
         if (batch < 1) throw new BadInputException("--batch must be at least 1");
         if (promptLength < 1) throw new BadInputException("--prompt-len must be at least 1");
         if (decode < 1) throw new BadInputException("--new-tokens must be at least 1");

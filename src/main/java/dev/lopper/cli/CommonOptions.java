@@ -19,9 +19,12 @@ public final class CommonOptions {
     @Option(names = "--quiet", description = "No progress bars (default: bars when stderr is a terminal).")
     boolean quiet;
 
-    /** Refuses an unusable --json path before any work (a folder, a file where its folder should be). */
-    void checkOutputs() {
-        dev.lopper.util.OutputPaths.checkFile(json, "--json");
+    /**
+     * The command's output guard with --json on it; {@code force} is the command's --force (null
+     * when it has none). The command adds its inputs and other outputs, then checks, before any work.
+     */
+    dev.lopper.util.OutputPaths.Guard outputs(Boolean force) {
+        return dev.lopper.util.OutputPaths.guard(force).file(json, "--json");
     }
 
     void writeJson(Object result) {

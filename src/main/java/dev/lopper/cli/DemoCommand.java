@@ -19,10 +19,11 @@ import dev.lopper.model.LlamaModel;
 import dev.lopper.model.Sampler;
 import dev.lopper.model.CausalLM;
 import dev.lopper.pipeline.PruneJob;
+import dev.lopper.pipeline.Method;
 import dev.lopper.pipeline.PruneOptions;
 import dev.lopper.pipeline.ModelCard;
 import dev.lopper.pipeline.PrunedModelWriter;
-import dev.lopper.surgery.PeakMemory;
+import dev.lopper.util.PeakMemory;
 import dev.lopper.util.AtomicFiles;
 import dev.lopper.util.Leftovers;
 import picocli.CommandLine.Command;
@@ -38,8 +39,8 @@ import java.util.List;
 import java.util.Locale;
 
 @Command(name = "demo", mixinStandardHelpOptions = true,
-        description = {"Lopper's main job on the embedded model: prune it, then compare dense and pruned",
-                "(perplexity, a generated sample from each, parameters, speed) and write a report folder.",
+        description = {"Lopper's main job on the embedded model: prune it, then compare dense and pruned "
+                        + "(perplexity, a generated sample from each, parameters, speed) and write a report folder.",
                 "Needs no data folder: its texts ship in data/demo (PTB is added when a data folder has it)."})
 final class DemoCommand implements Runnable {
     static final String EMBEDDED_MODEL = "models/tiny-llama-gqa-8m";
@@ -48,8 +49,8 @@ final class DemoCommand implements Runnable {
     Path model;
 
     @Option(names = "--method", paramLabel = "PRESET", defaultValue = "wanda-sp",
-            description = "Pruning method (default ${DEFAULT-VALUE}: the best on this model in docs/results/criteria.md).")
-    String method;
+            description = "Preset: ${COMPLETION-CANDIDATES}, described under Presets (default ${DEFAULT-VALUE}: the best on this model in docs/results/criteria.md).")
+    Method method;
 
     @Option(names = "--target", paramLabel = "FRACTION", defaultValue = "0.3",
             description = "Fraction of all parameters to remove (default ${DEFAULT-VALUE}).")
@@ -95,10 +96,9 @@ final class DemoCommand implements Runnable {
         Path modelDir = model != null ? model : embeddedModel();
         Path dir = out != null ? out : Path.of("reports", "demo-"
                 + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")));
-        common.checkOutputs();
         if (maxWindows < 0) throw new BadInputException("--max-windows must be >= 0");
-        if (Files.exists(dir)) throw new BadInputException(dir, "already exists; choose another --report");
-        dev.lopper.util.OutputPaths.checkFolder(dir, "--report");
+        common.outputs(null).input(modelDir, "--model").input(DemoTexts.calibration(), "the demo's calibration text")
+                .output(dir, "--report", dev.lopper.util.OutputPaths.Kind.NEW_FOLDER, null).check();
         Path data = DataDir.resolve(common.data);
         // The texts ship with Lopper (data/demo); PTB is added when a data folder has it.
         List<TextCorpus> corpora = DemoTexts.evaluation(data);
@@ -113,12 +113,13 @@ final class DemoCommand implements Runnable {
             System.out.printf("1/4 pruning %s with %s, %.0f%% of all parameters%n", modelDir, method, 100 * target);
             // The demo calibrates on fewer windows than the presets (which apply to `lopper prune`) to stay quick.
             PruneOptions preset = PruneOptions.preset(method, target);
-            PruneOptions options = preset.with(null, null, null, null, null, null, null, null,
-                    calibration.toString(), Math.min(calibrationSamples, preset.calibrationSamples()), null, null, null);
+            PruneOptions options = preset.toBuilder().calibration(calibration.toString())
+                    .calibrationSamples(Math.min(calibrationSamples, preset.calibrationSamples())).build();
             PruneJob.Outcome pruned = PruneJob.run(modelDir, dense, tok, options, data, progress);
             Path prunedDir = dir.resolve("pruned-model");
             PrunedModelWriter.write(pruned.pruned(), tok, pruned.record(), prunedDir, false);
             PruneCommand.printSummary(options, dense, pruned);
+            System.out.println(ModelCard.loaderLine(pruned.pruned().config()));   // what loads pruned-model/
 
             System.out.printf("2/4 perplexity (%s windows of 128 tokens)%n", maxWindows > 0 ? "first " + maxWindows : "all");
             LlamaModel cut = pruned.pruned().materialized();     // evaluated many times: its layers cut once
@@ -156,7 +157,7 @@ final class DemoCommand implements Runnable {
             charts.add(SPEED_CHART);
             String md = report(modelDir, options, dense, pruned, corpora, ra, rb, prompt, ga, gb, benchTable, charts);
             AtomicFiles.writeString(dir.resolve(MarkdownReport.FILE_NAME), md);
-            DemoResult result = new DemoResult(modelDir.toString(), method, target, pruned.record(), pa, pb,
+            DemoResult result = new DemoResult(modelDir.toString(), method.toString(), target, pruned.record(), pa, pb,
                     new Sample(prompt, ga, gb), bench, dir.resolve(MarkdownReport.FILE_NAME).toString());
             JsonOut.write(dir.resolve("demo.json"), result);
             common.writeJson(result);

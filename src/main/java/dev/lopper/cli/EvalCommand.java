@@ -43,9 +43,9 @@ final class EvalCommand implements Runnable {
     /** One result, or two when --vs is given (then the JSON is a list). */
     @Override
     public void run() {
-        common.checkOutputs();
         selection.validate();
-        OutputPaths.checkFolder(report, "--report");
+        selection.inputsTo(modelOptions.inputsTo(common.outputs(null)).input(vs, "--vs"))
+                .folder(report, "--report", dev.lopper.eval.MarkdownReport.FILE_NAME).check();
         List<Path> models = vs == null ? List.of(modelOptions.model) : List.of(modelOptions.model, vs);
         List<EvalResult> results = new ArrayList<>();
         for (Path m : models) {
@@ -89,7 +89,7 @@ final class EvalCommand implements Runnable {
                 description = "Perplexity on the first N windows only, 0 = all (default ${DEFAULT-VALUE}).")
         int maxWindows;
 
-        @Option(names = "--batch", defaultValue = "8", description = "Perplexity windows per forward pass (default ${DEFAULT-VALUE}).")
+        @Option(names = "--batch", defaultValue = "8", paramLabel = "N", description = "Perplexity windows per forward pass (default ${DEFAULT-VALUE}).")
         int batch;
 
         @Option(names = "--tasks", split = ",", paramLabel = "TASK",
@@ -108,7 +108,13 @@ final class EvalCommand implements Runnable {
             if (batch < 1) throw new BadInputException("--batch must be at least 1");
             if (limit < 0) throw new BadInputException("--limit must be >= 0");
             if (maxWindows < 0) throw new BadInputException("--max-windows must be >= 0");
-            OutputPaths.checkFile(logSamples, "--log-samples");
+        }
+
+        /** The corpora and task files given as paths are inputs; --log-samples is an output. */
+        OutputPaths.Guard inputsTo(OutputPaths.Guard guard) {
+            for (String p : ppl) guard.inputNamed(p, "--ppl");
+            for (String t : tasks) guard.inputNamed(t.substring(t.indexOf('=') + 1), "--tasks");
+            return guard.file(logSamples, "--log-samples");
         }
 
         EvalResult evaluate(String name, LlamaModel model, Tokenizer tok, CommonOptions common) {

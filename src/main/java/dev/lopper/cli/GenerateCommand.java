@@ -16,7 +16,7 @@ final class GenerateCommand implements Runnable {
     @Mixin ModelOptions modelOptions;
     @Mixin CommonOptions common;
 
-    @Option(names = "--prompt", required = true, description = "The text to continue (required).")
+    @Option(names = "--prompt", required = true, paramLabel = "TEXT", description = "The text to continue (required).")
     String prompt;
 
     @Option(names = "--new-tokens", paramLabel = "N",   // default: the initial value (see EvalSelection.seq)
@@ -29,13 +29,13 @@ final class GenerateCommand implements Runnable {
         maxTokens = n;
     }
 
-    @Option(names = "--temperature", defaultValue = "0", description = "0 = greedy (default ${DEFAULT-VALUE}).")
+    @Option(names = "--temperature", defaultValue = "0", paramLabel = "T", description = "0 = greedy (default ${DEFAULT-VALUE}).")
     float temperature;
 
-    @Option(names = "--top-p", defaultValue = "0.9", description = "Nucleus sampling mass (default ${DEFAULT-VALUE}).")
+    @Option(names = "--top-p", defaultValue = "0.9", paramLabel = "P", description = "Nucleus sampling mass (default ${DEFAULT-VALUE}).")
     float topP;
 
-    @Option(names = "--seed", defaultValue = "42", description = "Sampling seed (default ${DEFAULT-VALUE}).")
+    @Option(names = "--seed", defaultValue = "42", paramLabel = "N", description = "Sampling seed (default ${DEFAULT-VALUE}).")
     long seed;
 
     record Generation(String model, String prompt, String completion, int promptTokens, int newTokens,
@@ -43,7 +43,7 @@ final class GenerateCommand implements Runnable {
 
     @Override
     public void run() {
-        common.checkOutputs();
+        modelOptions.inputsTo(common.outputs(null)).check();
         if (maxTokens < 1) throw new BadInputException("--new-tokens must be at least 1");
         if (temperature < 0) throw new BadInputException("--temperature must be >= 0, got " + temperature);
         if (!(topP > 0 && topP <= 1)) throw new BadInputException("--top-p must be in (0, 1], got " + topP);

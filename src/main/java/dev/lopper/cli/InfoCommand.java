@@ -25,7 +25,7 @@ final class InfoCommand implements Runnable {
 
     @Override
     public void run() {
-        common.checkOutputs();
+        modelOptions.inputsTo(common.outputs(null)).check();
         LlamaModel m = modelOptions.loadModel();
         ModelConfig c = m.config();
         List<LayerInfo> layers = new ArrayList<>();

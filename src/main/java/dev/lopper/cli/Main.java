@@ -1,6 +1,7 @@
 package dev.lopper.cli;
 
 import dev.lopper.BadInputException;
+import dev.lopper.BadSettingException;
 import dev.lopper.util.ErrorText;
 import dev.lopper.util.Version;
 import picocli.CommandLine;
@@ -19,7 +20,7 @@ import java.util.concurrent.Callable;
                 DemoCommand.class,
                 CommandLine.HelpCommand.class})
 public final class Main implements Callable<Integer> {
-    /** Exit codes: 0 ok, 1 internal error, 2 bad input or usage. */
+    /** Exit codes: 0 ok, 1 internal error, 2 bad input, usage, or a full disk / permission on a path (docs/reliability.md). */
     static final int BAD_INPUT = 2;
 
     @Spec
@@ -72,10 +73,15 @@ public final class Main implements Callable<Integer> {
         CommandLine cli = new CommandLine(new Main());
         for (Object sub : extraSubcommands) cli.addSubcommand(sub);
         cli.setErr(errOut);
+        ChoiceConverter.registerAll(cli);
         cli.setExecutionExceptionHandler(Main::handle);
         cli.setParameterExceptionHandler((ex, a) -> {
             CommandLine c = ex.getCommandLine();
             PrintWriter err = c.getErr();
+            if (ex.getCause() instanceof ChoiceConverter.BadValue bad && ex.getArgSpec() != null) {
+                err.println("lopper: " + bad.messageFor(ex.getArgSpec()));   // one line: it lists the candidates
+                return BAD_INPUT;
+            }
             err.println("lopper: " + ex.getMessage());
             if (ex instanceof UnmatchedArgumentException) UnmatchedArgumentException.printSuggestions(ex, err);
             err.println("Try '" + c.getCommandSpec().qualifiedName() + " --help'.");
@@ -83,7 +89,7 @@ public final class Main implements Callable<Integer> {
         });
         // Subcommands do not inherit the version: `lopper prune --version` printed nothing.
         for (CommandLine sub : cli.getSubcommands().values()) sub.getCommandSpec().versionProvider(new VersionProvider());
-        for (String withPresets : new String[] {"prune", "demo"}) {
+        for (String withPresets : new String[] {"prune", "search", "demo"}) {
             cli.getSubcommands().get(withPresets).getCommandSpec().usageMessage().footer(presetHelp());
         }
         return cli;
@@ -100,7 +106,8 @@ public final class Main implements Callable<Integer> {
     }
 
     /**
-     * Bad input ({@link BadInputException}, possibly wrapped): one clear line and exit 2. Anything
+     * Bad input ({@link BadInputException}, possibly wrapped) or a failure of the user's environment
+     * (a full disk, a permission: {@link ErrorText#ioFailure}): one clear line and exit 2. Anything
      * else is a bug, whatever its type (an IllegalArgumentException included): "internal error",
      * exit 1. Stack traces only with --verbose.
      */
@@ -111,7 +118,16 @@ public final class Main implements Callable<Integer> {
         Throwable cause = ex;
         while (!(cause instanceof BadInputException) && cause.getCause() != null) cause = cause.getCause();
         if (cause instanceof BadInputException) {
-            err.println("lopper: " + ErrorText.clean(cause.getMessage()));
+            // A setting's error names the setting by key: print the option that sets it.
+            String message = cause instanceof BadSettingException s ? OptionNames.of(s.setting()) + " " + s.problem()
+                    : cause.getMessage();
+            err.println("lopper: " + ErrorText.clean(message));
+            if (verbose) ex.printStackTrace(err);
+            return BAD_INPUT;
+        }
+        String io = ErrorText.ioFailure(ex);
+        if (io != null) {   // a full disk or a permission: the user's environment, not a bug
+            err.println("lopper: " + io);
             if (verbose) ex.printStackTrace(err);
             return BAD_INPUT;
         }

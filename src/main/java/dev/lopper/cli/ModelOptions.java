@@ -13,31 +13,25 @@ import java.nio.file.Path;
 /** Which model (and tokenizer) a command works on. */
 public final class ModelOptions {
     @Option(names = "--model", required = true, paramLabel = "DIR|FILE",
-            description = "A Hugging Face model folder (config.json + *.safetensors), a GGUF file (llama, deci; f32, f16, bf16, q8_0) or a llama2.c .bin file.")
+            description = "A Hugging Face model folder (config.json + *.safetensors), a GGUF file (llama, deci, bloom, baichuan; f32, f16, bf16, q8_0) or a llama2.c .bin file.")
     Path model;
 
     @Option(names = "--tokenizer", paramLabel = "FILE",
             description = "tokenizer.json or llama2.c tokenizer.bin (default: found beside the model).")
     Path tokenizer;
 
-    @Option(names = "--position", paramLabel = "rope|alibi", converter = PositionConverter.class,
-            description = "How positions enter attention, for families whose files do not say (BaichuanForCausalLM: "
-                    + "by default RoPE when hidden_size is 4096, else ALiBi, as vLLM decides).")
+    @Option(names = "--position", paramLabel = "NAME",
+            description = "How positions enter attention (${COMPLETION-CANDIDATES}) for families whose files do not say "
+                    + "(default for BaichuanForCausalLM: RoPE when hidden_size is 4096, else ALiBi, as vLLM decides).")
     BlockOps.Position position;
+
+    /** Adds --model and the tokenizer (given or found beside the model) to a command's output guard. */
+    dev.lopper.util.OutputPaths.Guard inputsTo(dev.lopper.util.OutputPaths.Guard guard) {
+        return guard.input(model, "--model").input(Tokenizers.find(model, tokenizer), "--tokenizer");
+    }
 
     LlamaModel loadModel() {
         return Checkpoints.load(model, new LoadOptions(position));
-    }
-
-    static final class PositionConverter implements picocli.CommandLine.ITypeConverter<BlockOps.Position> {
-        @Override
-        public BlockOps.Position convert(String value) {
-            return switch (value) {
-                case "rope" -> BlockOps.Position.ROPE;
-                case "alibi" -> BlockOps.Position.ALIBI;
-                default -> throw new picocli.CommandLine.TypeConversionException("'" + value + "' is not rope or alibi");
-            };
-        }
     }
 
     /** The tokenizer, refused when its vocabulary is larger than {@code loaded}'s. */

@@ -1,6 +1,7 @@
 package dev.lopper.cli;
 
 import dev.lopper.BadInputException;
+import dev.lopper.allocation.AllocationKind;
 import dev.lopper.allocation.search.Evolution;
 import dev.lopper.allocation.search.RunFolder;
 import dev.lopper.allocation.search.SearchJob;
@@ -17,17 +18,16 @@ import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.Map;
 
-@Command(name = "search", mixinStandardHelpOptions = true,
-        description = {"Search per-layer pruning rates (Self-Pruner, Lopper's design): an evolutionary search whose",
-                "operators are classic (ga), a chat model behind an OpenAI-compatible endpoint (llm) or the model itself (self).",
+@Command(name = "search", mixinStandardHelpOptions = true, sortOptions = false, abbreviateSynopsis = true,
+        optionListHeading = "%nModel, output and general:%n",
+        description = {"Search per-layer pruning rates with an evolutionary search (Self-Pruner, Lopper's design).",
+                "Its operators are classic (ga), a chat model behind an OpenAI-compatible endpoint (llm) or the model itself (self).",
                 "Candidates are scored by masking the dense model (fitness ppl or kl on calibration text).",
-                "Writes RUN_DIR/best-rates.json, which `lopper prune --allocation file --rates` reads.",
+                "Writes RUN_DIR/best-rates.json, which `lopper prune --allocation file --rates` reads; "
+                        + "`lopper prune --allocation search` searches and prunes in one run.",
                 "Example: lopper search --model DIR --target 0.3 --operator ga --out run/"})
 final class SearchCommand implements Runnable {
     @Mixin ModelOptions modelOptions;
-    @Mixin CommonOptions common;
-    @Mixin PruneCommand.Choices choices;
-    @Mixin SearchChoices search;
 
     @Option(names = "--out", paramLabel = "RUN_DIR", description = "New run folder (no default: --out or --resume is needed).")
     Path out;
@@ -38,17 +38,22 @@ final class SearchCommand implements Runnable {
     @Option(names = "--force", description = "Replace --out if it exists (default: off).")
     boolean force;
 
+    @Mixin CommonOptions common;
+    @Mixin TargetChoices choices;
+
+    @Mixin SearchChoices search;
+
     record SearchResult(String runDir, double[] bestRates, double bestFitness, Map<String, Double> seeds,
                         long evaluations, long tokensPerEvaluation, double seconds, Map<String, Long> counters) {}
 
     @Override
     public void run() {
-        common.checkOutputs();
         if ((out == null) == (resume == null)) throw new BadInputException("give either --out RUN_DIR or --resume RUN_DIR");
-        if (choices.allocation != null && !choices.allocation.equals("search"))
-            throw new BadInputException("lopper search does not take --allocation (it is the allocation)");
-        choices.allocation = "search";
-        PruneOptions options = choices.options();
+        PruneOptions options = choices.builder().allocation(AllocationKind.SEARCH).build();
+        search.inputsTo(choices.inputsTo(modelOptions.inputsTo(common.outputs(force))))
+                .folder(out, "--out", RunFolder.RUN)
+                .output(resume, "--resume", dev.lopper.util.OutputPaths.Kind.EXISTING_FOLDER, null)
+                .check();
         SearchJob.Folder folder = new SearchJob.Folder(out != null ? out : resume, resume != null, force);
         PruneJob.SearchRequest req = new PruneJob.SearchRequest(search.options(), folder);
         SearchJob.checkFirst(req.options(), folder);
@@ -65,6 +70,8 @@ final class SearchCommand implements Runnable {
             System.out.printf("best %s %.6g; %s%n", req.options().fitness().name().toLowerCase(), s.best().fitness(),
                     seedsLine(s));
             if (!s.counters().isEmpty()) System.out.println("counters: " + s.counters());
+            String fellBack = dev.lopper.allocation.search.PromptedOperator.summary(req.options().operator().toString(), s.counters());
+            if (fellBack != null) System.out.println(fellBack);
             System.out.println("best rates: " + Arrays.toString(s.best().rates()));
             System.out.println("wrote " + folder.dir().resolve(RunFolder.BEST_RATES));
             Map<String, Double> seeds = new java.util.LinkedHashMap<>();

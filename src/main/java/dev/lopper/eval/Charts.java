@@ -120,6 +120,12 @@ public final class Charts {
             }
             chart.addSeries(m.label(), keys, values);
         }
+        // Each bar carries its value: perplexities of dense and pruned differ by more than a bar shows.
+        chart.getStyler().setLabelsVisible(true);
+        chart.getStyler().setLabelsPosition(0.9);
+        chart.getStyler().setLabelsFontColorAutomaticEnabled(true);
+        chart.getStyler().setDecimalPattern("#,##0.#");
+        chart.getStyler().setYAxisDecimalPattern("#,##0.#");
         return chart;
     }
 

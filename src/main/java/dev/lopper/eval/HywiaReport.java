@@ -2,7 +2,7 @@ package dev.lopper.eval;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
-import dev.lopper.pipeline.HywiaOutcome;
+import dev.lopper.eval.HywiaOutcome;
 import dev.lopper.surgery.PruningRecord;
 import dev.lopper.util.AtomicFiles;
 import org.knowm.xchart.BitmapEncoder;

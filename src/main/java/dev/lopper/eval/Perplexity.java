@@ -1,5 +1,7 @@
 package dev.lopper.eval;
 
+import dev.lopper.BadSettingException;
+import dev.lopper.Setting;
 import dev.lopper.model.Pass;
 import dev.lopper.BadInputException;
 import dev.lopper.data.TextCorpus;
@@ -45,9 +47,9 @@ public final class Perplexity {
     public static Result evaluate(CausalLM t, int[] ids, TextCorpus corpus, int seq, int maxWindows, int batch,
                                   Pass pass, ProgressListener progress) {
         int context = t.config().maxPositions();
-        if (seq < 2) throw new BadInputException("--seq-len must be at least 2, got " + seq);
+        if (seq < 2) throw new BadSettingException(Setting.PERPLEXITY_WINDOW, "must be at least 2, got " + seq);
         if (seq > context)
-            throw new BadInputException("--seq-len " + seq + " is longer than the model's context of " + context + " tokens");
+            throw new BadSettingException(Setting.PERPLEXITY_WINDOW, seq + " is longer than the model's context of " + context + " tokens");
         int windows = ids.length / seq;
         if (windows == 0)
             throw new BadInputException(corpus.file(), "the text has " + ids.length

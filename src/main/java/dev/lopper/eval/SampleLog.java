@@ -7,10 +7,8 @@ import java.io.BufferedWriter;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 
 /**
  * Streams sample records to a temporary file and renames it over the target on
@@ -50,11 +48,7 @@ final class SampleLog implements AutoCloseable {
     void commit() {
         try {
             out.close();
-            try {
-                Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-            } catch (AtomicMoveNotSupportedException e) {
-                Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING);
-            }
+            dev.lopper.util.AtomicFiles.move(tmp, target);
             committed = true;
             pending.close();
         } catch (IOException e) {

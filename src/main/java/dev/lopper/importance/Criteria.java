@@ -1,14 +1,14 @@
 package dev.lopper.importance;
 
 import dev.lopper.BadInputException;
+import dev.lopper.util.Choices;
 
 import java.util.List;
 
-/** The registry of criteria by name (the names of docs/METHODS.md's criteria table). */
+/** Makes the criterion of a {@link CriterionKind} (the names of docs/METHODS.md's criteria table). */
 public final class Criteria {
     /** Valid names, in the order help text lists them. */
-    public static final List<String> NAMES =
-            List.of("random", "l1", "l2", "wanda-sp", "flap", "taylor-vector", "taylor-element", "hywia");
+    public static final List<String> NAMES = Choices.spellings(CriterionKind.class);
 
     /**
      * @param seed        for {@code random}
@@ -26,24 +26,23 @@ public final class Criteria {
 
     /** The criterion of that name; a BadInputException listing the valid names for an unknown one. */
     public static Criterion create(String name, Options options) {
-        return create(name, options, FusionOptions.DEFAULT);
+        return create(Choices.parse(CriterionKind.class, name, "criterion"), options, FusionOptions.DEFAULT);
     }
 
-    /** As {@link #create(String, Options)}; {@code fusion} configures {@code hywia}. */
-    public static Criterion create(String name, Options options, FusionOptions fusion) {
-        if (options.secondOrder() && !"taylor-element".equals(name))
-            throw new BadInputException("second-order scoring exists only for taylor-element, not " + name);
-        return switch (name) {
-            case "random" -> new RandomCriterion(options.seed());
-            case "l1" -> new MagnitudeCriterion(false);
-            case "l2" -> new MagnitudeCriterion(true);
-            case "wanda-sp" -> new WandaSpCriterion();
-            case "flap" -> new FlapCriterion();
-            case "taylor-vector" -> new TaylorCriterion(TaylorCriterion.Kind.VECTOR);
-            case "taylor-element" -> new TaylorCriterion(
+    /** The criterion of that kind; {@code fusion} configures {@code hywia}. */
+    public static Criterion create(CriterionKind kind, Options options, FusionOptions fusion) {
+        if (options.secondOrder() && kind != CriterionKind.TAYLOR_ELEMENT)
+            throw new BadInputException("second-order scoring exists only for taylor-element, not " + kind);
+        return switch (kind) {
+            case RANDOM -> new RandomCriterion(options.seed());
+            case L1 -> new MagnitudeCriterion(false);
+            case L2 -> new MagnitudeCriterion(true);
+            case WANDA_SP -> new WandaSpCriterion();
+            case FLAP -> new FlapCriterion();
+            case TAYLOR_VECTOR -> new TaylorCriterion(TaylorCriterion.Kind.VECTOR);
+            case TAYLOR_ELEMENT -> new TaylorCriterion(
                     options.secondOrder() ? TaylorCriterion.Kind.MIX : TaylorCriterion.Kind.ELEMENT);
-            case "hywia" -> new HywiaCriterion(fusion, options.seed());
-            default -> throw new BadInputException("unknown criterion '" + name + "'; valid: " + String.join(", ", NAMES));
+            case HYWIA -> new HywiaCriterion(fusion, options.seed());
         };
     }
 }

@@ -1,6 +1,9 @@
 package dev.lopper.importance;
 
+import dev.lopper.BadSettingException;
+import dev.lopper.Setting;
 import dev.lopper.BadInputException;
+import dev.lopper.util.Choices;
 
 /**
  * How HyWIA blends its two granularities (Lopper's design, docs/METHODS.md "HyWIA").
@@ -25,13 +28,48 @@ public record FusionOptions(Mode mode, double fineWeight, Normalisation normalis
     public enum Normalisation {
         MEAN, RANK;
 
-        public static Normalisation parse(String s) {
-            return switch (s) {
-                case "mean" -> MEAN;
-                case "rank" -> RANK;
-                default -> throw new BadInputException("--fusion-norm must be mean or rank, not '" + s + "'");
-            };
+        @Override
+        public String toString() { return Choices.spelling(this); }
+    }
+
+    /**
+     * The blend of fine and coarse scores: learned, or fixed with the fine score's weight α in
+     * [0, 1] ({@link #FINE} = fixed 1, {@link #COARSE} = fixed 0).
+     */
+    public record Blend(Mode mode, double fineWeight) {
+        public static final Blend LEARNED = new Blend(Mode.LEARNED, 0.5);
+        public static final Blend FINE = fixed(1);
+        public static final Blend COARSE = fixed(0);
+
+        public static Blend fixed(double fineWeight) {
+            return new Blend(Mode.FIXED, fineWeight);
         }
+
+        /** Whether α is a weight in [0, 1] (NaN is not). */
+        public static boolean validWeight(double a) {
+            return a >= 0 && a <= 1;
+        }
+
+        /** {@code learned}, {@code fine}, {@code coarse} or {@code fixed:A}. */
+        @Override
+        public String toString() {
+            if (mode == Mode.LEARNED) return "learned";
+            if (fineWeight == 1) return "fine";
+            if (fineWeight == 0) return "coarse";
+            return "fixed:" + fineWeight;
+        }
+    }
+
+    /** The blends with a name of their own; {@code fixed:A} is the others. */
+    public enum NamedBlend {
+        LEARNED(Blend.LEARNED), FINE(Blend.FINE), COARSE(Blend.COARSE);
+
+        public final Blend blend;
+
+        NamedBlend(Blend blend) { this.blend = blend; }
+
+        @Override
+        public String toString() { return Choices.spelling(this); }
     }
 
     public static final int DEFAULT_STEPS = 80;
@@ -46,54 +84,30 @@ public record FusionOptions(Mode mode, double fineWeight, Normalisation normalis
             DEFAULT_STEPS, DEFAULT_LR, DEFAULT_SAMPLES, DEFAULT_LENGTH, DEFAULT_T0, DEFAULT_T1);
 
     public FusionOptions {
-        if (mode == Mode.FIXED && !(fineWeight >= 0 && fineWeight <= 1))
-            throw new BadInputException("--fusion fixed:A needs A in [0, 1] (the weight of the fine score), not " + fineWeight);
-        if (steps < 1) throw new BadInputException("--fusion-steps must be at least 1, not " + steps);
+        if (mode == Mode.FIXED && !Blend.validWeight(fineWeight))
+            throw new BadSettingException(Setting.FUSION, "fixed:A needs A in [0, 1] (the weight of the fine score), not " + fineWeight);
+        if (steps < 1) throw new BadSettingException(Setting.FUSION_STEPS, "must be at least 1, not " + steps);
         if (!(learningRate > 0) || Double.isInfinite(learningRate))
-            throw new BadInputException("--fusion-lr must be a positive number, not " + learningRate);
-        if (samples < 1) throw new BadInputException("--fusion-samples must be at least 1, not " + samples);
-        if (length < 2) throw new BadInputException("--fusion-len must be at least 2 tokens, not " + length);
+            throw new BadSettingException(Setting.FUSION_LEARNING_RATE, "must be a positive number, not " + learningRate);
+        if (samples < 1) throw new BadSettingException(Setting.FUSION_SAMPLES, "must be at least 1, not " + samples);
+        if (length < 2) throw new BadSettingException(Setting.FUSION_LENGTH, "must be at least 2 tokens, not " + length);
         if (!(startTemperature > 0) || !(endTemperature > 0) || Double.isInfinite(startTemperature)
                 || Double.isInfinite(endTemperature))
-            throw new BadInputException("--fusion-temperature needs two positive numbers T0:T1, not "
+            throw new BadSettingException(Setting.FUSION_TEMPERATURE, "needs two positive numbers T0:T1, not "
                     + startTemperature + ":" + endTemperature);
     }
 
     /** Whether the blend is learned (and so needs fusion windows and passes of its own). */
     public boolean learned() { return mode == Mode.LEARNED; }
 
-    /** {@code learned}, {@code fine} (= fixed:1), {@code coarse} (= fixed:0) or {@code fixed:A}. */
-    public FusionOptions withMode(String spec) {
-        Mode m;
-        double a = fineWeight;
-        switch (spec) {
-            case "learned" -> m = Mode.LEARNED;
-            case "fine" -> { m = Mode.FIXED; a = 1; }
-            case "coarse" -> { m = Mode.FIXED; a = 0; }
-            default -> {
-                if (!spec.startsWith("fixed:"))
-                    throw new BadInputException("--fusion must be learned, fine, coarse or fixed:A, not '" + spec + "'");
-                try {
-                    a = Double.parseDouble(spec.substring("fixed:".length()));
-                } catch (NumberFormatException e) {
-                    throw new BadInputException("--fusion fixed:A needs a number A in [0, 1], not '" + spec + "'");
-                }
-                if (!(a >= 0 && a <= 1))
-                    throw new BadInputException("--fusion fixed:A needs A in [0, 1] (the weight of the fine score), not '"
-                            + spec + "'");
-                m = Mode.FIXED;
-            }
-        }
-        return new FusionOptions(m, a, normalisation, steps, learningRate, samples, length, startTemperature,
-                endTemperature);
+    /** The same options with another blend. */
+    public FusionOptions withBlend(Blend b) {
+        return toBuilder().blend(b).build();
     }
 
-    /** The mode as the CLI spells it. */
+    /** The blend, spelled as the CLI spells it ({@code learned}, {@code fine}, {@code coarse}, {@code fixed:A}). */
     public String modeName() {
-        if (mode == Mode.LEARNED) return "learned";
-        if (fineWeight == 1) return "fine";
-        if (fineWeight == 0) return "coarse";
-        return "fixed:" + fineWeight;
+        return new Blend(mode, fineWeight).toString();
     }
 
     /** The temperature at step {@code k} of {@code steps}: geometric from T0 to T1. */
@@ -102,11 +116,59 @@ public record FusionOptions(Mode mode, double fineWeight, Normalisation normalis
         return startTemperature * Math.pow(endTemperature / startTemperature, (double) k / (steps - 1));
     }
 
-    public FusionOptions with(Normalisation norm, Integer steps, Double lr, Integer samples, Integer length,
-                              Double t0, Double t1) {
-        return new FusionOptions(mode, fineWeight, norm != null ? norm : normalisation,
-                steps != null ? steps : this.steps, lr != null ? lr : learningRate,
-                samples != null ? samples : this.samples, length != null ? length : this.length,
-                t0 != null ? t0 : startTemperature, t1 != null ? t1 : endTemperature);
+    /** A builder holding these options, to change some by name. */
+    public Builder toBuilder() {
+        return new Builder(this);
+    }
+
+    /** Fusion options set by name, starting from others ({@link #toBuilder}); validated by {@link #build}. */
+    public static final class Builder {
+        private Mode mode;
+        private double fineWeight;
+        private Normalisation normalisation;
+        private int steps;
+        private double learningRate;
+        private int samples;
+        private int length;
+        private double startTemperature;
+        private double endTemperature;
+
+        private Builder(FusionOptions o) {
+            mode = o.mode;
+            fineWeight = o.fineWeight;
+            normalisation = o.normalisation;
+            steps = o.steps;
+            learningRate = o.learningRate;
+            samples = o.samples;
+            length = o.length;
+            startTemperature = o.startTemperature;
+            endTemperature = o.endTemperature;
+        }
+
+        /** Learned, or fixed with its weight (a learned blend keeps the fixed weight it had). */
+        public Builder blend(Blend b) {
+            mode = b.mode();
+            if (b.mode() == Mode.FIXED) fineWeight = b.fineWeight();
+            return this;
+        }
+
+        public Builder normalisation(Normalisation n) { normalisation = n; return this; }
+
+        public Builder steps(int n) { steps = n; return this; }
+
+        public Builder learningRate(double lr) { learningRate = lr; return this; }
+
+        public Builder samples(int n) { samples = n; return this; }
+
+        public Builder length(int tokens) { length = tokens; return this; }
+
+        public Builder startTemperature(double t) { startTemperature = t; return this; }
+
+        public Builder endTemperature(double t) { endTemperature = t; return this; }
+
+        public FusionOptions build() {
+            return new FusionOptions(mode, fineWeight, normalisation, steps, learningRate, samples, length,
+                    startTemperature, endTemperature);
+        }
     }
 }

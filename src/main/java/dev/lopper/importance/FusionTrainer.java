@@ -1,5 +1,7 @@
 package dev.lopper.importance;
 
+import dev.lopper.BadSettingException;
+import dev.lopper.Setting;
 import dev.lopper.model.CausalLM;
 import dev.lopper.model.Pass;
 import dev.lopper.BadInputException;
@@ -165,9 +167,9 @@ public final class FusionTrainer {
             double t = options.temperature(k);
             Step s = evaluate(f, t, null);
             if (!Double.isFinite(s.loss()) || !allFinite(s.gradient()) || !allFinite(s.alphaFine()))
-                throw new BadInputException("HyWIA fusion: the calibration loss (" + s.loss() + ") or its gradient "
-                        + "became NaN or infinite at step " + (k + 1) + " of " + steps + " (try a lower --fusion-lr than "
-                        + options.learningRate() + ")");
+                throw new BadSettingException(Setting.FUSION_LEARNING_RATE, options.learningRate() + " is too high: the "
+                        + "HyWIA fusion's calibration loss (" + s.loss() + ") or its gradient became NaN or infinite at "
+                        + "step " + (k + 1) + " of " + steps + "; try a lower one");
             curve[k] = s.loss();
             temps[k] = t;
             double[] g = s.gradient();
@@ -181,8 +183,8 @@ public final class FusionTrainer {
             if ((k + 1) % CHECK_EVERY == 0 || k == steps - 1) {
                 double[] alpha = alphas(f);
                 if (!allFinite(alpha) || !allFinite(p))
-                    throw new BadInputException("HyWIA fusion: the parameters became NaN or infinite at step " + (k + 1)
-                            + " (try a lower --fusion-lr than " + options.learningRate() + ")");
+                    throw new BadSettingException(Setting.FUSION_LEARNING_RATE, options.learningRate() + " is too high: the "
+                            + "HyWIA fusion's parameters became NaN or infinite at step " + (k + 1) + "; try a lower one");
                 double hard = hardLoss(alpha);
                 if (!Double.isFinite(hard))
                     throw new BadInputException("HyWIA fusion: the calibration loss of the pruned model became " + hard

@@ -1,5 +1,6 @@
 package dev.lopper.io;
 
+import dev.lopper.util.AtomicFiles;
 import dev.lopper.BadInputException;
 import dev.lopper.model.LlamaModel;
 import dev.lopper.util.Leftovers;

@@ -83,9 +83,10 @@ public final class HfConfig {
 
         /** BLOOM: n_embed or hidden_size, n_layer, n_head; LayerNorms, ALiBi, GELU MLP of 4·hidden, all biases, tied. */
         private ModelConfig bloom(String arch) {
-            int hidden = root.has("n_embed") && !root.has("hidden_size") ? requiredInt("n_embed") : requiredInt("hidden_size");
-            int layers = root.has("n_layer") ? requiredInt("n_layer") : requiredInt("num_hidden_layers");
-            int heads = root.has("n_head") ? requiredInt("n_head") : requiredInt("num_attention_heads");
+            // BLOOM's own names first; the HF aliases are accepted, and a missing field is named by BLOOM's name.
+            int hidden = requiredInt(root.has("hidden_size") ? "hidden_size" : "n_embed");
+            int layers = requiredInt(root.has("num_hidden_layers") && !root.has("n_layer") ? "num_hidden_layers" : "n_layer");
+            int heads = requiredInt(root.has("num_attention_heads") && !root.has("n_head") ? "num_attention_heads" : "n_head");
             if (optionalBool("apply_residual_connection_post_layernorm", false)) {
                 throw new BadInputException(path, "apply_residual_connection_post_layernorm true is not supported");
             }
@@ -126,11 +127,9 @@ public final class HfConfig {
         }
 
         private BlockOps.Position position(String name) {
-            return switch (name) {
-                case "rope" -> BlockOps.Position.ROPE;
-                case "alibi" -> BlockOps.Position.ALIBI;
-                default -> throw new BadInputException(path, POSITION + " is '" + name + "', not rope or alibi");
-            };
+            BlockOps.Position p = dev.lopper.util.Choices.find(BlockOps.Position.class, name);
+            if (p == null) throw new BadInputException(path, POSITION + " is '" + name + "', not rope or alibi");
+            return p;
         }
 
         private int maxPositions(String alternative) {
@@ -194,6 +193,9 @@ public final class HfConfig {
 
         /** Per-layer shapes: the scalars, or Lopper's per-layer lists; head_dim given or hidden/heads. */
         private List<LayerShape> shapes(int hidden, int layers, int heads, int kvHeads, int intermediate) {
+            if (root.hasNonNull("head_dim") && optionalInt("head_dim", 0) == 0)
+                throw new BadInputException(path, "field 'head_dim' is 0, not a head size (leave it out for hidden_size / heads)");
+            if (hidden == 0) throw new BadInputException(path, "field 'hidden_size' is 0, not a size");
             int headDim = optionalInt("head_dim", 0);
             if (headDim == 0) {
                 if (heads == 0 || hidden % heads != 0) {
@@ -319,6 +321,9 @@ public final class HfConfig {
             JsonNode n = root.get(field);
             if (n == null || n.isNull()) return fallback;
             if (!n.isNumber()) throw new BadInputException(path, "field '" + field + "' is " + n + ", not a number");
+            // Every float field read here (rope_theta, rms_norm_eps, layer_norm_epsilon) is a positive scale.
+            if (!(n.asDouble() > 0) || Double.isInfinite(n.asDouble()))
+                throw new BadInputException(path, "field '" + field + "' is " + n + ", not a positive number");
             return n.asDouble();
         }
 
@@ -383,7 +388,7 @@ public final class HfConfig {
         o.put("model_max_length", c.maxPositions());
         o.put("rms_norm_eps", c.rmsNormEps());
         o.put("hidden_act", "silu");
-        o.put(POSITION, c.ops().position() == BlockOps.Position.ROPE ? "rope" : "alibi");
+        o.put(POSITION, c.ops().position().toString());
         if (c.ops().position() == BlockOps.Position.ROPE) {
             o.put("rope_theta", c.ropeTheta());
             writeRopeScaling(o, c.ropeScaling());

@@ -1,5 +1,6 @@
 package dev.lopper.io;
 
+import dev.lopper.util.AtomicFiles;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ArrayNode;

@@ -38,6 +38,17 @@ public final class Tokenizers {
         return tok;
     }
 
+    /** The tokenizer file {@link #forModel} would open, or null when there is none (for the output guard). */
+    public static Path find(Path modelPathOrDir, Path explicitTokenizer) {
+        if (explicitTokenizer != null) return explicitTokenizer;
+        if (modelPathOrDir == null) return null;
+        try {
+            return locate(modelPathOrDir, null);
+        } catch (BadInputException e) {
+            return null;
+        }
+    }
+
     private static Path locate(Path modelPathOrDir, Path explicitTokenizer) {
         if (explicitTokenizer != null) return explicitTokenizer;
         if (dev.lopper.io.gguf.GgufFiles.isGguf(modelPathOrDir)) return modelPathOrDir;   // its own vocabulary

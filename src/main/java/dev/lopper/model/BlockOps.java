@@ -16,7 +16,13 @@ package dev.lopper.model;
 public record BlockOps(Norm norm, Position position, Mlp mlp, boolean embedNorm, boolean normHead) {
     public enum Norm { RMS, LAYER }
 
-    public enum Position { ROPE, ALIBI }
+    public enum Position {
+        ROPE, ALIBI;
+
+        /** {@code rope} or {@code alibi}, as users type it. */
+        @Override
+        public String toString() { return name().toLowerCase(java.util.Locale.ROOT); }
+    }
 
     public enum Mlp { SWIGLU, GELU }
 

@@ -1,6 +1,9 @@
 package dev.lopper.pipeline;
 
+import dev.lopper.BadSettingException;
+import dev.lopper.Setting;
 import dev.lopper.BadInputException;
+import dev.lopper.allocation.AllocationKind;
 import dev.lopper.allocation.Allocator;
 import dev.lopper.allocation.FixedRatesAllocator;
 import dev.lopper.allocation.FlapGlobalAllocator;
@@ -22,6 +25,7 @@ import dev.lopper.calib.Statistic;
 import dev.lopper.calib.Statistics;
 import dev.lopper.calib.TaylorStats;
 import dev.lopper.data.TextCorpus;
+import dev.lopper.eval.HywiaOutcome;
 import dev.lopper.importance.Criteria;
 import dev.lopper.importance.Criterion;
 import dev.lopper.importance.Flap;
@@ -33,7 +37,7 @@ import dev.lopper.model.ModelConfig;
 import dev.lopper.model.CausalLM;
 import dev.lopper.surgery.KeepPlan;
 import dev.lopper.surgery.PruningRecord;
-import dev.lopper.surgery.Sha256;
+import dev.lopper.util.Sha256;
 import dev.lopper.surgery.Surgery;
 import dev.lopper.util.ProgressListener;
 import dev.lopper.util.StageMeter;
@@ -80,8 +84,8 @@ public final class PruneJob {
      */
     public static Outcome run(Path modelPath, LlamaModel dense, Tokenizer tok, PruneOptions o, Path dataDir,
                               ProgressListener progress, SearchRequest search, StageMeter meter) {
-        if (o.allocation().equals("search")) {
-            if (search == null) throw new BadInputException("--allocation search needs the search options (lopper prune or lopper search)");
+        if (o.allocation() == AllocationKind.SEARCH) {
+            if (search == null) throw new BadSettingException(Setting.ALLOCATION, "search needs the search options (lopper prune or lopper search)");
             SearchJob.checkFirst(search.options(), search.folder());
         }
         Instant start = Instant.now();
@@ -94,12 +98,12 @@ public final class PruneJob {
 
         Set<Statistic> needs = EnumSet.noneOf(Statistic.class);
         needs.addAll(criterion.needs());
-        if (o.allocation().equals("owl") || o.allocation().equals("search") || o.biasCompensation())
+        if (o.allocation().needsActivations() || o.biasCompensation())
             needs.add(Statistic.ACTIVATIONS);
 
         CausalLM t = CausalLM.of(dense);
         Statistics stats = Statistics.NONE;
-        PruningRecord.FileDigest calibDigest = null;
+        Sha256.FileDigest calibDigest = null;
         int windows = 0, length = 0;
         CalibrationData fusionWindows = null;
         if (!needs.isEmpty()) {
@@ -138,21 +142,19 @@ public final class PruneJob {
         meter.end("scoring");
         SearchJob.Outcome searched = null;
         Allocator allocator = switch (o.allocation()) {
-            case "uniform" -> new UniformAllocator();
-            case "owl" -> new OwlAllocator(OutlierRatios.compute(dense, stats.activations(), OutlierRatios.DEFAULT_M));
-            case "flap-global" -> new FlapGlobalAllocator(scores);
-            case "file" -> {
-                if (o.ratesFile() == null) throw new BadInputException("--allocation file needs --rates FILE");
+            case UNIFORM -> new UniformAllocator();
+            case OWL -> new OwlAllocator(OutlierRatios.compute(dense, stats.activations(), OutlierRatios.DEFAULT_M));
+            case FLAP_GLOBAL -> new FlapGlobalAllocator(scores);
+            case FILE -> {
+                if (o.ratesFile() == null) throw new BadSettingException(Setting.RATES, "FILE is needed by the file allocation");
                 yield FixedRatesAllocator.fromFile(o.ratesFile(), cfg.numLayers());
             }
-            case "search" -> {
+            case SEARCH -> {
                 SearchJob.Outcome so = SearchRuns.search(modelPath, dense, tok, o, dataDir, stats, scores, target,
                         search, progress);
                 searched = so;
                 yield SearchRuns.allocator(so.best().rates());
             }
-            default -> throw new BadInputException("unknown --allocation '" + o.allocation()
-                    + "' (known: uniform, owl, flap-global, file, search)");
         };
         RemovalCounts counts = allocator.allocate(cfg, target);
         WidthRounding.Rounded rounding = null;

@@ -16,7 +16,7 @@ import dev.lopper.importance.Scores;
 import dev.lopper.io.Tokenizer;
 import dev.lopper.model.LlamaModel;
 import dev.lopper.model.ModelConfig;
-import dev.lopper.surgery.Sha256;
+import dev.lopper.util.Sha256;
 import dev.lopper.util.ProgressListener;
 
 import java.nio.file.Path;

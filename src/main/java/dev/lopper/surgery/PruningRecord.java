@@ -1,5 +1,7 @@
 package dev.lopper.surgery;
 
+import dev.lopper.util.PeakMemory;
+import dev.lopper.util.Sha256;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import dev.lopper.model.LlamaModel;
 
@@ -60,15 +62,12 @@ public record PruningRecord(
     /** α of one (layer, module): the weights of the fine and the coarse score. */
     public record Alpha(int layer, String module, double fine, double coarse) {}
 
-    /** A file and the hex sha256 of its bytes. */
-    public record FileDigest(String path, String sha256) {}
-
     /**
      * @param model       the checkpoint directory or file as given
      * @param modelFiles  its weight files with checksums
      * @param calibration the calibration text file, null when the criterion needs none
      */
-    public record Inputs(String model, List<FileDigest> modelFiles, FileDigest calibration) {}
+    public record Inputs(String model, List<Sha256.FileDigest> modelFiles, Sha256.FileDigest calibration) {}
 
     /**
      * @param target             fraction of ALL the model's parameters to remove (embeddings included)

@@ -26,11 +26,7 @@ public final class AtomicFiles {
             try (OutputStream out = Files.newOutputStream(tmp)) {
                 writer.writeTo(out);
             }
-            try {
-                Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-            } catch (AtomicMoveNotSupportedException e) {
-                Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING);
-            }
+            move(tmp, target);
         } catch (IOException e) {
             deleteQuietly(tmp);
             throw new UncheckedIOException("cannot write " + target, e);
@@ -59,6 +55,34 @@ public final class AtomicFiles {
             } catch (java.nio.file.FileAlreadyExistsException e) {
                 // another name
             }
+        }
+    }
+
+    /** Moves {@code from} onto {@code to}, atomically where the file system allows it. */
+    public static void move(Path from, Path to) throws IOException {
+        try {
+            Files.move(from, to, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        } catch (AtomicMoveNotSupportedException e) {
+            Files.move(from, to, StandardCopyOption.REPLACE_EXISTING);
+        }
+    }
+
+    /** A fresh, unused sibling name such as {@code .model.tmp-1234-…} for a staging file or folder (not created). */
+    public static Path sibling(Path target, String tag) {
+        Path parent = target.toAbsolutePath().getParent();
+        String base = "." + target.getFileName() + "." + tag + "-";
+        for (int i = 0; ; i++) {
+            Path p = parent.resolve(base + ProcessHandle.current().pid() + "-" + System.nanoTime() + "-" + i);
+            if (!Files.exists(p)) return p;
+        }
+    }
+
+    /** Deletes a file or a folder tree; quiet when it is already gone. */
+    public static void deleteRecursively(Path p) {
+        try {
+            Leftovers.deleteTree(p);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot delete " + p, e);
         }
     }
 

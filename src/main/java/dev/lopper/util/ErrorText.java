@@ -29,6 +29,44 @@ public final class ErrorText {
         return m == null ? e.getClass().getSimpleName() : clean(m);
     }
 
+    /** What the operating system says when the user's disk, quota or permissions stop a write (errno texts). */
+    private static final java.util.List<String> ENVIRONMENT = java.util.List.of("No space left on device",
+            "Disk quota exceeded", "Read-only file system", "Permission denied", "File too large",
+            "Input/output error", "Too many open files", "Not a directory", "Is a directory");
+
+    /**
+     * One line for a failure of the user's environment rather than of Lopper: a full disk, a quota,
+     * a read-only or missing folder, a permission; null for anything else. The line names the path
+     * (from the file-system exception or the message of the wrapper that was writing it) and the
+     * cause, e.g. "cannot write out/model.safetensors: No space left on device".
+     */
+    public static String ioFailure(Throwable e) {
+        String where = null;
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof java.nio.file.FileSystemException fs) {
+                String reason = fs.getReason() != null ? fs.getReason()
+                        : fs instanceof java.nio.file.AccessDeniedException ? "Permission denied"
+                        : fs instanceof java.nio.file.NoSuchFileException ? "no such file or folder"
+                        : fs.getClass().getSimpleName();
+                String file = fs.getFile() != null ? fs.getFile() : where;
+                return (where != null && file != null && !where.contains(file) ? where + ": " : "")
+                        + (file != null ? "cannot write " + file + ": " : "") + reason;
+            }
+            if (t instanceof java.io.IOException && t.getMessage() != null) {
+                for (String known : ENVIRONMENT) {
+                    if (t.getMessage().contains(known))
+                        return (where != null ? where + ": " : "") + known;
+                }
+            }
+            if (where == null && t.getMessage() != null && t.getMessage().startsWith("cannot ")) {
+                String m = clean(t.getMessage());
+                int colon = m.indexOf(": ");
+                where = colon > 0 ? m.substring(0, colon) : m;
+            }
+        }
+        return null;
+    }
+
     /** One line: Jackson's source note turned into "at line L, column C", newlines and runs of spaces to one space. */
     public static String clean(String message) {
         if (message == null) return "";

@@ -40,7 +40,7 @@ class BadInputTest {
         fails(() -> new UniformAllocator().allocate(c, t.withRange(new LayerRange(4, 17))), "[4, 17)", "16 layers");
         fails(() -> new UniformAllocator().allocate(c, t.withRange(new LayerRange(-1, 3))), "[-1, 3)");
         fails(() -> new UniformAllocator().allocate(c, t.withRange(new LayerRange(5, 5))), "[5, 5)");
-        fails(() -> Modules.parse("heads"), "attention, mlp or both", "heads");
+        fails(() -> dev.lopper.util.Choices.parse(Modules.class, "heads", "modules"), "attention, mlp, both", "heads");
     }
 
     @Test

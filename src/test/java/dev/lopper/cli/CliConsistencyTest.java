@@ -1,6 +1,7 @@
 package dev.lopper.cli;
 
 import dev.lopper.BadInputException;
+import dev.lopper.pipeline.Method;
 import dev.lopper.pipeline.PruneOptions;
 import dev.lopper.surgery.PruningRecord;
 import dev.lopper.util.Version;
@@ -71,13 +72,189 @@ class CliConsistencyTest {
                 String text = String.join(" ", o.description()).toLowerCase();
                 assertTrue(o.required() || text.contains("default"),
                         e.getKey() + " " + o.longestName() + " does not state its default: " + text);
-                if (text.contains("${default-value}"))
-                    assertNotNull(o.defaultValue() != null ? o.defaultValue() : o.initialValue(),
-                            e.getKey() + " " + o.longestName() + " shows a default it does not have");
                 checked++;
             }
         }
         assertTrue(checked > 40, "checked " + checked + " options");
+    }
+
+    /** The options each command requires, so that it parses; the rest keep their defaults. */
+    private static final Map<String, List<String>> REQUIRED = Map.of(
+            "info", List.of("--model", "m"), "generate", List.of("--model", "m", "--prompt", "p"),
+            "eval", List.of("--model", "m"), "prune", List.of("--model", "m", "--out", "o"),
+            "search", List.of("--model", "m"), "export", List.of("--model", "m", "--format", "hf", "--out", "o"),
+            "bench", List.of("--model", "m"), "demo", List.of());
+
+    /**
+     * The default --help shows for an option (${DEFAULT-VALUE}) is the value the command holds when
+     * the option is not given: an alias setter, a field initialiser or a converter that disagreed
+     * with the annotation's default would make --help lie.
+     */
+    @Test
+    void theDefaultHelpShowsIsTheValueAnOptionHoldsWhenNotGiven() {
+        int checked = 0;
+        for (String cmd : REQUIRED.keySet()) {
+            CommandLine cli = Main.commandLine(new PrintWriter(new StringWriter()));
+            List<String> args = new ArrayList<>(List.of(cmd));
+            args.addAll(REQUIRED.get(cmd));
+            CommandLine.ParseResult parsed = cli.parseArgs(args.toArray(String[]::new));
+            for (OptionSpec o : parsed.subcommand().commandSpec().options()) {
+                if (o.hidden() || !rawDescription(o).contains("${DEFAULT-VALUE}")) continue;
+                String shown = o.defaultValueString();
+                assertTrue(String.join(" ", o.description()).contains("default " + shown), cmd + " " + o.longestName()
+                        + " does not show its default " + shown + ": " + String.join(" ", o.description()));
+                Object held = o.getValue();
+                String where = cmd + " " + o.longestName() + ": --help says " + shown + ", the command holds " + held;
+                if (held instanceof Float f) assertEquals(Float.parseFloat(shown), f, 0.0f, where);
+                else if (held instanceof Number n) assertEquals(Double.parseDouble(shown), n.doubleValue(), 0.0, where);
+                else assertEquals(shown, String.valueOf(held), where);
+                checked++;
+            }
+        }
+        assertTrue(checked > 40, "checked " + checked + " options");
+    }
+
+    /** The description as annotated, before picocli fills in its variables. */
+    private static String rawDescription(OptionSpec o) {
+        if (!(o.userObject() instanceof java.lang.reflect.AnnotatedElement e)) return "";
+        CommandLine.Option a = e.getAnnotation(CommandLine.Option.class);
+        return a == null ? "" : String.join(" ", a.description());
+    }
+
+    /** Every fixed-choice option of every command (an enum, or --fusion), found from the commands themselves. */
+    static List<org.junit.jupiter.params.provider.Arguments> choiceOptions() {
+        List<org.junit.jupiter.params.provider.Arguments> out = new ArrayList<>();
+        CommandLine cli = Main.commandLine(new PrintWriter(new StringWriter()));
+        for (Map.Entry<String, CommandLine> e : cli.getSubcommands().entrySet()) {
+            for (OptionSpec o : e.getValue().getCommandSpec().options()) {
+                List<String> candidates;
+                if (o.type().isEnum()) {
+                    candidates = new ArrayList<>();
+                    for (Object c : o.type().getEnumConstants()) candidates.add(c.toString());
+                } else if (o.type() == dev.lopper.importance.FusionOptions.Blend.class) {
+                    candidates = List.of("learned", "fine", "coarse", "fixed:A");
+                } else continue;
+                out.add(org.junit.jupiter.params.provider.Arguments.of(e.getKey(), o.longestName(), candidates));
+            }
+        }
+        return out;
+    }
+
+    @Test
+    void everyFixedChoiceOptionIsFound() {
+        List<String> found = choiceOptions().stream().map(a -> a.get()[0] + " " + a.get()[1]).toList();
+        for (String expected : List.of("prune --method", "prune --criterion", "prune --allocation", "prune --modules",
+                "prune --fusion", "prune --fusion-norm", "prune --operator", "prune --fitness", "search --operator",
+                "search --fitness", "search --criterion", "demo --method", "export --format", "export --dtype",
+                "info --position", "generate --position"))
+            assertTrue(found.contains(expected), expected + " is not an enum option: " + found);
+    }
+
+    /** A value that is none of the choices: exit 2, one line naming the option and every candidate, with a suggestion. */
+    @org.junit.jupiter.params.ParameterizedTest(name = "{0} {1}")
+    @org.junit.jupiter.params.provider.MethodSource("choiceOptions")
+    void aBadChoiceListsTheCandidatesAndExitsTwo(String cmd, String option, List<String> candidates) {
+        Run r = lopper(cmd, option, "zzz-nonsense");
+        assertEquals(2, r.code(), r.err());
+        String line = r.err().strip();
+        assertFalse(line.contains("\n"), "one line:\n" + r.err());
+        String name = option.substring(2);
+        assertTrue(line.startsWith("lopper: unknown " + name + " 'zzz-nonsense'; choose one of "
+                + String.join(", ", candidates)), line);
+        // A near miss is named: the first candidate with its last character dropped.
+        String first = candidates.getFirst(), near = first.substring(0, first.length() - 1);
+        r = lopper(cmd, option, near.equals("fixed:") ? "fixed:x" : near);
+        assertEquals(2, r.code(), r.err());
+        if (!near.startsWith("fixed")) assertTrue(r.err().strip().endsWith("did you mean " + first + "?"), r.err());
+    }
+
+    @Test
+    void theIssuesExampleReadsAsWritten() {
+        Run r = lopper("prune", "--model", "m", "--out", "o", "--criterion", "wanda");
+        assertEquals(2, r.code());
+        assertEquals("lopper: unknown criterion 'wanda'; choose one of random, l1, l2, wanda-sp, flap, taylor-vector, "
+                + "taylor-element, hywia; did you mean wanda-sp?", r.err().strip());
+    }
+
+    /** prune's --help in sections with headings, in this order; search's has no option search does not read. */
+    @Test
+    void pruneHelpIsInSectionsAndSearchHelpShowsOnlyWhatSearchReads() {
+        String prune = lopper("prune", "--help").out();
+        int at = -1;
+        for (String heading : List.of("Model, output and general:", "What to prune:", "Allocation (how", "Calibration:",
+                "HyWIA (--criterion hywia or --method hywia):", "Search (lopper search", "Presets (--method)")) {
+            int i = prune.indexOf("\n" + heading);
+            assertTrue(i > at, "prune --help: '" + heading + "' missing or out of order:\n" + prune);
+            at = i;
+        }
+        assertTrue(prune.indexOf("--criterion=") > prune.indexOf("What to prune:")
+                && prune.indexOf("--criterion=") < prune.indexOf("Allocation (how"), "--criterion under What to prune");
+        assertTrue(prune.indexOf("--fusion-steps=") > prune.indexOf("HyWIA (--criterion hywia or")
+                && prune.indexOf("--fusion-steps=") < prune.indexOf("Search (lopper search"), "--fusion-steps under HyWIA");
+        assertTrue(prune.indexOf("--calib-len=") > prune.indexOf("Calibration:")
+                && prune.indexOf("--calib-len=") < prune.indexOf("HyWIA (--criterion hywia or"), "--calib-len under Calibration");
+
+        String search = lopper("search", "--help").out();
+        for (String ignored : List.of("--allocation", "--rates", "--round-to", "--bias-compensation", "--fusion",
+                "--report", "--search-out"))
+            assertFalse(search.matches("(?s).*\\n\\s+" + Pattern.quote(ignored) + "[=\\s].*"),
+                    "search --help shows " + ignored + ", which search does not read:\n" + search);
+        for (String used : List.of("--criterion", "--calib", "--operator", "--population", "--resume"))
+            assertTrue(search.contains(used), "search --help lacks " + used);
+        assertEquals(2, lopper("search", "--model", "m", "--out", "o", "--round-to", "8").code(),
+                "an option search does not read is refused, not ignored");
+    }
+
+    /** Placeholders are explicit and upper case (no picocli <field> labels); descriptions are whole sentences. */
+    @Test
+    void uniformPlaceholdersAndWholeSentences() {
+        CommandLine cli = Main.commandLine(new PrintWriter(new StringWriter()));
+        for (Map.Entry<String, CommandLine> e : cli.getSubcommands().entrySet()) {
+            if (e.getKey().equals("help")) continue;
+            String help = e.getValue().getUsageMessage(CommandLine.Help.Ansi.OFF);
+            assertFalse(help.contains("=<"), e.getKey() + " has a <field> placeholder:\n" + help);
+            for (OptionSpec o : e.getValue().getCommandSpec().options()) {
+                if (o.hidden() || o.arity().max() == 0) continue;
+                assertTrue(o.paramLabel().matches("[A-Z0-9_|:.,\\[\\]]+|learned\\|fine\\|coarse\\|fixed:A"),
+                        e.getKey() + " " + o.longestName() + ": placeholder " + o.paramLabel());
+            }
+            for (String line : e.getValue().getCommandSpec().usageMessage().description()) {
+                if (line.startsWith("Example:")) continue;
+                assertTrue(line.endsWith(".") || line.endsWith(":"),
+                        e.getKey() + ": a description line that stops mid-sentence: " + line);
+            }
+        }
+    }
+
+    /** Every key a lower stage may name in an error is set by an option some command has. */
+    @Test
+    void everySettingMapsToARealOption() {
+        CommandLine cli = Main.commandLine(new PrintWriter(new StringWriter()));
+        java.util.Set<String> options = new java.util.HashSet<>();
+        for (CommandLine c : cli.getSubcommands().values())
+            for (OptionSpec o : c.getCommandSpec().options()) options.addAll(List.of(o.names()));
+        for (dev.lopper.Setting s : dev.lopper.Setting.values())
+            for (String name : OptionNames.of(s).split(" \\+ "))
+                assertTrue(options.contains(name), s + " maps to " + name + ", which no command has");
+    }
+
+    /** A setting's error from a lower stage reaches the user with the option's name, one line, exit 2. */
+    @Test
+    void aSettingsErrorNamesTheOption() {
+        Run r = lopperWith(new SettingBoom(), "setting-boom");
+        assertEquals(2, r.code(), r.err());
+        assertEquals("lopper: --fusion-steps must be at least 1, not 0", r.err().strip());
+        assertEquals("fusion steps must be at least 1, not 0",
+                new dev.lopper.BadSettingException(dev.lopper.Setting.FUSION_STEPS, "must be at least 1, not 0").getMessage(),
+                "outside the CLI the message names the setting in words");
+    }
+
+    @picocli.CommandLine.Command(name = "setting-boom")
+    static final class SettingBoom implements Runnable {
+        @Override
+        public void run() {
+            dev.lopper.importance.FusionOptions.DEFAULT.toBuilder().steps(0).build();
+        }
     }
 
     /** One visible name per concept; the old names still parse but are hidden. */
@@ -111,7 +288,7 @@ class CliConsistencyTest {
         p = cli.parseArgs("bench", "--model", "m", "--decode", "9");
         assertEquals(9, ((BenchCommand) p.subcommand().commandSpec().userObject()).decode);
         p = cli.parseArgs("prune", "--model", "m", "--out", "o", "--calib-samples", "3");
-        assertEquals(3, ((PruneCommand) p.subcommand().commandSpec().userObject()).choices.samples);
+        assertEquals(3, ((PruneCommand) p.subcommand().commandSpec().userObject()).choices.calib.samples);
         p = cli.parseArgs("demo", "--out", "r");
         assertEquals(Path.of("r"), ((DemoCommand) p.subcommand().commandSpec().userObject()).out);
     }
@@ -121,9 +298,9 @@ class CliConsistencyTest {
         for (String cmd : List.of("prune", "demo")) {
             Run r = lopper(cmd, "--help");
             assertEquals(0, r.code());
-            for (String m : PruneOptions.METHODS) {
+            for (Method m : Method.values()) {
                 PruneOptions p = PruneOptions.preset(m, 0.2);
-                Matcher line = Pattern.compile("(?m)^\\s+" + Pattern.quote(m) + "\\s+(.*)$").matcher(r.out());
+                Matcher line = Pattern.compile("(?m)^\\s+" + Pattern.quote(m.toString()) + "\\s+(.*)$").matcher(r.out());
                 assertTrue(line.find(), cmd + " --help lacks preset " + m + ":\n" + r.out());
                 assertTrue(line.group(1).startsWith(p.criterion() + ", " + p.allocation()), line.group(1));
                 assertTrue(line.group(1).contains(p.calibrationSamples() + "×" + p.calibrationLength()), line.group(1));

@@ -1,5 +1,6 @@
 package dev.lopper.cli;
 
+import dev.lopper.pipeline.Method;
 import dev.lopper.surgery.PruningRecord;
 import dev.lopper.surgery.PruningRecordFile;
 import org.junit.jupiter.api.Test;
@@ -127,16 +128,23 @@ class HywiaCliTest {
     /** --method hywia = LLM-Pruner's calibration, layers and allocation, with the learned fusion on top. */
     @Test
     void methodHywiaIsLlmPrunersSettingsPlusTheLearnedFusion() throws IOException {
-        dev.lopper.pipeline.PruneOptions h = dev.lopper.pipeline.PruneOptions.preset("hywia", 0.2),
-                l = dev.lopper.pipeline.PruneOptions.preset("llm-pruner", 0.2);
-        assertEquals("hywia", h.criterion());
-        assertEquals(l.allocation(), h.allocation());
-        assertEquals(l.layers(), h.layers());
-        assertEquals(l.modules(), h.modules());
-        assertEquals(l.calibration(), h.calibration());
-        assertEquals(l.calibrationSamples(), h.calibrationSamples());
-        assertEquals(l.calibrationLength(), h.calibrationLength());
+        // Against LLM-Pruner's published setting written out here (not against the llm-pruner preset, from
+        // which the hywia preset is made): a change to either preset's calibration or layers fails.
+        dev.lopper.pipeline.PruneOptions h = dev.lopper.pipeline.PruneOptions.preset(Method.HYWIA, 0.2);
+        assertEquals(Method.HYWIA, h.method());
+        assertEquals(dev.lopper.importance.CriterionKind.HYWIA, h.criterion());
+        assertEquals(dev.lopper.allocation.AllocationKind.UNIFORM, h.allocation());
+        assertEquals("layers [4, n-2)", h.layers().help());
+        assertEquals(new dev.lopper.allocation.LayerRange(4, 30), h.layers().resolve(32));
+        assertEquals(dev.lopper.allocation.Modules.BOTH, h.modules());
+        assertEquals("c4", h.calibration());
+        assertEquals(10, h.calibrationSamples());
+        assertEquals(64, h.calibrationLength());
+        assertFalse(h.secondOrder(), "HyWIA's own second-order pass is not taylor-element's --second-order");
+        assertFalse(h.biasCompensation());
         assertTrue(h.fusion().learned());
+        assertEquals(dev.lopper.importance.FusionOptions.DEFAULT, h.fusion());
+        assertEquals(0.2, h.target());
 
         // End to end with the preset's layer range: only [1, 7) of the 8 layers lose anything.
         Path calib = text(600), out = tmp.resolve("preset");
@@ -160,7 +168,7 @@ class HywiaCliTest {
         Path calib = text(50), out = tmp.resolve("x");
         assertBadInput(lopper(args(calib, out, "--fusion", "fixed:1.5")), "fixed:1.5", "[0, 1]");
         assertBadInput(lopper(args(calib, out, "--fusion", "fixed:x")), "fixed:x");
-        assertBadInput(lopper(args(calib, out, "--fusion", "blend")), "learned, fine, coarse or fixed:A");
+        assertBadInput(lopper(args(calib, out, "--fusion", "blend")), "learned, fine, coarse, fixed:A");
         assertFalse(Files.exists(out));
     }
 

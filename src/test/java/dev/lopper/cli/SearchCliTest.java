@@ -101,7 +101,7 @@ class SearchCliTest {
         assertBadInput(lopper(search(run, "0.3", "--operator", "llm", "--operator-url", "http://127.0.0.1:" + port + "/v1")),
                 "cannot reach the operator");
         assertFalse(Files.exists(run));
-        assertBadInput(lopper(search(run, "0.3", "--fitness", "mse")), "--fitness");
+        assertBadInput(lopper(search(run, "0.3", "--fitness", "mse")), "unknown fitness 'mse'", "ppl, kl");
         if (Files.isDirectory(Path.of("../shared/data/eval/wikitext2-hf-joined")))
             assertBadInput(lopper(search(run, "0.3", "--fitness-data", "wikitext2")), "test split");
         assertFalse(Files.exists(run));

@@ -121,14 +121,14 @@ class HywiaTest {
         KeepPlan coarseOnly = Selection.select(Criteria.create("taylor-vector").score(m, stats), counts);
         assertFalse(same(fineOnly, coarseOnly), "the two criteria must disagree somewhere for this test to mean anything");
         for (FusionOptions.Normalisation norm : FusionOptions.Normalisation.values()) {
-            FusionOptions o = FusionOptions.DEFAULT.with(norm, null, null, null, null, null, null);
-            for (String spec : List.of("fixed:1", "fine")) {
-                HywiaCriterion c = new HywiaCriterion(o.withMode(spec), 0);
+            FusionOptions o = FusionOptions.DEFAULT.toBuilder().normalisation(norm).build();
+            for (FusionOptions.Blend spec : List.of(FusionOptions.Blend.fixed(1), FusionOptions.Blend.FINE)) {
+                HywiaCriterion c = new HywiaCriterion(o.withBlend(spec), 0);
                 var fused = c.fuse(m, t, stats, counts.attention(), counts.mlp(), null, ProgressListener.NONE);
                 assertTrue(same(fineOnly, Selection.select(fused.scores(), counts)), norm + " " + spec);
             }
-            for (String spec : List.of("fixed:0", "coarse")) {
-                HywiaCriterion c = new HywiaCriterion(o.withMode(spec), 0);
+            for (FusionOptions.Blend spec : List.of(FusionOptions.Blend.fixed(0), FusionOptions.Blend.COARSE)) {
+                HywiaCriterion c = new HywiaCriterion(o.withBlend(spec), 0);
                 var fused = c.fuse(m, t, stats, counts.attention(), counts.mlp(), null, ProgressListener.NONE);
                 assertTrue(same(coarseOnly, Selection.select(fused.scores(), counts)), norm + " " + spec);
             }
@@ -139,7 +139,7 @@ class HywiaTest {
     void theSameSeedLearnsTheSameKeptSetTwice() {
         LlamaModel m = model();
         RemovalCounts counts = half(m.config());
-        FusionOptions o = FusionOptions.DEFAULT.with(null, 6, 0.2, null, null, null, null);
+        FusionOptions o = FusionOptions.DEFAULT.toBuilder().steps(6).learningRate(0.2).build();
         KeepPlan[] plans = new KeepPlan[2];
         double[][] alphas = new double[2][];
         for (int run = 0; run < 2; run++) {

@@ -17,7 +17,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
  * Checks against the real checkpoints in the shared data folder ({@code ../shared/data} beside
- * the repository, or $LOPPER_SHARED_DATA). Skipped when the data is not there.
+ * the repository, or $LOPPER_DATA). Skipped when the data is not there.
  */
 class GoldenCheckpointTest {
     private static Path model(String relative) {

@@ -57,7 +57,7 @@ class PresetsTest {
     }
 
     private static PruneOptions calibrated(PruneOptions o, int samples, int length) {
-        return o.with(null, null, null, null, null, null, null, null, CALIB, samples, length, null, null);
+        return o.toBuilder().calibration(CALIB).calibrationSamples(samples).calibrationLength(length).build();
     }
 
     /** The windows PruneJob draws: twice the tokens it needs from the start of the text, random offsets by seed. */
@@ -69,7 +69,7 @@ class PresetsTest {
 
     @Test
     void llmPrunerPrunesOnlyItsDepthScaledRangeAtOneRateWithTaylorOnTenWindowsOf64() {
-        PruneOptions o = calibrated(PruneOptions.preset("llm-pruner", 0.1), 10, 64);
+        PruneOptions o = calibrated(PruneOptions.preset(Method.LLM_PRUNER, 0.1), 10, 64);
         PruneJob.Outcome out = run(o);
         ModelConfig c = dense.config();
         assertEquals(10, out.calibrationWindows());
@@ -102,8 +102,8 @@ class PresetsTest {
 
     @Test
     void owlAllocatesFromOutlierRatiosOfTheCalibrationActivations() {
-        PruneOptions o = calibrated(PruneOptions.preset("custom", 0.3), 4, 32)
-                .with(null, null, "owl", null, null, null, null, null, null, null, null, null, null);
+        PruneOptions o = calibrated(PruneOptions.preset(Method.CUSTOM, 0.3), 4, 32)
+                .toBuilder().allocation(dev.lopper.allocation.AllocationKind.OWL).build();
         PruneJob.Outcome out = run(o);
         ActivationStats act = ActivationStats.collect(new Transformer(dense), windows(o), 32,
                 EnumSet.allOf(ForwardHook.Site.class), ProgressListener.NONE);
@@ -136,7 +136,7 @@ class PresetsTest {
 
     /** The preset on 4 windows of 32 tokens: its criterion is its name, bias compensation as given. */
     private static PruneJob.Outcome preset(String method, double target, boolean biasCompensation) {
-        PruneOptions o = calibrated(PruneOptions.preset(method, target), 4, 32);
+        PruneOptions o = calibrated(PruneOptions.preset(dev.lopper.util.Choices.parse(Method.class, method, "method"), target), 4, 32);
         assertEquals(biasCompensation, o.biasCompensation());
         PruneJob.Outcome out = run(o);
         assertEquals(method, out.record().options().criterion());

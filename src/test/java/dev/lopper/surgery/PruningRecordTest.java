@@ -4,6 +4,8 @@ import dev.lopper.BadInputException;
 import dev.lopper.model.LlamaModel;
 import dev.lopper.model.TestModels;
 import dev.lopper.tensor.DType;
+import dev.lopper.util.PeakMemory;
+import dev.lopper.util.Sha256;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -33,7 +35,7 @@ class PruningRecordTest {
         Files.writeString(model.resolve("model-00002-of-00002.safetensors"), "b");
         Files.writeString(model.resolve("model-00001-of-00002.safetensors"), "a");
         Files.writeString(model.resolve("config.json"), "{}");
-        List<PruningRecord.FileDigest> files = Sha256.weightFiles(model);
+        List<Sha256.FileDigest> files = Sha256.weightFiles(model);
         assertEquals(2, files.size());
         assertTrue(files.get(0).path().endsWith("model-00001-of-00002.safetensors"));
         assertEquals(Sha256.of(model.resolve("model-00002-of-00002.safetensors")), files.get(1).sha256());

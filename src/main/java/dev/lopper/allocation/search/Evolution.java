@@ -1,5 +1,7 @@
 package dev.lopper.allocation.search;
 
+import dev.lopper.BadSettingException;
+import dev.lopper.Setting;
 import dev.lopper.allocation.RemovalCounts;
 import dev.lopper.util.ProgressListener;
 
@@ -32,15 +34,15 @@ public final class Evolution {
     public record Settings(int population, int crossovers, int mutations, int generations, long seed, int[] stages,
                            double stageKeep) {
         public Settings {
-            if (population < 2) throw new dev.lopper.BadInputException("--population must be at least 2");
+            if (population < 2) throw new BadSettingException(Setting.POPULATION, "must be at least 2");
             if (crossovers < 0 || mutations < 0 || crossovers + mutations < 1)
-                throw new dev.lopper.BadInputException("--crossovers + --mutations must be at least 1");
-            if (generations < 0) throw new dev.lopper.BadInputException("--generations must be >= 0");
-            if (stages.length == 0) throw new dev.lopper.BadInputException("--stages needs at least one stage");
+                throw new BadSettingException(Setting.CROSSOVERS_AND_MUTATIONS, "must be at least 1");
+            if (generations < 0) throw new BadSettingException(Setting.GENERATIONS, "must be >= 0");
+            if (stages.length == 0) throw new BadSettingException(Setting.STAGES, "needs at least one stage");
             for (int i = 0; i < stages.length; i++)
                 if (stages[i] < 1 || (i > 0 && stages[i] <= stages[i - 1]))
-                    throw new dev.lopper.BadInputException("--stages must be increasing positive window counts");
-            if (!(stageKeep > 0 && stageKeep <= 1)) throw new dev.lopper.BadInputException("--stage-keep must be in (0, 1]");
+                    throw new BadSettingException(Setting.STAGES, "must be increasing positive window counts");
+            if (!(stageKeep > 0 && stageKeep <= 1)) throw new BadSettingException(Setting.STAGE_KEEP, "must be in (0, 1]");
         }
 
         public int fullWindows() {
@@ -89,7 +91,7 @@ public final class Evolution {
         this.counters = counters;
         this.progress = progress;
         if (settings.fullWindows() > fitness.windows())
-            throw new dev.lopper.BadInputException("--stages asks for " + settings.fullWindows()
+            throw new BadSettingException(Setting.STAGES, "asks for " + settings.fullWindows()
                     + " windows but the fitness data has " + fitness.windows());
     }
 
@@ -279,7 +281,15 @@ public final class Evolution {
         seeded.forEach((name, m) -> seedsSaved.put(name, saved(m)));
         folder.writeCheckpoint(new RunFolder.Checkpoint(g, saved, seedsSaved, new java.util.TreeMap<>(cache), evaluations,
                 tokens, List.copyOf(curve), counters.snapshot(), 0, seconds()));
-        RunFolder.writeJson(folder.file(RunFolder.BEST_RATES), population.getFirst().rates());
+        // Provisional until the search ends (SearchJob.finish writes the plain array): an object that
+        // says so, which `prune --rates` reads with a warning.
+        Map<String, Object> provisional = new LinkedHashMap<>();
+        provisional.put("provisional", "best after generation " + g + " of " + s.generations()
+                + "; the search has not finished (continue it with lopper search --resume)");
+        provisional.put("generation", g);
+        provisional.put("generations", s.generations());
+        provisional.put("rates", population.getFirst().rates());
+        RunFolder.writeJson(folder.file(RunFolder.BEST_RATES), provisional);
     }
 
     private static RunFolder.SavedMember saved(Member m) {

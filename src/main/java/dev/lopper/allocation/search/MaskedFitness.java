@@ -2,7 +2,6 @@ package dev.lopper.allocation.search;
 
 import dev.lopper.model.CausalLM;
 import dev.lopper.model.Pass;
-import dev.lopper.BadInputException;
 import dev.lopper.allocation.RemovalCounts;
 import dev.lopper.allocation.Selection;
 import dev.lopper.calib.CalibrationData;
@@ -14,7 +13,6 @@ import dev.lopper.surgery.Surgery;
 
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ForkJoinPool;
 import java.util.concurrent.Future;
@@ -38,13 +36,8 @@ public final class MaskedFitness implements AutoCloseable {
     public enum Kind {
         PPL, KL;
 
-        public static Kind parse(String s) {
-            try {
-                return valueOf(s.trim().toUpperCase(Locale.ROOT));
-            } catch (IllegalArgumentException | NullPointerException e) {
-                throw new BadInputException("--fitness must be ppl or kl, not '" + s + "'");
-            }
-        }
+        @Override
+        public String toString() { return dev.lopper.util.Choices.spelling(this); }
     }
 
     private final LlamaModel dense;

@@ -43,6 +43,12 @@ public final class OpenAiChat implements ChatBackend {
                 .baseUrl(baseUrl)
                 .apiKey(apiKey == null || apiKey.isEmpty() ? "none" : apiKey)
                 .maxRetries(0)
+                // No pooled connections: a server that closes each connection after its reply (HTTP/1.0,
+                // or keep-alive shorter than our pause) would otherwise fail every other request on a stale
+                // socket, an attempt the server never saw. One connection per request costs a handshake
+                // per chat reply, which takes seconds anyway; --max-requests then counts what the server got.
+                .maxIdleConnections(0)
+                .keepAliveDuration(Duration.ofSeconds(1))
                 .timeout(timeout)
                 .build();
         this.model = model;

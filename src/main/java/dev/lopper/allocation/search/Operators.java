@@ -24,9 +24,9 @@ public final class Operators {
      * long work and before the run folder is touched.
      */
     static void checkReachable(SearchOptions o) {
-        if (o.operator().equals("ga")) return;
+        if (!o.operator().prompted()) return;
         new PromptTemplates(o.chat().prompts());
-        if (!o.operator().equals("llm")) return;
+        if (o.operator() != OperatorKind.LLM) return;
         String url = o.chat().url();
         URI u;
         try {
@@ -50,11 +50,11 @@ public final class Operators {
         String fitness = o.fitness() == MaskedFitness.Kind.PPL ? "perplexity" : "KL divergence from the dense model";
         SearchOptions.Chat c = o.chat();
         return switch (o.operator()) {
-            case "ga" -> new GaOperator();
-            case "llm" -> new PromptedOperator("llm", new OpenAiChat(c.url(), System.getenv(API_KEY_VARIABLE), c.model(),
+            case GA -> new GaOperator();
+            case LLM -> new PromptedOperator(o.operator().toString(), new OpenAiChat(c.url(), System.getenv(API_KEY_VARIABLE), c.model(),
                     c.temperature(), c.timeout(), c.retries(), c.maxRequests(), counters), new PromptTemplates(c.prompts()),
-                    counters, log, fitness, space);
-            case "self" -> {
+                    counters, log, fitness, space, c.maxFallbackShare());
+            case SELF -> {
                 ChatBackend chat;
                 if (c.operatorModelDir() == null) {
                     chat = new SelfChat(in.dense(), in.tokenizer(), ChatTemplate.of(in.modelDir()), c.temperature(),
@@ -76,9 +76,9 @@ public final class Operators {
                         }
                     };
                 }
-                yield new PromptedOperator("self", chat, new PromptTemplates(c.prompts()), counters, log, fitness, space);
+                yield new PromptedOperator(o.operator().toString(), chat, new PromptTemplates(c.prompts()), counters, log,
+                        fitness, space, c.maxFallbackShare());
             }
-            default -> throw new BadInputException("unknown --operator '" + o.operator() + "'");
         };
     }
 }

@@ -29,9 +29,27 @@ public final class PromptedOperator implements Operator {
     private final EventLog log;
     private final String fitnessName;
     private final SearchSpace space;
+    private final double maxFallbackShare;
+    /** Steps asked and steps that got nothing usable (all their items made by ga); the last failure's reason. */
+    private int steps, fellBack;
+    private String reason;
+
+    /** Steps before the share of fallen-back steps is judged. */
+    static final int MIN_STEPS = 4;
 
     public PromptedOperator(String name, ChatBackend chat, PromptTemplates prompts, Counters counters, EventLog log,
                             String fitnessName, SearchSpace space) {
+        this(name, chat, prompts, counters, log, fitnessName, space, SearchOptions.Chat.DEFAULT_MAX_FALLBACK_SHARE);
+    }
+
+    /**
+     * {@code maxFallbackShare}: the search stops (bad input, exit 2) once at least {@link #MIN_STEPS}
+     * steps were asked and more than this share of them got nothing usable from the chat model:
+     * the result would otherwise be a plain ga search presented as an llm one.
+     */
+    public PromptedOperator(String name, ChatBackend chat, PromptTemplates prompts, Counters counters, EventLog log,
+                            String fitnessName, SearchSpace space, double maxFallbackShare) {
+        this.maxFallbackShare = maxFallbackShare;
         this.space = space;
         this.name = name;
         this.chat = chat;
@@ -63,6 +81,7 @@ public final class PromptedOperator implements Operator {
         p.put("system", system);
         p.put("user", user);
         log.event("prompt", p);
+        reason = null;
         long t0 = System.nanoTime();
         String reply;
         try {
@@ -70,6 +89,7 @@ public final class PromptedOperator implements Operator {
         } catch (ChatBackend.ChatException e) {
             counters.inc(name + ".failedRequests");
             log.event("request-failed", EventLog.fields("step", step, "error", e.getMessage()));
+            reason = e.getMessage();
             return null;
         }
         Map<String, Object> r = new LinkedHashMap<>();
@@ -81,14 +101,53 @@ public final class PromptedOperator implements Operator {
         if (n == null) {
             counters.inc(name + ".unparseableReplies");
             log.event("unusable-reply", EventLog.fields("step", step, "why", "no JSON in the reply"));
+            reason = "no JSON in the reply";
         }
         return n;
+    }
+
+    /**
+     * Accounts a step that wanted {@code wanted} items and got {@code usable} from the reply. A step
+     * with none is logged with its reason (events.jsonl), warned about on stderr, and counted; too
+     * large a share of such steps stops the search.
+     */
+    private void stepDone(String step, int usable, int wanted) {
+        steps++;
+        counters.inc(name + ".steps");
+        if (usable > 0 || wanted == 0) return;
+        fellBack++;
+        counters.inc(name + ".stepsFellBack");
+        String why = reason != null ? reason : "no usable item in the reply";
+        log.event("step-fell-back", EventLog.fields("step", step, "why", why));
+        System.err.println("lopper: warning: " + name + " operator, " + step + " step: " + why
+                + "; the ga operator made this step's " + wanted + " item(s)");
+        if (steps >= MIN_STEPS && fellBack > maxFallbackShare * steps)
+            throw new dev.lopper.BadInputException("the " + name + " operator got nothing usable in " + fellBack + " of "
+                    + steps + " steps (last: " + why + "); the search would be a plain ga search: check the endpoint "
+                    + "(--operator-url, --operator-model) or allow more with --max-fallback-share (now "
+                    + maxFallbackShare + "); events.jsonl has every failure");
+    }
+
+    /** One line on how often the operator's steps fell back to ga, from the run's counters; null for ga. */
+    public static String summary(String name, java.util.Map<String, Long> counters) {
+        Long steps = counters.get(name + ".steps");
+        if (steps == null || steps == 0) return null;
+        long fell = counters.getOrDefault(name + ".stepsFellBack", 0L);
+        StringBuilder why = new StringBuilder();
+        for (String k : List.of("failedRequests", "unparseableReplies", "missingGenomes", "wrongLength", "nonFinite")) {
+            long v = counters.getOrDefault(name + "." + k, 0L);
+            if (v > 0) why.append(why.isEmpty() ? "" : ", ").append(k).append(' ').append(v);
+        }
+        return String.format(Locale.ROOT, "%s operator: %d of %d steps got nothing usable and fell back to ga%s",
+                name, fell, steps, why.isEmpty() ? "" : " (" + why + "; details in events.jsonl)");
     }
 
     /** The usable genome at {@code i} of a reply's list, or null (counted with the reason). */
     private double[] usable(List<double[]> vs, int i, String step) {
         if (vs == null || i >= vs.size() || vs.get(i) == null) {
             counters.inc(name + ".missingGenomes");
+            if (vs != null)
+                log.event("unusable-genome", EventLog.fields("step", step, "index", i, "why", "missing or not a list of numbers"));
             return null;
         }
         double[] v = vs.get(i);
@@ -123,10 +182,13 @@ public final class PromptedOperator implements Operator {
         List<double[]> vs = ReplyParser.vectors(ask("init", ctx), "candidates");
         List<Proposal> gaInit = ga.initial(count, s, rng);
         List<Proposal> out = new ArrayList<>();
+        int got = 0;
         for (int i = 0; i < count; i++) {
             double[] v = usable(vs, i, "init");
+            if (v != null) got++;
             out.add(v != null ? new Proposal(v, name + ":init") : fallback("init", gaInit.get(i)));
         }
+        stepDone("init", got, count);
         return out;
     }
 
@@ -142,12 +204,15 @@ public final class PromptedOperator implements Operator {
         ctx.put("mutations", mutations);
         JsonNode n = ask("selection", ctx);
         List<int[]> pairs = new ArrayList<>();
+        int got = 0;
         JsonNode cx = n == null ? null : n.get("crossover");
         for (int i = 0; i < crossovers; i++) {
             JsonNode p = cx != null && cx.isArray() && i < cx.size() ? cx.get(i) : null;
             int a = index(p == null ? null : p.get(0), population.size()), b = index(p == null ? null : p.get(1), population.size());
-            if (p != null && p.isArray() && p.size() == 2 && a >= 0 && b >= 0 && a != b) pairs.add(new int[]{a, b});
-            else {
+            if (p != null && p.isArray() && p.size() == 2 && a >= 0 && b >= 0 && a != b) {
+                pairs.add(new int[]{a, b});
+                got++;
+            } else {
                 counters.inc("fallbacks.selection");
                 pairs.add(gaPick.pairs().get(i));
             }
@@ -156,12 +221,15 @@ public final class PromptedOperator implements Operator {
         JsonNode mu = n == null ? null : n.get("mutation");
         for (int i = 0; i < mutations; i++) {
             int k = index(mu != null && mu.isArray() && i < mu.size() ? mu.get(i) : null, population.size());
-            if (k >= 0) singles[i] = k;
-            else {
+            if (k >= 0) {
+                singles[i] = k;
+                got++;
+            } else {
                 counters.inc("fallbacks.selection");
                 singles[i] = gaPick.singles()[i];
             }
         }
+        stepDone("selection", got, crossovers + mutations);
         return new Parents(pairs, singles);
     }
 
@@ -185,11 +253,14 @@ public final class PromptedOperator implements Operator {
         ctx.put("pairs", ps);
         List<double[]> vs = ReplyParser.vectors(ask("crossover", ctx), "children");
         List<Proposal> out = new ArrayList<>();
+        int got = 0;
         for (int i = 0; i < pairs.size(); i++) {
             double[] v = usable(vs, i, "crossover");
+            if (v != null) got++;
             out.add(v != null ? new Proposal(v, name + ":crossover " + pairs.get(i)[0] + "x" + pairs.get(i)[1])
                     : fallback("crossover", gaKids.get(i)));
         }
+        stepDone("crossover", got, pairs.size());
         return out;
     }
 
@@ -204,10 +275,13 @@ public final class PromptedOperator implements Operator {
         ctx.put("parents", ps);
         List<double[]> vs = ReplyParser.vectors(ask("mutation", ctx), "mutants");
         List<Proposal> out = new ArrayList<>();
+        int got = 0;
         for (int i = 0; i < parents.length; i++) {
             double[] v = usable(vs, i, "mutation");
+            if (v != null) got++;
             out.add(v != null ? new Proposal(v, name + ":mutation " + parents[i]) : fallback("mutation", gaKids.get(i)));
         }
+        stepDone("mutation", got, parents.length);
         return out;
     }
 

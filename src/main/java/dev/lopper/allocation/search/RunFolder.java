@@ -14,7 +14,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
-import java.util.Comparator;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -34,7 +33,7 @@ public final class RunFolder implements EventLog, AutoCloseable {
     public static final String RUN = "run.json", EVENTS = "events.jsonl", CHECKPOINT = "checkpoint.json",
             BEST_RATES = "best-rates.json", BEST = "best.json", CURVE_PNG = "best-so-far.png", RATES_PNG = "rates.png";
     /** Settings that may change between a run and its resumption. */
-    private static final List<String> MAY_CHANGE = List.of("generations", "jobs", "maxRequests");
+    private static final List<String> MAY_CHANGE = List.of("generations", "jobs", "maxRequests", "maxFallbackShare");
 
     static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
     private static final ObjectMapper LINE = new ObjectMapper();
@@ -67,7 +66,7 @@ public final class RunFolder implements EventLog, AutoCloseable {
     public static RunFolder create(Path dir, Map<String, Object> settings, Map<String, Object> split, boolean force) {
         checkNew(dir, force);
         try {
-            if (Files.exists(dir)) deleteRecursively(dir);
+            if (Files.exists(dir)) dev.lopper.util.Leftovers.deleteTree(dir);
             Files.createDirectories(dir);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot create " + dir, e);
@@ -176,6 +175,11 @@ public final class RunFolder implements EventLog, AutoCloseable {
                 cp.evaluatedTokens(), cp.curve(), cp.counters(), eventsBytes, cp.seconds()));
     }
 
+    /** Whether a generation has been checkpointed (the run can be resumed from it). */
+    public boolean hasCheckpoint() {
+        return Files.isRegularFile(file(CHECKPOINT));
+    }
+
     /** The last checkpoint, or null when the run stopped before its first one. */
     public Checkpoint readCheckpoint() {
         Path p = file(CHECKPOINT);
@@ -206,12 +210,6 @@ public final class RunFolder implements EventLog, AutoCloseable {
             return s.findAny().isEmpty();
         } catch (IOException e) {
             return false;
-        }
-    }
-
-    private static void deleteRecursively(Path dir) throws IOException {
-        try (Stream<Path> s = Files.walk(dir)) {
-            for (Path p : s.sorted(Comparator.reverseOrder()).toList()) Files.delete(p);
         }
     }
 

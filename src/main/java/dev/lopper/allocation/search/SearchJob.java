@@ -63,8 +63,9 @@ public final class SearchJob {
         CalibrationData windows = CalibrationData.consecutive(in.fitnessTokens(), o.fitnessWindows(), len);
         Map<String, Object> settings = settings(in, o, len);
         Counters counters = new Counters();
-        try (RunFolder folder = f.resume() ? RunFolder.resume(f.dir(), settings)
+        RunFolder created = f.resume() ? RunFolder.resume(f.dir(), settings)
                 : RunFolder.create(f.dir(), settings, in.split(), f.force());
+        try (RunFolder folder = created;
              MaskedFitness fitness = new MaskedFitness(in.dense(), in.scores(), windows, o.fitness(), o.topK(),
                      o.batch(), o.jobs());
              Operator operator = Operators.create(o, in, space, counters, folder)) {
@@ -76,7 +77,26 @@ public final class SearchJob {
             Evolution.Result r = evo.run();
             finish(folder, space, r, o, fitness);
             return new Outcome(r, space, f.dir());
+        } catch (RuntimeException | Error e) {
+            throw stopped(created, f, e);
         }
+    }
+
+    /**
+     * A new run that failed before its first checkpoint is deleted (it holds nothing to resume, and
+     * would block the corrected command); a run with a checkpoint is kept, and a full disk or a
+     * permission says so in its one line.
+     */
+    private static RuntimeException stopped(RunFolder folder, Folder f, Throwable e) {
+        if (!folder.hasCheckpoint()) {
+            if (!f.resume()) dev.lopper.util.Leftovers.deleteQuietly(f.dir());
+        } else {
+            String io = dev.lopper.util.ErrorText.ioFailure(e);
+            if (io != null)
+                return new BadInputException(io + "; the run so far is kept: continue it with --resume " + f.dir(), e);
+        }
+        if (e instanceof RuntimeException r) return r;
+        throw (Error) e;
     }
 
     /** The settings recorded in run.json (never the API key). */
@@ -88,7 +108,7 @@ public final class SearchJob {
         s.put("allowEmptyLayers", in.target().allowEmptyLayers());
         s.put("minRate", o.minRate());
         s.put("maxRate", o.maxRate());
-        s.put("operator", o.operator());
+        s.put("operator", o.operator().toString());
         s.put("fitness", o.fitness().name().toLowerCase());
         s.put("fitnessWindows", o.fitnessWindows());
         s.put("fitnessLength", len);
@@ -101,9 +121,9 @@ public final class SearchJob {
         s.put("generations", o.generations());
         s.put("seed", o.seed());
         s.put("jobs", o.jobs());
-        if (!o.operator().equals("ga")) {
+        if (o.operator().prompted()) {
             SearchOptions.Chat c = o.chat();
-            if (o.operator().equals("llm")) {
+            if (o.operator() == OperatorKind.LLM) {
                 s.put("operatorUrl", c.url());
                 s.put("operatorModel", c.model());
                 s.put("maxRequests", c.maxRequests());
@@ -113,6 +133,7 @@ public final class SearchJob {
                 s.put("maxNewTokens", c.maxNewTokens());
             }
             s.put("temperature", c.temperature());
+            s.put("maxFallbackShare", c.maxFallbackShare());
             s.put("prompts", c.prompts() == null ? "(built in)" : c.prompts().toString());
         }
         return s;
@@ -144,7 +165,10 @@ public final class SearchJob {
                 "Search (" + o.operator() + ", " + kind + "): best so far");
         Map<String, double[]> profiles = new LinkedHashMap<>();
         profiles.put("search (" + o.operator() + ")", best.rates());
-        r.seeds().forEach((name, m) -> profiles.put(name, m.rates()));
+        // Uniform lies above the target: the target counts ALL parameters, and embeddings and LM head are never
+        // pruned, so the layers must lose a larger share. The legend says so.
+        r.seeds().forEach((name, m) -> profiles.put(name.equals("uniform")
+                ? "uniform (above the target: embeddings and LM head are not pruned)" : name, m.rates()));
         SearchCharts.rates(folder.file(RunFolder.RATES_PNG), profiles,
                 "Per-layer pruning rates, target " + space.target().fraction() + " of all parameters");
     }

@@ -42,7 +42,29 @@ public final class GgufCheckpointReader {
     }
 
     public static LlamaModel read(Path file) {
-        return new GgufCheckpointReader(GgufFile.open(file)).model();
+        GgufCheckpointReader r = new GgufCheckpointReader(GgufFile.open(file));
+        LlamaModel m = r.model();
+        r.checkAllUsed();
+        return m;
+    }
+
+    /** Tensors read into the model; every tensor in the file must be one (as for safetensors). */
+    private final java.util.Set<String> used = new java.util.HashSet<>();
+
+    /** Refuses a file with a tensor the model does not use: its metadata and tensors disagree. */
+    private void checkAllUsed() {
+        List<String> unused = f.tensors().keySet().stream().filter(n -> !used.contains(n)).sorted().toList();
+        if (!unused.isEmpty())
+            throw f.bad("tensor '" + unused.getFirst() + "'" + (unused.size() > 1 ? " and " + (unused.size() - 1)
+                    + " more are" : " is") + " not used by the model the metadata describes (check head_count, "
+                    + "feed_forward_length and block_count)");
+    }
+
+    /** A float key that must be a finite positive number (an epsilon, a RoPE base). */
+    private double positive(String key, double fallback) {
+        double v = f.f32(key, fallback);
+        if (!(v > 0) || Double.isInfinite(v)) throw f.bad(key + " is " + v + ", not a positive number");
+        return v;
     }
 
     private LlamaModel model() {
@@ -68,8 +90,8 @@ public final class GgufCheckpointReader {
         GgufFile.TensorInfo embedInfo = info(GgufNames.of(arch, Param.EMBED, -1));
         if (embedInfo.cols() != hidden) throw f.bad("token_embd.weight rows have " + embedInfo.cols() + " values, expected " + hidden);
         int vocab = Math.toIntExact(embedInfo.rows());
-        double eps = f.f32(arch + ".attention.layer_norm_rms_epsilon", 1e-5);
-        double theta = f.f32(arch + ".rope.freq_base", 10000);
+        double eps = positive(arch + ".attention.layer_norm_rms_epsilon", 1e-5);
+        double theta = positive(arch + ".rope.freq_base", 10000);
         String scalingType = f.string(arch + ".rope.scaling.type", "none");
         RopeScaling scaling = switch (scalingType) {
             case "none" -> null;
@@ -154,7 +176,7 @@ public final class GgufCheckpointReader {
         if (kvHeads[0] != heads[0] || (long) heads[0] * headDim != hidden)
             throw f.bad(heads[0] + " heads, " + kvHeads[0] + " kv heads of size " + headDim + " for hidden size " + hidden
                     + "; llama.cpp's " + arch + " graph needs heads = kv heads and heads × head size = hidden size");
-        double eps = bloom ? f.f32(arch + ".attention.layer_norm_epsilon", 1e-5) : f.f32(arch + ".attention.layer_norm_rms_epsilon", 1e-6);
+        double eps = bloom ? positive(arch + ".attention.layer_norm_epsilon", 1e-5) : positive(arch + ".attention.layer_norm_rms_epsilon", 1e-6);
         BlockOps ops = bloom ? BlockOps.BLOOM : BlockOps.LLAMA.withPosition(BlockOps.Position.ALIBI);
         boolean qkvBias = bloom || f.tensors().containsKey(GgufNames.of(arch, Param.BQ, 0));
         boolean tied = !f.tensors().containsKey(GgufNames.of(arch, Param.LM_HEAD, -1));
@@ -304,6 +326,7 @@ public final class GgufCheckpointReader {
     }
 
     private Matrix load(GgufFile.TensorInfo t, int rows, int cols, boolean rope, int headDim) {
+        used.add(t.name());
         Matrix m;
         if (t.type() == GgmlType.Q8_0) {
             float[] v = new float[Math.multiplyExact(rows, cols)];

@@ -69,6 +69,10 @@ class EvolutionTest {
             cp = f.readCheckpoint();
         }
         assertTrue(cp.generation() < SETTINGS.generations(), "stopped before the end");
+        // Issue 18 defect 8: the interrupted run's best-rates.json says it is provisional (prune warns on it).
+        String provisional = Files.readString(dir.resolve(RunFolder.BEST_RATES));
+        assertTrue(provisional.contains("\"provisional\"") && provisional.contains("of " + SETTINGS.generations()),
+                provisional);
         Evolution.Result resumed = search(dir, SETTINGS, e -> {}, true);
         assertArrayEquals(whole.best().rates(), resumed.best().rates());
         assertEquals(whole.best().fitness(), resumed.best().fitness());

@@ -194,4 +194,30 @@ class LlmOperatorTest {
         assertEquals(2, few.get("llm.requests"));
         assertEquals(2, few.get("llm.budgetExhausted"));
     }
+
+    /**
+     * Issue 18 defect 7: a server that closes every connection after its response (HTTP/1.0 style,
+     * with or without "Connection: close"): every request succeeds at the first attempt, and the
+     * requests counted against --max-requests are the ones the server received.
+     */
+    @Test
+    void serversThatCloseConnectionsAnswerEveryRequestOnce() throws Exception {
+        for (boolean header : new boolean[]{false, true}) {
+            try (MockWebServer server = new MockWebServer()) {
+                server.setDispatcher(new Script(i -> {
+                    MockResponse r = reply("{\"ok\": " + i + "}").setSocketPolicy(SocketPolicy.DISCONNECT_AT_END);
+                    return header ? r.setHeader("Connection", "close") : r;
+                }));
+                server.start();
+                Counters counters = new Counters();
+                try (OpenAiChat chat = new OpenAiChat(server.url("/v1").toString(), null, "m", 0, Duration.ofSeconds(5),
+                        3, 6, counters)) {
+                    for (int k = 0; k < 6; k++) assertEquals("{\"ok\": " + k + "}", chat.complete("s", "u"), "request " + k);
+                }
+                assertEquals(6, server.getRequestCount(), "Connection: close " + header);
+                assertEquals(6, counters.get("llm.requests"), "counted = received (Connection: close " + header + ")");
+                assertEquals(0, counters.get("llm.retries"), "no failed attempt (Connection: close " + header + ")");
+            }
+        }
+    }
 }

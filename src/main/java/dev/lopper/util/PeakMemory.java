@@ -1,4 +1,4 @@
-package dev.lopper.surgery;
+package dev.lopper.util;
 
 import java.lang.management.ManagementFactory;
 import java.lang.management.MemoryPoolMXBean;

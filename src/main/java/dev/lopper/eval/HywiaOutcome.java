@@ -1,4 +1,4 @@
-package dev.lopper.pipeline;
+package dev.lopper.eval;
 
 import dev.lopper.allocation.RemovalCounts;
 import dev.lopper.allocation.Selection;
@@ -30,7 +30,7 @@ public record HywiaOutcome(HywiaCriterion.Fusion fusion, int[] windowOffsets, Li
     public record LayerDifference(int layer, int keptOverFineAttention, int keptOverFineMlp,
                                   int keptOverCoarseAttention, int keptOverCoarseMlp) {}
 
-    static HywiaOutcome of(HywiaCriterion.Fusion f, RemovalCounts counts, CalibrationData fusionWindows) {
+    public static HywiaOutcome of(HywiaCriterion.Fusion f, RemovalCounts counts, CalibrationData fusionWindows) {
         HybridScores h = f.hybrid();
         int n = h.units().size();
         double[] ones = new double[n], zeros = new double[n];
@@ -70,7 +70,7 @@ public record HywiaOutcome(HywiaCriterion.Fusion fusion, int[] windowOffsets, Li
         return out;
     }
 
-    PruningRecord.Fusion record(FusionOptions o) {
+    public PruningRecord.Fusion record(FusionOptions o) {
         var learning = fusion.learning();
         boolean learned = learning != null;
         return new PruningRecord.Fusion(o.modeName(), o.normalisation().name().toLowerCase(), learned ? o.steps() : 0,

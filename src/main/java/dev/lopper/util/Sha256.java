@@ -1,4 +1,4 @@
-package dev.lopper.surgery;
+package dev.lopper.util;
 
 import dev.lopper.BadInputException;
 
@@ -15,6 +15,9 @@ import java.util.stream.Stream;
 
 /** Checksums of input files for pruning.json, read in streaming fashion (weights can be large). */
 public final class Sha256 {
+    /** A file and the SHA-256 of its bytes (hex). */
+    public record FileDigest(String path, String sha256) {}
+
     private Sha256() {}
 
     /** The lowercase hex sha256 of a file's bytes. */
@@ -34,15 +37,15 @@ public final class Sha256 {
         return HexFormat.of().formatHex(md.digest());
     }
 
-    public static PruningRecord.FileDigest digest(Path file) {
-        return new PruningRecord.FileDigest(file.toString(), of(file));
+    public static FileDigest digest(Path file) {
+        return new FileDigest(file.toString(), of(file));
     }
 
     /**
      * The weight files of a checkpoint with their checksums: a single file as is, or in a
      * directory every *.safetensors, *.bin and *.gguf file, sorted by name.
      */
-    public static List<PruningRecord.FileDigest> weightFiles(Path model) {
+    public static List<FileDigest> weightFiles(Path model) {
         if (!Files.isDirectory(model)) return List.of(digest(model));
         List<Path> files;
         try (Stream<Path> s = Files.list(model)) {
@@ -50,7 +53,7 @@ public final class Sha256 {
         } catch (IOException e) {
             throw new BadInputException(model, "cannot list the model directory: " + e.getMessage(), e);
         }
-        List<PruningRecord.FileDigest> out = new ArrayList<>();
+        List<FileDigest> out = new ArrayList<>();
         for (Path f : files) out.add(digest(f));
         return out;
     }
