@@ -38,7 +38,7 @@ public final class ScalePlot {
         }
         points.sort((a, b) -> Double.compare(a[0], b[0]));
         double[] x = column(points, 0);
-        XYChart time = chart("Wall time, llm-pruner 0.2 (min)", "minutes");
+        XYChart time = chart("Wall time, llm-pruner 0.2 (min; loaded machine)", "minutes");
         time.addSeries("measured", x, column(points, 1));
         XYChart mem = chart("Peak RSS, mapped pages counted (GB)", "GB");
         mem.addSeries("peak RSS", x, column(points, 2));
@@ -60,6 +60,7 @@ public final class ScalePlot {
         c.getStyler().setLegendPosition(Styler.LegendPosition.InsideNW);
         c.getStyler().setDefaultSeriesRenderStyle(XYSeries.XYSeriesRenderStyle.Line);
         c.getStyler().setYAxisMin(0.0);
+        c.getStyler().setXAxisDecimalPattern("0.0");
         return c;
     }
 
