@@ -32,8 +32,13 @@ import java.util.Map;
  * {@link Options#windowsPerBackward} splits the windows: the gradient is then summed per scored
  * weight over the backward calls (fp32, 4 bytes per scored weight) and reduced at the end.
  *
- * <p>Second order runs one backward per window and keeps, for the scored weights only, Σg_i and
- * Σg_i² in fp32 (8 bytes per scored weight). Then g = (1/N)Σg_i, which equals the full-batch
+ * <p>Second order runs ONE backward over all windows that hands each scored weight's gradient
+ * once per window (of that window's own mean loss), sums Σg_i and Σg_i² of that weight alone and
+ * reduces them to group scores before the next weight's gradients exist: two fp32 copies of one
+ * weight, never a weight-sized buffer for the whole model. With {@link Options#layersPerPass} > 0
+ * it runs one backward per window instead and keeps, for the scored weights of a chunk of layers,
+ * Σg_i and Σg_i² in fp32 (8 bytes per scored weight); the scores are the same bits (for windows
+ * longer than 32 tokens; see {@link #collectPerWindow}). Then g = (1/N)Σg_i, which equals the full-batch
  * gradient exactly because all windows have the same length (LLM-Pruner computes the same g with
  * an extra full-batch backward), and F = (1/N)Σg_i² (LLM-Pruner's {@code acc_grad}). First-order
  * element and vector scores come for free in this mode (from the mean gradient).
@@ -121,7 +126,8 @@ public final class TaylorStats {
         TaylorStats stats = new TaylorStats(t.config(), options);
         int n = data.windows();
         if (options.fromLayer == options.toLayer) return stats;   // nothing to score: no backward
-        if (options.secondOrder) stats.collectAccumulated(t, data, 1, true, progress);
+        if (options.secondOrder && options.layersPerPass <= 0) stats.collectPerWindow(t, data, progress);
+        else if (options.secondOrder) stats.collectAccumulated(t, data, 1, true, progress);
         else if (options.windowsPerBackward <= 0 || options.windowsPerBackward >= n) stats.collectStreaming(t, data, progress);
         else stats.collectAccumulated(t, data, options.windowsPerBackward, false, progress);
         return stats;
@@ -168,9 +174,12 @@ public final class TaylorStats {
     // ------------------------------------------------------------------ first order
 
     private void collectStreaming(CausalLM t, CalibrationData data, ProgressListener progress) {
-        int n = data.windows();
-        progress.update(0, 1, "taylor gradients");
+        int n = data.windows(), span = options.toLayer - options.fromLayer;
+        String what = "taylor gradients (backward, per scored layer)";
+        progress.update(0, span, what);
         t.backward(data.batch(0, n), n, data.length(), Pass.plain(), new GradientSink() {
+            private int lowest = options.toLayer;
+
             @Override
             public boolean wants(int layer, Param param) {
                 return layer >= 0 && scoredAxis(layer, param, options.fromLayer, options.toLayer) != null;
@@ -181,9 +190,67 @@ public final class TaylorStats {
                 GroupAxis axis = scoredAxis(layer, param, options.fromLayer, options.toLayer);
                 axis.reduce(weight, (w, i) -> (double) w * grad[i],
                         element.get(axis.kind())[layer], signed.get(axis.kind())[layer]);
+                if (layer < lowest) {       // layers come last to first: one step per layer reached
+                    lowest = layer;
+                    progress.update(options.toLayer - layer - 1, span, what);
+                }
             }
         });
-        progress.update(1, 1, "taylor gradients");
+        progress.update(span, span, what);
+    }
+
+    // ------------------------------------------------------------------ second order, one backward
+
+    /**
+     * Second order in ONE backward over all windows: each scored weight's gradient comes once per
+     * window ({@link GradientSink#windowRows}), Σg_i and Σg_i² of that weight alone are summed in
+     * window order and reduced to its group scores at the last window, then dropped, before the
+     * next weight's gradients exist. Memory: two fp32 copies of the largest scored weight, never
+     * one for the whole model. The sums, window by window, are those of {@link #collectAccumulated}
+     * with one window per backward, so the scores are the same bits whenever the GEMMs of a whole
+     * batch and of one window take the same path (windows longer than Gemm's small-m cut, 32 rows).
+     */
+    private void collectPerWindow(CausalLM t, CalibrationData data, ProgressListener progress) {
+        int n = data.windows(), len = data.length(), span = options.toLayer - options.fromLayer;
+        progress.update(0, span, "taylor gradients (per window, one backward)");
+        t.backward(data.batch(0, n), n, len, Pass.plain(), new GradientSink() {
+            private Moments current;
+            private int lowestDone = options.toLayer;
+
+            @Override
+            public boolean wants(int layer, Param param) {
+                return layer >= 0 && scoredAxis(layer, param, options.fromLayer, options.toLayer) != null;
+            }
+
+            @Override
+            public int windowRows() { return len; }
+
+            @Override
+            public void accept(int layer, Param param, Matrix weight, float[] grad) {
+                throw new IllegalStateException("whole-batch gradient given to a per-window sink");
+            }
+
+            @Override
+            public void acceptWindow(int layer, Param param, Matrix weight, int window, float[] grad) {
+                if (window == 0) current = new Moments(layer, param, weight, scoredAxis(layer, param, options.fromLayer,
+                        options.toLayer), new float[grad.length], new float[grad.length]);
+                Moments m = current;
+                if (m == null || m.layer != layer || m.param != param)
+                    throw new IllegalStateException("window " + window + " of " + param + " in layer " + layer + " out of order");
+                float[] s = m.sum, q = m.squares;
+                for (int i = 0; i < grad.length; i++) s[i] += grad[i] * 1f;
+                for (int i = 0; i < grad.length; i++) q[i] += grad[i] * grad[i];
+                if (window == n - 1) {
+                    reduceAccumulated(m, n);
+                    current = null;
+                    if (layer < lowestDone) {
+                        lowestDone = layer;
+                        progress.update(options.toLayer - layer, span, "taylor gradients (per window, one backward)");
+                    }
+                }
+            }
+        });
+        progress.update(span, span, "taylor gradients (per window, one backward)");
     }
 
     // ------------------------------------------------------------------ accumulated

@@ -126,7 +126,8 @@ final class DemoCommand implements Runnable {
             System.out.println(ModelCard.loaderLine(pruned.pruned().config()));   // what loads pruned-model/
 
             System.out.printf("2/4 perplexity (%s windows of 128 tokens)%n", maxWindows > 0 ? "first " + maxWindows : "all");
-            CausalLM a = CausalLM.of(dense), b = CausalLM.of(pruned.pruned());
+            LlamaModel cut = pruned.pruned().materialized();     // evaluated many times: its layers cut once
+            CausalLM a = CausalLM.of(dense), b = CausalLM.of(cut);
             List<Perplexity.Result> pa = new ArrayList<>(), pb = new ArrayList<>();
             for (TextCorpus c : corpora) {
                 int[] ids = Perplexity.tokenize(tok, c);
@@ -145,7 +146,7 @@ final class DemoCommand implements Runnable {
             System.out.println("4/4 speed (dense and pruned interleaved)");
             SpeedBench.Settings settings = new SpeedBench.Settings(4, 128, 64, runs, warmup, 1);
             List<SpeedBench.ModelSpeed> speed = SpeedBench.run(List.of("dense", "pruned"),
-                    List.of(dense, pruned.pruned()), settings, progress);
+                    List.of(dense, cut), settings, progress);
             SpeedReport.Result bench = SpeedReport.Result.of(settings, speed, PeakMemory.read().bytes(),
                     dev.lopper.tensor.Parallel.threads());
             String benchTable = SpeedReport.table(bench);

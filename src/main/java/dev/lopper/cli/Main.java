@@ -43,7 +43,21 @@ public final class Main implements Callable<Integer> {
     }
 
     public static void main(String[] args) {
-        System.exit(run(args));
+        int code;
+        try {
+            code = run(args);
+        } catch (OutOfMemoryError e) {      // thrown past picocli (it handles exceptions, not errors)
+            System.err.println(outOfMemoryLine());
+            code = 1;
+        }
+        System.exit(code);
+    }
+
+    /** One line for an OutOfMemoryError: the heap it had and how to give it more. */
+    static String outOfMemoryLine() {
+        return String.format("lopper: out of memory: the Java heap (at most %.1f GB) is full; give it more with "
+                + "LOPPER_JAVA_OPTS=\"-Xmx<N>g\" (the launcher's default is a share of this machine's memory), "
+                + "or lower --calib-windows / --batch", Runtime.getRuntime().maxMemory() / 1e9);
     }
 
     static int run(String... args) {
@@ -117,6 +131,13 @@ public final class Main implements Callable<Integer> {
             err.println("lopper: " + io);
             if (verbose) ex.printStackTrace(err);
             return BAD_INPUT;
+        }
+        for (Throwable t = ex; t != null; t = t.getCause()) {
+            if (t instanceof OutOfMemoryError) {
+                err.println(outOfMemoryLine());
+                if (verbose) ex.printStackTrace(err);
+                return 1;
+            }
         }
         err.println("lopper: internal error: " + ErrorText.clean(ex.toString()));
         if (verbose) ex.printStackTrace(err);

@@ -15,11 +15,14 @@ import dev.lopper.pipeline.ReconstructJob;
 import dev.lopper.recovery.RecoveryRecord;
 import dev.lopper.surgery.PruningRecord;
 import dev.lopper.util.OutputPaths;
+import dev.lopper.util.ProcessMemory;
+import dev.lopper.util.StageMeter;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 import java.nio.file.Path;
+import java.util.List;
 
 @Command(name = "prune", mixinStandardHelpOptions = true, sortOptions = false, abbreviateSynopsis = true,
         optionListHeading = "%nModel, output and general:%n",
@@ -51,7 +54,9 @@ final class PruneCommand implements Runnable {
 
     @Mixin ReconstructOptions reconstruct;
 
-    record PruneResult(String model, String out, PruningRecord record, int calibrationWindows, int calibrationLength) {}
+    /** {@code stages}: wall time, bytes read from storage and resident memory per stage (load ... write). */
+    record PruneResult(String model, String out, PruningRecord record, int calibrationWindows, int calibrationLength,
+                       List<StageMeter.Stage> stages, long peakRssBytes) {}
 
     @Override
     public void run() {
@@ -71,18 +76,22 @@ final class PruneCommand implements Runnable {
         if (req != null) SearchJob.checkFirst(req.options(), req.folder());
         ReconstructJob.Request refit = reconstruct.request(options.calibration(), options.calibrationSamples(),
                 options.calibrationLength(), options.seed());
+        StageMeter meter = new StageMeter();
         LlamaModel dense = modelOptions.loadModel();
         try (Tokenizer tok = modelOptions.loadTokenizer(dense)) {
+            meter.end("load");
             PruneJob.Outcome r = PruneJob.run(modelOptions.model, dense, tok, options, DataDir.resolve(common.data),
-                    common.progress(), req);
+                    common.progress(), req, meter);
             RecoveryRecord recovery = null;
             if (refit != null) {
                 ReconstructJob.Outcome rec = ReconstructJob.run(modelOptions.model, dense, null, r.pruned(), r.plan(),
                         tok, refit, DataDir.resolve(common.data), common.progress());
                 r = r.withPruned(rec.model());
                 recovery = rec.record();
+                meter.end("reconstruction");
             }
             PrunedModelWriter.write(r.pruned(), tok, r.record(), recovery, out, common.force);
+            meter.end("surgery and writing");
             if (report != null) dev.lopper.eval.HywiaReport.write(report, r.hywia(), r.record().fusion());
             printSummary(options, dense, r);
             if (recovery != null) RecoverCommand.printReconstruction(recovery);
@@ -93,8 +102,9 @@ final class PruneCommand implements Runnable {
             }
             System.out.println(dev.lopper.pipeline.ModelCard.loaderLine(r.pruned().config()));   // what loads --out
             System.out.println("wrote " + out);
+            System.out.println(StageMeter.summary(meter.stages()));
             common.writeJson(new PruneResult(modelOptions.model.toString(), out.toString(), r.record(),
-                    r.calibrationWindows(), r.calibrationLength()));
+                    r.calibrationWindows(), r.calibrationLength(), meter.stages(), ProcessMemory.peakRss()));
         }
     }
 

@@ -6,10 +6,15 @@ import dev.lopper.model.ModelConfig;
 import dev.lopper.model.Param;
 import dev.lopper.tensor.Matrix;
 
+import dev.lopper.tensor.DType;
+
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
+import java.util.function.Supplier;
 
 /**
  * Writes config.json + model.safetensors into a folder, with tensor names and packing from the
@@ -22,8 +27,31 @@ final class HfCheckpointWriter {
 
     static void writeInto(LlamaModel model, Path folder) throws IOException {
         ModelConfig written = written(model.config());
-        SafeTensorsWriter.write(folder.resolve("model.safetensors"), tensors(model, written));
+        SafeTensorsWriter.writeModel(folder, lazyTensors(model, written), SafeTensorsWriter.HF_MAX_SHARD_BYTES);
         HfConfig.write(written, model.embed().dtype(), folder.resolve(HfConfig.FILE_NAME));
+    }
+
+    /**
+     * The tensors in file order, each made only when written: with surgery's lazy layers one cut
+     * layer is in memory at a time. Dtypes come from the layers' outlines (nothing is cut for them).
+     */
+    private static List<SafeTensorsWriter.Tensor> lazyTensors(LlamaModel model, ModelConfig written) {
+        List<SafeTensorsWriter.Tensor> out = new ArrayList<>();
+        String prefix = HfLayout.Family.of(written.architecture()) == HfLayout.Family.BLOOM ? "transformer." : "";
+        for (HfLayout.Entry e : HfLayout.entries(written, prefix)) {
+            long[] shape = e.shape(written).stream().mapToLong(Long::longValue).toArray();
+            DType dtype = dtype(model, e.parts().getFirst(), e.layer());
+            Supplier<Matrix> data = e.packing() == HfLayout.Packing.NONE ? () -> tensor(model, e.parts().getFirst(), e.layer())
+                    : () -> packed(model, written, e);
+            out.add(new SafeTensorsWriter.Tensor(e.name(), dtype, shape, data));
+        }
+        return out;
+    }
+
+    /** The dtype {@link #tensor} will have, without cutting a lazy layer. */
+    private static DType dtype(LlamaModel model, Param p, int layer) {
+        Matrix m = p.perLayer ? p.of(model.outline(layer)) : p.of(model, layer);
+        return m != null ? m.dtype() : model.outline(layer).wo().dtype();
     }
 
     /** The config as written: bias flags widened to HF's all-or-nothing ones (BLOOM has all biases already). */
@@ -39,13 +67,8 @@ final class HfCheckpointWriter {
 
     private static Map<String, ShapedTensor> tensors(LlamaModel model, ModelConfig written) {
         Map<String, ShapedTensor> out = new LinkedHashMap<>();
-        String prefix = HfLayout.Family.of(written.architecture()) == HfLayout.Family.BLOOM ? "transformer." : "";
-        for (HfLayout.Entry e : HfLayout.entries(written, prefix)) {
-            long[] shape = e.shape(written).stream().mapToLong(Long::longValue).toArray();
-            Matrix m = e.packing() == HfLayout.Packing.NONE ? tensor(model, e.parts().getFirst(), e.layer())
-                    : packed(model, written, e);
-            out.put(e.name(), new ShapedTensor(m, shape));
-        }
+        for (SafeTensorsWriter.Tensor t : lazyTensors(model, written))
+            out.put(t.name(), new ShapedTensor(t.data().get(), t.shape()));
         return out;
     }
 

@@ -16,7 +16,7 @@ public record LlamaModel(ModelConfig config, Matrix embed, List<LayerWeights> la
                          Matrix lmHead, Matrix finalNormBias, Matrix embedNorm, Matrix embedNormBias) {
 
     public LlamaModel {
-        layers = List.copyOf(layers);
+        if (!(layers instanceof LazyLayers)) layers = List.copyOf(layers);     // lazy layers are built on demand
         if (layers.size() != config.numLayers())
             throw new IllegalArgumentException(layers.size() + " layers for a config of " + config.numLayers());
     }
@@ -27,6 +27,44 @@ public record LlamaModel(ModelConfig config, Matrix embed, List<LayerWeights> la
     }
 
     public LayerWeights layer(int i) { return layers.get(i); }
+
+    /** Whether layers are built on demand ({@link LazyLayers}: surgery's output for writing). */
+    public boolean lazy() { return layers instanceof LazyLayers; }
+
+    /** This model with lazy layers built and held (for repeated forward passes); itself otherwise. */
+    public LlamaModel materialized() {
+        if (!lazy()) return this;
+        List<LayerWeights> built = new java.util.ArrayList<>();
+        for (int i = 0; i < layers.size(); i++) built.add(layers.get(i));
+        return withLayers(config, built);
+    }
+
+    /** Layer i with its tensors' final dtypes, without building it when layers are lazy. */
+    public LayerWeights outline(int i) {
+        return layers instanceof LazyLayers lazy ? lazy.outline(i) : layers.get(i);
+    }
+
+    /**
+     * Drops layer i's pages of memory-mapped weights from the resident set (they are read again
+     * from the page cache or the disk when next used): keeps a model larger than memory streaming
+     * through it. Heap tensors and lazy layers are left alone.
+     */
+    public void releaseLayer(int i) {
+        if (layers instanceof LazyLayers) return;
+        LayerWeights l = layers.get(i);
+        for (Param p : config.layerParams()) {
+            Matrix m = p.of(l);
+            if (m != null) m.release();
+        }
+    }
+
+    /** Bytes of this model's tensors that live in memory-mapped files. */
+    public long mappedBytes() {
+        if (layers instanceof LazyLayers) return 0;
+        long n = 0;
+        for (Matrix t : namedTensors().values()) if (t.mapped()) n += t.size() * t.dtype().bytes;
+        return n;
+    }
 
     /** The same model with other layers and config (what surgery builds); global tensors are shared. */
     public LlamaModel withLayers(ModelConfig newConfig, List<LayerWeights> newLayers) {
@@ -53,6 +91,7 @@ public record LlamaModel(ModelConfig config, Matrix embed, List<LayerWeights> la
 
     /** Number of stored parameters (tied embeddings counted once). */
     public long parameterCount() {
+        if (layers instanceof LazyLayers) return config.parameterCount();   // without building the layers
         long n = 0;
         for (Matrix t : namedTensors().values()) n += t.size();
         return n;

@@ -30,6 +30,8 @@ public final class Transformer implements CausalLM {
     private final Norm finalNorm, embedNorm;
     // Work arrays reused by successive calls (see WorkArrays); they go with this Transformer.
     private final WorkArrays workArrays = new WorkArrays();
+    /** Whether full-sequence passes drop each layer's mapped pages after using it ({@link #releasesPages}). */
+    private final boolean releasePages;
 
     public Transformer(LlamaModel model) {
         this.model = model;
@@ -68,6 +70,7 @@ public final class Transformer implements CausalLM {
             }
         }
         finalNorm = new Norm(ops.norm(), model.finalNorm(), model.finalNormBias(), eps);
+        releasePages = releasesPages(model);
         embedNorm = ops.embedNorm() ? new Norm(ops.norm(), model.embedNorm(), model.embedNormBias(), eps) : null;
     }
 
@@ -76,6 +79,20 @@ public final class Transformer implements CausalLM {
     }
 
     public LlamaModel model() { return model; }
+
+    /**
+     * Whether passes over whole sequences (calibration, evaluation) release each layer's pages of
+     * memory-mapped weights once done with it ({@link LlamaModel#releaseLayer}), so the resident
+     * set holds a few layers instead of the model: when the mapped weights exceed half of the
+     * machine's memory, or as {@code -Dlopper.releasePages=true|false} says. Incremental decoding
+     * never releases (it reads every layer per token).
+     */
+    static boolean releasesPages(LlamaModel model) {
+        String forced = System.getProperty("lopper.releasePages");
+        if (forced != null) return Boolean.parseBoolean(forced);
+        long total = dev.lopper.util.ProcessMemory.machineTotal();
+        return total > 0 && model.mappedBytes() > total / 2;
+    }
 
     @Override
     public ModelConfig config() { return cfg; }
@@ -259,6 +276,7 @@ public final class Transformer implements CausalLM {
         for (int l = 0; l < layers; l++) {
             if (layerInputs != null) layerInputs[l] = work.copyOf(x);
             layerForward(l, x, seqs, len, own, masks, hook, ad, keep == null ? null : (keep[l] = new LayerActs()), work);
+            if (releasePages) model.releaseLayer(l);
         }
         return x;
     }
@@ -367,9 +385,16 @@ public final class Transformer implements CausalLM {
         float[] dHead = wantHead ? work.zeroed(Math.toIntExact(head.size())) : null;
         float[] dHs = work.zeroed(rows * hidden);
         // The plain next-token loss keeps its own kernel (the bits every earlier result was made with).
-        LmHead.Sums sums = objective == Objective.nextToken()
-                ? new LmHead.Sums(LmHead.loss(hs, tokens, seqs, len, head, dHs, dHead, work), 0, (double) seqs * (len - 1))
-                : LmHead.objective(hs, tokens, seqs, len, head, objective, dHs, dHead, work);
+        LmHead.Sums sums;
+        if (sink.windowRows() > 0) {    // per-window gradients (second-order Taylor in one backward)
+            if (objective != Objective.nextToken())
+                throw new UnsupportedOperationException("per-window gradients of another objective than the next-token loss");
+            sums = new LmHead.Sums(windowLosses(hs, tokens, seqs, len, head, dHs, sink, work), 0, (double) seqs * (len - 1));
+        } else {
+            sums = objective == Objective.nextToken()
+                    ? new LmHead.Sums(LmHead.loss(hs, tokens, seqs, len, head, dHs, dHead, work), 0, (double) seqs * (len - 1))
+                    : LmHead.objective(hs, tokens, seqs, len, head, objective, dHs, dHead, work);
+        }
         if (wantHead && !tied) sink.accept(-1, Param.LM_HEAD, head, dHead);
 
         float[] dx = work.zeroed(rows * hidden);
@@ -389,6 +414,7 @@ public final class Transformer implements CausalLM {
                 inputs[l] = null;
             }
             layerBackward(l, acts, dx, seqs, len, masks, ad, sink, work);
+            if (releasePages) model.releaseLayer(l);
         }
 
         if (embedNorm != null) dx = embedNormBackward(tokens, dx, sink, work);
@@ -403,6 +429,28 @@ public final class Transformer implements CausalLM {
         }
         work.release(dx, dHead);
         return new Loss(sums.loss(), Math.round(sums.weight()));
+    }
+
+    /**
+     * The loss and ∂/∂hidden states of each window's own mean loss (per-window gradients,
+     * {@link GradientSink#windowRows}): each window goes through the LM head alone, exactly as a
+     * backward of that window alone does. Gradients of global weights are not given per window.
+     */
+    private double windowLosses(float[] hs, int[] tokens, int seqs, int len, Matrix head, float[] dHs,
+                                GradientSink sink, WorkArrays work) {
+        if (sink.windowRows() != len)
+            throw new IllegalArgumentException("windows of " + sink.windowRows() + " rows for sequences of " + len);
+        for (Param p : cfg.globalParams())
+            if (sink.wants(-1, p)) throw new UnsupportedOperationException("per-window gradients of " + p);
+        double nll = 0;
+        for (int b = 0; b < seqs; b++) {
+            float[] h = java.util.Arrays.copyOfRange(hs, b * len * hidden, (b + 1) * len * hidden);
+            int[] t = java.util.Arrays.copyOfRange(tokens, b * len, (b + 1) * len);
+            float[] d = new float[len * hidden];
+            nll += LmHead.loss(h, t, 1, len, head, d, null, work);
+            System.arraycopy(d, 0, dHs, b * len * hidden, len * hidden);
+        }
+        return nll;
     }
 
     /** Backward through the embedding norm: returns ∂L/∂(raw embeddings), releasing dx. */
@@ -423,6 +471,7 @@ public final class Transformer implements CausalLM {
                               float[] dy, float[] dx, int rows) {
         boolean hasBias = cfg.has(bp);
         boolean want = sink.wants(l, wp) || (hasBias && sink.wants(l, bp));
+        if (want && sink.windowRows() > 0) throw new UnsupportedOperationException("per-window gradients of " + wp);
         Norm.Grads g = norm.backward(x, stats, dy, dx, rows, hidden, want);
         if (g == null) return;
         if (sink.wants(l, wp)) sink.accept(l, wp, wp.of(model, l), Linear.toFloat(g.weight()));
@@ -460,7 +509,7 @@ public final class Transformer implements CausalLM {
             work.release(dActM, dAct, dG, dU, dXn2);
         } else {
             Linear.db(sink, l, Param.BDOWN, w.bDown(), dx, rows);
-            zeroGrads(sink, l, Param.MLP_NORM, Param.MLP_NORM_BIAS, Param.GATE, Param.UP, Param.DOWN, Param.BGATE,
+            zeroGrads(sink, l, seqs, Param.MLP_NORM, Param.MLP_NORM_BIAS, Param.GATE, Param.UP, Param.DOWN, Param.BGATE,
                     Param.BUP);
         }
         if (s.heads() > 0) {
@@ -493,7 +542,7 @@ public final class Transformer implements CausalLM {
             work.release(dAttnM, dAttn, dq, dk, dv, dXn1);
         } else {
             Linear.db(sink, l, Param.BO, w.bo(), dx, rows);
-            zeroGrads(sink, l, Param.ATTN_NORM, Param.ATTN_NORM_BIAS, Param.Q, Param.K, Param.V, Param.O, Param.BQ,
+            zeroGrads(sink, l, seqs, Param.ATTN_NORM, Param.ATTN_NORM_BIAS, Param.Q, Param.K, Param.V, Param.O, Param.BQ,
                     Param.BK, Param.BV);
         }
         work.release(a.xIn, a.xn1, a.r1, a.q, a.k, a.v, a.attn, a.attnM, a.h1, a.xn2, a.r2, a.g, a.u, a.act, a.actM);
@@ -501,10 +550,13 @@ public final class Transformer implements CausalLM {
     }
 
     /** The parameters of an emptied block do not affect the loss: their gradients are zero. */
-    private void zeroGrads(GradientSink sink, int l, Param... params) {
+    private void zeroGrads(GradientSink sink, int l, int windows, Param... params) {
         for (Param p : params) {
             Matrix m = p.of(model, l);
-            if (m != null && sink.wants(l, p)) sink.accept(l, p, m, new float[Math.toIntExact(m.size())]);
+            if (m == null || !sink.wants(l, p)) continue;
+            float[] zeros = new float[Math.toIntExact(m.size())];
+            if (sink.windowRows() == 0) sink.accept(l, p, m, zeros);
+            else for (int i = 0; i < windows; i++) sink.acceptWindow(l, p, m, i, zeros);
         }
     }
 

@@ -40,6 +40,8 @@ import dev.lopper.surgery.PruningRecord;
 import dev.lopper.util.Sha256;
 import dev.lopper.surgery.Surgery;
 import dev.lopper.util.ProgressListener;
+import dev.lopper.util.StageMeter;
+import dev.lopper.calib.CalibrationCost;
 
 import java.nio.file.Path;
 import java.time.Instant;
@@ -86,6 +88,15 @@ public final class PruneJob {
      */
     public static Outcome run(Path modelPath, LlamaModel dense, Tokenizer tok, PruneOptions o, Path dataDir,
                               ProgressListener progress, SearchRequest search) {
+        return run(modelPath, dense, tok, o, dataDir, progress, search, new StageMeter());
+    }
+
+    /**
+     * Like the above, with each stage (calibration, scoring, allocation, fusion, selection) ended
+     * on {@code meter} as it finishes: its wall time, bytes read and resident memory.
+     */
+    public static Outcome run(Path modelPath, LlamaModel dense, Tokenizer tok, PruneOptions o, Path dataDir,
+                              ProgressListener progress, SearchRequest search, StageMeter meter) {
         if (o.allocation() == AllocationKind.SEARCH) {
             if (search == null) throw new BadSettingException(Setting.ALLOCATION, "search needs the search options (lopper prune or lopper search)");
             SearchJob.checkFirst(search.options(), search.folder());
@@ -133,11 +144,15 @@ public final class PruneJob {
             }
             TaylorStats.Options taylor = new TaylorStats.Options(range.start(), range.end(),
                     o.modules() != Modules.MLP, o.modules() != Modules.ATTENTION, o.secondOrder(), 0);
-            stats = Calibrator.collect(t, data, needs, taylor, Math.max(1, 1024 / length), progress);
+            int batch = Math.max(1, 1024 / length);
+            CalibrationCost.check(dense, needs, windows, length, batch, progress);
+            stats = Calibrator.collect(t, data, needs, taylor, batch, progress);
             calibDigest = Sha256.digest(text.file());
+            meter.end("calibration");
         }
 
         Scores scores = criterion.score(dense, stats);
+        meter.end("scoring");
         SearchJob.Outcome searched = null;
         Allocator allocator = switch (o.allocation()) {
             case UNIFORM -> new UniformAllocator();
@@ -160,16 +175,20 @@ public final class PruneJob {
             rounding = WidthRounding.apply(cfg, counts, target, o.roundTo());
             counts = rounding.counts();
         }
+        meter.end("allocation");
         HywiaOutcome hywiaOutcome = null;
         if (hywia != null) {
             HywiaCriterion.Fusion fusion = hywia.fuse(dense, t, stats, counts.attention(), counts.mlp(), fusionWindows,
                     progress);
             scores = fusion.scores();
             hywiaOutcome = HywiaOutcome.of(fusion, counts, fusionWindows);
+            meter.end("fusion");
         }
         KeepPlan plan = Selection.select(scores, counts);
         if (o.biasCompensation()) plan = BiasCompensation.fromStats(plan, dense, stats.activations());
-        LlamaModel pruned = Surgery.apply(dense, plan);
+        // Cut on demand, layer by layer, as the writer walks the layers: never all in memory at once.
+        LlamaModel pruned = Surgery.lazy(dense, plan);
+        meter.end("selection");
 
         PruningRecord record = new PruningRecord(PruningRecord.currentVersion(),
                 new PruningRecord.Inputs(modelPath.toString(), Sha256.weightFiles(modelPath), calibDigest),

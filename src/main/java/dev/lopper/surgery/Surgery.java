@@ -6,6 +6,7 @@ import dev.lopper.model.BlockOps;
 import dev.lopper.model.LayerShape;
 import dev.lopper.model.Param;
 import dev.lopper.model.LayerWeights;
+import dev.lopper.model.LazyLayers;
 import dev.lopper.model.LlamaModel;
 import dev.lopper.model.Masks;
 import dev.lopper.model.ModelConfig;
@@ -27,35 +28,71 @@ import java.util.List;
 public final class Surgery {
     private Surgery() {}
 
+    /** The pruned model with every layer cut now (held in memory together). */
     public static LlamaModel apply(LlamaModel model, KeepPlan plan) {
+        LlamaModel lazy = lazy(model, plan);
+        List<LayerWeights> layers = new ArrayList<>();
+        for (int l = 0; l < lazy.config().numLayers(); l++) layers.add(lazy.layer(l));
+        return model.withLayers(lazy.config(), layers);
+    }
+
+    /**
+     * The pruned model with layers cut on demand ({@link LazyLayers}): a writer that walks the
+     * layers in order holds one cut layer at a time, and the dense layer's mapped pages are
+     * released once it is cut ({@link LlamaModel#releaseLayer}), so a model larger than memory
+     * is written layer by layer. The config (and so every shape) is known at once.
+     */
+    public static LlamaModel lazy(LlamaModel model, KeepPlan plan) {
         ModelConfig c = model.config();
         PlanCheck.against(c, plan);
         boolean oComp = plan.oBiasDelta() != null, downComp = plan.downBiasDelta() != null;
         List<LayerShape> shapes = new ArrayList<>();
-        List<LayerWeights> layers = new ArrayList<>();
         int[][] keptHeads = new int[c.numLayers()][];
-        for (int layer = 0; layer < c.numLayers(); layer++) {
-            int l = layer;
+        for (int l = 0; l < c.numLayers(); l++) {
             LayerShape s = c.layer(l);
-            LayerWeights w = model.layer(l);
-            int[] kv = plan.keptKvHeads()[l], ch = plan.keptChannels()[l];
-            Matrix bo = oComp ? compensated(w.bo(), plan.oBiasDelta()[l], w.wo(), c.hiddenSize()) : w.bo();
-            Matrix bDown = downComp ? compensated(w.bDown(), plan.downBiasDelta()[l], w.down(), c.hiddenSize()) : w.bDown();
-            // Every tensor is sliced along its group axis (GroupAxis, the one group layout); the rest is shared.
-            layers.add(LayerWeights.from(p -> {
-                Matrix t = p == Param.BO ? bo : p == Param.BDOWN ? bDown : p.of(model, l);
-                GroupAxis axis = GroupAxis.of(p, s);
-                if (t == null || axis == null) return t;
-                int[] idx = axis.indices(axis.kind() == GroupKind.ATTENTION ? kv : ch);
-                return axis.byRow() ? t.selectRows(idx) : t.selectCols(idx);
-            }));
-            shapes.add(new LayerShape(kv.length * s.groupSize(), kv.length, s.headDim(), ch.length));
+            int[] kv = plan.keptKvHeads()[l];
+            shapes.add(new LayerShape(kv.length * s.groupSize(), kv.length, s.headDim(), plan.keptChannels()[l].length));
             keptHeads[l] = queryIndices(kv, s.groupSize(), 1);
         }
         ModelConfig pruned = c.withLayers(shapes)
                 .withBiases(c.qkvBias(), c.oBias() || oComp, c.mlpBias(), c.downBias() || downComp);
         if (c.ops().position() == BlockOps.Position.ALIBI) pruned = pruned.withAlibi(c.alibi().select(keptHeads, c.layers()));
+        LazyLayers layers = new LazyLayers(c.numLayers(), l -> {
+            collectIfHeapHolds(3 * c.layerParameters(c.layer(l)) * model.layer(l).wq().dtype().bytes);
+            LayerWeights cut = layer(model, plan, l, true);
+            model.releaseLayer(l);
+            return cut;
+        }, l -> layer(model, plan, l, false));
         return model.withLayers(pruned, layers);
+    }
+
+    /**
+     * A full collection when the heap holds more than {@code bytes} beyond its 256 MB base: the
+     * layers cut before are garbage by now, but a collector with room to grow keeps them (the 7B
+     * write grew the heap by ~8 GB, a cut layer at a time). Every few layers, not every layer.
+     */
+    private static void collectIfHeapHolds(long bytes) {
+        Runtime rt = Runtime.getRuntime();
+        if (rt.totalMemory() - rt.freeMemory() > bytes + (256L << 20)) System.gc();
+    }
+
+    /** Layer l cut to the plan's groups; with {@code cut} false, the dense tensors (the dtypes of the cut ones). */
+    private static LayerWeights layer(LlamaModel model, KeepPlan plan, int l, boolean cut) {
+        ModelConfig c = model.config();
+        LayerShape s = c.layer(l);
+        LayerWeights w = model.layer(l);
+        int[] kv = plan.keptKvHeads()[l], ch = plan.keptChannels()[l];
+        boolean oComp = plan.oBiasDelta() != null, downComp = plan.downBiasDelta() != null;
+        Matrix bo = oComp ? compensated(w.bo(), plan.oBiasDelta()[l], w.wo(), c.hiddenSize()) : w.bo();
+        Matrix bDown = downComp ? compensated(w.bDown(), plan.downBiasDelta()[l], w.down(), c.hiddenSize()) : w.bDown();
+        // Every tensor is sliced along its group axis (GroupAxis, the one group layout); the rest is shared.
+        return LayerWeights.from(p -> {
+            Matrix t = p == Param.BO ? bo : p == Param.BDOWN ? bDown : p.of(w);
+            GroupAxis axis = GroupAxis.of(p, s);
+            if (t == null || axis == null || !cut) return t;
+            int[] idx = axis.indices(axis.kind() == GroupKind.ATTENTION ? kv : ch);
+            return axis.byRow() ? t.selectRows(idx) : t.selectCols(idx);
+        });
     }
 
     /**

@@ -73,6 +73,19 @@ public final class Matrix {
     public DType dtype() { return dtype; }
     public MemorySegment segment() { return data; }
 
+    /** Whether the values live in a memory-mapped file (whose pages {@link #release} can drop). */
+    public boolean mapped() { return data.isMapped(); }
+
+    /**
+     * Drops this matrix's pages of a memory-mapped file from the process's resident set
+     * (madvise MADV_DONTNEED through {@link MemorySegment#unload}); the next read pages them in
+     * again from the page cache or the disk. No effect on a heap matrix. Lets a model larger than
+     * memory be read layer by layer.
+     */
+    public void release() {
+        if (data.isMapped() && data.byteSize() > 0) data.unload();
+    }
+
     /** The backing fp32 array when this matrix is fp32 on the heap, else null. */
     public float[] heapArray() { return heap; }
 
@@ -138,6 +151,14 @@ public final class Matrix {
     /** A new matrix of the given columns, in the same dtype (used by surgery). */
     public Matrix selectCols(int[] keep) {
         int b = dtype.bytes;
+        if (b == 2) {       // bf16/fp16: a row at a time in bulk, gathered in an array (not an element-wise copy)
+            short[] row = new short[cols], out = new short[Math.multiplyExact(rows, keep.length)];
+            for (int r = 0; r < rows; r++) {
+                MemorySegment.copy(data, I16, (long) r * cols * 2, row, 0, cols);
+                for (int j = 0; j < keep.length; j++) out[r * keep.length + j] = row[keep[j]];
+            }
+            return of(MemorySegment.ofArray(out), dtype, rows, keep.length);
+        }
         MemorySegment out = allocate((long) rows * keep.length * b);
         for (int r = 0; r < rows; r++) {
             long src = (long) r * cols * b;

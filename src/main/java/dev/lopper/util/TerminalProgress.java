@@ -40,6 +40,18 @@ public final class TerminalProgress implements ProgressListener {
         return System.console() != null;
     }
 
+    /** Printed whether or not the stream is a terminal (a log keeps it), below any bar being drawn. */
+    @Override
+    public synchronized void notice(String line) {
+        if (lastLineLength > 0) {
+            out.println();
+            lastLineLength = 0;
+            currentJob = null;
+        }
+        out.println(line);
+        out.flush();
+    }
+
     @Override
     public synchronized void update(long done, long total, String what) {
         if (!enabled) return;

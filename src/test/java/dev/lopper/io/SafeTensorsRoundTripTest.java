@@ -76,4 +76,44 @@ class SafeTensorsRoundTripTest {
         assertEquals(0, st.tensor("empty").rows());
         assertEquals(5f, st.tensor("x").get(0, 0));
     }
+
+    @Test
+    void shardsLikeHuggingFaceAndMakesEachTensorOnlyWhenWritten() throws Exception {
+        Random rnd = new Random(3);
+        // 40, 24, 40, 8 bytes with a 64-byte limit: [a, b] (64), [c, d] (48); in order, not sorted.
+        List<Matrix> m = List.of(TestModels.rand(rnd, 2, 5, DType.F32), TestModels.rand(rnd, 3, 4, DType.BF16),
+                TestModels.rand(rnd, 5, 2, DType.F32), TestModels.rand(rnd, 1, 4, DType.F16));
+        String[] names = {"z.first", "a.second", "m.third", "b.fourth"};
+        int[] made = new int[1];
+        List<SafeTensorsWriter.Tensor> tensors = new java.util.ArrayList<>();
+        for (int i = 0; i < 4; i++) {
+            Matrix t = m.get(i);
+            tensors.add(new SafeTensorsWriter.Tensor(names[i], t.dtype(), new long[]{t.rows(), t.cols()}, () -> {
+                made[0]++;
+                return t;
+            }));
+        }
+        List<Path> files = SafeTensorsWriter.writeModel(dir, tensors, 64);
+        assertEquals(4, made[0], "each tensor made once");
+        assertEquals(List.of(dir.resolve("model-00001-of-00002.safetensors"), dir.resolve("model-00002-of-00002.safetensors"),
+                dir.resolve(ShardedSafeTensors.INDEX_NAME)), files);
+        var index = new com.fasterxml.jackson.databind.ObjectMapper().readTree(dir.resolve(ShardedSafeTensors.INDEX_NAME).toFile());
+        assertEquals(40 + 24 + 40 + 8, index.get("metadata").get("total_size").asLong());
+        assertEquals("model-00001-of-00002.safetensors", index.get("weight_map").get("z.first").asText());
+        assertEquals("model-00001-of-00002.safetensors", index.get("weight_map").get("a.second").asText());
+        assertEquals("model-00002-of-00002.safetensors", index.get("weight_map").get("m.third").asText());
+        ShardedSafeTensors read = ShardedSafeTensors.open(dir.resolve(ShardedSafeTensors.INDEX_NAME));
+        for (int i = 0; i < 4; i++) TestModels.assertSameMatrix(names[i], m.get(i), read.tensor(names[i]));
+
+        Path one = dir.resolve("single");
+        assertEquals(List.of(one.resolve(SafeTensorsWriter.SINGLE_FILE)), SafeTensorsWriter.writeModel(one, tensors, 1000),
+                "everything within the limit: one model.safetensors, no index");
+    }
+
+    @Test
+    void aTensorMadeWithAnotherDtypeOrSizeThanItsHeaderIsAnError() {
+        Matrix t = Matrix.wrap(new float[]{1, 2}, 1, 2);
+        var wrong = new SafeTensorsWriter.Tensor("x", DType.BF16, new long[]{2}, () -> t);
+        assertThrows(IllegalStateException.class, () -> SafeTensorsWriter.write(dir.resolve("w.safetensors"), List.of(wrong)));
+    }
 }

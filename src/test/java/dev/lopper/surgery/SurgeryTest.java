@@ -107,6 +107,40 @@ class SurgeryTest {
         assertEquals(dense.layer(2).down().get(3, 11), pruned.layer(2).down().get(3, 6));
     }
 
+    @ParameterizedTest
+    @EnumSource(value = DType.class, names = {"F32", "BF16"})
+    void lazySurgeryCutsTheSameTensorsOneLayerAtATime(DType dtype) {
+        LlamaModel dense = gqaModel(14, true, dtype);
+        KeepPlan plan = new KeepPlan(mixedPlan().keptKvHeads(), mixedPlan().keptChannels(),
+                new float[][]{ramp(16, 0.5f), ramp(16, -1f), ramp(16, 2f)}, null);
+        LlamaModel eager = Surgery.apply(dense, plan), lazy = Surgery.lazy(dense, plan);
+        assertTrue(lazy.lazy());
+        assertEquals(eager.config(), lazy.config());
+        assertEquals(eager.parameterCount(), lazy.parameterCount(), "counted from the config, without cutting");
+        for (int l = 0; l < 3; l++) {
+            LayerWeights e = eager.layer(l), z = lazy.layer(l), outline = lazy.outline(l);
+            for (dev.lopper.model.Param p : eager.config().layerParams()) {
+                Matrix a = p.of(e), b = p.of(z);
+                assertArrayEquals(a.toFloats(), b.toFloats(), p + " of layer " + l);
+                assertEquals(a.dtype(), b.dtype());
+                assertEquals(a.dtype(), p.of(outline).dtype(), "the outline has the cut tensor's dtype");
+            }
+            assertSame(z, lazy.layer(l), "the last layer cut is kept");
+        }
+        LayerWeights two = lazy.layer(2);
+        lazy.layer(0);
+        assertNotSame(two, lazy.layer(2), "only the last layer cut is kept: an earlier one is cut again");
+        LlamaModel held = lazy.materialized();
+        assertFalse(held.lazy());
+        assertEquals(eager.namedTensors().keySet(), held.namedTensors().keySet());
+    }
+
+    private static float[] ramp(int n, float step) {
+        float[] v = new float[n];
+        for (int i = 0; i < n; i++) v[i] = i * step;
+        return v;
+    }
+
     @Test
     void parameterCountDropsByTheRemovedGroups() {
         for (boolean biases : new boolean[]{false, true}) {

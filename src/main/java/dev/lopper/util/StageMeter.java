@@ -1,0 +1,51 @@
+package dev.lopper.util;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Wall time, bytes read from storage and resident memory of a run's stages, measured one after
+ * the other: each {@link #end} closes the stage that began at the previous one (or at
+ * construction). {@code peakRssBytes} is the process's peak resident set up to the stage's end
+ * (it only grows: the stage where it rises is where memory went); {@code rssBytes} the resident
+ * set at its end. For {@code --json} and docs/scale.md.
+ */
+public final class StageMeter {
+    public record Stage(String name, double seconds, long readBytes, long peakRssBytes, long rssBytes) {}
+
+    private final List<Stage> stages = new ArrayList<>();
+    private long t0 = System.nanoTime();
+    private long read0 = ProcessMemory.readBytes();
+
+    /** Ends the current stage under {@code name} and starts the next. */
+    public synchronized Stage end(String name) {
+        long t = System.nanoTime(), read = ProcessMemory.readBytes();
+        Stage s = new Stage(name, (t - t0) / 1e9, read < 0 || read0 < 0 ? -1 : read - read0, ProcessMemory.peakRss(),
+                ProcessMemory.rss());
+        stages.add(s);
+        t0 = t;
+        read0 = read;
+        return s;
+    }
+
+    /** Forgets the time and reads since the last end (work that belongs to no stage). */
+    public synchronized void skip() {
+        t0 = System.nanoTime();
+        read0 = ProcessMemory.readBytes();
+    }
+
+    public synchronized List<Stage> stages() { return List.copyOf(stages); }
+
+    /** "stages: load 0.1 s, calibration 41.0 s (read 1.9 GB), ...; peak RSS 2.4 GB" for a run's summary. */
+    public static String summary(List<Stage> stages) {
+        StringBuilder b = new StringBuilder("stages:");
+        long peak = -1;
+        for (Stage s : stages) {
+            b.append(b.length() > 7 ? ", " : " ").append(s.name()).append(String.format(" %.1f s", s.seconds()));
+            if (s.readBytes() > 0) b.append(String.format(" (read %.2f GB)", s.readBytes() / 1e9));
+            peak = Math.max(peak, s.peakRssBytes());
+        }
+        if (peak > 0) b.append(String.format("; peak RSS %.2f GB", peak / 1e9));
+        return b.toString();
+    }
+}

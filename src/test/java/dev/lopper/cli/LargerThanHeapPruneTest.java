@@ -1,0 +1,89 @@
+package dev.lopper.cli;
+
+import dev.lopper.bench.ScaleModelWriter;
+import dev.lopper.io.HfConfig;
+import dev.lopper.io.SafeTensorsWriter;
+import dev.lopper.io.ShardedSafeTensors;
+import dev.lopper.model.LayerShape;
+import dev.lopper.model.ModelConfig;
+import dev.lopper.tensor.DType;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+/**
+ * Layer-by-layer memory, guarded: a generated bf16 model of 40 thin layers (155 MB, sharded) is
+ * pruned by `lopper prune` in a child JVM whose heap (-Xmx96m) is smaller than the model, than
+ * the pruned model (what an eager surgery held) and far smaller than one fp32 buffer over all
+ * scored weights (Σg and Σg² of the second-order Taylor: 587 MB). It passes only while every
+ * stage holds a few layers: calibration's backward (second order, the Fisher path), surgery and
+ * sharded HF writing, with mapped pages released layer by layer (-Dlopper.releasePages=true).
+ */
+class LargerThanHeapPruneTest {
+    static final int LAYERS = 40, HIDDEN = 256, INTERMEDIATE = 2048, HEADS = 4, VOCAB = 8192;
+    static final long HEAP_BYTES = 96L << 20;
+
+    @TempDir
+    static Path tmp;
+    static Path model;
+
+    static ModelConfig config() {
+        LayerShape s = new LayerShape(HEADS, HEADS, HIDDEN / HEADS, INTERMEDIATE);
+        return new ModelConfig("LlamaForCausalLM", HIDDEN, VOCAB, 512, Collections.nCopies(LAYERS, s), 1e-5f,
+                10000f, null, false, false, false, false, false, 1, 2);
+    }
+
+    @BeforeAll
+    static void writeModel() throws IOException {
+        model = tmp.resolve("thin-40-layers");
+        Files.createDirectories(model);
+        ModelConfig c = config();
+        // Shards of 40 MB: the sharded reader and writer are on the path too.
+        SafeTensorsWriter.writeModel(model, ScaleModelWriter.tensors(c, 7, 0.02f), 40_000_000L);
+        HfConfig.write(c, DType.BF16, model.resolve(HfConfig.FILE_NAME));
+        for (String f : List.of("tokenizer.json", "tokenizer_config.json", "special_tokens_map.json"))
+            Files.copy(PruneCliTest.MODEL.resolve(f), model.resolve(f));
+    }
+
+    @Test
+    void premise() {
+        ModelConfig c = config();
+        long scored = 0;
+        for (int l = 0; l < LAYERS; l++) scored += c.layerParameters(c.layer(l));
+        assertTrue(scored * 8 > 5 * HEAP_BYTES, "Σg and Σg² over all weights would not fit the heap 5 times over");
+        assertTrue(c.parameterCount() * 2 * 0.8 > HEAP_BYTES, "the pruned bf16 model is larger than the heap");
+        assertTrue(Files.isRegularFile(model.resolve(ShardedSafeTensors.INDEX_NAME)), "the model is sharded");
+    }
+
+    @Test
+    void secondOrderPruneOfAModelLargerThanTheHeapRunsLayerByLayer() throws Exception {
+        Path out = tmp.resolve("pruned"), json = tmp.resolve("result.json");
+        String java = ProcessHandle.current().info().command().orElse("java");
+        List<String> cmd = new ArrayList<>(List.of(java, "--add-modules", "jdk.incubator.vector",
+                "--enable-native-access=ALL-UNNAMED", "-Xmx" + (HEAP_BYTES >> 20) + "m", "-XX:+UseSerialGC",
+                "-Dlopper.releasePages=true", "-cp", System.getProperty("java.class.path"), "dev.lopper.cli.Main",
+                "prune", "--model", model.toString(), "--criterion", "taylor-element", "--second-order",
+                "--layers", "0:0", "--calib", "data/demo/c4-train-00000-head.jsonl", "--calib-windows", "4",
+                "--calib-len", "40", "--target", "0.2", "--out", out.toString(), "--json", json.toString(), "--quiet"));
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+        String log = new String(p.getInputStream().readAllBytes());
+        assertTrue(p.waitFor(300, TimeUnit.SECONDS), "finished");
+        assertEquals(0, p.exitValue(), log);
+        assertTrue(Files.isRegularFile(out.resolve(SafeTensorsWriter.SINGLE_FILE)), log);
+        var result = JsonOut.MAPPER.readTree(json.toFile());
+        List<String> stages = new ArrayList<>();
+        result.get("stages").forEach(s -> stages.add(s.get("name").asText()));
+        assertEquals(List.of("load", "calibration", "scoring", "allocation", "selection", "surgery and writing"), stages);
+        assertEquals(0.2, result.get("record").get("parameters").get("fractionRemoved").asDouble(), 0.01);
+    }
+}
