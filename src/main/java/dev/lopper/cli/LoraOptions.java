@@ -6,15 +6,12 @@ import dev.lopper.recovery.lora.LoraSettings;
 import dev.lopper.recovery.lora.LossOn;
 import dev.lopper.recovery.lora.Projection;
 import dev.lopper.recovery.lora.TrainOptions;
-import picocli.CommandLine.ITypeConverter;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.TypeConversionException;
 
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.List;
-import java.util.Locale;
 
 /** LoRA recovery's options on lopper recover (training text, adapter shape, optimiser, distillation, output). */
 final class LoraOptions {
@@ -23,12 +20,12 @@ final class LoraOptions {
                     + "(instruction/input/output), or a corpus name (default: no LoRA).")
     String data;
 
-    @Option(names = "--data-format", paramLabel = "text|jsonl|alpaca", converter = FormatConverter.class,
-            description = "How --data holds its text (default: from the name: .jsonl, .json = alpaca, else text).")
+    @Option(names = "--data-format", paramLabel = "FORMAT",
+            description = "${COMPLETION-CANDIDATES}: how --data holds its text (default: from the name: .jsonl, .json = alpaca, else text).")
     DataFormat format;
 
-    @Option(names = "--loss-on", paramLabel = "response|all", converter = LossOnConverter.class, defaultValue = "response",
-            description = "Alpaca data: loss on the response only or on every token (default ${DEFAULT-VALUE}).")
+    @Option(names = "--loss-on", paramLabel = "TOKENS", defaultValue = "response",
+            description = "${COMPLETION-CANDIDATES}. Alpaca data: loss on the response only or on every token (default ${DEFAULT-VALUE}).")
     LossOn lossOn;
 
     @Option(names = "--rank", paramLabel = "R", defaultValue = "8", description = "Adapter rank (default ${DEFAULT-VALUE}).")
@@ -40,8 +37,8 @@ final class LoraOptions {
     @Option(names = "--lora-dropout", paramLabel = "P", defaultValue = "0.05", description = "Dropout on the adapters' inputs (default ${DEFAULT-VALUE}).")
     double dropout;
 
-    @Option(names = "--target-modules", split = ",", paramLabel = "MODULE", converter = ProjectionConverter.class,
-            description = "Projections that get adapters: q_proj,k_proj,v_proj,o_proj,gate_proj,up_proj,down_proj (default: all seven).")
+    @Option(names = "--target-modules", split = ",", paramLabel = "MODULE",
+            description = "Projections that get adapters, comma-separated, from ${COMPLETION-CANDIDATES} (default: all seven).")
     List<Projection> targets = new ArrayList<>();
 
     @Option(names = "--steps", paramLabel = "N", defaultValue = "0", description = "Optimiser steps; 0 = from --epochs (default ${DEFAULT-VALUE}).")
@@ -119,38 +116,5 @@ final class LoraOptions {
         if (seq < 2) throw new BadInputException("--seq-len must be at least 2");
         return new TrainOptions(seq, batch, accumulation, steps, epochs, learningRate, warmup == null ? -1 : warmup,
                 weightDecay, maxGradNorm, evalEvery, evalWindows, checkpointEvery, seed, kd, temperature);
-    }
-
-    /** An enum option written in lower case (text, response, ...). */
-    abstract static class LowerCase<E extends Enum<E>> implements ITypeConverter<E> {
-        private final Class<E> type;
-
-        LowerCase(Class<E> type) {
-            this.type = type;
-        }
-
-        @Override
-        public E convert(String v) {
-            for (E e : type.getEnumConstants()) if (e.name().equalsIgnoreCase(v)) return e;
-            throw new TypeConversionException("'" + v + "' is not one of " + java.util.Arrays.stream(type.getEnumConstants())
-                    .map(e -> e.name().toLowerCase(Locale.ROOT)).toList());
-        }
-    }
-
-    static final class FormatConverter extends LowerCase<DataFormat> {
-        FormatConverter() { super(DataFormat.class); }
-    }
-
-    static final class LossOnConverter extends LowerCase<LossOn> {
-        LossOnConverter() { super(LossOn.class); }
-    }
-
-    static final class ProjectionConverter implements ITypeConverter<Projection> {
-        @Override
-        public Projection convert(String v) {
-            Projection p = Projection.ofModule(v);
-            if (p == null) throw new TypeConversionException("'" + v + "' is not q_proj, k_proj, v_proj, o_proj, gate_proj, up_proj or down_proj");
-            return p;
-        }
     }
 }

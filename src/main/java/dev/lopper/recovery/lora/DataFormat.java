@@ -11,6 +11,10 @@ public enum DataFormat {
     /** Alpaca-style JSON: an array of {instruction, input, output}, rendered with the Alpaca template. */
     ALPACA;
 
+    /** The spelling users type (util/Choices reads it): text, jsonl, alpaca. */
+    @Override
+    public String toString() { return name().toLowerCase(java.util.Locale.ROOT); }
+
     /** From the file name: .jsonl → JSONL, .json → ALPACA, anything else TEXT. */
     public static DataFormat detect(String nameOrPath) {
         String n = Path.of(nameOrPath).getFileName().toString().toLowerCase(java.util.Locale.ROOT);

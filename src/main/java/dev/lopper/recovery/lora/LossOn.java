@@ -5,5 +5,9 @@ public enum LossOn {
     /** Only the response (the prompt's tokens have weight 0): Alpaca's and LLM-Pruner's train_on_inputs=False. */
     RESPONSE,
     /** Every token, prompt included. */
-    ALL
+    ALL;
+
+    /** The spelling users type (util/Choices reads it): response, all. */
+    @Override
+    public String toString() { return name().toLowerCase(java.util.Locale.ROOT); }
 }

@@ -28,6 +28,10 @@ public enum Projection {
         return null;
     }
 
+    /** The spelling users type and PEFT's target_modules use (util/Choices reads it): q_proj, ... */
+    @Override
+    public String toString() { return module; }
+
     /** PEFT's tensor name of this projection's A or B in layer {@code layer}. */
     public String peftName(int layer, boolean a) {
         return "base_model.model.model.layers." + layer + "." + block + "." + module + (a ? ".lora_A.weight" : ".lora_B.weight");
