@@ -126,6 +126,18 @@ class OutputGuardMatrixTest {
         all.add(new Case("generate", "--json", List.of("--model", M, "--tokenizer", T, "--prompt", "Once"),
                 inputs(M, T)));
         all.add(new Case("info", "--json", List.of("--model", M, "--tokenizer", T), inputs(M, T)));
+        // recover's two paths: the least-squares re-fit (a teacher) and LoRA (training text, a teacher for KD).
+        List<String> refit = List.of("--model", M, "--teacher", M2, "--reconstruct", "--calib", C, "--quiet");
+        List<String> lora = List.of("--model", M, "--teacher", M2, "--data", C, "--eval-data", P, "--quiet");
+        for (String opt : List.of("--out", "--json")) {
+            List<String> a = new ArrayList<>(refit), b = new ArrayList<>(lora);
+            if (!opt.equals("--out")) {
+                a.addAll(List.of("--out", "<fresh>"));
+                b.addAll(List.of("--out", "<fresh>"));
+            }
+            all.add(new Case("recover", opt, a, inputs(M, M2, C)));
+            all.add(new Case("recover", opt, b, inputs(M, M2, C, P)));
+        }
         return all.stream();
     }
 
