@@ -1,7 +1,14 @@
 package dev.lopper.allocation;
 
 import dev.lopper.BadInputException;
+import dev.lopper.calib.ActivationStats;
+import dev.lopper.calib.Statistic;
+import dev.lopper.model.LlamaModel;
 import dev.lopper.model.ModelConfig;
+
+import java.util.EnumSet;
+import java.util.Set;
+import java.util.function.Supplier;
 
 /**
  * OWL rates (docs/METHODS.md "OWL rates"): per layer an outlier ratio D_l (the share of Wanda scores above M
@@ -12,8 +19,10 @@ import dev.lopper.model.ModelConfig;
 public final class OwlAllocator extends RateAllocator {
     public static final double DEFAULT_LAMBDA = 0.08;
 
-    private final double[] outlierRatios;
+    private final Supplier<double[]> measure;
+    private final boolean measured;
     private final double lambda;
+    private double[] outlierRatios;
 
     /** @param outlierRatios D_l for every layer of the model (layers outside the range are ignored) */
     public OwlAllocator(double[] outlierRatios) {
@@ -21,16 +30,42 @@ public final class OwlAllocator extends RateAllocator {
     }
 
     public OwlAllocator(double[] outlierRatios, double lambda) {
+        this(outlierRatios.clone()::clone, false, lambda);
+    }
+
+    private OwlAllocator(Supplier<double[]> measure, boolean measured, double lambda) {
         if (!(lambda >= 0 && lambda <= 0.5)) throw new BadInputException("OWL lambda " + lambda + " is outside [0, 0.5]");
-        this.outlierRatios = outlierRatios.clone();
+        this.measure = measure;
+        this.measured = measured;
         this.lambda = lambda;
+    }
+
+    /**
+     * OWL with the outlier ratios of {@code model} ({@link OutlierRatios}, M = {@value OutlierRatios#DEFAULT_M})
+     * measured when first needed on the calibration activations {@code activations} supplies: it
+     * {@linkplain #needs needs} {@link Statistic#ACTIVATIONS}.
+     */
+    public static OwlAllocator measured(LlamaModel model, Supplier<ActivationStats> activations) {
+        return new OwlAllocator(() -> OutlierRatios.compute(model, activations.get(), OutlierRatios.DEFAULT_M),
+                true, DEFAULT_LAMBDA);
     }
 
     @Override
     public String name() { return "owl"; }
 
     @Override
+    public Set<Statistic> needs() {
+        return measured ? EnumSet.of(Statistic.ACTIVATIONS) : EnumSet.noneOf(Statistic.class);
+    }
+
+    private double[] outlierRatios() {
+        if (outlierRatios == null) outlierRatios = measure.get();
+        return outlierRatios;
+    }
+
+    @Override
     protected double[] offsets(ModelConfig config, Target target) {
+        double[] outlierRatios = outlierRatios();
         if (outlierRatios.length != config.numLayers())
             throw new BadInputException("OWL needs one outlier ratio per layer: got " + outlierRatios.length
                     + " for " + config.numLayers() + " layers");
