@@ -8,7 +8,7 @@ import dev.lopper.importance.hywia.FusionOptions;
 import dev.lopper.importance.hywia.HybridScores;
 import dev.lopper.importance.hywia.HywiaCriterion;
 import dev.lopper.surgery.KeepPlan;
-import dev.lopper.surgery.PruningRecord;
+import dev.lopper.io.PruningRecord;
 
 import java.util.ArrayList;
 import java.util.Arrays;

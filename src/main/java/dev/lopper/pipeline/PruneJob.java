@@ -33,7 +33,7 @@ import dev.lopper.model.LlamaModel;
 import dev.lopper.model.ModelConfig;
 import dev.lopper.recovery.BiasCompensation;
 import dev.lopper.surgery.KeepPlan;
-import dev.lopper.surgery.PruningRecord;
+import dev.lopper.io.PruningRecord;
 import dev.lopper.surgery.Surgery;
 import dev.lopper.util.Lazy;
 import dev.lopper.util.ProgressListener;
@@ -163,7 +163,7 @@ public final class PruneJob {
                 new PruningRecord.Options(criterion.name(), allocator.name(), o.target(), o.modules().name().toLowerCase(),
                         range.start(), range.end(), o.allowEmptyLayers(), o.biasCompensation(), o.seed(), windows,
                         length, o.roundTo()),
-                PruningRecord.keptOf(plan), PruningRecord.Parameters.of(dense, pruned), PruningRecord.Run.since(start),
+                PruningRecord.keptOf(plan.keptKvHeads(), plan.keptChannels()), PruningRecord.Parameters.of(dense, pruned), PruningRecord.Run.since(start),
                 hywiaOutcome == null ? null : hywiaOutcome.record());
         return new Outcome(pruned, plan, scores, counts, target, windows, length, record, rounding, hywiaOutcome,
                 searching == null ? null : searching.outcome());

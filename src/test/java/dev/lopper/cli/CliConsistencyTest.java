@@ -3,7 +3,7 @@ package dev.lopper.cli;
 import dev.lopper.BadInputException;
 import dev.lopper.pipeline.Method;
 import dev.lopper.pipeline.PruneOptions;
-import dev.lopper.surgery.PruningRecord;
+import dev.lopper.io.PruningRecord;
 import dev.lopper.util.Version;
 import org.junit.jupiter.api.Test;
 import picocli.CommandLine;

@@ -1,8 +1,8 @@
 package dev.lopper.cli;
 
 import dev.lopper.pipeline.Method;
-import dev.lopper.surgery.PruningRecord;
-import dev.lopper.surgery.PruningRecordFile;
+import dev.lopper.io.PruningRecord;
+import dev.lopper.io.PruningRecordFile;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
