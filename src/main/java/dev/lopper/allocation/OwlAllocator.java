@@ -5,6 +5,7 @@ import dev.lopper.calib.ActivationStats;
 import dev.lopper.calib.Statistic;
 import dev.lopper.model.LlamaModel;
 import dev.lopper.model.ModelConfig;
+import dev.lopper.util.Lazy;
 
 import java.util.EnumSet;
 import java.util.Set;
@@ -19,10 +20,9 @@ import java.util.function.Supplier;
 public final class OwlAllocator extends RateAllocator {
     public static final double DEFAULT_LAMBDA = 0.08;
 
-    private final Supplier<double[]> measure;
+    private final Supplier<double[]> outlierRatios;
     private final boolean measured;
     private final double lambda;
-    private double[] outlierRatios;
 
     /** @param outlierRatios D_l for every layer of the model (layers outside the range are ignored) */
     public OwlAllocator(double[] outlierRatios) {
@@ -30,12 +30,13 @@ public final class OwlAllocator extends RateAllocator {
     }
 
     public OwlAllocator(double[] outlierRatios, double lambda) {
-        this(outlierRatios.clone()::clone, false, lambda);
+        double[] copy = outlierRatios.clone();
+        this(() -> copy, false, lambda);
     }
 
-    private OwlAllocator(Supplier<double[]> measure, boolean measured, double lambda) {
+    private OwlAllocator(Supplier<double[]> outlierRatios, boolean measured, double lambda) {
         if (!(lambda >= 0 && lambda <= 0.5)) throw new BadInputException("OWL lambda " + lambda + " is outside [0, 0.5]");
-        this.measure = measure;
+        this.outlierRatios = outlierRatios;
         this.measured = measured;
         this.lambda = lambda;
     }
@@ -46,7 +47,7 @@ public final class OwlAllocator extends RateAllocator {
      * {@linkplain #needs needs} {@link Statistic#ACTIVATIONS}.
      */
     public static OwlAllocator measured(LlamaModel model, Supplier<ActivationStats> activations) {
-        return new OwlAllocator(() -> OutlierRatios.compute(model, activations.get(), OutlierRatios.DEFAULT_M),
+        return new OwlAllocator(Lazy.of(() -> OutlierRatios.compute(model, activations.get(), OutlierRatios.DEFAULT_M)),
                 true, DEFAULT_LAMBDA);
     }
 
@@ -58,14 +59,9 @@ public final class OwlAllocator extends RateAllocator {
         return measured ? EnumSet.of(Statistic.ACTIVATIONS) : EnumSet.noneOf(Statistic.class);
     }
 
-    private double[] outlierRatios() {
-        if (outlierRatios == null) outlierRatios = measure.get();
-        return outlierRatios;
-    }
-
     @Override
     protected double[] offsets(ModelConfig config, Target target) {
-        double[] outlierRatios = outlierRatios();
+        double[] outlierRatios = this.outlierRatios.get();
         if (outlierRatios.length != config.numLayers())
             throw new BadInputException("OWL needs one outlier ratio per layer: got " + outlierRatios.length
                     + " for " + config.numLayers() + " layers");

@@ -163,8 +163,8 @@ public final class PruneJob {
                 new PruningRecord.Options(criterion.name(), allocator.name(), o.target(), o.modules().name().toLowerCase(),
                         range.start(), range.end(), o.allowEmptyLayers(), o.biasCompensation(), o.seed(), windows,
                         length, o.roundTo()),
-                PruningRecord.keptOf(plan.keptKvHeads(), plan.keptChannels()), PruningRecord.Parameters.of(dense, pruned), PruningRecord.Run.since(start),
-                hywiaOutcome == null ? null : hywiaOutcome.record());
+                PruningRecord.keptOf(plan.keptKvHeads(), plan.keptChannels()), PruningRecord.Parameters.of(dense, pruned),
+                PruningRecord.Run.since(start), hywiaOutcome == null ? null : hywiaOutcome.record());
         return new Outcome(pruned, plan, scores, counts, target, windows, length, record, rounding, hywiaOutcome,
                 searching == null ? null : searching.outcome());
     }

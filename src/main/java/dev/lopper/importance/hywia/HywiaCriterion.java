@@ -47,10 +47,8 @@ public final class HywiaCriterion implements Criterion {
 
     @Override public boolean readsCounts() { return true; }
 
-    public FusionOptions options() { return options; }
-
     /** The fine and coarse scores of every scored (layer, module), from the context's second-order statistics. */
-    public HybridScores hybrid(ScoringContext context) {
+    private HybridScores hybrid(ScoringContext context) {
         return HybridScores.of(context.model().config(), context.taylor(name(), true), options.normalisation());
     }
 
