@@ -27,44 +27,35 @@ import java.util.function.Supplier;
  * themselves wrap their {@link Statistics} with {@link #of}.
  */
 public final class ScoringContext {
-    /** Statistics computed so far, shared by a context and its {@link #withCounts} copies. */
-    private static final class Cache {
+    /** What a context and its {@link #withCounts} copies share: the inputs, and the statistics computed so far. */
+    private static final class Shared {
+        final LlamaModel model;
+        final CausalLM lm;
+        final Supplier<CalibrationData> windows, heldOut;
+        final TaylorStats.Options taylorOptions;
+        final int batch;
+        final ProgressListener progress;
         ActivationStats activations;
         TaylorStats taylor;
+
+        Shared(Builder b) {
+            model = b.model;
+            lm = b.lm != null ? b.lm : CausalLM.of(b.model);
+            windows = b.windows;
+            heldOut = b.heldOut;
+            taylorOptions = b.taylorOptions;
+            batch = b.batch;
+            progress = b.progress;
+            activations = b.statistics.activations();
+            taylor = b.statistics.taylor();
+        }
     }
 
-    private final LlamaModel model;
-    private final CausalLM lm;
-    private final Supplier<CalibrationData> windows;
-    private final Supplier<CalibrationData> heldOut;
-    private final TaylorStats.Options taylorOptions;
-    private final int batch;
-    private final ProgressListener progress;
-    private final Cache cache;
+    private final Shared shared;
     private final int[] removeAttention, removeMlp;
 
-    private ScoringContext(Builder b, Cache cache, int[] removeAttention, int[] removeMlp) {
-        this.model = b.model;
-        this.lm = b.lm != null ? b.lm : CausalLM.of(b.model);
-        this.windows = b.windows;
-        this.heldOut = b.heldOut;
-        this.taylorOptions = b.taylorOptions;
-        this.batch = b.batch;
-        this.progress = b.progress;
-        this.cache = cache;
-        this.removeAttention = removeAttention;
-        this.removeMlp = removeMlp;
-    }
-
-    private ScoringContext(ScoringContext c, int[] removeAttention, int[] removeMlp) {
-        this.model = c.model;
-        this.lm = c.lm;
-        this.windows = c.windows;
-        this.heldOut = c.heldOut;
-        this.taylorOptions = c.taylorOptions;
-        this.batch = c.batch;
-        this.progress = c.progress;
-        this.cache = c.cache;
+    private ScoringContext(Shared shared, int[] removeAttention, int[] removeMlp) {
+        this.shared = shared;
         this.removeAttention = removeAttention;
         this.removeMlp = removeMlp;
     }
@@ -115,26 +106,21 @@ public final class ScoringContext {
 
         public Builder progress(ProgressListener progress) { this.progress = progress; return this; }
 
-        public ScoringContext build() {
-            Cache cache = new Cache();
-            cache.activations = statistics.activations();
-            cache.taylor = statistics.taylor();
-            return new ScoringContext(this, cache, null, null);
-        }
+        public ScoringContext build() { return new ScoringContext(new Shared(this), null, null); }
     }
 
-    public LlamaModel model() { return model; }
+    public LlamaModel model() { return shared.model; }
 
     /** The model as a CausalLM, for criteria that run it (HyWIA's fusion). */
-    public CausalLM lm() { return lm; }
+    public CausalLM lm() { return shared.lm; }
 
     /** The calibration windows; null when the run calibrates nothing. */
-    public CalibrationData windows() { return windows == null ? null : windows.get(); }
+    public CalibrationData windows() { return shared.windows == null ? null : shared.windows.get(); }
 
     /** The held-out windows the criterion asked for; null when it asked for none. */
-    public CalibrationData heldOut() { return heldOut == null ? null : heldOut.get(); }
+    public CalibrationData heldOut() { return shared.heldOut == null ? null : shared.heldOut.get(); }
 
-    public ProgressListener progress() { return progress; }
+    public ProgressListener progress() { return shared.progress; }
 
     /**
      * Computes now, in one {@link Calibrator} call, those of {@code needs} not yet computed (a run
@@ -143,43 +129,44 @@ public final class ScoringContext {
      */
     public void collect(Set<Statistic> needs) {
         Set<Statistic> missing = EnumSet.noneOf(Statistic.class);
-        if (needs.contains(Statistic.ACTIVATIONS) && cache.activations == null) missing.add(Statistic.ACTIVATIONS);
+        if (needs.contains(Statistic.ACTIVATIONS) && shared.activations == null) missing.add(Statistic.ACTIVATIONS);
         boolean fisher = needs.contains(Statistic.FISHER);
         if ((fisher || needs.contains(Statistic.GRADIENTS)) && !hasTaylor(fisher))
             missing.add(fisher ? Statistic.FISHER : Statistic.GRADIENTS);
         if (missing.isEmpty()) return;
-        if (windows == null)
+        if (shared.windows == null)
             throw new IllegalStateException("no calibration windows to compute " + missing + " from");
-        Statistics s = Calibrator.collect(lm, windows.get(), missing, taylorOptions, batch, progress);
-        if (s.activations() != null) cache.activations = s.activations();
-        if (s.taylor() != null) cache.taylor = s.taylor();
+        Statistics s = Calibrator.collect(shared.lm, shared.windows.get(), missing, shared.taylorOptions, shared.batch,
+                shared.progress);
+        if (s.activations() != null) shared.activations = s.activations();
+        if (s.taylor() != null) shared.taylor = s.taylor();
     }
 
     private boolean hasTaylor(boolean secondOrder) {
-        return cache.taylor != null && (!secondOrder || cache.taylor.options().secondOrder());
+        return shared.taylor != null && (!secondOrder || shared.taylor.options().secondOrder());
     }
 
     /** The activation statistics, computed on first use; {@code who} names the asker in the error when there are none. */
     public ActivationStats activations(String who) {
-        if (cache.activations == null && windows != null) collect(EnumSet.of(Statistic.ACTIVATIONS));
+        if (shared.activations == null && shared.windows != null) collect(EnumSet.of(Statistic.ACTIVATIONS));
         return statistics().requireActivations(who);
     }
 
     /** The Taylor statistics (second order: with the diagonal Fisher), computed on first use. */
     public TaylorStats taylor(String who, boolean secondOrder) {
-        if (!hasTaylor(secondOrder) && windows != null)
+        if (!hasTaylor(secondOrder) && shared.windows != null)
             collect(EnumSet.of(secondOrder ? Statistic.FISHER : Statistic.GRADIENTS));
         return statistics().requireTaylor(who, secondOrder);
     }
 
     /** What has been computed so far. */
     public Statistics statistics() {
-        return new Statistics(cache.activations, cache.taylor);
+        return new Statistics(shared.activations, shared.taylor);
     }
 
     /** This context with the allocation's removals per layer (sharing the statistics computed so far). */
     public ScoringContext withCounts(int[] removeAttention, int[] removeMlp) {
-        return new ScoringContext(this, removeAttention.clone(), removeMlp.clone());
+        return new ScoringContext(shared, removeAttention.clone(), removeMlp.clone());
     }
 
     /** Whether the allocation's counts are known (the second scoring of a criterion that reads them). */
