@@ -32,7 +32,7 @@ class PruneSummaryTest {
         String console = s.console();
         assertTrue(console.startsWith("method custom: " + phrase + System.lineSeparator()), console);
         assertTrue(console.contains("calibration: 4 windows of 16 tokens from calib.txt"), console);
-        assertTrue(console.contains("   0    4/2  ->  2/1      12 ->     8"), console);
+        assertTrue(console.contains("   0    4/2  ->  2/1       12 ->     8"), console);
         assertTrue(console.endsWith(String.format("time %.1f s, peak memory 2 MB%n", 1.25)), console);
         String md = s.markdown("data/demo/c4.txt");
         assertTrue(md.startsWith("## Pruning\n\n- method `custom`: " + phrase + "\n"), md);
