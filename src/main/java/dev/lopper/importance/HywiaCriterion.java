@@ -64,6 +64,9 @@ public final class HywiaCriterion implements Criterion {
         return "hywia (" + options.modeName() + ", " + options.normalisation().name().toLowerCase() + "-normalised)";
     }
 
+    /** From this many FLOPs (minutes on a laptop) the learned fusion first prints its projected time. */
+    static final double NOTICE_FROM_FLOPS = 5e13;
+
     /** What the fusion decided: the final scores, α per unit, and the learning run (null when fixed). */
     public record Fusion(Scores scores, HybridScores hybrid, double[] alphaFine, FusionTrainer.Result learning) {
         /** α_fine of (layer, kind), or NaN when that unit was not scored. */
@@ -95,7 +98,17 @@ public final class HywiaCriterion implements Criterion {
             HybridScores.Unit unit = units.get(u);
             removals[u] = unit.kind() == GroupKind.ATTENTION ? removeAttention[unit.layer()] : removeMlp[unit.layer()];
         }
-        FusionTrainer.Result r = new FusionTrainer(t, h, removals, fusionWindows).learn(options, seed, progress);
+        FusionTrainer trainer = new FusionTrainer(t, h, removals, fusionWindows);
+        double flops = FusionTrainer.flops(model.config(), options, fusionWindows.windows(), fusionWindows.length(),
+                trainer.firstMaskedLayer());
+        if (flops > NOTICE_FROM_FLOPS) {
+            double gflops = dev.lopper.calib.CalibrationCost.measuredGflops(model);
+            progress.notice(String.format("hywia fusion: %d steps over %d windows of %d tokens (%.0f TFLOP); at this "
+                            + "machine's measured %.0f GFLOP/s about %s (--fusion-steps, --fusion-samples)", options.steps(),
+                    fusionWindows.windows(), fusionWindows.length(), flops / 1e12, gflops,
+                    dev.lopper.calib.CalibrationCost.duration(flops / (gflops * 1e9))));
+        }
+        FusionTrainer.Result r = trainer.learn(options, seed, progress);
         return new Fusion(h.fused(label(), r.alphaFine()), h, r.alphaFine(), r);
     }
 }

@@ -11,19 +11,25 @@ import java.util.List;
  * set at its end. For {@code --json} and docs/scale.md.
  */
 public final class StageMeter {
-    public record Stage(String name, double seconds, long readBytes, long peakRssBytes, long rssBytes) {}
+    /**
+     * {@code cpuSeconds}: CPU time (user + system, all threads) the process spent in the stage, -1
+     * when unknown; on a shared machine the steadier figure than {@code seconds}.
+     */
+    public record Stage(String name, double seconds, double cpuSeconds, long readBytes, long peakRssBytes, long rssBytes) {}
 
     private final List<Stage> stages = new ArrayList<>();
     private long t0 = System.nanoTime();
+    private long cpu0 = cpuNanos();
     private long read0 = ProcessMemory.readBytes();
 
     /** Ends the current stage under {@code name} and starts the next. */
     public synchronized Stage end(String name) {
-        long t = System.nanoTime(), read = ProcessMemory.readBytes();
-        Stage s = new Stage(name, (t - t0) / 1e9, read < 0 || read0 < 0 ? -1 : read - read0, ProcessMemory.peakRss(),
-                ProcessMemory.rss());
+        long t = System.nanoTime(), cpu = cpuNanos(), read = ProcessMemory.readBytes();
+        Stage s = new Stage(name, (t - t0) / 1e9, cpu < 0 || cpu0 < 0 ? -1 : (cpu - cpu0) / 1e9,
+                read < 0 || read0 < 0 ? -1 : read - read0, ProcessMemory.peakRss(), ProcessMemory.rss());
         stages.add(s);
         t0 = t;
+        cpu0 = cpu;
         read0 = read;
         return s;
     }
@@ -31,7 +37,13 @@ public final class StageMeter {
     /** Forgets the time and reads since the last end (work that belongs to no stage). */
     public synchronized void skip() {
         t0 = System.nanoTime();
+        cpu0 = cpuNanos();
         read0 = ProcessMemory.readBytes();
+    }
+
+    /** The process's CPU time so far in nanoseconds, -1 when the platform does not say. */
+    private static long cpuNanos() {
+        return ProcessHandle.current().info().totalCpuDuration().map(java.time.Duration::toNanos).orElse(-1L);
     }
 
     public synchronized List<Stage> stages() { return List.copyOf(stages); }
