@@ -1,21 +1,14 @@
 package dev.lopper.cli;
 
-import dev.lopper.bench.ScaleModelWriter;
-import dev.lopper.io.HfConfig;
-import dev.lopper.io.SafeTensorsWriter;
 import dev.lopper.io.gguf.GgufFile;
-import dev.lopper.model.LayerShape;
 import dev.lopper.model.ModelConfig;
-import dev.lopper.tensor.DType;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
@@ -30,7 +23,7 @@ import static org.junit.jupiter.api.Assertions.*;
  * dropping its pages afterwards ({@code GgufWriter.RowSource#done}) grows it by the whole model.
  */
 class LargerThanHeapExportTest {
-    static final int LAYERS = 48, HIDDEN = 256, INTERMEDIATE = 2048, HEADS = 4, VOCAB = 8192;
+    static final int LAYERS = 48;
     static final long HEAP_BYTES = 64L << 20;
 
     @TempDir
@@ -38,21 +31,11 @@ class LargerThanHeapExportTest {
     static Path model;
     static long modelBytes;
 
-    static ModelConfig config() {
-        LayerShape s = new LayerShape(HEADS, HEADS, HIDDEN / HEADS, INTERMEDIATE);
-        return new ModelConfig("LlamaForCausalLM", HIDDEN, VOCAB, 512, Collections.nCopies(LAYERS, s), 1e-5f,
-                10000f, null, false, false, false, false, false, 1, 2);
-    }
-
     @BeforeAll
     static void writeModel() throws IOException {
         model = tmp.resolve("thin-48-layers");
-        Files.createDirectories(model);
-        ModelConfig c = config();
-        SafeTensorsWriter.writeModel(model, ScaleModelWriter.tensors(c, 11, 0.02f), 50_000_000L);
-        HfConfig.write(c, DType.BF16, model.resolve(HfConfig.FILE_NAME));
-        for (String f : List.of("tokenizer.json", "tokenizer_config.json", "special_tokens_map.json"))
-            Files.copy(PruneCliTest.MODEL.resolve(f), model.resolve(f));
+        ModelConfig c = LargerThanHeapPruneTest.config(LAYERS);
+        LargerThanHeapPruneTest.writeModel(model, c, 11, 50_000_000L);
         modelBytes = c.parameterCount() * 2;
     }
 
@@ -64,12 +47,8 @@ class LargerThanHeapExportTest {
     @Test
     void exportsAModelLargerThanTheHeapOneTensorAtATime() throws Exception {
         Path out = tmp.resolve("thin.gguf"), json = tmp.resolve("export.json");
-        String java = ProcessHandle.current().info().command().orElse("java");
-        List<String> cmd = new ArrayList<>(List.of(java, "--add-modules", "jdk.incubator.vector",
-                "--enable-native-access=ALL-UNNAMED", "-Xmx" + (HEAP_BYTES >> 20) + "m", "-XX:+UseSerialGC",
-                "-cp", System.getProperty("java.class.path"), "dev.lopper.cli.Main",
-                "export", "--model", model.toString(), "--format", "gguf", "--dtype", "f16",
-                "--out", out.toString(), "--json", json.toString(), "--quiet"));
+        List<String> cmd = LargerThanHeapPruneTest.childLopper(HEAP_BYTES, "export", "--model", model.toString(),
+                "--format", "gguf", "--dtype", "f16", "--out", out.toString(), "--json", json.toString(), "--quiet");
         Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
         String log = new String(p.getInputStream().readAllBytes());
         assertTrue(p.waitFor(300, TimeUnit.SECONDS), "finished");
