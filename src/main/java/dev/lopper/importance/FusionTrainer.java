@@ -9,6 +9,7 @@ import dev.lopper.model.GroupKind;
 import dev.lopper.model.ModelConfig;
 import dev.lopper.model.Masks;
 import dev.lopper.util.ProgressListener;
+import dev.lopper.util.ZScores;
 
 import java.util.Arrays;
 import java.util.List;
@@ -16,7 +17,7 @@ import java.util.List;
 /**
  * Learns HyWIA's {@link AttentionFusion} end to end — Lopper's design, docs/METHODS.md "HyWIA" step 4: the
  * calibration NLL of the model under soft masks m_G = σ((z_G − θ)/T), z the fused score
- * standardised within its unit ({@link #standardise}: gradients flow through mean and σ), θ the
+ * standardised within its unit ({@link ZScores#population}, σ with n: gradients flow through mean and σ), θ the
  * midpoint between the r-th and (r+1)-th lowest z of the unit (r its removal count; no gradient
  * through θ), T annealed geometrically (in units of the fused score's standard deviation); masks multiply head outputs and channel
  * activations ({@link Masks}). ∂L/∂m comes from the engine's backward (no weight gradient is
@@ -96,7 +97,10 @@ public final class FusionTrainer {
             alpha[u] = fusion.alphaFine(unit);
             fused[u] = new double[unit.groups()];
             HybridScores.blend(unit, alpha[u], fused[u]);
-            sigma[u] = standardise(fused[u]);
+            // z in place, population σ. The soft masks read z, so a blend is judged by which groups it ranks
+            // where, not by its spread (a blend of two rankings that disagree is less spread than either;
+            // unstandardised, the loss would push α to 0 or 1 for that alone).
+            sigma[u] = ZScores.population(fused[u]);
             if (thresholds == null) theta[u] = threshold(fused[u], removals[u]);
             soft[u] = new double[unit.groups()];
             for (int i = 0; i < soft[u].length; i++) soft[u][i] = sigmoid((fused[u][i] - theta[u]) / t);
@@ -226,24 +230,6 @@ public final class FusionTrainer {
     // ------------------------------------------------------------------ helpers
 
     /**
-     * Standardises a unit's fused scores in place, z = (s − mean)/σ (population σ), and returns σ
-     * (0: all equal, left as zeros). The soft masks read z, so a blend is judged by which groups it
-     * ranks where, not by how spread out its scores are (a blend of two rankings that disagree is
-     * less spread than either; unstandardised, the loss would push α to 0 or 1 for that alone).
-     */
-    static double standardise(double[] s) {
-        int n = s.length;
-        double mean = 0;
-        for (double v : s) mean += v;
-        mean /= n;
-        double var = 0;
-        for (double v : s) var += (v - mean) * (v - mean);
-        double sigma = Math.sqrt(var / n);
-        for (int i = 0; i < n; i++) s[i] = sigma > 0 ? (s[i] - mean) / sigma : 0;
-        return sigma;
-    }
-
-    /**
      * ∂z_i/∂α for z = standardised α·f̂ + (1−α)·ĉ: with d = f̂ − ĉ (= ∂s/∂α), d̄ its mean and
      * c = mean(z·(d − d̄)) (= ∂σ/∂α), ∂z_i/∂α = ((d_i − d̄) − z_i·c)/σ.
      */
@@ -335,13 +321,17 @@ public final class FusionTrainer {
     /**
      * Heap for activations kept from the forward to the backward (each layer kept is not
      * recomputed: up to ⅓ less arithmetic per step; the bits are the same): half of what the heap
-     * has free, or {@code -Dlopper.fusionKeepBytes=N}.
+     * has free and at most a quarter of the machine's available memory (a shared machine keeps
+     * less), or {@code -Dlopper.fusionKeepBytes=N}.
      */
     static long keepBudget() {
         Long forced = Long.getLong("lopper.fusionKeepBytes");
         if (forced != null) return Math.max(0, forced);
         Runtime r = Runtime.getRuntime();
-        return Math.max(0, (r.maxMemory() - (r.totalMemory() - r.freeMemory())) / 2);
+        long budget = (r.maxMemory() - (r.totalMemory() - r.freeMemory())) / 2;
+        long available = dev.lopper.util.ProcessMemory.machineAvailable();
+        if (available >= 0) budget = Math.min(budget, available / 4);
+        return Math.max(0, budget);
     }
 
     /** The passes' tokens, and on first use their hidden states entering the first masked layer. */
