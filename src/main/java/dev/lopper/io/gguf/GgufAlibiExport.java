@@ -219,6 +219,10 @@ final class GgufAlibiExport {
                 m.readRow(src, buf, 0);
                 for (int j = 0; j < outCols; j++) dst[j] = cm[j] < 0 ? 0f : buf[cm[j]];
             }
+
+            public void done() {
+                if (m != null) m.release();
+            }
         };
     }
 
@@ -254,6 +258,10 @@ final class GgufAlibiExport {
                     }
                     r -= s.rows();
                 }
+            }
+
+            public void done() {
+                for (GgufWriter.RowSource s : parts) s.done();
             }
         };
     }
