@@ -1,6 +1,7 @@
 package dev.lopper;
 
 import java.nio.file.Path;
+import java.util.function.Function;
 
 /**
  * A problem with what the user gave us (a file, an option), as opposed to a bug.
@@ -22,5 +23,16 @@ public class BadInputException extends RuntimeException {
 
     public BadInputException(Path file, String problem, Throwable cause) {
         super(file + ": " + problem, cause);
+    }
+
+    /** The message, a setting mentioned in it ({@link Setting#mention()}) named in words. */
+    @Override
+    public String getMessage() {
+        return message(Setting::words);
+    }
+
+    /** The message with each setting mentioned in it named by {@code name} (the CLI: by its option). */
+    public String message(Function<Setting, String> name) {
+        return Setting.render(super.getMessage(), name);
     }
 }

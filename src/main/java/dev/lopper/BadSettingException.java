@@ -1,5 +1,7 @@
 package dev.lopper;
 
+import java.util.function.Function;
+
 /**
  * Bad input that is one setting's value: {@code problem} says what is wrong with it ("must be at
  * least 1, not 0"). The message names the setting in words; the CLI prints the option's name
@@ -15,7 +17,18 @@ public class BadSettingException extends BadInputException {
         this.problem = problem;
     }
 
+    public BadSettingException(Setting setting, String problem, Throwable cause) {
+        super(setting.words() + " " + problem, cause);
+        this.setting = setting;
+        this.problem = problem;
+    }
+
     public Setting setting() { return setting; }
 
     public String problem() { return problem; }
+
+    @Override
+    public String message(Function<Setting, String> name) {
+        return name.apply(setting) + " " + Setting.render(problem, name);
+    }
 }

@@ -1,6 +1,7 @@
 package dev.lopper.allocation;
 
 import dev.lopper.BadInputException;
+import dev.lopper.Setting;
 import dev.lopper.model.ModelConfig;
 import dev.lopper.surgery.Groups;
 
@@ -123,7 +124,7 @@ final class Budget {
         String where = "layers " + target.range() + " (" + target.modules().name().toLowerCase() + ")";
         if (target.allowEmptyLayers() || capacity == all)
             return new BadInputException(head + " " + where + " hold only " + all + " prunable parameters; "
-                    + "lower --target or widen --layers (0:0 = all layers)");
+                    + "lower " + Setting.TARGET.mention() + " or widen " + Setting.LAYERS.mention() + " (0:0 = all layers)");
         Item culprit = null;
         for (int i = 0; i < items.size() && culprit == null; i++)
             if (ideal != null && ideal[i] > items.get(i).cap) culprit = items.get(i);
@@ -131,6 +132,7 @@ final class Budget {
             if (items.get(i).cap < items.get(i).n) culprit = items.get(i);
         return new BadInputException(head + " at most " + capacity + " can go from " + where
                 + " without emptying a layer: " + culprit.describe() + " would lose all of them; "
-                + "--allow-empty-layers permits that, or widen --layers (0:0 = all layers), or lower --target");
+                + Setting.ALLOW_EMPTY_LAYERS.mention() + " permits that, or widen " + Setting.LAYERS.mention()
+                + " (0:0 = all layers), or lower " + Setting.TARGET.mention());
     }
 }

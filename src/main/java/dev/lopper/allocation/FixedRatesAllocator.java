@@ -1,6 +1,7 @@
 package dev.lopper.allocation;
 
 import dev.lopper.BadInputException;
+import dev.lopper.Setting;
 import dev.lopper.model.ModelConfig;
 
 import java.nio.file.Path;
@@ -60,7 +61,7 @@ public final class FixedRatesAllocator implements Allocator {
         int c = (int) Math.round(rate * groups);
         if (c == groups && groups > 0 && !target.allowEmptyLayers())
             throw new BadInputException(source + ": rate " + rate + " of layer " + layer + " would remove all " + groups
-                    + " " + what + "; --allow-empty-layers permits that");
+                    + " " + what + "; " + Setting.ALLOW_EMPTY_LAYERS.mention() + " permits that");
         return c;
     }
 }

@@ -1,6 +1,7 @@
 package dev.lopper.allocation;
 
 import dev.lopper.BadInputException;
+import dev.lopper.Setting;
 
 /** The layers [start, end) that may be pruned; the others stay untouched. */
 public record LayerRange(int start, int end) {
@@ -33,7 +34,7 @@ public record LayerRange(int start, int end) {
     public void check(int layers) {
         if (start < 0 || end > layers || start >= end)
             throw new BadInputException("layer range " + this + " is not a non-empty range inside the model's "
-                    + layers + " layers [0, " + layers + "); change --layers");
+                    + layers + " layers [0, " + layers + "); change " + Setting.LAYERS.mention());
     }
 
     @Override

@@ -1,5 +1,6 @@
 package dev.lopper.allocation;
 
+import dev.lopper.Setting;
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
@@ -68,9 +69,10 @@ public final class RateFile {
         }
         Path beside = file.resolveSibling("best-rates.json");
         if (root.has("rates") || root.has("seeds"))
-            throw new BadInputException(file, "is a search's summary (best.json), not a rate list; --rates reads "
+            throw new BadInputException(file, "is a search's summary (best.json), not a rate list; "
+                    + Setting.RATES.mention() + " reads "
                     + beside);
-        throw new BadInputException(file, "is a JSON object; --rates reads a JSON array of rates (one per layer) "
+        throw new BadInputException(file, "is a JSON object; " + Setting.RATES.mention() + " reads a JSON array of rates (one per layer) "
                 + "or one rate per line");
     }
 

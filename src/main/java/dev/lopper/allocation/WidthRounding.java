@@ -1,8 +1,8 @@
 package dev.lopper.allocation;
 
+import dev.lopper.BadInputException;
 import dev.lopper.BadSettingException;
 import dev.lopper.Setting;
-import dev.lopper.BadInputException;
 import dev.lopper.model.ModelConfig;
 import dev.lopper.surgery.Groups;
 
@@ -50,8 +50,9 @@ public final class WidthRounding {
             int min = target.allowEmptyLayers() ? 0 : n;
             if (down < min) down = Math.min(min, width / n * n);
             if (down == 0 && !target.allowEmptyLayers())
-                throw new BadInputException("layer " + l + " has only " + width + " MLP channels, fewer than --round-to "
-                        + n + "; use a smaller --round-to or --allow-empty-layers");
+                throw new BadInputException("layer " + l + " has only " + width + " MLP channels, fewer than "
+                        + Setting.ROUND_TO.mention() + " " + n + "; use a smaller " + Setting.ROUND_TO.mention() + " or "
+                        + Setting.ALLOW_EMPTY_LAYERS.mention());
             mlp[l] = width - down;
             if (down + n <= width) candidates.add(new int[]{l, down + n - kept});
         }

@@ -1,6 +1,7 @@
 package dev.lopper.calib;
 
 import dev.lopper.BadInputException;
+import dev.lopper.Setting;
 import dev.lopper.model.LayerShape;
 import dev.lopper.model.LlamaModel;
 import dev.lopper.model.ModelConfig;
@@ -80,7 +81,8 @@ public final class CalibrationCost {
             String has = need > max ? String.format("this JVM may use %.1f GB of heap", max / 1e9)
                     : String.format("this machine has %.1f GB of memory", machine / 1e9);
             throw new BadInputException(String.format("calibration of %d windows of %d tokens needs about %.1f GB of "
-                    + "Java heap and %s; lower --calib-windows (or --calib-len)%s", windows, length, need / 1e9, has,
+                    + "Java heap and %s; lower " + Setting.CALIB_WINDOWS.mention() + " (or " + Setting.CALIB_LENGTH.mention()
+                    + ")%s", windows, length, need / 1e9, has,
                     need > max && (machine <= 0 || need < machine * 0.8)
                             ? String.format(", or raise the heap: LOPPER_JAVA_OPTS=\"-Xmx%dg\"", (long) Math.ceil(need * 1.5 / 1e9))
                             : ""));

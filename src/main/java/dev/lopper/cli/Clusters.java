@@ -1,5 +1,6 @@
 package dev.lopper.cli;
 
+import dev.lopper.Setting;
 import dev.lopper.allocation.search.SearchJob;
 import dev.lopper.allocation.search.cluster.Address;
 import dev.lopper.allocation.search.cluster.ClusterEvaluator;
@@ -11,8 +12,8 @@ final class Clusters {
 
     static SearchJob.Remote remote(String cluster) {
         if (cluster == null) return null;
-        Address listen = Address.parse(cluster, "--cluster");
-        Secret secret = Secret.from(System.getenv(), listen, "--cluster");
+        Address listen = Address.parse(cluster, Setting.CLUSTER);
+        Secret secret = Secret.from(System.getenv(), listen, Setting.CLUSTER);
         return ClusterEvaluator.remote(listen, secret, line -> System.err.println("lopper search: " + line));
     }
 }

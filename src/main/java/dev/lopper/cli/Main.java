@@ -1,7 +1,6 @@
 package dev.lopper.cli;
 
 import dev.lopper.BadInputException;
-import dev.lopper.BadSettingException;
 import dev.lopper.util.ErrorText;
 import dev.lopper.util.Version;
 import picocli.CommandLine;
@@ -120,8 +119,7 @@ public final class Main implements Callable<Integer> {
         while (!(cause instanceof BadInputException) && cause.getCause() != null) cause = cause.getCause();
         if (cause instanceof BadInputException) {
             // A setting's error names the setting by key: print the option that sets it.
-            String message = cause instanceof BadSettingException s ? OptionNames.of(s.setting()) + " " + s.problem()
-                    : cause.getMessage();
+            String message = ((BadInputException) cause).message(OptionNames::of);
             err.println("lopper: " + ErrorText.clean(message));
             if (verbose) ex.printStackTrace(err);
             return BAD_INPUT;

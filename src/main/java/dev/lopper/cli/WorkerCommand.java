@@ -1,5 +1,6 @@
 package dev.lopper.cli;
 
+import dev.lopper.Setting;
 import dev.lopper.allocation.search.cluster.Address;
 import dev.lopper.allocation.search.cluster.Fingerprint;
 import dev.lopper.allocation.search.cluster.Secret;
@@ -31,8 +32,8 @@ final class WorkerCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws InterruptedException {
-        Address driver = Address.parse(join, "--join");
-        Secret secret = Secret.from(System.getenv(), driver, "--join");
+        Address driver = Address.parse(join, Setting.JOIN);
+        Secret secret = Secret.from(System.getenv(), driver, Setting.JOIN);
         LlamaModel model = modelOptions.loadModel();
         Fingerprint fingerprint;
         try (Tokenizer tok = modelOptions.loadTokenizer(model)) {

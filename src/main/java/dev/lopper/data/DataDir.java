@@ -1,6 +1,7 @@
 package dev.lopper.data;
 
 import dev.lopper.BadInputException;
+import dev.lopper.Setting;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -37,7 +38,7 @@ public final class DataDir {
     static Path require(Path dir) {
         Path d = resolve(dir);
         if (!Files.isDirectory(d))
-            throw new BadInputException(d, "data folder not found; give --data DIR or set LOPPER_DATA");
+            throw new BadInputException(d, "data folder not found; give " + Setting.DATA_FOLDER.mention() + " DIR or set LOPPER_DATA");
         return d;
     }
 }

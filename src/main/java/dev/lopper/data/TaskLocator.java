@@ -1,6 +1,7 @@
 package dev.lopper.data;
 
 import dev.lopper.BadInputException;
+import dev.lopper.Setting;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -88,7 +89,7 @@ public final class TaskLocator {
     private Path existingFile(Path file, ZeroShotTask task) {
         if (!Files.isRegularFile(file)) {
             throw new BadInputException(file, "data file for task " + task.name() + " not found (data dir "
-                    + dataDir + "; set --data-dir or " + ENV_DATA + ")");
+                    + dataDir + "; set " + Setting.TASK_DATA_FOLDER.mention() + " or " + ENV_DATA + ")");
         }
         return file;
     }

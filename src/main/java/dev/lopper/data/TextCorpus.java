@@ -1,5 +1,6 @@
 package dev.lopper.data;
 
+import dev.lopper.Setting;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.lopper.BadInputException;
@@ -66,7 +67,7 @@ public record TextCorpus(String name, Path file, String text, String protocol) {
             if (k.name.equalsIgnoreCase(nameOrPath)) {
                 Path f = DataDir.require(dataDir).resolve(k.path);
                 if (!Files.isRegularFile(f))
-                    throw new BadInputException(f, "not found (the '" + k.name + "' corpus); set --data or LOPPER_DATA");
+                    throw new BadInputException(f, "not found (the '" + k.name + "' corpus); set " + Setting.DATA_FOLDER.mention() + " or LOPPER_DATA");
                 return new TextCorpus(k.name, f, read(f, k.assembly), k.protocol);
             }
         }

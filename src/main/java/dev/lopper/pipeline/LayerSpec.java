@@ -1,6 +1,7 @@
 package dev.lopper.pipeline;
 
 import dev.lopper.BadInputException;
+import dev.lopper.Setting;
 import dev.lopper.allocation.LayerRange;
 
 /** Which layers a run may prune, before the model's depth is known. */
@@ -21,7 +22,7 @@ public sealed interface LayerSpec {
             int e = end <= 0 ? layers + end : end;
             if (start < 0 || e > layers || start >= e)
                 throw new BadInputException("layer range [" + start + ", " + e + ") is outside the model's "
-                        + layers + " layers; change --layers (START:END, 0:0 = all layers)");
+                        + layers + " layers; change " + Setting.LAYERS.mention() + " (START:END, 0:0 = all layers)");
             return new LayerRange(start, e);
         }
 

@@ -1,6 +1,7 @@
 package dev.lopper.pipeline;
 
 import dev.lopper.BadInputException;
+import dev.lopper.Setting;
 import dev.lopper.allocation.Allocator;
 import dev.lopper.allocation.FixedRatesAllocator;
 import dev.lopper.allocation.OwlAllocator;
@@ -16,8 +17,8 @@ import dev.lopper.importance.ScoringContext;
 import dev.lopper.io.Tokenizer;
 import dev.lopper.model.LlamaModel;
 import dev.lopper.model.ModelConfig;
-import dev.lopper.util.Sha256;
 import dev.lopper.util.ProgressListener;
+import dev.lopper.util.Sha256;
 
 import java.nio.file.Path;
 import java.util.Arrays;
@@ -134,7 +135,7 @@ final class SearchRuns {
             }
             if (test.equals(file))
                 throw new BadInputException(corpus.file(), "is the " + name + " test split; the search computes "
-                        + "fitness on calibration text only (give --fitness-data another text)");
+                        + "fitness on calibration text only (give " + Setting.FITNESS_DATA.mention() + " another text)");
         }
     }
 }

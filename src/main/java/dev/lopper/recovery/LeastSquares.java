@@ -1,6 +1,7 @@
 package dev.lopper.recovery;
 
 import dev.lopper.BadInputException;
+import dev.lopper.Setting;
 import org.ejml.data.DMatrixRMaj;
 import org.ejml.dense.row.factory.LinearSolverFactory_DDRM;
 import org.ejml.interfaces.linsol.LinearSolverDense;
@@ -62,7 +63,8 @@ public final class LeastSquares {
         LinearSolverDense<DMatrixRMaj> chol = LinearSolverFactory_DDRM.chol(f);
         if (!chol.setA(a))
             throw new BadInputException("the Gram matrix of the kept inputs of " + what + " is singular"
-                    + (ridge == 0 ? "; use --ridge > 0" : " even with --ridge " + ridge + "; use a larger --ridge"));
+                    + (ridge == 0 ? "; use " + Setting.RIDGE.mention() + " > 0"
+                            : " even with " + Setting.RIDGE.mention() + " " + ridge + "; use a larger " + Setting.RIDGE.mention()));
         DMatrixRMaj x = new DMatrixRMaj(f, out);
         chol.solve(rhs, x);
         double[] w = new double[out * f];
@@ -70,7 +72,7 @@ public final class LeastSquares {
             for (int j = 0; j < f; j++) {
                 double v = x.get(j, o);
                 if (!Double.isFinite(v))
-                    throw new BadInputException("the re-fit of " + what + " is not finite; use a larger --ridge");
+                    throw new BadInputException("the re-fit of " + what + " is not finite; use a larger " + Setting.RIDGE.mention());
                 w[o * f + j] = v;
             }
         return w;

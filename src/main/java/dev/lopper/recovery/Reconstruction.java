@@ -1,6 +1,7 @@
 package dev.lopper.recovery;
 
-import dev.lopper.BadInputException;
+import dev.lopper.BadSettingException;
+import dev.lopper.Setting;
 import dev.lopper.calib.CalibrationData;
 import dev.lopper.model.CausalLM;
 import dev.lopper.model.ForwardHook;
@@ -68,7 +69,7 @@ public final class Reconstruction {
         public static final Mode DEFAULT_MODE = Mode.ONE_SHOT;
 
         public Options {
-            if (!(ridge >= 0) || Double.isInfinite(ridge)) throw new BadInputException("--ridge must be a number ≥ 0, not " + ridge);
+            if (!(ridge >= 0) || Double.isInfinite(ridge)) throw new BadSettingException(Setting.RIDGE, "must be a number ≥ 0, not " + ridge);
             if (batch < 1) throw new IllegalArgumentException("batch must be positive, not " + batch);
         }
     }

@@ -1,6 +1,7 @@
 package dev.lopper.util;
 
 import dev.lopper.BadInputException;
+import dev.lopper.Setting;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -56,8 +57,9 @@ public final class OutputPaths {
         /** What to say when the output exists and --force was not given. */
         String whenExists() {
             if (kind == Kind.FOLDER && RUN_MARKER.equals(marker) && Files.isRegularFile(path.resolve(marker)))
-                return "continue it with --resume " + path + " or replace it with --force (" + option + ")";
-            return "use --force to replace it (" + option + ")";
+                return "continue it with " + Setting.RESUME.mention() + " " + path + " or replace it with "
+                        + Setting.FORCE.mention() + " (" + option + ")";
+            return "use " + Setting.FORCE.mention() + " to replace it (" + option + ")";
         }
     }
 
@@ -150,13 +152,14 @@ public final class OutputPaths {
             if (exists && !Files.isDirectory(p))
                 throw new BadInputException(p, "exists and is not a folder; " + o.option() + " wants a folder");
             if (exists && o.kind() == Kind.NEW_FOLDER)
-                throw new BadInputException(p, "already exists; choose another " + o.option() + " or use --force to replace it");
+                throw new BadInputException(p, "already exists; choose another " + o.option() + " or use " + Setting.FORCE.mention()
+                        + " to replace it");
             if (exists && !isEmptyFolder(p)) {
                 if (!force) throw new BadInputException(p, "already exists; " + o.whenExists());
                 if (o.marker() == null || !Files.isRegularFile(p.resolve(o.marker())))
                     throw new BadInputException(p, "holds files Lopper did not write"
                             + (o.marker() == null ? "" : " (no " + o.marker() + ")")
-                            + "; --force replaces only a folder Lopper wrote; choose another " + o.option());
+                            + "; " + Setting.FORCE.mention() + " replaces only a folder Lopper wrote; choose another " + o.option());
             }
             if (exists && !Files.isWritable(p))
                 throw new BadInputException(p, "cannot be written: not writable (" + o.option() + ")");

@@ -1,6 +1,8 @@
 package dev.lopper.allocation.search;
 
 import dev.lopper.BadInputException;
+import dev.lopper.BadSettingException;
+import dev.lopper.Setting;
 import dev.lopper.io.Checkpoints;
 import dev.lopper.io.Tokenizer;
 import dev.lopper.io.Tokenizers;
@@ -32,11 +34,11 @@ public final class Operators {
         try {
             u = URI.create(url);
         } catch (IllegalArgumentException e) {
-            throw new BadInputException("--operator-url '" + url + "' is not a URL");
+            throw new BadSettingException(Setting.OPERATOR_URL, "'" + url + "' is not a URL");
         }
         if (u.getHost() == null || u.getScheme() == null
                 || !(u.getScheme().equals("http") || u.getScheme().equals("https")))
-            throw new BadInputException("--operator-url '" + url + "' is not an http(s) URL");
+            throw new BadSettingException(Setting.OPERATOR_URL, "'" + url + "' is not an http(s) URL");
         int port = u.getPort() >= 0 ? u.getPort() : u.getScheme().equals("https") ? 443 : 80;
         int timeout = (int) Math.min(5000, Math.max(100, o.chat().timeout().toMillis()));
         try (Socket s = new Socket()) {

@@ -1,5 +1,6 @@
 package dev.lopper.allocation.search;
 
+import dev.lopper.Setting;
 import com.fasterxml.jackson.databind.JsonNode;
 
 import java.util.ArrayList;
@@ -124,7 +125,8 @@ public final class PromptedOperator implements Operator {
         if (steps >= MIN_STEPS && fellBack > maxFallbackShare * steps)
             throw new dev.lopper.BadInputException("the " + name + " operator got nothing usable in " + fellBack + " of "
                     + steps + " steps (last: " + why + "); the search would be a plain ga search: check the endpoint "
-                    + "(--operator-url, --operator-model) or allow more with --max-fallback-share (now "
+                    + "(" + Setting.OPERATOR_URL.mention() + ", " + Setting.OPERATOR_MODEL.mention() + ") or allow more with "
+                    + Setting.MAX_FALLBACK_SHARE.mention() + " (now "
                     + maxFallbackShare + "); events.jsonl has every failure");
     }
 

@@ -1,5 +1,6 @@
 package dev.lopper.allocation.search;
 
+import dev.lopper.Setting;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
@@ -56,8 +57,8 @@ public final class RunFolder implements EventLog, AutoCloseable {
      */
     public static void checkNew(Path dir, boolean force) {
         if (Files.exists(dir) && !force && !isEmptyDir(dir))
-            throw new BadInputException(dir, "already exists; continue it with --resume " + dir
-                    + " or replace it with --force");
+            throw new BadInputException(dir, "already exists; continue it with " + Setting.RESUME.mention() + " " + dir
+                    + " or replace it with " + Setting.FORCE.mention());
         if (Files.exists(dir) && !Files.isDirectory(dir))
             throw new BadInputException(dir, "exists and is not a folder");
     }
@@ -112,7 +113,7 @@ public final class RunFolder implements EventLog, AutoCloseable {
             if (MAY_CHANGE.contains(k)) continue;
             if (!now.get(k).equals(saved.get(k)))
                 throw new BadInputException(run, "was made with other settings: " + k + " " + saved.get(k)
-                        + ", now " + now.get(k) + "; resume it with the same settings or start a new --out");
+                        + ", now " + now.get(k) + "; resume it with the same settings or start a new " + Setting.OUT.mention());
         }
         for (Iterator<String> it = saved.fieldNames(); it.hasNext(); ) {
             String k = it.next();

@@ -1,6 +1,7 @@
 package dev.lopper.allocation.search;
 
 import dev.lopper.BadInputException;
+import dev.lopper.Setting;
 import dev.lopper.allocation.Target;
 import dev.lopper.calib.CalibrationData;
 import dev.lopper.importance.Scores;
@@ -116,7 +117,7 @@ public final class SearchJob {
         } else {
             String io = dev.lopper.util.ErrorText.ioFailure(e);
             if (io != null)
-                return new BadInputException(io + "; the run so far is kept: continue it with --resume " + f.dir(), e);
+                return new BadInputException(io + "; the run so far is kept: continue it with " + Setting.RESUME.mention() + " " + f.dir(), e);
         }
         if (e instanceof RuntimeException r) return r;
         throw (Error) e;

@@ -2,7 +2,6 @@ package dev.lopper.allocation.search;
 
 import dev.lopper.BadSettingException;
 import dev.lopper.Setting;
-import dev.lopper.BadInputException;
 
 import java.nio.file.Path;
 import java.time.Duration;
@@ -34,14 +33,14 @@ public record SearchOptions(OperatorKind operator, MaskedFitness.Kind fitness, S
 
         public Chat {
             if (!(maxFallbackShare >= 0 && maxFallbackShare <= 1))
-                throw new BadInputException("--max-fallback-share must be in [0, 1], not " + maxFallbackShare);
+                throw new BadSettingException(Setting.MAX_FALLBACK_SHARE, "must be in [0, 1], not " + maxFallbackShare);
             if (!(temperature >= 0) || Double.isInfinite(temperature))
-                throw new BadInputException("--temperature must be a number >= 0, not " + temperature);
+                throw new BadSettingException(Setting.TEMPERATURE, "must be a number >= 0, not " + temperature);
             if (timeout == null || timeout.isZero() || timeout.isNegative())
-                throw new BadInputException("--timeout must be more than 0 seconds");
-            if (retries < 0) throw new BadInputException("--retries must be >= 0, not " + retries);
-            if (maxRequests < 1) throw new BadInputException("--max-requests must be at least 1, not " + maxRequests);
-            if (maxNewTokens < 1) throw new BadInputException("--max-new-tokens must be at least 1, not " + maxNewTokens);
+                throw new BadSettingException(Setting.TIMEOUT, "must be more than 0 seconds");
+            if (retries < 0) throw new BadSettingException(Setting.RETRIES, "must be >= 0, not " + retries);
+            if (maxRequests < 1) throw new BadSettingException(Setting.MAX_REQUESTS, "must be at least 1, not " + maxRequests);
+            if (maxNewTokens < 1) throw new BadSettingException(Setting.MAX_NEW_TOKENS, "must be at least 1, not " + maxNewTokens);
         }
     }
 
@@ -157,16 +156,16 @@ public record SearchOptions(OperatorKind operator, MaskedFitness.Kind fitness, S
         if (fitnessLength < 2) throw new BadSettingException(Setting.FITNESS_LENGTH, "must be at least 2");
         if (topK < 1) throw new BadSettingException(Setting.TOP_K, "must be at least 1");
         if (jobs < 1) throw new BadSettingException(Setting.JOBS, "must be at least 1");
-        if (batch < 1) throw new BadInputException("--fitness-batch must be at least 1");
+        if (batch < 1) throw new BadSettingException(Setting.FITNESS_BATCH, "must be at least 1");
         if (!(minRate >= 0 && minRate <= maxRate && maxRate < 1))
-            throw new BadInputException("--min-rate " + minRate + " and --max-rate " + maxRate
+            throw new BadSettingException(Setting.MIN_RATE, minRate + " and " + Setting.MAX_RATE.mention() + " " + maxRate
                     + " must satisfy 0 <= min <= max < 1");
         // Every option is checked here, before a run folder is made (not when the evolution starts).
         Evolution.Settings checked = new Evolution.Settings(population, crossovers, mutations, generations, seed,
                 stages == null || stages.length == 0 ? new int[]{fitnessWindows} : stages, stageKeep);
         if (checked.fullWindows() > fitnessWindows)
-            throw new BadInputException("--stages asks for " + checked.fullWindows() + " windows in its last stage, "
-                    + "more than --fitness-windows " + fitnessWindows);
+            throw new BadSettingException(Setting.STAGES, "asks for " + checked.fullWindows() + " windows in its last stage, "
+                    + "more than " + Setting.FITNESS_WINDOWS.mention() + " " + fitnessWindows);
         if (operator == OperatorKind.LLM && (chat.url() == null || chat.url().isBlank()))
             throw new BadSettingException(Setting.OPERATOR_URL, "is needed by the llm operator (an OpenAI-compatible base URL, e.g. "
                     + "http://localhost:8000/v1)");

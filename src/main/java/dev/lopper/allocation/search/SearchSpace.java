@@ -1,6 +1,7 @@
 package dev.lopper.allocation.search;
 
 import dev.lopper.BadInputException;
+import dev.lopper.Setting;
 import dev.lopper.allocation.RemovalCounts;
 import dev.lopper.allocation.Target;
 import dev.lopper.model.ModelConfig;
@@ -85,11 +86,11 @@ public final class SearchSpace {
         if (most < goal - half)
             throw new BadInputException(String.format("target %s asks to remove %.0f of the model's %d parameters, "
                             + "but per-layer rates in [%s, %s] over layers %s (%s) remove at most %.0f (%.4f of all "
-                            + "parameters); raise --max-rate or lower the target", target.fraction(), goal, total, lo, hi,
+                            + "parameters); raise " + Setting.MAX_RATE.mention() + " or lower the target", target.fraction(), goal, total, lo, hi,
                     target.range(), target.modules().name().toLowerCase(), most, most / total));
         if (least > goal + half)
             throw new BadInputException(String.format("target %s asks to remove %.0f of the model's %d parameters, "
-                            + "but the lowest rate %s already removes %.0f; lower --min-rate", target.fraction(), goal,
+                            + "but the lowest rate %s already removes %.0f; lower " + Setting.MIN_RATE.mention(), target.fraction(), goal,
                     total, lo, least));
     }
 

@@ -1,5 +1,6 @@
 package dev.lopper.recovery.lora;
 
+import dev.lopper.Setting;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.lopper.BadInputException;
@@ -91,7 +92,7 @@ public final class LoraCheckpoint {
     /** Restores {@code t} (fresh, same inputs and options) from the newest checkpoint in {@code dir}; returns its step. */
     public static int resume(Path dir, LoraTrainer t, String fingerprint) {
         Path json = latest(dir);
-        if (json == null) throw new BadInputException(dir, "--resume: no checkpoint here");
+        if (json == null) throw new BadInputException(dir, Setting.RESUME.mention() + ": no checkpoint here");
         State s;
         try {
             s = JSON.readValue(json.toFile(), State.class);
@@ -99,7 +100,7 @@ public final class LoraCheckpoint {
             throw new BadInputException(json, "not a readable checkpoint: " + ErrorText.of(e), e);
         }
         if (!fingerprint.equals(s.fingerprint()))
-            throw new BadInputException(json, "--resume: this checkpoint is of another run (other inputs or options; "
+            throw new BadInputException(json, Setting.RESUME.mention() + ": this checkpoint is of another run (other inputs or options; "
                     + "fingerprint " + abbrev(s.fingerprint()) + " vs this run's " + abbrev(fingerprint) + ")");
         SafeTensorsFile f = SafeTensorsFile.open(tensorsOf(json));
         List<Adapter> all = t.lora().all();

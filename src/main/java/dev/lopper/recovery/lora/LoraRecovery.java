@@ -1,17 +1,19 @@
 package dev.lopper.recovery.lora;
 
+import dev.lopper.BadSettingException;
+import dev.lopper.Setting;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.lopper.BadInputException;
 import dev.lopper.data.TextCorpus;
 import dev.lopper.io.Checkpoints;
 import dev.lopper.io.HfFolder;
+import dev.lopper.io.PruningRecord;
 import dev.lopper.io.Tokenizer;
 import dev.lopper.model.CausalLM;
 import dev.lopper.model.LlamaModel;
-import dev.lopper.io.PruningRecord;
-import dev.lopper.util.Sha256;
 import dev.lopper.util.OutputPaths;
+import dev.lopper.util.Sha256;
 
 import java.io.IOException;
 import java.io.PrintStream;
@@ -60,7 +62,7 @@ public final class LoraRecovery {
     public static LoraRecord run(Request r, PrintStream log, LoraTrainer.Listener listener) {
         Instant start = Instant.now();
         if (Files.exists(r.out()) && !r.force())
-            throw new BadInputException(r.out(), "already exists; use --force to replace it");
+            throw new BadInputException(r.out(), "already exists; use " + Setting.FORCE.mention() + " to replace it");
         LlamaModel student = r.model();
         if (r.teacherModel() != null) checkTeacher(r.teacher(), r.teacherModel(), student);
 
@@ -70,7 +72,7 @@ public final class LoraRecovery {
         checkApart(text, heldout);
         int seq = training.seq();
         if (seq > student.config().maxPositions())
-            throw new BadInputException("--seq-len " + seq + " is longer than the model's context of "
+            throw new BadSettingException(Setting.TRAINING_LENGTH, seq + " is longer than the model's context of "
                     + student.config().maxPositions() + " tokens");
         int[] evalIds = r.tokenizer().encode(heldout.text(), r.tokenizer().addBosByDefault());
         int evalWindows = evalIds.length / seq;
@@ -82,10 +84,11 @@ public final class LoraRecovery {
         Path ckpt = checkpointDir(r);
         // Where the run writes (the output, a file of the adapter-only kind or a folder, and its
         // checkpoints) against everything it reads, once the corpora's files are known.
-        OutputPaths.guard(r.force()).folder(r.out(), "--out", r.adapterOnly() ? PeftAdapter.CONFIG : "config.json")
-                .output(ckpt, "--checkpoint-dir", Files.exists(ckpt) ? OutputPaths.Kind.EXISTING_FOLDER : OutputPaths.Kind.FOLDER, null)
-                .input(r.modelPath(), "--model").input(r.teacher(), "--teacher").input(text.file(), "--data")
-                .input(heldout.file(), "--eval-data").check();
+        OutputPaths.guard(r.force()).folder(r.out(), Setting.OUT.mention(), r.adapterOnly() ? PeftAdapter.CONFIG : "config.json")
+                .output(ckpt, Setting.CHECKPOINT_DIR.mention(), Files.exists(ckpt) ? OutputPaths.Kind.EXISTING_FOLDER : OutputPaths.Kind.FOLDER, null)
+                .input(r.modelPath(), Setting.MODEL.mention()).input(r.teacher(), Setting.TEACHER.mention())
+                .input(text.file(), Setting.TRAINING_DATA.mention())
+                .input(heldout.file(), Setting.EVAL_DATA.mention()).check();
         String fingerprint = fingerprint(r, training, text, heldout);
         LoraTrainer trainer = new LoraTrainer(CausalLM.of(student), lora, text,
                 new LoraTrainer.EvalWindows(evalIds, evalWindows, seq),
@@ -94,7 +97,8 @@ public final class LoraRecovery {
         if (r.resume()) {
             resumedFrom = LoraCheckpoint.resume(ckpt, trainer, fingerprint);
         } else if (LoraCheckpoint.latest(ckpt) != null) {
-            throw new BadInputException(ckpt, "holds checkpoints of an earlier run; add --resume to continue it, or remove the folder");
+            throw new BadInputException(ckpt, "holds checkpoints of an earlier run; add " + Setting.RESUME.mention()
+                    + " to continue it, or remove the folder");
         }
         log.printf("training text: %s (%s), %d tokens, %d windows of %d; held-out: %s, %d windows%n", text.file(),
                 text.description(), text.tokens().length, trainer.trainingWindows(), seq, heldout.file(),
@@ -150,10 +154,10 @@ public final class LoraRecovery {
         var t = teacher.config();
         var s = student.config();
         if (t.vocabSize() != s.vocabSize())
-            throw new BadInputException(path, "--teacher has a vocabulary of " + t.vocabSize() + " tokens, the model "
+            throw new BadInputException(path, Setting.TEACHER.mention() + " has a vocabulary of " + t.vocabSize() + " tokens, the model "
                     + s.vocabSize() + "; distillation needs the same vocabulary");
         if (!t.architecture().equals(s.architecture()) || !t.ops().equals(s.ops()))
-            throw new BadInputException(path, "--teacher is a " + t.architecture() + ", the model a " + s.architecture()
+            throw new BadInputException(path, Setting.TEACHER.mention() + " is a " + t.architecture() + ", the model a " + s.architecture()
                     + "; distillation needs the dense model of the same family");
     }
 
@@ -161,9 +165,10 @@ public final class LoraRecovery {
     static void checkApart(TrainingText text, TextCorpus heldout) {
         try {
             if (Files.isSameFile(text.file(), heldout.file()))
-                throw new BadInputException(text.file(), "--data is the held-out text (--eval-data); train and evaluate on different text");
+                throw new BadInputException(text.file(), Setting.TRAINING_DATA.mention() + " is the held-out text ("
+                        + Setting.EVAL_DATA.mention() + "); train and evaluate on different text");
             if (Sha256.of(text.file()).equals(Sha256.of(heldout.file())))
-                throw new BadInputException(text.file(), "--data has the same bytes as the held-out text " + heldout.file()
+                throw new BadInputException(text.file(), Setting.TRAINING_DATA.mention() + " has the same bytes as the held-out text " + heldout.file()
                         + "; train and evaluate on different text");
         } catch (IOException e) {
             throw new UncheckedIOException(e);
@@ -174,12 +179,12 @@ public final class LoraRecovery {
             String probe = held.strip();
             probe = probe.substring(0, Math.min(probe.length(), 2000));
             if (!probe.isEmpty() && train.contains(probe))
-                throw new BadInputException(text.file(), "--data contains the held-out text " + heldout.file()
+                throw new BadInputException(text.file(), Setting.TRAINING_DATA.mention() + " contains the held-out text " + heldout.file()
                         + " (its first " + probe.length() + " characters); train and evaluate on different text");
             String trainProbe = train.strip();
             trainProbe = trainProbe.substring(0, Math.min(trainProbe.length(), 2000));
             if (!trainProbe.isEmpty() && held.contains(trainProbe))
-                throw new BadInputException(text.file(), "--data overlaps the held-out text " + heldout.file()
+                throw new BadInputException(text.file(), Setting.TRAINING_DATA.mention() + " overlaps the held-out text " + heldout.file()
                         + " (its first " + trainProbe.length() + " characters are in it); train and evaluate on different text");
         }
     }

@@ -1,6 +1,8 @@
 package dev.lopper.recovery.lora;
 
 import dev.lopper.BadInputException;
+import dev.lopper.BadSettingException;
+import dev.lopper.Setting;
 import dev.lopper.model.Adapter;
 import dev.lopper.model.Adapters;
 import dev.lopper.model.LayerWeights;
@@ -48,14 +50,14 @@ public final class LoraWeights implements Adapters {
             layers.add(map);
         }
         if (layers.stream().allMatch(Map::isEmpty))
-            throw new BadInputException("--target-modules: none of " + settings.targets() + " has any width left in the model");
+            throw new BadInputException(Setting.TARGET_MODULES.mention() + ": none of " + settings.targets() + " has any width left in the model");
         return new LoraWeights(settings, layers);
     }
 
     static void checkRank(int rank, Matrix w, int layer, Projection p) {
         int side = Math.min(w.rows(), w.cols());
         if (rank > side)
-            throw new BadInputException("--rank " + rank + " is larger than layer " + layer + "'s " + p.module + " ("
+            throw new BadSettingException(Setting.RANK, rank + " is larger than layer " + layer + "'s " + p.module + " ("
                     + w.rows() + "×" + w.cols() + "); at most " + side + " fits every targeted projection");
     }
 

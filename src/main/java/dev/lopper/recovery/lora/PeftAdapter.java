@@ -1,5 +1,6 @@
 package dev.lopper.recovery.lora;
 
+import dev.lopper.Setting;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
@@ -75,8 +76,8 @@ public final class PeftAdapter {
     /** The adapter in {@code dir}, checked against {@code base}; any misfit is bad input naming the file. */
     public static LoraWeights read(Path dir, LlamaModel base) {
         Path configFile = dir.resolve(CONFIG), weightsFile = dir.resolve(WEIGHTS);
-        if (!Files.isRegularFile(configFile)) throw new BadInputException(configFile, "not found (--adapter wants a PEFT adapter folder)");
-        if (!Files.isRegularFile(weightsFile)) throw new BadInputException(weightsFile, "not found (--adapter wants a PEFT adapter folder)");
+        if (!Files.isRegularFile(configFile)) throw new BadInputException(configFile, "not found (" + Setting.ADAPTER.mention() + " wants a PEFT adapter folder)");
+        if (!Files.isRegularFile(weightsFile)) throw new BadInputException(weightsFile, "not found (" + Setting.ADAPTER.mention() + " wants a PEFT adapter folder)");
         JsonNode c;
         try {
             c = JSON.readTree(configFile.toFile());

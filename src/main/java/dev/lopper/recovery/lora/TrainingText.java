@@ -1,5 +1,6 @@
 package dev.lopper.recovery.lora;
 
+import dev.lopper.Setting;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.lopper.BadInputException;
@@ -97,7 +98,7 @@ public record TrainingText(String name, Path file, DataFormat format, String des
         if (k == 0)
             throw new BadInputException(file, "no usable text: " + tokens.length + " tokens"
                     + (tokens.length >= seq ? " but no window of " + seq + " with a token to learn" : ", fewer than one window of " + seq)
-                    + " (--seq-len)");
+                    + " (" + Setting.TRAINING_LENGTH.mention() + ")");
         return Arrays.copyOf(out, k);
     }
 

@@ -123,9 +123,9 @@ class SearchSpaceTest {
         ModelConfig c = fixture();
         // 50% of all parameters is ~83% of every layer of this model (its embeddings are 40% of it).
         BadInputException e = assertThrows(BadInputException.class, () -> new SearchSpace(c, Target.of(0.5, c), 0, 0.8));
-        assertTrue(e.getMessage().contains("--max-rate"), e.getMessage());
+        assertTrue(e.getMessage().contains("max rate"), e.getMessage());
         BadInputException low = assertThrows(BadInputException.class, () -> new SearchSpace(c, Target.of(0.1, c), 0.5, 0.8));
-        assertTrue(low.getMessage().contains("--min-rate"), low.getMessage());
+        assertTrue(low.getMessage().contains("min rate"), low.getMessage());
         assertThrows(BadInputException.class, () -> new SearchSpace(c, Target.of(0.1, c), 0.5, 0.2));
     }
 

@@ -131,7 +131,7 @@ class LoraAdapterTest {
         LlamaModel base = TestModels.uneven(5, false, false, DType.F32);     // layer 1: k/v_proj are 4 × 16
         BadInputException e = assertThrows(BadInputException.class,
                 () -> LoraWeights.init(base, new LoraSettings(5, 10, 0, EnumSet.allOf(Projection.class)), 1));
-        assertTrue(e.getMessage().startsWith("--rank 5"), e.getMessage());
+        assertTrue(e.getMessage().startsWith("rank 5"), e.getMessage());
         LoraWeights.init(base, new LoraSettings(4, 8, 0, EnumSet.allOf(Projection.class)), 1);     // 4 fits
     }
 

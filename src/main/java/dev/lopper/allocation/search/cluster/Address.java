@@ -1,6 +1,8 @@
 package dev.lopper.allocation.search.cluster;
 
 import dev.lopper.BadInputException;
+import dev.lopper.BadSettingException;
+import dev.lopper.Setting;
 
 import java.net.InetAddress;
 import java.net.UnknownHostException;
@@ -11,7 +13,7 @@ public record Address(String host, int port) {
     public static final int DEFAULT_PORT = 5701;
 
     /** Parses {@code HOST:PORT}, {@code PORT} or {@code HOST} ({@code option} names the option in errors). */
-    public static Address parse(String s, String option) {
+    public static Address parse(String s, Setting option) {
         String t = s.trim();
         String host = LOOPBACK;
         String port = t;
@@ -28,23 +30,23 @@ public record Address(String host, int port) {
         try {
             p = Integer.parseInt(port);
         } catch (NumberFormatException e) {
-            throw new BadInputException(option + " must be HOST:PORT, not '" + s + "'");
+            throw new BadSettingException(option, "must be HOST:PORT, not '" + s + "'");
         }
-        if (p < 1 || p > 65535) throw new BadInputException(option + ": port " + p + " is not in 1..65535");
-        if (host.isBlank()) throw new BadInputException(option + " must be HOST:PORT, not '" + s + "'");
+        if (p < 1 || p > 65535) throw new BadInputException(option.mention() + ": port " + p + " is not in 1..65535");
+        if (host.isBlank()) throw new BadSettingException(option, "must be HOST:PORT, not '" + s + "'");
         return new Address(host, p);
     }
 
     /** The host's address ({@code option} names the option in errors). */
-    public InetAddress resolve(String option) {
+    public InetAddress resolve(Setting option) {
         try {
             return InetAddress.getByName(host);
         } catch (UnknownHostException e) {
-            throw new BadInputException(option + ": unknown host '" + host + "'");
+            throw new BadInputException(option.mention() + ": unknown host '" + host + "'");
         }
     }
 
-    public boolean loopback(String option) {
+    public boolean loopback(Setting option) {
         return resolve(option).isLoopbackAddress();
     }
 

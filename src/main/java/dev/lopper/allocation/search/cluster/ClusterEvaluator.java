@@ -1,5 +1,7 @@
 package dev.lopper.allocation.search.cluster;
 
+import dev.lopper.BadSettingException;
+import dev.lopper.Setting;
 import com.hazelcast.cluster.Member;
 import com.hazelcast.cluster.MembershipEvent;
 import com.hazelcast.cluster.MembershipListener;
@@ -9,13 +11,12 @@ import com.hazelcast.core.HazelcastInstanceNotActiveException;
 import com.hazelcast.core.IExecutorService;
 import com.hazelcast.core.MemberLeftException;
 import com.hazelcast.spi.exception.TargetNotMemberException;
-import dev.lopper.BadInputException;
 import dev.lopper.allocation.RemovalCounts;
 import dev.lopper.allocation.search.EventLog;
 import dev.lopper.allocation.search.RunFolder;
 import dev.lopper.allocation.search.SearchJob;
-import dev.lopper.util.Sha256;
 import dev.lopper.util.ProgressListener;
+import dev.lopper.util.Sha256;
 
 import java.net.InetAddress;
 import java.security.MessageDigest;
@@ -113,12 +114,12 @@ public final class ClusterEvaluator implements SearchJob.RemoteEvaluator {
             FitnessSpec spec = FitnessSpec.of(UUID.randomUUID().toString(), o.fitness(), o.topK(), o.batch(), windows,
                     in.scores());
             long opened = System.nanoTime();
-            InetAddress bind = listen.resolve("--cluster");
+            InetAddress bind = listen.resolve(Setting.CLUSTER);
             HazelcastInstance hz;
             try {
                 hz = Engine.driver(listen, bind, secret);
             } catch (RuntimeException e) {
-                throw new BadInputException("--cluster " + listen + ": cannot listen there: " + e.getMessage(), e);
+                throw new BadSettingException(Setting.CLUSTER, listen + ": cannot listen there: " + e.getMessage(), e);
             }
             ClusterEvaluator c = new ClusterEvaluator(listen, secret, expected, spec, folder, progress, notices, hz,
                     opened);

@@ -1,6 +1,7 @@
 package dev.lopper.allocation.search.cluster;
 
 import dev.lopper.BadInputException;
+import dev.lopper.Setting;
 
 import javax.crypto.Mac;
 import javax.crypto.spec.SecretKeySpec;
@@ -26,11 +27,11 @@ public final class Secret {
     }
 
     /** The secret in {@code env}; refused when absent and {@code where} is not on loopback. */
-    public static Secret from(Map<String, String> env, Address where, String option) {
+    public static Secret from(Map<String, String> env, Address where, Setting option) {
         String s = env.get(VARIABLE);
         if (s == null || s.isEmpty()) {
             if (!where.loopback(option))
-                throw new BadInputException(option + " " + where + " is not on loopback: set " + VARIABLE
+                throw new BadInputException(option.mention() + " " + where + " is not on loopback: set " + VARIABLE
                         + " (the same secret on the driver and every worker)");
             s = "";
         }

@@ -1,5 +1,6 @@
 package dev.lopper.allocation.search.cluster;
 
+import dev.lopper.Setting;
 import com.hazelcast.cluster.Member;
 import com.hazelcast.cluster.MembershipEvent;
 import com.hazelcast.cluster.MembershipListener;
@@ -125,7 +126,7 @@ public final class Worker {
     /** The local address that reaches the driver, or null when nothing listens there yet. */
     private InetAddress probe() {
         try (Socket s = new Socket()) {
-            s.connect(new InetSocketAddress(driver.resolve("--join"), driver.port()), 2000);
+            s.connect(new InetSocketAddress(driver.resolve(Setting.JOIN), driver.port()), 2000);
             return s.getLocalAddress();
         } catch (IOException notYet) {
             return null;

@@ -11,29 +11,29 @@ import static org.junit.jupiter.api.Assertions.*;
 class ClusterPartsTest {
     @Test
     void addressesParseWithLoopbackAsTheDefaultHost() {
-        assertEquals(new Address("127.0.0.1", 5801), Address.parse("5801", "--cluster"));
-        assertEquals(new Address("10.0.0.5", 5701), Address.parse("10.0.0.5:5701", "--join"));
-        assertEquals(new Address("10.0.0.5", Address.DEFAULT_PORT), Address.parse("10.0.0.5", "--join"));
-        assertEquals(new Address("::1", 5701), Address.parse("[::1]:5701", "--join"));
-        BadInputException e = assertThrows(BadInputException.class, () -> Address.parse("host:port", "--cluster"));
-        assertTrue(e.getMessage().startsWith("--cluster must be HOST:PORT"), e.getMessage());
-        assertThrows(BadInputException.class, () -> Address.parse("host:70000", "--join"));
+        assertEquals(new Address("127.0.0.1", 5801), Address.parse("5801", dev.lopper.Setting.CLUSTER));
+        assertEquals(new Address("10.0.0.5", 5701), Address.parse("10.0.0.5:5701", dev.lopper.Setting.JOIN));
+        assertEquals(new Address("10.0.0.5", Address.DEFAULT_PORT), Address.parse("10.0.0.5", dev.lopper.Setting.JOIN));
+        assertEquals(new Address("::1", 5701), Address.parse("[::1]:5701", dev.lopper.Setting.JOIN));
+        BadInputException e = assertThrows(BadInputException.class, () -> Address.parse("host:port", dev.lopper.Setting.CLUSTER));
+        assertTrue(e.getMessage().startsWith("cluster must be HOST:PORT"), e.getMessage());
+        assertThrows(BadInputException.class, () -> Address.parse("host:70000", dev.lopper.Setting.JOIN));
     }
 
     @Test
     void theSecretIsRequiredOffLoopbackAndNamesTheClusterWithoutShowingIt() {
-        Address loop = Address.parse("127.0.0.1:5701", "--cluster");
-        Address lan = Address.parse("192.0.2.7:5701", "--cluster");
-        assertNotNull(Secret.from(Map.of(), loop, "--cluster"));
-        BadInputException e = assertThrows(BadInputException.class, () -> Secret.from(Map.of(), lan, "--cluster"));
+        Address loop = Address.parse("127.0.0.1:5701", dev.lopper.Setting.CLUSTER);
+        Address lan = Address.parse("192.0.2.7:5701", dev.lopper.Setting.CLUSTER);
+        assertNotNull(Secret.from(Map.of(), loop, dev.lopper.Setting.CLUSTER));
+        BadInputException e = assertThrows(BadInputException.class, () -> Secret.from(Map.of(), lan, dev.lopper.Setting.CLUSTER));
         assertTrue(e.getMessage().contains(Secret.VARIABLE), e.getMessage());
-        Secret a = Secret.from(Map.of(Secret.VARIABLE, "s3cret-value"), lan, "--cluster");
-        Secret b = Secret.from(Map.of(Secret.VARIABLE, "other"), lan, "--cluster");
+        Secret a = Secret.from(Map.of(Secret.VARIABLE, "s3cret-value"), lan, dev.lopper.Setting.CLUSTER);
+        Secret b = Secret.from(Map.of(Secret.VARIABLE, "other"), lan, dev.lopper.Setting.CLUSTER);
         assertNotEquals(a.clusterName(), b.clusterName());
         assertFalse(a.clusterName().contains("s3cret"));
         assertFalse(a.toString().contains("s3cret"));
         byte[] challenge = {1, 2, 3};
-        assertArrayEquals(a.answer(challenge, "m1"), Secret.from(Map.of(Secret.VARIABLE, "s3cret-value"), lan, "x")
+        assertArrayEquals(a.answer(challenge, "m1"), Secret.from(Map.of(Secret.VARIABLE, "s3cret-value"), lan, dev.lopper.Setting.JOIN)
                 .answer(challenge, "m1"));
         assertFalse(java.util.Arrays.equals(a.answer(challenge, "m1"), b.answer(challenge, "m1")));
         assertFalse(java.util.Arrays.equals(a.answer(challenge, "m1"), a.answer(challenge, "m2")));
