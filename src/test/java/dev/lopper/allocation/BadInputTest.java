@@ -22,7 +22,9 @@ class BadInputTest {
 
     private static void fails(Executable e, String... parts) {
         BadInputException x = assertThrows(BadInputException.class, e);
-        for (String p : parts) assertTrue(x.getMessage().contains(p), "'" + x.getMessage() + "' lacks '" + p + "'");
+        // As the CLI prints it: a setting the message mentions is named by its option.
+        String m = x.message(s -> "--" + s.name().toLowerCase(java.util.Locale.ROOT).replace('_', '-'));
+        for (String p : parts) assertTrue(m.contains(p), "'" + m + "' lacks '" + p + "'");
     }
 
     @Test
