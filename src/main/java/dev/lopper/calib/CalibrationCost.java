@@ -92,7 +92,7 @@ public final class CalibrationCost {
         double gflops = measuredGflops(model);
         double seconds = flops(c, needs, windows, length) / (gflops * 1e9);
         progress.notice(String.format("calibration: %,d tokens (%d windows of %d); at this machine's measured %.0f "
-                        + "GFLOP/s about %s (--calib-windows N processes N windows)", tokens, windows, length, gflops,
+                        + "GFLOP/s about %s (" + Setting.CALIB_WINDOWS.mention() + " N processes N windows)", tokens, windows, length, gflops,
                 duration(seconds)));
     }
 

@@ -14,6 +14,6 @@ final class Clusters {
         if (cluster == null) return null;
         Address listen = Address.parse(cluster, Setting.CLUSTER);
         Secret secret = Secret.from(System.getenv(), listen, Setting.CLUSTER);
-        return ClusterEvaluator.remote(listen, secret, line -> System.err.println("lopper search: " + line));
+        return ClusterEvaluator.remote(listen, secret, line -> System.err.println("lopper search: " + Setting.render(line, OptionNames::of)));
     }
 }

@@ -36,6 +36,7 @@ public class GeneralOptions {
     }
 
     dev.lopper.util.ProgressListener progress() {
-        return quiet ? dev.lopper.util.ProgressListener.NONE : new dev.lopper.util.TerminalProgress(System.err, dev.lopper.util.TerminalProgress.stderrIsTerminal(System.getenv()));
+        return quiet ? dev.lopper.util.ProgressListener.NONE : new dev.lopper.util.TerminalProgress(System.err,
+                dev.lopper.util.TerminalProgress.stderrIsTerminal(System.getenv()), OptionNames::of);
     }
 }

@@ -1,7 +1,10 @@
 package dev.lopper.util;
 
+import dev.lopper.Setting;
+
 import java.io.PrintStream;
 import java.util.Map;
+import java.util.function.Function;
 import java.util.function.LongSupplier;
 
 /**
@@ -17,19 +20,31 @@ public final class TerminalProgress implements ProgressListener {
     private final PrintStream out;
     private final boolean enabled;
     private final LongSupplier nanoTime;
+    /** How a notice names a setting it mentions ({@link Setting#mention()}): the CLI's option names. */
+    private final Function<Setting, String> names;
     private String currentJob;
     private long jobStartNanos;
     private long lastDrawNanos;
     private int lastLineLength;
 
     public TerminalProgress(PrintStream out, boolean isTerminal) {
-        this(out, isTerminal, System::nanoTime);
+        this(out, isTerminal, Setting::words);
+    }
+
+    /** {@code names} names the settings a notice mentions (the CLI passes its option names). */
+    public TerminalProgress(PrintStream out, boolean isTerminal, Function<Setting, String> names) {
+        this(out, isTerminal, System::nanoTime, names);
     }
 
     TerminalProgress(PrintStream out, boolean isTerminal, LongSupplier nanoTime) {
+        this(out, isTerminal, nanoTime, Setting::words);
+    }
+
+    private TerminalProgress(PrintStream out, boolean isTerminal, LongSupplier nanoTime, Function<Setting, String> names) {
         this.out = out;
         this.enabled = isTerminal;
         this.nanoTime = nanoTime;
+        this.names = names;
     }
 
     /** Whether stderr is a terminal: env LOPPER_TTY=1/0 decides when set, else the JVM's console. */
@@ -48,7 +63,7 @@ public final class TerminalProgress implements ProgressListener {
             lastLineLength = 0;
             currentJob = null;
         }
-        out.println(line);
+        out.println(Setting.render(line, names));
         out.flush();
     }
 

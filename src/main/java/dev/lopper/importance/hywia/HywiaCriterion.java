@@ -73,7 +73,8 @@ public final class HywiaCriterion implements Criterion {
         if (flops > NOTICE_FROM_FLOPS) {
             double gflops = dev.lopper.calib.CalibrationCost.measuredGflops(context.model());
             context.progress().notice(String.format("hywia fusion: %d steps over %d windows of %d tokens (%.0f TFLOP); "
-                            + "at this machine's measured %.0f GFLOP/s about %s (--fusion-steps, --fusion-samples)",
+                            + "at this machine's measured %.0f GFLOP/s about %s (" + Setting.FUSION_STEPS.mention() + ", "
+                            + Setting.FUSION_SAMPLES.mention() + ")",
                     options.steps(), context.heldOut().windows(), context.heldOut().length(), flops / 1e12, gflops,
                     dev.lopper.calib.CalibrationCost.duration(flops / (gflops * 1e9))));
         }

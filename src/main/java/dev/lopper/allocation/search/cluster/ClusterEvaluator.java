@@ -107,7 +107,10 @@ public final class ClusterEvaluator implements SearchJob.RemoteEvaluator {
         this.eval = hz.getExecutorService(Engine.EVAL);
     }
 
-    /** Where {@code lopper search --cluster} runs its evaluations: a cluster whose driver listens on {@code listen}. */
+    /**
+     * Where {@code lopper search --cluster} runs its evaluations: a cluster whose driver listens on {@code listen};
+     * {@code notices} prints lines for the user, naming the settings they mention ({@link Setting#mention()}).
+     */
     public static SearchJob.Remote remote(Address listen, Secret secret, Consumer<String> notices) {
         return (in, o, windows, folder, progress) -> {
             Fingerprint expected = Fingerprint.of(weights(in), in.dense().config(), in.tokenizer());
@@ -150,8 +153,7 @@ public final class ClusterEvaluator implements SearchJob.RemoteEvaluator {
             }
         });
         for (Member m : hz.getCluster().getMembers()) inbox.add(() -> joined(m));
-        notices.accept("cluster: listening on " + listen + "; start workers with: lopper worker --join " + listen
-                + " --model MODEL");
+        notices.accept("cluster: listening on " + listen + "; start workers with: " + workerCommand());
         record();
     }
 
@@ -178,7 +180,7 @@ public final class ClusterEvaluator implements SearchJob.RemoteEvaluator {
                 if (left == 0) break;
                 boolean anyone = peers.values().stream().anyMatch(p -> p.state.equals("ready") || p.state.equals("joining"));
                 if (!anyone && !told) {
-                    notices.accept("cluster: waiting for a worker (lopper worker --join " + listen + " --model MODEL)");
+                    notices.accept("cluster: waiting for a worker (" + workerCommand() + ")");
                     told = true;
                 }
                 Runnable r = inbox.poll(1, TimeUnit.SECONDS);
@@ -332,6 +334,11 @@ public final class ClusterEvaluator implements SearchJob.RemoteEvaluator {
             return;
         }
         refuse(p, "its handshake failed: " + t);
+    }
+
+    /** The command that starts a worker here; the notices' sink names the options ({@link Setting#mention()}). */
+    private String workerCommand() {
+        return "lopper worker " + Setting.JOIN.mention() + " " + listen + " " + Setting.MODEL.mention() + " MODEL";
     }
 
     private void refuse(Peer p, String why) {
