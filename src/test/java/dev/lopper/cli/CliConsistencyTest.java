@@ -249,6 +249,32 @@ class CliConsistencyTest {
                 "outside the CLI the message names the setting in words");
     }
 
+    /** A setting mentioned inside a message about a file reaches the user as the option, elsewhere as words. */
+    @Test
+    void aSettingMentionedInAMessageNamesTheOption() {
+        Run r = lopperWith(new MentionBoom(), "mention-boom");
+        assertEquals(2, r.code(), r.err());
+        assertEquals("lopper: out: already exists; use --force to replace it, or widen --layers", r.err().strip());
+        assertEquals("out: already exists; use force to replace it, or widen layers", MentionBoom.boom().getMessage());
+        java.io.ByteArrayOutputStream notices = new java.io.ByteArrayOutputStream();
+        new dev.lopper.util.TerminalProgress(new java.io.PrintStream(notices, true), false, OptionNames::of)
+                .notice("about an hour (" + dev.lopper.Setting.CALIB_WINDOWS.mention() + " N processes N windows)");
+        assertEquals("about an hour (--calib-windows N processes N windows)", notices.toString().strip());
+    }
+
+    @picocli.CommandLine.Command(name = "mention-boom")
+    static final class MentionBoom implements Runnable {
+        static dev.lopper.BadInputException boom() {
+            return new dev.lopper.BadInputException(java.nio.file.Path.of("out"), "already exists; use "
+                    + dev.lopper.Setting.FORCE.mention() + " to replace it, or widen " + dev.lopper.Setting.LAYERS.mention());
+        }
+
+        @Override
+        public void run() {
+            throw boom();
+        }
+    }
+
     @picocli.CommandLine.Command(name = "setting-boom")
     static final class SettingBoom implements Runnable {
         @Override
