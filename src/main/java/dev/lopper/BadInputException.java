@@ -31,7 +31,10 @@ public class BadInputException extends RuntimeException {
         return message(Setting::words);
     }
 
-    /** The message with each setting mentioned in it named by {@code name} (the CLI: by its option). */
+    /**
+     * The message with each setting mentioned in it named by {@code name} (the CLI: by its option);
+     * {@code Setting::mention} keeps the mentions, to put the message inside another one.
+     */
     public String message(Function<Setting, String> name) {
         return Setting.render(super.getMessage(), name);
     }

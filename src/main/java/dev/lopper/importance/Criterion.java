@@ -39,7 +39,8 @@ public interface Criterion {
     /**
      * A request for held-out windows.
      *
-     * @param settings what sets {@code samples} and {@code length}, in words, for the error when the text is too short
+     * @param settings what sets {@code samples} and {@code length} ({@link dev.lopper.Setting#mention()}s), for the error
+     *                 when the text is too short
      */
     record HeldOut(int samples, int length, String settings) {}
 }

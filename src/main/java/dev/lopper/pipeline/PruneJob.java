@@ -257,7 +257,7 @@ public final class PruneJob {
                 try {
                     heldOutWindows = CalibrationData.disjointFrom(data, longer, heldOut.samples(), heldOutLength, o.seed());
                 } catch (BadInputException e) {
-                    throw new BadInputException(corpus.file(), e.getMessage() + " (" + heldOut.settings() + ")");
+                    throw new BadInputException(corpus.file(), e.message(Setting::mention) + " (" + heldOut.settings() + ")");
                 }
             }
             file = corpus.file();

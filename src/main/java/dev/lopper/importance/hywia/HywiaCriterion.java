@@ -42,7 +42,7 @@ public final class HywiaCriterion implements Criterion {
     @Override
     public HeldOut heldOut() {
         return options.learned() ? new HeldOut(options.samples(), options.length(),
-                Setting.FUSION_SAMPLES.words() + ", " + Setting.FUSION_LENGTH.words()) : null;
+                Setting.FUSION_SAMPLES.mention() + ", " + Setting.FUSION_LENGTH.mention()) : null;
     }
 
     @Override public boolean readsCounts() { return true; }
