@@ -5,6 +5,7 @@ import dev.lopper.model.LayerShape;
 import dev.lopper.model.LayerWeights;
 import dev.lopper.model.LlamaModel;
 import dev.lopper.model.ModelConfig;
+import dev.lopper.model.Param;
 import dev.lopper.tensor.DType;
 import dev.lopper.tensor.Matrix;
 
@@ -162,12 +163,17 @@ public final class Llama2cCheckpoint {
                 false, false, false, false, 1, 2);   // llama2.c uses the Llama 2 SentencePiece ids
         List<LayerWeights> layers = new ArrayList<>();
         for (int i = 0; i < h.layers(); i++) {
-            layers.add(new LayerWeights(attNorm.get(i),
-                    toRotateHalf(wq.get(i), h.headDim()), toRotateHalf(wk.get(i), h.headDim()), wv.get(i), wo.get(i),
-                    null, null, null, null,
-                    ffnNorm.get(i),
-                    w1.get(i), w3.get(i), w2.get(i),   // gate = w1, up = w3, down = w2
-                    null, null, null));
+            layers.add(LayerWeights.builder()
+                    .put(Param.ATTN_NORM, attNorm.get(i))
+                    .put(Param.Q, toRotateHalf(wq.get(i), h.headDim()))
+                    .put(Param.K, toRotateHalf(wk.get(i), h.headDim()))
+                    .put(Param.V, wv.get(i))
+                    .put(Param.O, wo.get(i))
+                    .put(Param.MLP_NORM, ffnNorm.get(i))
+                    .put(Param.GATE, w1.get(i))     // gate = w1, up = w3, down = w2
+                    .put(Param.UP, w3.get(i))
+                    .put(Param.DOWN, w2.get(i))
+                    .build());
         }
         return new LlamaModel(config, embed, layers, finalNorm, lmHead);
     }

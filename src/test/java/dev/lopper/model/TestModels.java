@@ -26,19 +26,25 @@ public final class TestModels {
         List<LayerWeights> layers = new ArrayList<>();
         for (LayerShape s : c.layers()) {
             int q = s.qDim(), kv = s.kvDim(), f = s.intermediate();
-            layers.add(new LayerWeights(
-                    norm(rnd, h, dtype),
-                    mat(rnd, q, h, scale, dtype), mat(rnd, kv, h, scale, dtype), mat(rnd, kv, h, scale, dtype),
-                    mat(rnd, h, q, scale, dtype),
-                    c.qkvBias() ? mat(rnd, 1, q, scale, dtype) : null,
-                    c.qkvBias() ? mat(rnd, 1, kv, scale, dtype) : null,
-                    c.qkvBias() ? mat(rnd, 1, kv, scale, dtype) : null,
-                    c.oBias() ? mat(rnd, 1, h, scale, dtype) : null,
-                    norm(rnd, h, dtype),
-                    mat(rnd, f, h, scale, dtype), mat(rnd, f, h, scale, dtype), mat(rnd, h, f, scale, dtype),
-                    c.mlpBias() ? mat(rnd, 1, f, scale, dtype) : null,
-                    c.mlpBias() ? mat(rnd, 1, f, scale, dtype) : null,
-                    c.downBias() ? mat(rnd, 1, h, scale, dtype) : null));
+            // drawn in this order (the golden values depend on it)
+            layers.add(LayerWeights.builder()
+                    .put(Param.ATTN_NORM, norm(rnd, h, dtype))
+                    .put(Param.Q, mat(rnd, q, h, scale, dtype))
+                    .put(Param.K, mat(rnd, kv, h, scale, dtype))
+                    .put(Param.V, mat(rnd, kv, h, scale, dtype))
+                    .put(Param.O, mat(rnd, h, q, scale, dtype))
+                    .put(Param.BQ, c.qkvBias() ? mat(rnd, 1, q, scale, dtype) : null)
+                    .put(Param.BK, c.qkvBias() ? mat(rnd, 1, kv, scale, dtype) : null)
+                    .put(Param.BV, c.qkvBias() ? mat(rnd, 1, kv, scale, dtype) : null)
+                    .put(Param.BO, c.oBias() ? mat(rnd, 1, h, scale, dtype) : null)
+                    .put(Param.MLP_NORM, norm(rnd, h, dtype))
+                    .put(Param.GATE, mat(rnd, f, h, scale, dtype))
+                    .put(Param.UP, mat(rnd, f, h, scale, dtype))
+                    .put(Param.DOWN, mat(rnd, h, f, scale, dtype))
+                    .put(Param.BGATE, c.mlpBias() ? mat(rnd, 1, f, scale, dtype) : null)
+                    .put(Param.BUP, c.mlpBias() ? mat(rnd, 1, f, scale, dtype) : null)
+                    .put(Param.BDOWN, c.downBias() ? mat(rnd, 1, h, scale, dtype) : null)
+                    .build());
         }
         Matrix head = c.tieWordEmbeddings() ? embed : mat(rnd, c.vocabSize(), h, scale, dtype);
         return new LlamaModel(c, embed, layers, norm(rnd, h, dtype), head);

@@ -148,7 +148,12 @@ public final class GgufCheckpointReader {
             mlpBias |= bGate != null || bUp != null;
             downBias |= bDown != null;
             shapes.add(new LayerShape(h, kv, headDim, w));
-            layers.add(new LayerWeights(attnNorm, wq, wk, wv, wo, bq, bk, bv, bo, mlpNorm, gate, up, down, bGate, bUp, bDown));
+            layers.add(LayerWeights.builder()
+                    .put(Param.ATTN_NORM, attnNorm).put(Param.Q, wq).put(Param.K, wk).put(Param.V, wv).put(Param.O, wo)
+                    .put(Param.BQ, bq).put(Param.BK, bk).put(Param.BV, bv).put(Param.BO, bo)
+                    .put(Param.MLP_NORM, mlpNorm).put(Param.GATE, gate).put(Param.UP, up).put(Param.DOWN, down)
+                    .put(Param.BGATE, bGate).put(Param.BUP, bUp).put(Param.BDOWN, bDown)
+                    .build());
         }
         Matrix norm = vector(GgufNames.of(arch, Param.FINAL_NORM, -1), hidden);
         boolean tied = !f.tensors().containsKey(GgufNames.of(arch, Param.LM_HEAD, -1));
