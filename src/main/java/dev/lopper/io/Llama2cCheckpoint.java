@@ -1,6 +1,7 @@
 package dev.lopper.io;
 
 import dev.lopper.BadInputException;
+import dev.lopper.model.Family;
 import dev.lopper.model.LayerShape;
 import dev.lopper.model.LayerWeights;
 import dev.lopper.model.LlamaModel;
@@ -158,9 +159,12 @@ public final class Llama2cCheckpoint {
                                        List<Matrix> wv, List<Matrix> wo, List<Matrix> ffnNorm, List<Matrix> w1,
                                        List<Matrix> w2, List<Matrix> w3, Matrix finalNorm, Matrix lmHead) {
         LayerShape shape = new LayerShape(h.heads(), h.kvHeads(), h.headDim(), h.hiddenDim());
-        ModelConfig config = new ModelConfig("LlamaForCausalLM", h.dim(), h.vocab(), h.seqLen(),
-                java.util.Collections.nCopies(h.layers(), shape), 1e-5f, 10000f, null, h.sharedClassifier(),
-                false, false, false, false, 1, 2);   // llama2.c uses the Llama 2 SentencePiece ids
+        ModelConfig config = ModelConfig.builder(Family.LLAMA)
+                .hiddenSize(h.dim()).vocabSize(h.vocab()).maxPositions(h.seqLen())
+                .layers(java.util.Collections.nCopies(h.layers(), shape))
+                .rmsNormEps(1e-5f).ropeTheta(10000f).tieWordEmbeddings(h.sharedClassifier())
+                .bosTokenId(1).eosTokenId(2)    // llama2.c uses the Llama 2 SentencePiece ids
+                .build();
         List<LayerWeights> layers = new ArrayList<>();
         for (int i = 0; i < h.layers(); i++) {
             layers.add(LayerWeights.builder()

@@ -5,6 +5,7 @@ import dev.lopper.io.HfConfig;
 import dev.lopper.io.SafeTensorsWriter;
 import dev.lopper.io.ShardedSafeTensors;
 import dev.lopper.model.LayerShape;
+import dev.lopper.model.Family;
 import dev.lopper.model.ModelConfig;
 import dev.lopper.tensor.DType;
 import org.junit.jupiter.api.BeforeAll;
@@ -39,8 +40,11 @@ class LargerThanHeapPruneTest {
 
     static ModelConfig config() {
         LayerShape s = new LayerShape(HEADS, HEADS, HIDDEN / HEADS, INTERMEDIATE);
-        return new ModelConfig("LlamaForCausalLM", HIDDEN, VOCAB, 512, Collections.nCopies(LAYERS, s), 1e-5f,
-                10000f, null, false, false, false, false, false, 1, 2);
+        return ModelConfig.builder(Family.LLAMA)
+                .hiddenSize(HIDDEN).vocabSize(VOCAB).maxPositions(512)
+                .layers(Collections.nCopies(LAYERS, s)).rmsNormEps(1e-5f).ropeTheta(10000f).bosTokenId(1)
+                .eosTokenId(2)
+                .build();
     }
 
     @BeforeAll

@@ -14,8 +14,11 @@ public final class TestModels {
     /** A 2-layer model with GQA and different shapes per layer; biases and tying as asked. */
     public static LlamaModel uneven(long seed, boolean biases, boolean tied, DType dtype) {
         List<LayerShape> shapes = List.of(new LayerShape(4, 2, 4, 12), new LayerShape(2, 1, 4, 7));
-        ModelConfig c = new ModelConfig("LlamaForCausalLM", 16, 23, 64, shapes, 1e-5f, 10000f, null, tied,
-                biases, biases, biases, biases, 1, 2);
+        ModelConfig c = ModelConfig.builder(Family.LLAMA)
+                .hiddenSize(16).vocabSize(23).maxPositions(64).layers(shapes).rmsNormEps(1e-5f)
+                .ropeTheta(10000f).tieWordEmbeddings(tied).qkvBias(biases).oBias(biases).mlpBias(biases)
+                .downBias(biases).bosTokenId(1).eosTokenId(2)
+                .build();
         return random(c, seed, 0.5f, dtype);
     }
 
