@@ -8,23 +8,27 @@ import java.util.List;
  * the other: each {@link #end} closes the stage that began at the previous one (or at
  * construction). {@code peakRssBytes} is the process's peak resident set up to the stage's end
  * (it only grows: the stage where it rises is where memory went); {@code rssBytes} the resident
- * set at its end. For {@code --json} and docs/scale.md.
+ * set at its end; {@code gemmFlops} the floating-point operations the linear layers' products did in
+ * it ({@link dev.lopper.tensor.Gemm#flopsDone}), so flops / seconds is the GEMM rate the stage reached.
+ * For {@code --json} and docs/scale.md.
  */
 public final class StageMeter {
-    public record Stage(String name, double seconds, long readBytes, long peakRssBytes, long rssBytes) {}
+    public record Stage(String name, double seconds, long readBytes, long peakRssBytes, long rssBytes, long gemmFlops) {}
 
     private final List<Stage> stages = new ArrayList<>();
     private long t0 = System.nanoTime();
     private long read0 = ProcessMemory.readBytes();
+    private long flops0 = dev.lopper.tensor.Gemm.flopsDone();
 
     /** Ends the current stage under {@code name} and starts the next. */
     public synchronized Stage end(String name) {
-        long t = System.nanoTime(), read = ProcessMemory.readBytes();
+        long t = System.nanoTime(), read = ProcessMemory.readBytes(), flops = dev.lopper.tensor.Gemm.flopsDone();
         Stage s = new Stage(name, (t - t0) / 1e9, read < 0 || read0 < 0 ? -1 : read - read0, ProcessMemory.peakRss(),
-                ProcessMemory.rss());
+                ProcessMemory.rss(), flops - flops0);
         stages.add(s);
         t0 = t;
         read0 = read;
+        flops0 = flops;
         return s;
     }
 
@@ -32,17 +36,20 @@ public final class StageMeter {
     public synchronized void skip() {
         t0 = System.nanoTime();
         read0 = ProcessMemory.readBytes();
+        flops0 = dev.lopper.tensor.Gemm.flopsDone();
     }
 
     public synchronized List<Stage> stages() { return List.copyOf(stages); }
 
-    /** "stages: load 0.1 s, calibration 41.0 s (read 1.9 GB), ...; peak RSS 2.4 GB" for a run's summary. */
+    /** "stages: load 0.1 s, calibration 41.0 s (read 1.9 GB) (GEMM 180 GFLOP/s), ...; peak RSS 2.4 GB" for a run's summary. */
     public static String summary(List<Stage> stages) {
         StringBuilder b = new StringBuilder("stages:");
         long peak = -1;
         for (Stage s : stages) {
             b.append(b.length() > 7 ? ", " : " ").append(s.name()).append(String.format(" %.1f s", s.seconds()));
             if (s.readBytes() > 0) b.append(String.format(" (read %.2f GB)", s.readBytes() / 1e9));
+            if (s.gemmFlops() > 1e10 && s.seconds() > 0)
+                b.append(String.format(" (GEMM %.0f GFLOP/s)", s.gemmFlops() / 1e9 / s.seconds()));
             peak = Math.max(peak, s.peakRssBytes());
         }
         if (peak > 0) b.append(String.format("; peak RSS %.2f GB", peak / 1e9));

@@ -26,20 +26,22 @@ public final class ScalePlot {
 
     public static void main(String[] args) throws Exception {
         Path dir = Path.of(args[0]), out = Path.of(args[1]);
-        List<double[]> points = new ArrayList<>();      // parameters (B), minutes, peak RSS (GB), model GB
+        List<double[]> points = new ArrayList<>();      // parameters (B), minutes, peak RSS (GB), model GB, CPU minutes
         ObjectMapper json = new ObjectMapper();
         try (Stream<Path> files = Files.list(dir)) {
             for (Path f : files.filter(p -> p.getFileName().toString().endsWith("-llm-pruner.json")).sorted().toList()) {
                 JsonNode r = json.readTree(f.toFile());
                 double params = r.get("lopper").get("record").get("parameters").get("before").asDouble();
                 points.add(new double[] {params / 1e9, r.get("wallSeconds").asDouble() / 60,
-                        r.get("maxRssBytes").asDouble() / 1e9, params * 2 / 1e9});
+                        r.get("maxRssBytes").asDouble() / 1e9, params * 2 / 1e9,
+                        r.path("cpuSeconds").asDouble(r.get("wallSeconds").asDouble()) / 60});
             }
         }
         points.sort((a, b) -> Double.compare(a[0], b[0]));
         double[] x = column(points, 0);
-        XYChart time = chart("Wall time, llm-pruner 0.2 (min; loaded machine)", "minutes");
-        time.addSeries("measured", x, column(points, 1));
+        XYChart time = chart("Time of prune --method llm-pruner --target 0.2", "minutes");
+        time.addSeries("wall", x, column(points, 1));
+        time.addSeries("CPU (user + system, 2 cores)", x, column(points, 4));
         XYChart mem = chart("Peak RSS, mapped pages counted (GB)", "GB");
         mem.addSeries("peak RSS", x, column(points, 2));
         mem.addSeries("bf16 model size", x, column(points, 3));

@@ -238,4 +238,15 @@ class GemmTest {
         }
         assertTrue(count > (QUICK ? 40 : 100), "cases " + count);
     }
+
+    @Test
+    void eachProductCountsItsTwoMnkFlops() {
+        // Tests run one at a time in one JVM (no parallel execution configured), so the count is exact.
+        Matrix w = Matrix.fromFloats(new float[7 * 5], 7, 5, DType.F32);
+        long before = Gemm.flopsDone();
+        Gemm.xwT(new float[3 * 5], 3, w, new float[3 * 7], false);         // 2·3·7·5 = 210
+        Gemm.xw(new float[3 * 7], 3, w, new float[3 * 5], false);          // 210
+        Gemm.atb(new float[3 * 7], new float[3 * 5], 3, 7, 5, new float[7 * 5], false);   // 210
+        assertEquals(630, Gemm.flopsDone() - before, "the three products count 2·m·n·k each");
+    }
 }
