@@ -108,12 +108,22 @@ if len(prunes) >= 2:
       f"{a_t:.0f} s + {b_t * 1e9:.1f} s per B parameters → **{(a_t + b_t * p70) / 60:.0f} min** at 70B "
       f"(CPU {(a_c + b_c * p70) / 60:.0f} CPU-min).")
     if big:
-        per_b = max(r["maxRssBytes"] / p for p, r in big)
         listed = ", ".join("%.1f B: %s" % (p / 1e9, gb(r["maxRssBytes"])) for p, r in big)
-        w(f"- Peak RSS of the page-releasing runs ({listed}) "
-          f"is at most {per_b * 1e9 / 1e9:.2f} GB per B parameters → **{per_b * p70 / 1e9:.0f} GB** at 70B if it kept "
-          "growing in proportion (what grows with size is one layer's tensors and the kept layer inputs of the backward; "
-          "the mapped pages are released layer by layer).")
+        if len(big) >= 2:
+            (x0, r0), (x1, r1) = big[0], big[-1]
+            slope = (r1["maxRssBytes"] - r0["maxRssBytes"]) / (x1 - x0)
+            rss70 = r1["maxRssBytes"] + slope * (p70 - x1)
+            how = f"the line through them: {slope:.3f} GB per B parameters"
+        else:
+            rss70 = big[0][1]["maxRssBytes"] / big[0][0] * p70
+            how = "in proportion to parameters (one point)"
+        reads = [r["fsInputBytes"] / (p * 2) for p, r in big if r["fsInputBytes"] > p]   # runs that read the model from disk
+        w(f"- Peak RSS of the runs that release pages layer by layer ({listed}), extended by {how} → "
+          f"**{rss70 / 1e9:.0f} GB** at 70B (what grows with size is one layer's tensors and the backward's kept layer "
+          "inputs; the mapped pages are released layer by layer).")
+        if reads:
+            w(f"- Bytes read from disk: {max(reads):.1f}× the bf16 model when it is not cached (forward, the backward's "
+              f"recomputation, the writer) → **{max(reads) * p70 * 2 / 1e9:.0f} GB** read at 70B.")
     for n, r in searches.items():
         if not n.startswith("llama-2-7b"):
             continue

@@ -3,6 +3,7 @@ package dev.lopper.allocation;
 import dev.lopper.BadInputException;
 import dev.lopper.importance.Scores;
 import dev.lopper.model.ModelConfig;
+import dev.lopper.util.ZScores;
 
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -13,7 +14,7 @@ import java.util.List;
  * threshold over all groups of the range removes the lowest first, each group counting by its
  * parameters (an attention group weighs as many MLP channels as it has parameters), until the
  * goal is met to within one group. Standardising is done here (it is idempotent, so already
- * standardised scores pass unchanged). A group whose removal would empty its layer's module is
+ * standardised scores pass unchanged; {@link ZScores#sample}, σ with n − 1 as torch.std). A group whose removal would empty its layer's module is
  * skipped unless empty layers are allowed; the threshold then moves on to the next group.
  */
 public final class FlapGlobalAllocator implements Allocator {
@@ -35,7 +36,7 @@ public final class FlapGlobalAllocator implements Allocator {
         List<Candidate> all = new ArrayList<>();
         for (int i = 0; i < b.items.size(); i++) {
             Budget.Item it = b.items.get(i);
-            double[] s = standardised(it.attention() ? scores.attention()[it.layer()] : scores.mlp()[it.layer()]);
+            double[] s = ZScores.sample(it.attention() ? scores.attention()[it.layer()] : scores.mlp()[it.layer()]);
             for (int j = 0; j < s.length; j++) all.add(new Candidate(s[j], i, j));
         }
         all.sort(Comparator.comparingDouble(Candidate::score)
@@ -57,19 +58,5 @@ public final class FlapGlobalAllocator implements Allocator {
     private static boolean exhausted(Budget b, int[] c) {
         for (int i = 0; i < c.length; i++) if (c[i] < b.items.get(i).cap()) return false;
         return true;
-    }
-
-    /** (x − mean) / std with the sample std (n − 1, as torch.std); centred only when std is 0. */
-    static double[] standardised(double[] x) {
-        int n = x.length;
-        double mean = 0;
-        for (double v : x) mean += v;
-        mean /= n;
-        double ss = 0;
-        for (double v : x) ss += (v - mean) * (v - mean);
-        double std = n > 1 ? Math.sqrt(ss / (n - 1)) : 0;
-        double[] out = new double[n];
-        for (int i = 0; i < n; i++) out[i] = std > 0 ? (x[i] - mean) / std : x[i] - mean;
-        return out;
     }
 }

@@ -4,38 +4,9 @@ import picocli.CommandLine.Option;
 
 import java.nio.file.Path;
 
-/** Options every command takes. */
-public final class CommonOptions {
-    @Option(names = "--json", paramLabel = "PATH", description = "Also write the result as JSON to PATH (default: not written).")
-    Path json;
-
+/** Options every command takes ({@link GeneralOptions}) and the data folder of named data sets. */
+public final class CommonOptions extends GeneralOptions {
     @Option(names = "--data", paramLabel = "DIR",
             description = "Data folder for named data sets (default: $LOPPER_DATA, else ../shared/data).")
     Path data;
-
-    @Option(names = "--force", description = "Replace an existing output file, or an output folder Lopper wrote "
-            + "(default: off; never an input or a folder holding one).")
-    boolean force;
-
-    @Option(names = "--verbose", description = "Print stack traces of errors (default: off).")
-    boolean verbose;
-
-    @Option(names = "--quiet", description = "No progress bars (default: bars when stderr is a terminal).")
-    boolean quiet;
-
-    /**
-     * The command's output guard with --json on it and --force applied. The command adds its inputs
-     * and other outputs, then checks, before any work.
-     */
-    dev.lopper.util.OutputPaths.Guard outputs() {
-        return dev.lopper.util.OutputPaths.guard(force).file(json, "--json");
-    }
-
-    void writeJson(Object result) {
-        if (json != null) JsonOut.write(json, result);
-    }
-
-    dev.lopper.util.ProgressListener progress() {
-        return quiet ? dev.lopper.util.ProgressListener.NONE : new dev.lopper.util.TerminalProgress(System.err, dev.lopper.util.TerminalProgress.stderrIsTerminal(System.getenv()));
-    }
 }

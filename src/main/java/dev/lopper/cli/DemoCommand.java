@@ -6,9 +6,13 @@ import dev.lopper.data.DataDir;
 import dev.lopper.data.DemoTexts;
 import dev.lopper.data.TextCorpus;
 import dev.lopper.eval.Charts;
+import dev.lopper.eval.Completion;
+import dev.lopper.eval.DemoReport;
 import dev.lopper.eval.MarkdownReport;
+import dev.lopper.eval.ModelCard;
 import dev.lopper.eval.ModelReport;
 import dev.lopper.eval.Perplexity;
+import dev.lopper.eval.PruneSummary;
 import dev.lopper.eval.ReportStamp;
 import dev.lopper.eval.SpeedBench;
 import dev.lopper.eval.SpeedReport;
@@ -21,7 +25,6 @@ import dev.lopper.model.CausalLM;
 import dev.lopper.pipeline.PruneJob;
 import dev.lopper.pipeline.Method;
 import dev.lopper.pipeline.PruneOptions;
-import dev.lopper.pipeline.ModelCard;
 import dev.lopper.pipeline.PrunedModelWriter;
 import dev.lopper.util.PeakMemory;
 import dev.lopper.util.AtomicFiles;
@@ -36,7 +39,6 @@ import java.time.LocalDateTime;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
 
 @Command(name = "demo", mixinStandardHelpOptions = true,
         description = {"Lopper's main job on the embedded model: prune it, then compare dense and pruned "
@@ -83,11 +85,9 @@ final class DemoCommand implements Runnable {
 
     @Mixin CommonOptions common;
 
-    record Sample(String prompt, String dense, String pruned) {}
-
     record DemoResult(String model, String method, double target, dev.lopper.surgery.PruningRecord pruning,
                       List<Perplexity.Result> densePerplexity, List<Perplexity.Result> prunedPerplexity,
-                      Sample sample, SpeedReport.Result speed, String report) {}
+                      DemoReport.Sample sample, SpeedReport.Result speed, String report) {}
 
     @Override
     public void run() {
@@ -122,7 +122,8 @@ final class DemoCommand implements Runnable {
             PruneJob.Outcome pruned = PruneJob.run(modelDir, dense, tok, options, data, progress);
             Path prunedDir = work.resolve("pruned-model");
             PrunedModelWriter.write(pruned.pruned(), tok, pruned.record(), prunedDir, false);
-            PruneCommand.printSummary(options, dense, pruned);
+            PruneSummary summary = pruned.summary(options, dense.config());
+            System.out.print(summary.console());
             System.out.println(ModelCard.loaderLine(pruned.pruned().config()));   // what loads pruned-model/
 
             System.out.printf("2/4 perplexity (%s windows of 128 tokens)%n", maxWindows > 0 ? "first " + maxWindows : "all");
@@ -139,9 +140,11 @@ final class DemoCommand implements Runnable {
 
             System.out.println("3/4 generation (greedy)");
             String prompt = "The history of the city";
-            String ga = GenerateCommand.generate(a, tok, prompt, 40, Sampler.greedy(), false).completion();
-            String gb = GenerateCommand.generate(b, tok, prompt, 40, Sampler.greedy(), false).completion();
-            System.out.printf("   dense : %s%s%n   pruned: %s%s%n", prompt, oneLine(ga), prompt, oneLine(gb));
+            DemoReport.Sample sample = new DemoReport.Sample(prompt,
+                    Completion.generate(a, tok, prompt, DemoReport.SAMPLE_TOKENS, Sampler.greedy(), null).completion(),
+                    Completion.generate(b, tok, prompt, DemoReport.SAMPLE_TOKENS, Sampler.greedy(), null).completion());
+            System.out.printf("   dense : %s%s%n   pruned: %s%s%n", prompt, DemoReport.oneLine(sample.dense()), prompt,
+                    DemoReport.oneLine(sample.pruned()));
 
             System.out.println("4/4 speed (dense and pruned interleaved)");
             SpeedBench.Settings settings = new SpeedBench.Settings(4, 128, 64, runs, warmup, 1);
@@ -157,12 +160,13 @@ final class DemoCommand implements Runnable {
             Files.createDirectories(work);
             List<String> charts = new ArrayList<>(Charts.write(work, List.of(ra, rb)).stream()
                     .map(p -> p.getFileName().toString()).toList());
-            Charts.speed(work.resolve(SPEED_CHART), speed);
-            charts.add(SPEED_CHART);
-            String md = report(modelDir, options, dense, pruned, corpora, ra, rb, prompt, ga, gb, benchTable, charts);
-            AtomicFiles.writeString(work.resolve(MarkdownReport.FILE_NAME), md);
+            Charts.speed(work.resolve(DemoReport.SPEED_CHART), speed);
+            charts.add(DemoReport.SPEED_CHART);
+            DemoReport report = new DemoReport(method.toString(), target, modelDir, summary,
+                    DemoTexts.FOLDER + "/" + DemoTexts.C4, corpora, ra, rb, sample, benchTable, charts);
+            AtomicFiles.writeString(work.resolve(MarkdownReport.FILE_NAME), report.render(ReportStamp.now()));
             DemoResult result = new DemoResult(modelDir.toString(), method.toString(), target, pruned.record(), pa, pb,
-                    new Sample(prompt, ga, gb), bench, dir.resolve(MarkdownReport.FILE_NAME).toString());
+                    sample, bench, dir.resolve(MarkdownReport.FILE_NAME).toString());
             JsonOut.write(work.resolve("demo.json"), result);
             if (!work.equals(dir)) replace(work, dir);
             common.writeJson(result);
@@ -181,52 +185,6 @@ final class DemoCommand implements Runnable {
         AtomicFiles.move(dir, old);
         AtomicFiles.move(ready, dir);
         Leftovers.deleteTree(old);
-    }
-
-    static final String SPEED_CHART = "speed.png";
-
-    /** report.md: what was done with what, then the results, each with its chart. */
-    private String report(Path modelDir, PruneOptions o, LlamaModel dense, PruneJob.Outcome pruned,
-                          List<TextCorpus> corpora, ModelReport ra, ModelReport rb, String prompt, String ga, String gb,
-                          String benchTable, List<String> charts) {
-        var rec = pruned.record();
-        var opts = rec.options();
-        StringBuilder md = new StringBuilder();
-        md.append("# Lopper demo: ").append(method).append(" at ").append(Math.round(100 * target))
-                .append("% of all parameters\n\n").append(ReportStamp.now().line()).append("\n\n");
-        md.append(String.format(Locale.ROOT, "Model `%s`: %,d → %,d parameters (%.2f%% removed, target %.2f%%). "
-                        + "The pruned model is in `pruned-model/` (its `README.md` says what loads it).%n%n",
-                modelDir, rec.parameters().before(), rec.parameters().after(),
-                100 * rec.parameters().fractionRemoved(), 100 * target));
-        md.append("## Pruning\n\n");
-        String why = o.layers().explain(dense.config().numLayers());
-        md.append(String.format(Locale.ROOT, "- method `%s`: criterion %s, allocation %s, layers [%d, %d)%s, modules %s%s%n",
-                method, opts.criterion(), opts.allocation(), opts.layerStart(), opts.layerEnd(),
-                why.isEmpty() ? "" : " (" + why + ")", opts.modules(), opts.roundTo() > 0 ? ", round-to " + opts.roundTo() : ""));
-        if (pruned.calibrationWindows() > 0)
-            md.append(String.format(Locale.ROOT, "- calibration: %d windows of %d tokens at random offsets (seed %d) "
-                            + "in the first %,d tokens of `%s`%n", pruned.calibrationWindows(),
-                    pruned.calibrationLength(), opts.seed(), 2L * pruned.calibrationWindows() * pruned.calibrationLength(),
-                    DemoTexts.FOLDER + "/" + DemoTexts.C4));
-        md.append("- ").append(ModelCard.loaderLine(pruned.pruned().config())).append("\n\n");
-        md.append(ModelCard.shapeTable(dense.config(), pruned.pruned().config()));
-        md.append("\n## Perplexity\n\n");
-        md.append("Windows of 128 tokens, each scored alone (the text tokenized once with BOS). Texts:\n\n");
-        for (TextCorpus c : corpora) md.append("- ").append(c.name()).append(": ").append(c.protocol()).append("\n");
-        md.append("\nOnly the first windows are scored (\"windows scored\"); `lopper eval --ppl wikitext2,ptb` "
-                + "scores whole test sets.\n\n");
-        md.append(MarkdownReport.perplexityTable(ra, rb));
-        md.append(MarkdownReport.image(charts, Charts.PERPLEXITY_FILE, "Perplexity, dense and pruned"));
-        md.append("\n## Greedy generation (40 tokens)\n\n- dense: **").append(prompt).append("**").append(oneLine(ga))
-                .append("\n- pruned: **").append(prompt).append("**").append(oneLine(gb)).append("\n");
-        md.append("\n## Speed\n\n").append(benchTable);
-        md.append(MarkdownReport.image(charts, SPEED_CHART,
-                "Speed: bars at the median of the runs, whiskers from the slowest to the fastest run"));
-        return md.toString();
-    }
-
-    private static String oneLine(String s) {
-        return s.replace('\n', ' ');
     }
 
     /** The embedded model, found beside the launcher (LOPPER_HOME) or in the working directory. */

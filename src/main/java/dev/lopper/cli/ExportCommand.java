@@ -1,12 +1,12 @@
 package dev.lopper.cli;
 
 import dev.lopper.BadInputException;
+import dev.lopper.io.HfFolder;
 import dev.lopper.io.Tokenizer;
 import dev.lopper.io.gguf.GgmlType;
 import dev.lopper.io.gguf.GgufExport;
 import dev.lopper.io.gguf.GgufTokenizerMetadata;
 import dev.lopper.model.LlamaModel;
-import dev.lopper.pipeline.PrunedModelWriter;
 import dev.lopper.util.Choices;
 import dev.lopper.util.OutputPaths;
 import picocli.CommandLine.Command;
@@ -78,7 +78,7 @@ final class ExportCommand implements Runnable {
                             new GgufExport.Options(dtype.type, modelName), out).architecture();
                 }
                 case HF -> {
-                    PrunedModelWriter.writeFolder(model, tok, out, common.force);
+                    HfFolder.write(model, tok, out, common.force);
                     yield model.config().architecture();
                 }
             };

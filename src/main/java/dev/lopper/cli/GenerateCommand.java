@@ -1,9 +1,8 @@
 package dev.lopper.cli;
 
-import dev.lopper.model.Pass;
 import dev.lopper.BadInputException;
+import dev.lopper.eval.Completion;
 import dev.lopper.io.Tokenizer;
-import dev.lopper.model.Generator;
 import dev.lopper.model.Sampler;
 import dev.lopper.model.CausalLM;
 import picocli.CommandLine.Command;
@@ -50,40 +49,16 @@ final class GenerateCommand implements Runnable {
         dev.lopper.model.LlamaModel model = modelOptions.loadModel();
         CausalLM t = CausalLM.of(model);
         try (Tokenizer tok = modelOptions.loadTokenizer(model)) {
-            Generation g = generate(t, tok, prompt, maxTokens, new Sampler(temperature, topP, seed), true);
+            Completion.Result g = Completion.generate(t, tok, prompt, maxTokens, new Sampler(temperature, topP, seed),
+                    text -> {
+                        System.out.print(text);
+                        System.out.flush();
+                    });
             System.out.println();
             System.err.printf("%d prompt tokens in %.3f s, %d new tokens at %.1f tokens/s%n", g.promptTokens(),
                     g.prefillSeconds(), g.newTokens(), g.decodeTokensPerSecond());
             common.writeJson(new Generation(modelOptions.model.toString(), g.prompt(), g.completion(), g.promptTokens(),
                     g.newTokens(), g.prefillSeconds(), g.decodeTokensPerSecond(), temperature, topP, seed));
         }
-    }
-
-    /** Generates and (when {@code stream}) prints the prompt and each new token's text as it comes. */
-    static Generation generate(CausalLM t, Tokenizer tok, String prompt, int maxTokens, Sampler sampler,
-                               boolean stream) {
-        int[] ids = tok.encode(prompt, true);
-        int context = t.config().maxPositions();
-        if (ids.length >= context)
-            throw new BadInputException("--prompt is " + ids.length + " tokens, which fills the model's context of "
-                    + context + " tokens");
-        if (stream) {
-            System.out.print(prompt);
-            System.out.flush();
-        }
-        int[] prev = {ids[ids.length - 1]};
-        Generator.Result r = new Generator(t).generate(ids, maxTokens, sampler, tok.eosId(), Pass.plain(), id -> {
-            if (stream && id != tok.eosId()) {
-                System.out.print(tok.decodeToken(prev[0], id));
-                System.out.flush();
-            }
-            prev[0] = id;
-        });
-        int[] generated = java.util.Arrays.copyOfRange(r.tokens(), r.promptTokens(), r.tokens().length);
-        // Decode with the prompt as context: SentencePiece decoders drop the first token's space otherwise.
-        String all = tok.decode(r.tokens()), before = tok.decode(ids);
-        String completion = all.startsWith(before) ? all.substring(before.length()) : tok.decode(generated);
-        return new Generation(null, prompt, completion, r.promptTokens(), generated.length,
-                r.prefillNanos() / 1e9, r.decodeTokensPerSecond(), 0, 0, 0);
     }
 }

@@ -32,7 +32,8 @@ final class OptionNames {
             Map.entry(Setting.GENERATIONS, "--generations"),
             Map.entry(Setting.STAGES, "--stages"),
             Map.entry(Setting.STAGE_KEEP, "--stage-keep"),
-            Map.entry(Setting.PERPLEXITY_WINDOW, "--seq-len")));
+            Map.entry(Setting.PERPLEXITY_WINDOW, "--seq-len"),
+            Map.entry(Setting.PROMPT, "--prompt")));
 
     /** The option's name (or names, joined); the setting in words if no option sets it. */
     static String of(Setting s) {

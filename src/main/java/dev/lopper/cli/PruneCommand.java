@@ -6,12 +6,12 @@ import dev.lopper.importance.CriterionKind;
 import dev.lopper.allocation.search.SearchJob;
 import dev.lopper.data.DataDir;
 import dev.lopper.io.Tokenizer;
-import dev.lopper.model.LayerShape;
 import dev.lopper.model.LlamaModel;
 import dev.lopper.pipeline.PruneJob;
 import dev.lopper.pipeline.PruneOptions;
 import dev.lopper.pipeline.PrunedModelWriter;
 import dev.lopper.pipeline.ReconstructJob;
+import dev.lopper.recovery.Reconstruction;
 import dev.lopper.recovery.RecoveryRecord;
 import dev.lopper.surgery.PruningRecord;
 import dev.lopper.util.OutputPaths;
@@ -93,78 +93,18 @@ final class PruneCommand implements Runnable {
             PrunedModelWriter.write(r.pruned(), tok, r.record(), recovery, out, common.force);
             meter.end("surgery and writing");
             if (report != null) dev.lopper.eval.HywiaReport.write(report, r.hywia(), r.record().fusion());
-            printSummary(options, dense, r);
-            if (recovery != null) RecoverCommand.printReconstruction(recovery);
+            System.out.print(r.summary(options, dense.config()).console());
+            if (recovery != null) System.out.print(Reconstruction.summary(recovery.reconstruction()));
             if (req != null) {   // how often an llm/self operator fell back to ga (none for ga)
                 String fellBack = dev.lopper.allocation.search.PromptedOperator.summary(req.options().operator().toString(),
                         r.search().result().counters());
                 if (fellBack != null) System.out.println(fellBack);
             }
-            System.out.println(dev.lopper.pipeline.ModelCard.loaderLine(r.pruned().config()));   // what loads --out
+            System.out.println(dev.lopper.eval.ModelCard.loaderLine(r.pruned().config()));   // what loads --out
             System.out.println("wrote " + out);
             System.out.println(StageMeter.summary(meter.stages()));
             common.writeJson(new PruneResult(modelOptions.model.toString(), out.toString(), r.record(),
                     r.calibrationWindows(), r.calibrationLength(), meter.stages(), ProcessMemory.peakRss()));
         }
-    }
-
-    private static void printFusion(PruneJob.Outcome r) {
-        PruningRecord.Fusion f = r.record().fusion();
-        System.out.printf("hywia fusion %s, %s-normalised", f.mode(), f.normalisation());
-        if (f.loss() != null) {
-            System.out.printf(", %d Adam steps%n", f.steps());
-            // The soft loss is not the criterion: its masks sharpen as the temperature falls, so it rises
-            // towards the hard cut's loss. The hard-mask check on the fusion windows decides which step is kept.
-            System.out.printf("  soft-mask loss %.4f at the first step -> %.4f at the last (temperature %.3g -> %.3g: "
-                            + "the masks harden, so a rising soft loss is expected; it does not decide)%n", f.loss()[0],
-                    f.loss()[f.loss().length - 1], f.startTemperature(), f.endTemperature());
-            System.out.printf("  hard-mask loss on the fusion windows (the check that decides) %.4f at the start -> "
-                    + "%.4f with the parameters of step %d, which are kept", f.hardLossBefore(), f.hardLossAfter(),
-                    f.bestStep());
-        }
-        System.out.println();
-        System.out.println("layer  alpha_fine(attention)  alpha_fine(mlp)");
-        java.util.Map<Integer, double[]> byLayer = new java.util.TreeMap<>();
-        for (PruningRecord.Alpha a : f.alpha()) {
-            double[] row = byLayer.computeIfAbsent(a.layer(), k -> new double[]{Double.NaN, Double.NaN});
-            row["attention".equals(a.module()) ? 0 : 1] = a.fine();
-        }
-        // A module left out by --modules has no α: "-" rather than NaN.
-        byLayer.forEach((l, row) -> System.out.printf("  %2d   %8s   %8s%n", l, alphaCell(row[0]), alphaCell(row[1])));
-    }
-
-    private static String alphaCell(double a) {
-        return Double.isNaN(a) ? "-" : String.format("%.3f", a);
-    }
-
-    static void printSummary(PruneOptions o, LlamaModel dense, PruneJob.Outcome r) {
-        PruningRecord.Parameters p = r.record().parameters();
-        String why = o.layers().explain(dense.config().numLayers());
-        System.out.printf("method %s: criterion %s, allocation %s, layers [%d, %d)%s, modules %s%s%n", o.method(),
-                r.record().options().criterion(), r.record().options().allocation(), r.target().range().start(),
-                r.target().range().end(), why.isEmpty() ? "" : " (" + why + ")", o.modules().name().toLowerCase(),
-                o.roundTo() > 0 ? ", round-to " + o.roundTo() : "");
-        if (r.calibrationWindows() > 0)
-            System.out.printf("calibration: %d windows of %d tokens from %s%n", r.calibrationWindows(),
-                    r.calibrationLength(), o.calibration());
-        System.out.printf("parameters %,d -> %,d: %.2f%% of all parameters removed (target %.2f%%)%n", p.before(),
-                p.after(), 100 * p.fractionRemoved(), 100 * o.target());
-        if (r.rounding() != null) {
-            System.out.printf("MLP widths rounded to multiples of %d: %.2f%% removed instead of %.2f%% as allocated (%+.2f points)%n",
-                    r.rounding().multiple(), 100 * r.rounding().roundedFraction(), 100 * r.rounding().allocatedFraction(),
-                    100 * (r.rounding().roundedFraction() - r.rounding().allocatedFraction()));
-            if (!r.rounding().layersNotMultiple().isEmpty())
-                System.out.printf("  layers outside the pruned range keep widths that are not multiples of %d: %s%n",
-                        r.rounding().multiple(), r.rounding().layersNotMultiple());
-        }
-        System.out.println("layer  heads/kv  mlp_width");
-        for (int l = 0; l < r.pruned().config().numLayers(); l++) {
-            LayerShape a = dense.config().layer(l), b = r.pruned().config().layer(l);
-            System.out.printf("  %2d   %2d/%-2d -> %2d/%-2d   %5d -> %5d%n", l, a.heads(), a.kvHeads(), b.heads(),
-                    b.kvHeads(), a.intermediate(), b.intermediate());
-        }
-        if (r.hywia() != null) printFusion(r);
-        System.out.printf("time %.1f s, peak memory %.0f MB%n", r.record().run().seconds(),
-                r.record().run().peakMemoryBytes() / 1e6);
     }
 }

@@ -24,7 +24,6 @@ import dev.lopper.surgery.PruningRecord;
 import dev.lopper.surgery.PruningRecordFile;
 import dev.lopper.util.OutputPaths;
 import dev.lopper.util.ProgressListener;
-import dev.lopper.util.TerminalProgress;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -83,21 +82,12 @@ final class RecoverCommand implements Runnable {
     @Option(names = "--out", required = true, paramLabel = "DIR", description = "Folder for the recovered model.")
     Path out;
 
-    @Option(names = "--force", description = "Replace --out if it exists (never when it is or holds an input; default: off).")
-    boolean force;
-
     @Option(names = "--data-dir", paramLabel = "DIR",
             description = "Data folder for named corpora (default: $LOPPER_DATA, else ../shared/data).")
     Path dataDir;
 
-    @Option(names = "--json", paramLabel = "PATH", description = "Also write the result as JSON to PATH (default: not written).")
-    Path json;
-
-    @Option(names = "--verbose", description = "Print stack traces of errors (default: off).")
-    boolean verbose;
-
-    @Option(names = "--quiet", description = "No progress bars (default: bars when stderr is a terminal).")
-    boolean quiet;
+    /** --json, --force, --verbose, --quiet; not CommonOptions, whose --data DIR is LoRA's --data FILE here. */
+    @Mixin GeneralOptions general;
 
     record Result(String model, String teacher, String out, RecoveryRecord recovery, Double perplexityBefore,
                   Double perplexityAfter) {}
@@ -119,9 +109,9 @@ final class RecoverCommand implements Runnable {
         Path data = DataDir.resolve(dataDir);
         TextCorpus calib = TextCorpus.resolve(calibration, data);
         TextCorpus eval = evalData == null ? null : TextCorpus.resolve(evalData, data);
-        OutputPaths.guard(force).input(model, "--model").input(teacher, "--teacher").input(calib.file(), "--calib")
+        general.outputs().input(model, "--model").input(teacher, "--teacher").input(calib.file(), "--calib")
                 .input(eval == null ? null : eval.file(), "--eval-data")
-                .file(json, "--json").folder(out, "--out", "config.json").check();
+                .folder(out, "--out", "config.json").check();
         if (eval != null && sameText(calib.file(), eval.file()))
             throw new BadInputException(eval.file(), "is the calibration text (--calib); evaluate on held-out text");
         Path recordFile = (Files.isDirectory(model) ? model : model.toAbsolutePath().getParent()).resolve("pruning.json");
@@ -132,27 +122,25 @@ final class RecoverCommand implements Runnable {
 
         LlamaModel student = Checkpoints.load(model, LoadOptions.DEFAULT);
         LlamaModel dense = Checkpoints.load(teacher, LoadOptions.DEFAULT);
-        ProgressListener progress = quiet ? ProgressListener.NONE
-                : new TerminalProgress(System.err, TerminalProgress.stderrIsTerminal(System.getenv()));
+        ProgressListener progress = general.progress();
         try (Tokenizer tok = Tokenizers.forModel(model, null, student.config().vocabSize())) {
             dev.lopper.recovery.Shapes.check(dense, student, plan);
             Double before = eval == null ? null : perplexity(student, tok, eval, progress);
             ReconstructJob.Outcome r = ReconstructJob.run(teacher, dense, model, student, plan, tok, request, data, progress);
             Double after = eval == null ? null : perplexity(r.model(), tok, eval, progress);
-            PrunedModelWriter.write(r.model(), tok, pruning, r.record(), out, force);
-            printReconstruction(r.record());
+            PrunedModelWriter.write(r.model(), tok, pruning, r.record(), out, general.force);
+            System.out.print(Reconstruction.summary(r.record().reconstruction()));
             if (eval != null)
                 System.out.printf(Locale.ROOT, "perplexity on %s (seq %d): %.3f -> %.3f%n", eval.name(), seqLen, before, after);
             System.out.println("wrote " + out);
-            if (json != null) JsonOut.write(json, new Result(model.toString(), teacher.toString(), out.toString(),
-                    r.record(), before, after));
+            general.writeJson(new Result(model.toString(), teacher.toString(), out.toString(), r.record(), before, after));
         }
     }
 
     private void runLora() {
         if (evalData == null) throw new BadInputException("--data (LoRA) needs --eval-data FILE|NAME, held-out text to evaluate on");
         // The inputs resolved from names (corpora) are checked again by LoraRecovery once resolved.
-        OutputPaths.guard(force).file(json, "--json").folder(out, "--out", lora.adapterOnly ? "adapter_config.json" : "config.json")
+        general.outputs().folder(out, "--out", lora.adapterOnly ? "adapter_config.json" : "config.json")
                 .output(lora.checkpointDir, "--checkpoint-dir", lora.checkpointDir != null && Files.exists(lora.checkpointDir)
                         ? OutputPaths.Kind.EXISTING_FOLDER : OutputPaths.Kind.FOLDER, null)
                 .input(model, "--model").input(adapter, "--adapter").input(teacher, "--teacher")
@@ -161,18 +149,17 @@ final class RecoverCommand implements Runnable {
         var training = lora.training(seqLen, seed, teacher != null);
         LlamaModel student = ModelOptions.withAdapter(Checkpoints.load(model, LoadOptions.DEFAULT), adapter);
         LlamaModel dense = teacher == null ? null : Checkpoints.load(teacher, LoadOptions.DEFAULT);
-        ProgressListener progress = quiet ? ProgressListener.NONE
-                : new TerminalProgress(System.err, TerminalProgress.stderrIsTerminal(System.getenv()));
+        ProgressListener progress = general.progress();
         try (Tokenizer tok = Tokenizers.forModel(model, null, student.config().vocabSize())) {
             var request = new LoraRecovery.Request(student, model, tok, lora.data,
                     lora.format != null ? lora.format : DataFormat.detect(lora.data), lora.lossOn, evalData, teacher, dense,
-                    settings, training, lora.adapterOnly, out, force, lora.checkpointDir, lora.resume, DataDir.resolve(dataDir));
+                    settings, training, lora.adapterOnly, out, general.force, lora.checkpointDir, lora.resume, DataDir.resolve(dataDir));
             LoraRecord record = LoraRecovery.run(request, System.out, new TrainingProgress(progress, System.out));
             System.out.printf(Locale.ROOT, "held-out perplexity (seq %d, %d windows): %.3f -> %.3f; %d tokens trained in %.1f s%n",
                     seqLen, record.result().heldoutWindows(), record.result().perplexityBefore(),
                     record.result().perplexityAfter(), record.data().tokensTrained(), record.run().seconds());
             System.out.println("wrote " + out + (lora.adapterOnly ? " (PEFT adapter)" : " (merged)"));
-            if (json != null) JsonOut.write(json, record);
+            general.writeJson(record);
         }
     }
 
@@ -237,13 +224,5 @@ final class RecoverCommand implements Runnable {
             ch[i] = k.channels();
         }
         return new KeepPlan(kv, ch);
-    }
-
-    static void printReconstruction(RecoveryRecord r) {
-        RecoveryRecord.Reconstructed c = r.reconstruction();
-        System.out.printf(Locale.ROOT, "reconstruction %s, ridge %s: %d windows of %d tokens, %.1f s, peak memory %.0f MB%n",
-                c.mode(), c.ridge(), c.windows(), c.length(), c.run().seconds(), c.run().peakMemoryBytes() / 1e6);
-        System.out.println("layer module     kept/inputs        λ        relative output error before -> after");
-        for (Reconstruction.Fit f : c.fits()) System.out.println(Reconstruction.format(f));
     }
 }

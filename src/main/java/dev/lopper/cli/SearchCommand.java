@@ -65,7 +65,7 @@ final class SearchCommand implements Runnable {
             PruneJob.Outcome r = PruneJob.run(modelOptions.model, dense, tok, options, DataDir.resolve(common.data),
                     common.progress(), req);
             Evolution.Result s = r.search().result();
-            PruneCommand.printSummary(options, dense, r);
+            System.out.print(r.summary(options, dense.config()).console());
             long tokens = (long) req.options().fitnessWindows()
                     * Math.min(req.options().fitnessLength(), dense.config().maxPositions());
             System.out.printf("search: %d generations, %d fitness evaluations (%d tokens at full fidelity), %.1f s%n",

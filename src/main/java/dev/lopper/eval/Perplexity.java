@@ -9,8 +9,6 @@ import dev.lopper.io.Tokenizer;
 import dev.lopper.model.CausalLM;
 import dev.lopper.util.ProgressListener;
 
-import java.util.Arrays;
-
 /**
  * Perplexity as GPTQ / LLM-Pruner / Wanda measure it: tokenize the whole text once (BOS
  * prepended), cut it into ⌊n/seq⌋ non-overlapping windows (the remainder is dropped), score
@@ -57,19 +55,13 @@ public final class Perplexity {
         int available = windows;
         if (maxWindows > 0) windows = Math.min(windows, maxWindows);
         long start = System.nanoTime();
-        double nll = 0;
-        long predicted = 0;
-        for (int w = 0; w < windows; w += batch) {
-            int b = Math.min(batch, windows - w);
-            int[] chunk = Arrays.copyOfRange(ids, w * seq, (w + b) * seq);
-            CausalLM.Loss loss = t.loss(chunk, b, seq, pass);
-            nll += loss.sumNll();
-            predicted += loss.predicted();
-            progress.update(w + b, windows, "windows");
-        }
+        int scored = windows;
+        CausalLM.Loss loss = t.loss(CausalLM.Windows.consecutive(ids, seq), windows, seq, batch, pass,
+                w -> progress.update(w, scored, "windows"));
         double seconds = (System.nanoTime() - start) / 1e9;
-        double mean = nll / predicted;
-        return new Result(corpus.name(), corpus.file().toString(), corpus.protocol(), seq, windows, available, predicted, mean,
+        double mean = loss.mean();
+        return new Result(corpus.name(), corpus.file().toString(), corpus.protocol(), seq, windows, available,
+                loss.predicted(), mean,
                 Math.exp(mean), seconds, (double) windows * seq / seconds);
     }
 }

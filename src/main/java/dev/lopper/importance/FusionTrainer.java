@@ -12,6 +12,7 @@ import dev.lopper.model.Masks;
 import dev.lopper.model.Param;
 import dev.lopper.tensor.Matrix;
 import dev.lopper.util.ProgressListener;
+import dev.lopper.util.ZScores;
 
 import java.util.Arrays;
 import java.util.List;
@@ -19,7 +20,7 @@ import java.util.List;
 /**
  * Learns HyWIA's {@link AttentionFusion} end to end — Lopper's design, docs/METHODS.md "HyWIA" step 4: the
  * calibration NLL of the model under soft masks m_G = σ((z_G − θ)/T), z the fused score
- * standardised within its unit ({@link #standardise}: gradients flow through mean and σ), θ the
+ * standardised within its unit ({@link ZScores#population}, σ with n: gradients flow through mean and σ), θ the
  * midpoint between the r-th and (r+1)-th lowest z of the unit (r its removal count; no gradient
  * through θ), T annealed geometrically (in units of the fused score's standard deviation); masks multiply head outputs and channel
  * activations ({@link Masks}). ∂L/∂m comes from the engine's backward (no weight gradient is
@@ -98,7 +99,10 @@ public final class FusionTrainer {
             alpha[u] = fusion.alphaFine(unit);
             fused[u] = new double[unit.groups()];
             HybridScores.blend(unit, alpha[u], fused[u]);
-            sigma[u] = standardise(fused[u]);
+            // z in place, population σ. The soft masks read z, so a blend is judged by which groups it ranks
+            // where, not by its spread (a blend of two rankings that disagree is less spread than either;
+            // unstandardised, the loss would push α to 0 or 1 for that alone).
+            sigma[u] = ZScores.population(fused[u]);
             if (thresholds == null) theta[u] = threshold(fused[u], removals[u]);
             soft[u] = new double[unit.groups()];
             for (int i = 0; i < soft[u].length; i++) soft[u][i] = sigmoid((fused[u][i] - theta[u]) / t);
@@ -134,15 +138,8 @@ public final class FusionTrainer {
             for (int i : lowest(s, removals[u])) hard[i] = 0;
             apply(masks, unit, hard);
         }
-        double nll = 0;
-        long predicted = 0;
-        for (int first = 0; first < windows.windows(); first += WINDOWS_PER_PASS) {
-            int count = Math.min(WINDOWS_PER_PASS, windows.windows() - first);
-            CausalLM.Loss l = transformer.loss(windows.batch(first, count), count, windows.length(), Pass.masked(masks));
-            nll += l.sumNll();
-            predicted += l.predicted();
-        }
-        return nll / predicted;
+        return transformer.loss(windows::batch, windows.windows(), windows.length(), WINDOWS_PER_PASS,
+                Pass.masked(masks), w -> {}).mean();
     }
 
     /**
@@ -210,24 +207,6 @@ public final class FusionTrainer {
     }
 
     // ------------------------------------------------------------------ helpers
-
-    /**
-     * Standardises a unit's fused scores in place, z = (s − mean)/σ (population σ), and returns σ
-     * (0: all equal, left as zeros). The soft masks read z, so a blend is judged by which groups it
-     * ranks where, not by how spread out its scores are (a blend of two rankings that disagree is
-     * less spread than either; unstandardised, the loss would push α to 0 or 1 for that alone).
-     */
-    static double standardise(double[] s) {
-        int n = s.length;
-        double mean = 0;
-        for (double v : s) mean += v;
-        mean /= n;
-        double var = 0;
-        for (double v : s) var += (v - mean) * (v - mean);
-        double sigma = Math.sqrt(var / n);
-        for (int i = 0; i < n; i++) s[i] = sigma > 0 ? (s[i] - mean) / sigma : 0;
-        return sigma;
-    }
 
     /**
      * ∂z_i/∂α for z = standardised α·f̂ + (1−α)·ĉ: with d = f̂ − ĉ (= ∂s/∂α), d̄ its mean and

@@ -1,5 +1,8 @@
 package dev.lopper.model;
 
+import java.util.Arrays;
+import java.util.function.IntConsumer;
+
 /**
  * What calibration, pruning and evaluation need of a causal language model, whatever its family
  * and implementation: the config; logits, last-token logits (prefill) and the next-token loss
@@ -30,6 +33,37 @@ public interface CausalLM {
 
     /** Forward only: the summed next-token NLL of the batch. */
     Loss loss(int[] tokens, int seqs, int len, Pass pass);
+
+    /**
+     * Forward only: the summed next-token NLL of the first {@code windows} windows of {@code len}
+     * tokens, each window scored alone, {@code batch} windows per pass, in order (so the sums are
+     * the same bits whatever calls it). The one loop behind perplexity ({@code eval/Perplexity}),
+     * the search's ppl fitness, HyWIA's hard-mask check and LoRA's progress evaluations;
+     * {@code scored} hears how many windows are done after each pass.
+     */
+    default Loss loss(Windows text, int windows, int len, int batch, Pass pass, IntConsumer scored) {
+        double nll = 0;
+        long predicted = 0;
+        for (int w = 0; w < windows; w += batch) {
+            int b = Math.min(batch, windows - w);
+            Loss loss = loss(text.batch(w, b), b, len, pass);
+            nll += loss.sumNll();
+            predicted += loss.predicted();
+            scored.accept(w + b);
+        }
+        return new Loss(nll, predicted);
+    }
+
+    /** Windows of token ids: {@code count} of them from window {@code first}, row-major [count, len]. */
+    @FunctionalInterface
+    interface Windows {
+        int[] batch(int first, int count);
+
+        /** The consecutive windows of {@code len} tokens of one token stream (the remainder unused). */
+        static Windows consecutive(int[] ids, int len) {
+            return (first, count) -> Arrays.copyOfRange(ids, first * len, (first + count) * len);
+        }
+    }
 
     /**
      * Forward and backward of the mean next-token NLL: each wanted weight gradient goes to

@@ -130,6 +130,25 @@ public final class Transformer implements CausalLM {
         return y;
     }
 
+    /**
+     * The final norm of the last layer's output x [rows, hidden] (the one place it is applied; its
+     * 1/σ per row into {@code stats} when backward needs them), in a work array.
+     */
+    private float[] finalNorm(float[] x, int rows, float[] stats, WorkArrays work) {
+        float[] hs = work.zeroed(rows * hidden);
+        finalNorm.forward(x, hs, stats, rows, hidden);
+        return hs;
+    }
+
+    /** Final norm and LM head: the logits [rows, vocab] of the last layer's output x [rows, hidden]. */
+    private float[] head(float[] x, int rows, WorkArrays work) {
+        float[] hs = finalNorm(x, rows, null, work);
+        float[] logits = new float[rows * cfg.vocabSize()];
+        Gemm.xwT(hs, rows, model.lmHead(), logits, false);
+        work.release(hs);
+        return logits;
+    }
+
     /** Token embeddings [tokens.length, hidden]. */
     private float[] lookup(int[] tokens, WorkArrays work) {
         float[] x = work.zeroed(tokens.length * hidden);
@@ -303,12 +322,8 @@ public final class Transformer implements CausalLM {
     public float[] logits(int[] tokens, int seqs, int len, Pass pass) {
         return withWork(work -> {
             float[] x = trunk(tokens, seqs, len, pass.masks(), pass.hook(), pass.adapters(), null, null, work);
-            int rows = seqs * len;
-            float[] hs = work.zeroed(rows * hidden);
-            finalNorm.forward(x, hs, null, rows, hidden);
-            float[] logits = new float[rows * cfg.vocabSize()];
-            Gemm.xwT(hs, rows, model.lmHead(), logits, false);
-            work.release(x, hs);
+            float[] logits = head(x, seqs * len, work);
+            work.release(x);
             return logits;
         });
     }
@@ -324,11 +339,7 @@ public final class Transformer implements CausalLM {
             float[] last = new float[seqs * hidden];
             for (int b = 0; b < seqs; b++) System.arraycopy(x, ((b + 1) * len - 1) * hidden, last, b * hidden, hidden);
             work.release(x);
-            float[] hs = new float[seqs * hidden];
-            finalNorm.forward(last, hs, null, seqs, hidden);
-            float[] logits = new float[seqs * cfg.vocabSize()];
-            Gemm.xwT(hs, seqs, model.lmHead(), logits, false);
-            return logits;
+            return head(last, seqs, work);
         });
     }
 
@@ -337,9 +348,7 @@ public final class Transformer implements CausalLM {
     public Loss loss(int[] tokens, int seqs, int len, Pass pass) {
         return withWork(work -> {
             float[] x = trunk(tokens, seqs, len, pass.masks(), pass.hook(), pass.adapters(), null, null, work);
-            int rows = seqs * len;
-            float[] hs = work.zeroed(rows * hidden);
-            finalNorm.forward(x, hs, null, rows, hidden);
+            float[] hs = finalNorm(x, seqs * len, null, work);
             double nll = LmHead.loss(hs, tokens, seqs, len, model.lmHead(), null, null, work);
             work.release(x, hs);
             return new Loss(nll, (long) seqs * (len - 1));
@@ -375,9 +384,8 @@ public final class Transformer implements CausalLM {
         float[][] inputs = new float[layers][];
         LayerActs[] kept = keepActivations ? new LayerActs[layers] : null;
         float[] x = trunk(tokens, seqs, len, masks, null, ad, keepActivations ? null : inputs, kept, work);
-        float[] hs = work.zeroed(rows * hidden);
         float[] rFinal = work.zeroed(2 * rows);
-        finalNorm.forward(x, hs, rFinal, rows, hidden);
+        float[] hs = finalNorm(x, rows, rFinal, work);
 
         boolean tied = cfg.tieWordEmbeddings();
         boolean wantHead = sink.wants(-1, Param.LM_HEAD) || (tied && sink.wants(-1, Param.EMBED));
@@ -618,12 +626,9 @@ public final class Transformer implements CausalLM {
             }
             cache.length += n;
             int outRows = allRows ? n : 1;
-            float[] hs = new float[outRows * hidden];
             float[] last = allRows ? x : java.util.Arrays.copyOfRange(x, (n - 1) * hidden, n * hidden);
-            finalNorm.forward(last, hs, null, outRows, hidden);
+            float[] logits = head(last, outRows, work);
             work.release(x);
-            float[] logits = new float[outRows * cfg.vocabSize()];
-            Gemm.xwT(hs, outRows, model.lmHead(), logits, false);
             return logits;
         });
     }

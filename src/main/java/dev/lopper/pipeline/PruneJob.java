@@ -65,6 +65,12 @@ public final class PruneJob {
             return new Outcome(m, plan, scores, counts, target, calibrationWindows, calibrationLength, record, rounding,
                     hywia, search);
         }
+
+        /** What this prune did, for the console and reports ({@code options}: the ones it ran with). */
+        public dev.lopper.eval.PruneSummary summary(PruneOptions options, ModelConfig dense) {
+            return new dev.lopper.eval.PruneSummary(options.method().toString(), record, dense, pruned.config(),
+                    options.layers().explain(dense.numLayers()), options.calibration(), rounding);
+        }
     }
 
     /**

@@ -228,6 +228,16 @@ public final class Reconstruction {
         }
     }
 
+    /** The console summary of a reconstruction (lopper recover, and prune with --reconstruct): its settings, then a line per fit. */
+    public static String summary(RecoveryRecord.Reconstructed c) {
+        StringBuilder out = new StringBuilder(String.format(Locale.ROOT,
+                "reconstruction %s, ridge %s: %d windows of %d tokens, %.1f s, peak memory %.0f MB%n",
+                c.mode(), c.ridge(), c.windows(), c.length(), c.run().seconds(), c.run().peakMemoryBytes() / 1e6));
+        out.append("layer module     kept/inputs        λ        relative output error before -> after").append(System.lineSeparator());
+        for (Fit f : c.fits()) out.append(format(f)).append(System.lineSeparator());
+        return out.toString();
+    }
+
     public static String format(Fit f) {
         return String.format(Locale.ROOT, "  %2d %-9s %5d/%-5d %s λ=%.3g  error %.4f -> %.4f", f.layer(), f.module(),
                 f.kept(), f.inputs(), f.bias() ? "+bias" : "     ", f.lambda(), f.errorBefore(), f.errorAfter());

@@ -4,6 +4,7 @@ import dev.lopper.importance.Scores;
 import dev.lopper.model.LayerShape;
 import dev.lopper.model.Family;
 import dev.lopper.model.ModelConfig;
+import dev.lopper.util.ZScores;
 import org.junit.jupiter.api.Test;
 
 import java.util.ArrayList;
@@ -114,14 +115,14 @@ class FlapThresholdTest {
     @Test
     void standardisedScoresAreTheHandComputedOnes() {
         // (x − mean) / sample std, by hand: {1, 2, 3, 10} has mean 4 and sample variance (9+4+1+36)/3
-        double[] z = FlapGlobalAllocator.standardised(new double[] {1, 2, 3, 10});
+        double[] z = ZScores.sample(new double[] {1, 2, 3, 10});
         double std = Math.sqrt(50.0 / 3);
         assertArrayEquals(new double[] {-3 / std, -2 / std, -1 / std, 6 / std}, z, 1e-12);
         // two groups: ±1/√2 with n − 1 (±1 would be the population std)
         assertArrayEquals(new double[] {-Math.sqrt(0.5), Math.sqrt(0.5)},
-                FlapGlobalAllocator.standardised(new double[] {3, 5}), 1e-12);
+                ZScores.sample(new double[] {3, 5}), 1e-12);
         // one group, or all equal: centred only
-        assertArrayEquals(new double[] {0}, FlapGlobalAllocator.standardised(new double[] {42}), 0);
-        assertArrayEquals(new double[] {0, 0, 0}, FlapGlobalAllocator.standardised(new double[] {2, 2, 2}), 0);
+        assertArrayEquals(new double[] {0}, ZScores.sample(new double[] {42}), 0);
+        assertArrayEquals(new double[] {0, 0, 0}, ZScores.sample(new double[] {2, 2, 2}), 0);
     }
 }

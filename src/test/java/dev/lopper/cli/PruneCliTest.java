@@ -95,7 +95,7 @@ class PruneCliTest {
         assertTrue(buf.toString().contains(", round-to 64"), "the options line: " + buf);
         // recorded in pruning.json's options and said in the model card
         assertEquals(64, dev.lopper.surgery.PruningRecordFile.read(out.resolve("pruning.json")).options().roundTo());
-        String card = assertDoesNotThrow(() -> Files.readString(out.resolve(dev.lopper.pipeline.ModelCard.FILE_NAME)));
+        String card = assertDoesNotThrow(() -> Files.readString(out.resolve(dev.lopper.eval.ModelCard.FILE_NAME)));
         assertTrue(card.contains("MLP widths rounded to multiples of 64"), card);
         // a pruning.json written before the option existed reads as "not rounded"
         Path older = tmp.resolve("old-pruning.json");

@@ -82,17 +82,7 @@ public final class MaskedFitness implements Evaluator, AutoCloseable {
         Masks masks = masksOf(counts);
         CausalLM t = transformers.get();
         int len = data.length();
-        if (kind == Kind.PPL) {
-            double nll = 0;
-            long predicted = 0;
-            for (int w = 0; w < windows; w += batch) {
-                int b = Math.min(batch, windows - w);
-                CausalLM.Loss loss = t.loss(data.batch(w, b), b, len, Pass.masked(masks));
-                nll += loss.sumNll();
-                predicted += loss.predicted();
-            }
-            return Math.exp(nll / predicted);
-        }
+        if (kind == Kind.PPL) return Math.exp(t.loss(data::batch, windows, len, batch, Pass.masked(masks), w -> {}).mean());
         double kl = 0;
         for (int w = 0; w < windows; w += batch) {
             int b = Math.min(batch, windows - w);

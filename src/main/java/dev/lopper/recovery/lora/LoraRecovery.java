@@ -5,10 +5,10 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.lopper.BadInputException;
 import dev.lopper.data.TextCorpus;
 import dev.lopper.io.Checkpoints;
+import dev.lopper.io.HfFolder;
 import dev.lopper.io.Tokenizer;
 import dev.lopper.model.CausalLM;
 import dev.lopper.model.LlamaModel;
-import dev.lopper.pipeline.PrunedModelWriter;
 import dev.lopper.surgery.PruningRecord;
 import dev.lopper.util.Sha256;
 import dev.lopper.util.OutputPaths;
@@ -134,7 +134,7 @@ public final class LoraRecovery {
         } else {
             // pruning.json, the model card and an earlier recovery.json (reconstruction) are carried over as they are.
             Path dir = Files.isDirectory(r.modelPath()) ? r.modelPath() : null;
-            PrunedModelWriter.writeFolder(lora.mergeInto(student), r.tokenizer(), r.out(), r.force(), staging -> {
+            HfFolder.write(lora.mergeInto(student), r.tokenizer(), r.out(), r.force(), staging -> {
                 for (String name : List.of("pruning.json", "recovery.json", "README.md")) {
                     if (dir != null && Files.isRegularFile(dir.resolve(name))) Files.copy(dir.resolve(name), staging.resolve(name));
                 }

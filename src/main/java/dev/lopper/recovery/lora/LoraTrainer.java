@@ -9,7 +9,6 @@ import dev.lopper.model.Pass;
 import dev.lopper.tensor.Matrix;
 
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.SplittableRandom;
 
@@ -175,18 +174,10 @@ public final class LoraTrainer {
 
     private void addEval(Listener listener) {
         if (eval == null) return;
-        double nll = 0;
-        long predicted = 0;
         Pass pass = Pass.plain().withAdapters(lora.withoutDropout());
         int n = opt.evalWindows() > 0 ? Math.min(opt.evalWindows(), eval.windows()) : eval.windows();
-        for (int w = 0; w < n; w += opt.batch()) {
-            int b = Math.min(opt.batch(), n - w);
-            int[] chunk = Arrays.copyOfRange(eval.tokens(), w * eval.seq(), (w + b) * eval.seq());
-            CausalLM.Loss loss = student.loss(chunk, b, eval.seq(), pass);
-            nll += loss.sumNll();
-            predicted += loss.predicted();
-        }
-        double mean = nll / predicted;
+        double mean = student.loss(CausalLM.Windows.consecutive(eval.tokens(), eval.seq()), n, eval.seq(), opt.batch(),
+                pass, w -> {}).mean();
         EvalPoint p = new EvalPoint(step, tokensAfter(step), mean, Math.exp(mean));
         evals.add(p);
         listener.eval(p);

@@ -128,7 +128,7 @@ class GgufRoundTripTest {
         GgufExport.write(dense, GgufTokenizerMetadata.of(original), new GgufExport.Options(GgmlType.BF16, "v"), gguf);
         dev.lopper.io.Tokenizer fromGguf = dev.lopper.io.Tokenizers.forModel(gguf, null);
         Path hf = tmp.resolve("hf");
-        dev.lopper.pipeline.PrunedModelWriter.writeFolder(Checkpoints.load(gguf), fromGguf, hf, false);
+        dev.lopper.io.HfFolder.write(Checkpoints.load(gguf), fromGguf, hf, false);
         dev.lopper.io.Tokenizer fromHf = dev.lopper.io.Tokenizers.forModel(hf, null);
         for (String text : LlamaCppTokenizerTest.TEXTS) {
             int[] expected = original.encode(text, true);

@@ -1,4 +1,4 @@
-package dev.lopper.pipeline;
+package dev.lopper.eval;
 
 import dev.lopper.model.LayerShape;
 import dev.lopper.model.ModelConfig;
@@ -7,9 +7,10 @@ import dev.lopper.surgery.PruningRecord;
 import java.util.Locale;
 
 /**
- * The README.md written into a pruned model's folder: where it came from, its per-layer shapes,
- * and what can load it. A folder whose layers all keep the same shape is a stock Hugging Face
- * {@code LlamaForCausalLM}; one with per-layer widths is not, and says so.
+ * The README.md written into a pruned model's folder: where it came from (the settings phrase of
+ * {@link PruneSummary}), its per-layer shapes, and what can load it. A folder whose layers all
+ * keep the same shape is a stock Hugging Face {@code LlamaForCausalLM}; one with per-layer widths
+ * is not, and says so.
  */
 public final class ModelCard {
     public static final String FILE_NAME = "README.md";
@@ -39,12 +40,10 @@ public final class ModelCard {
         StringBuilder md = new StringBuilder();
         PruningRecord.Options o = r.options();
         md.append("# ").append(name).append("\n\n");
-        md.append(String.format(Locale.ROOT, "A structurally pruned copy of `%s`, made by Lopper %s: criterion %s, "
-                        + "allocation %s, layers [%d, %d), modules %s%s; %.2f%% of all parameters removed "
-                        + "(%,d → %,d, target %.2f%%). Every input's sha256, the options and the kept indices of each "
-                        + "layer are in `pruning.json`.%n%n", r.inputs().model(), r.lopperVersion(), o.criterion(),
-                o.allocation(), o.layerStart(), o.layerEnd(), o.modules(),
-                o.roundTo() > 0 ? ", MLP widths rounded to multiples of " + o.roundTo() : "", 100 * r.parameters().fractionRemoved(),
+        md.append(String.format(Locale.ROOT, "A structurally pruned copy of `%s`, made by Lopper %s: %s; %.2f%% of all "
+                        + "parameters removed (%,d → %,d, target %.2f%%). Every input's sha256, the options and the kept "
+                        + "indices of each layer are in `pruning.json`.%n%n", r.inputs().model(), r.lopperVersion(),
+                PruneSummary.settings(o, "", ", MLP widths rounded to multiples of "), 100 * r.parameters().fractionRemoved(),
                 r.parameters().before(), r.parameters().after(), 100 * o.target()));
         md.append("## What loads it\n\n");
         if (stockLlama(pruned)) {
