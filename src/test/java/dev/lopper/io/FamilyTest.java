@@ -146,17 +146,17 @@ class FamilyTest {
         assertThrows(IllegalArgumentException.class, () -> LayerWeights.builder().put(Param.LM_HEAD, q));
     }
 
-    /** Two uneven layers; BLOOM and ALiBi Baichuan with pruned heads, Baichuan with NormHead. */
+    /** Two uneven layers; BLOOM and ALiBi Baichuan with pruned heads, Baichuan with NormHead; any other family as a RoPE model with biases. */
     private static ModelConfig config(Family f) {
         List<LayerShape> layers = List.of(new LayerShape(4, 4, 8, 40), new LayerShape(2, 2, 8, 24));
         ModelConfig.Builder b = ModelConfig.builder(f).hiddenSize(32).vocabSize(50).maxPositions(128).layers(layers)
                 .bosTokenId(1).eosTokenId(2);
-        if (f == Family.LLAMA)
-            return b.layers(List.of(new LayerShape(4, 2, 8, 40), new LayerShape(2, 1, 8, 24)))
-                    .ropeTheta(500000f).qkvBias(true).oBias(true).build();
         AlibiHeads kept = new AlibiHeads(4, List.of(List.of(0, 1, 2, 3), List.of(1, 3)));
         if (f == Family.BLOOM)
             return b.tieWordEmbeddings(true).qkvBias(true).oBias(true).mlpBias(true).downBias(true).alibi(kept).build();
-        return b.rmsNormEps(1e-6f).ops(f.ops().withPosition(BlockOps.Position.ALIBI).withNormHead(true)).alibi(kept).build();
+        if (f == Family.BAICHUAN)
+            return b.rmsNormEps(1e-6f).ops(f.ops().withPosition(BlockOps.Position.ALIBI).withNormHead(true)).alibi(kept).build();
+        return b.layers(List.of(new LayerShape(4, 2, 8, 40), new LayerShape(2, 1, 8, 24)))
+                .ropeTheta(500000f).qkvBias(true).oBias(true).build();
     }
 }
