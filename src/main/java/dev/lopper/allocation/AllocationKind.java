@@ -10,11 +10,6 @@ import dev.lopper.util.Choices;
 public enum AllocationKind {
     UNIFORM, OWL, FLAP_GLOBAL, FILE, SEARCH;
 
-    /** Whether this allocation reads the calibration activations (OWL's outlier ratios, the search's masked fitness). */
-    public boolean needsActivations() {
-        return this == OWL || this == SEARCH;
-    }
-
     /** The name users type and pruning.json records, e.g. {@code flap-global}. */
     @Override
     public String toString() { return Choices.spelling(this); }

@@ -8,6 +8,7 @@ import dev.lopper.util.ZScores;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.function.Supplier;
 
 /**
  * FLAP's global allocation: scores are standardised within each (layer, module), then one
@@ -18,9 +19,14 @@ import java.util.List;
  * skipped unless empty layers are allowed; the threshold then moves on to the next group.
  */
 public final class FlapGlobalAllocator implements Allocator {
-    private final Scores scores;
+    private final Supplier<Scores> scores;
 
     public FlapGlobalAllocator(Scores scores) {
+        this(() -> scores);
+    }
+
+    /** Reads the criterion's scores when it allocates (a run builds its allocator before it scores). */
+    public FlapGlobalAllocator(Supplier<Scores> scores) {
         this.scores = scores;
     }
 
@@ -32,6 +38,7 @@ public final class FlapGlobalAllocator implements Allocator {
     @Override
     public RemovalCounts allocate(ModelConfig config, Target target) {
         Budget b = new Budget(config, target);
+        Scores scores = this.scores.get();
         ScoreChecks.matchModel(scores, config);
         List<Candidate> all = new ArrayList<>();
         for (int i = 0; i < b.items.size(); i++) {

@@ -1,6 +1,6 @@
 package dev.lopper.cli;
 
-import dev.lopper.importance.FusionOptions;
+import dev.lopper.importance.hywia.FusionOptions;
 import dev.lopper.util.Choices;
 import picocli.CommandLine;
 import picocli.CommandLine.ITypeConverter;

@@ -85,7 +85,7 @@ final class DemoCommand implements Runnable {
 
     @Mixin CommonOptions common;
 
-    record DemoResult(String model, String method, double target, dev.lopper.surgery.PruningRecord pruning,
+    record DemoResult(String model, String method, double target, dev.lopper.io.PruningRecord pruning,
                       List<Perplexity.Result> densePerplexity, List<Perplexity.Result> prunedPerplexity,
                       DemoReport.Sample sample, SpeedReport.Result speed, String report) {}
 

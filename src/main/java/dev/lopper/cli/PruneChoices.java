@@ -4,7 +4,7 @@ import dev.lopper.BadInputException;
 import dev.lopper.allocation.AllocationKind;
 import dev.lopper.allocation.Modules;
 import dev.lopper.importance.CriterionKind;
-import dev.lopper.importance.FusionOptions;
+import dev.lopper.importance.hywia.FusionOptions;
 import dev.lopper.pipeline.Method;
 import dev.lopper.pipeline.PruneOptions;
 import picocli.CommandLine.ArgGroup;

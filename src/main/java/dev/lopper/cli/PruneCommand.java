@@ -13,7 +13,7 @@ import dev.lopper.pipeline.PrunedModelWriter;
 import dev.lopper.pipeline.ReconstructJob;
 import dev.lopper.recovery.Reconstruction;
 import dev.lopper.recovery.RecoveryRecord;
-import dev.lopper.surgery.PruningRecord;
+import dev.lopper.io.PruningRecord;
 import dev.lopper.util.OutputPaths;
 import dev.lopper.util.ProcessMemory;
 import dev.lopper.util.StageMeter;

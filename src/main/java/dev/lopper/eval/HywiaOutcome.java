@@ -2,13 +2,13 @@ package dev.lopper.eval;
 
 import dev.lopper.allocation.RemovalCounts;
 import dev.lopper.allocation.Selection;
-import dev.lopper.calib.CalibrationData;
 import dev.lopper.model.GroupKind;
-import dev.lopper.importance.FusionOptions;
-import dev.lopper.importance.HybridScores;
-import dev.lopper.importance.HywiaCriterion;
+import dev.lopper.importance.Scores;
+import dev.lopper.importance.hywia.FusionOptions;
+import dev.lopper.importance.hywia.HybridScores;
+import dev.lopper.importance.hywia.HywiaCriterion;
 import dev.lopper.surgery.KeepPlan;
-import dev.lopper.surgery.PruningRecord;
+import dev.lopper.io.PruningRecord;
 
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -19,9 +19,10 @@ import java.util.List;
  * learning run, and per layer how many groups the fused ranking keeps that the fine-only or the
  * coarse-only ranking (same budget) would have removed.
  *
+ * @param scores      the fused scores selection used
  * @param differences one row per pruned layer
  */
-public record HywiaOutcome(HywiaCriterion.Fusion fusion, int[] windowOffsets, List<LayerDifference> differences) {
+public record HywiaOutcome(Scores scores, HywiaCriterion.Fusion fusion, List<LayerDifference> differences) {
 
     /**
      * Groups kept by the fused ranking that fine-only (α = 1) or coarse-only (α = 0) would have
@@ -30,12 +31,14 @@ public record HywiaOutcome(HywiaCriterion.Fusion fusion, int[] windowOffsets, Li
     public record LayerDifference(int layer, int keptOverFineAttention, int keptOverFineMlp,
                                   int keptOverCoarseAttention, int keptOverCoarseMlp) {}
 
-    public static HywiaOutcome of(HywiaCriterion.Fusion f, RemovalCounts counts, CalibrationData fusionWindows) {
+    /** HyWIA's account of a run whose final scores are {@code scores}; null when they are not HyWIA's. */
+    public static HywiaOutcome of(Scores scores, RemovalCounts counts) {
+        if (!(scores.detail() instanceof HywiaCriterion.Fusion f)) return null;
         HybridScores h = f.hybrid();
         int n = h.units().size();
         double[] ones = new double[n], zeros = new double[n];
         Arrays.fill(ones, 1);
-        KeepPlan fused = Selection.select(f.scores(), counts);
+        KeepPlan fused = Selection.select(scores, counts);
         KeepPlan fine = Selection.select(h.fused("fine", ones), counts);
         KeepPlan coarse = Selection.select(h.fused("coarse", zeros), counts);
         List<LayerDifference> rows = new ArrayList<>();
@@ -47,7 +50,7 @@ public record HywiaOutcome(HywiaCriterion.Fusion fusion, int[] windowOffsets, Li
                     keptNotIn(fused.keptKvHeads()[l], coarse.keptKvHeads()[l]),
                     keptNotIn(fused.keptChannels()[l], coarse.keptChannels()[l])));
         }
-        return new HywiaOutcome(f, fusionWindows == null ? new int[0] : fusionWindows.offsets(), rows);
+        return new HywiaOutcome(scores, f, rows);
     }
 
     /** How many of {@code a} (ascending) are not in {@code b} (ascending). */
@@ -70,12 +73,14 @@ public record HywiaOutcome(HywiaCriterion.Fusion fusion, int[] windowOffsets, Li
         return out;
     }
 
-    public PruningRecord.Fusion record(FusionOptions o) {
+    /** The fusion as pruning.json records it. */
+    public PruningRecord.Fusion record() {
+        FusionOptions o = fusion.options();
         var learning = fusion.learning();
         boolean learned = learning != null;
         return new PruningRecord.Fusion(o.modeName(), o.normalisation().name().toLowerCase(), learned ? o.steps() : 0,
                 o.learningRate(), learned ? o.samples() : 0, learned ? o.length() : 0, o.startTemperature(),
-                o.endTemperature(), windowOffsets, learned ? learning.fusion().queryMatrix() : null,
+                o.endTemperature(), fusion.windowOffsets(), learned ? learning.fusion().queryMatrix() : null,
                 learned ? learning.fusion().keyMatrix() : null, alpha(), learned ? learning.loss() : null,
                 learned ? learning.hardLossStep() : null, learned ? learning.hardLoss() : null,
                 learned ? learning.bestStep() : null);

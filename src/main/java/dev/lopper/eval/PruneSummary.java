@@ -3,7 +3,7 @@ package dev.lopper.eval;
 import dev.lopper.allocation.WidthRounding;
 import dev.lopper.model.LayerShape;
 import dev.lopper.model.ModelConfig;
-import dev.lopper.surgery.PruningRecord;
+import dev.lopper.io.PruningRecord;
 
 import java.util.Locale;
 import java.util.Map;

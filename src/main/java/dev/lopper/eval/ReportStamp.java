@@ -1,6 +1,6 @@
 package dev.lopper.eval;
 
-import dev.lopper.surgery.PruningRecord;
+import dev.lopper.io.PruningRecord;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;

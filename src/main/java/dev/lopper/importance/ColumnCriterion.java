@@ -3,7 +3,6 @@ package dev.lopper.importance;
 import dev.lopper.calib.ActivationStats;
 import dev.lopper.model.GroupKind;
 import dev.lopper.calib.Statistic;
-import dev.lopper.calib.Statistics;
 import dev.lopper.model.ForwardHook.Site;
 import dev.lopper.model.GroupAxis;
 import dev.lopper.model.LlamaModel;
@@ -26,8 +25,9 @@ abstract class ColumnCriterion implements Criterion {
     protected abstract double column(ColumnWeights w, int j, double s);
 
     @Override
-    public Scores score(LlamaModel model, Statistics stats) {
-        ActivationStats act = stats.requireActivations(name());
+    public Scores score(ScoringContext context) {
+        LlamaModel model = context.model();
+        ActivationStats act = context.activations(name());
         double[][] attn = GroupScores.zeros(model.config(), GroupKind.ATTENTION);
         double[][] mlp = GroupScores.zeros(model.config(), GroupKind.MLP);
         for (int l = 0; l < attn.length; l++) {

@@ -1,6 +1,8 @@
 package dev.lopper.importance;
 
 import dev.lopper.BadInputException;
+import dev.lopper.importance.hywia.FusionOptions;
+import dev.lopper.importance.hywia.HywiaCriterion;
 import dev.lopper.util.Choices;
 
 import java.util.List;

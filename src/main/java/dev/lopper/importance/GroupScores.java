@@ -7,11 +7,11 @@ import dev.lopper.model.ModelConfig;
 import dev.lopper.model.Param;
 
 /** Small helpers shared by criteria: empty score arrays and sums over a group's weights. */
-final class GroupScores {
+public final class GroupScores {
     private GroupScores() {}
 
     /** Zero scores of the right shape for every layer of one kind. */
-    static double[][] zeros(ModelConfig c, GroupKind kind) {
+    public static double[][] zeros(ModelConfig c, GroupKind kind) {
         double[][] out = new double[c.numLayers()][];
         for (int l = 0; l < out.length; l++) out[l] = new double[GroupAxis.groups(kind, c.layer(l))];
         return out;

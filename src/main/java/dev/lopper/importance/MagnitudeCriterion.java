@@ -2,7 +2,6 @@ package dev.lopper.importance;
 
 import dev.lopper.model.GroupKind;
 import dev.lopper.calib.Statistic;
-import dev.lopper.calib.Statistics;
 import dev.lopper.model.LlamaModel;
 
 import java.util.EnumSet;
@@ -23,7 +22,8 @@ final class MagnitudeCriterion implements Criterion {
     @Override public Set<Statistic> needs() { return EnumSet.noneOf(Statistic.class); }
 
     @Override
-    public Scores score(LlamaModel model, Statistics stats) {
+    public Scores score(ScoringContext context) {
+        LlamaModel model = context.model();
         double[][] attn = GroupScores.zeros(model.config(), GroupKind.ATTENTION);
         double[][] mlp = GroupScores.zeros(model.config(), GroupKind.MLP);
         for (int l = 0; l < attn.length; l++) {

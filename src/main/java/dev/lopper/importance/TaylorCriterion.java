@@ -2,7 +2,6 @@ package dev.lopper.importance;
 
 import dev.lopper.model.GroupKind;
 import dev.lopper.calib.Statistic;
-import dev.lopper.calib.Statistics;
 import dev.lopper.calib.TaylorStats;
 import dev.lopper.model.LlamaModel;
 
@@ -42,8 +41,9 @@ final class TaylorCriterion implements Criterion {
     }
 
     @Override
-    public Scores score(LlamaModel model, Statistics stats) {
-        TaylorStats t = stats.requireTaylor(name(), kind == Kind.MIX);
+    public Scores score(ScoringContext context) {
+        LlamaModel model = context.model();
+        TaylorStats t = context.taylor(name(), kind == Kind.MIX);
         double[][] attn = GroupScores.zeros(model.config(), GroupKind.ATTENTION);
         double[][] mlp = GroupScores.zeros(model.config(), GroupKind.MLP);
         for (int l = 0; l < attn.length; l++) {

@@ -9,7 +9,6 @@ import dev.lopper.allocation.FixedRatesAllocator;
 import dev.lopper.allocation.FlapGlobalAllocator;
 import dev.lopper.allocation.LayerRange;
 import dev.lopper.allocation.Modules;
-import dev.lopper.allocation.OutlierRatios;
 import dev.lopper.allocation.OwlAllocator;
 import dev.lopper.allocation.RemovalCounts;
 import dev.lopper.allocation.Selection;
@@ -18,35 +17,34 @@ import dev.lopper.allocation.UniformAllocator;
 import dev.lopper.allocation.WidthRounding;
 import dev.lopper.allocation.search.SearchJob;
 import dev.lopper.allocation.search.SearchOptions;
+import dev.lopper.calib.CalibrationCost;
 import dev.lopper.calib.CalibrationData;
 import dev.lopper.calib.CalibrationTokens;
-import dev.lopper.calib.Calibrator;
 import dev.lopper.calib.Statistic;
-import dev.lopper.calib.Statistics;
 import dev.lopper.calib.TaylorStats;
 import dev.lopper.data.TextCorpus;
 import dev.lopper.eval.HywiaOutcome;
 import dev.lopper.importance.Criteria;
 import dev.lopper.importance.Criterion;
-import dev.lopper.recovery.BiasCompensation;
-import dev.lopper.importance.HywiaCriterion;
 import dev.lopper.importance.Scores;
+import dev.lopper.importance.ScoringContext;
 import dev.lopper.io.Tokenizer;
 import dev.lopper.model.LlamaModel;
 import dev.lopper.model.ModelConfig;
-import dev.lopper.model.CausalLM;
+import dev.lopper.recovery.BiasCompensation;
 import dev.lopper.surgery.KeepPlan;
-import dev.lopper.surgery.PruningRecord;
-import dev.lopper.util.Sha256;
+import dev.lopper.io.PruningRecord;
 import dev.lopper.surgery.Surgery;
+import dev.lopper.util.Lazy;
 import dev.lopper.util.ProgressListener;
+import dev.lopper.util.Sha256;
 import dev.lopper.util.StageMeter;
-import dev.lopper.calib.CalibrationCost;
 
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.EnumSet;
 import java.util.Set;
+import java.util.function.Supplier;
 
 /**
  * One pruning run: calibrate (only what the criterion and allocation need), score every
@@ -113,68 +111,40 @@ public final class PruneJob {
         Target target = new Target(o.target(), o.modules(), range, o.allowEmptyLayers());
         target.check(cfg);
         Criterion criterion = Criteria.create(o.criterion(), new Criteria.Options(o.seed(), o.secondOrder()), o.fusion());
-        HywiaCriterion hywia = criterion instanceof HywiaCriterion h ? h : null;
 
+        // What the criterion scores from: statistics of the calibration windows, computed on demand (each once),
+        // and the held-out windows it asks for. The text is read only if something needs statistics.
+        CalibrationText text = new CalibrationText(o, dataDir, tok, cfg, criterion.heldOut());
+        int batch = Math.max(1, 1024 / text.length());
+        TaylorStats.Options taylor = new TaylorStats.Options(range.start(), range.end(),
+                o.modules() != Modules.MLP, o.modules() != Modules.ATTENTION, o.secondOrder(), 0);
+        ScoringContext context = ScoringContext.builder(dense).calibration(text::windows, taylor, batch)
+                .heldOut(text::heldOut).progress(progress).build();
+        Lazy<Scores> firstScores = Lazy.of(() -> criterion.score(context));
+        SearchRuns.Allocation searching = o.allocation() == AllocationKind.SEARCH
+                ? new SearchRuns.Allocation(modelPath, dense, tok, o, dataDir, context, firstScores, search, progress)
+                : null;
+        Allocator allocator = allocator(o, cfg, context, firstScores, searching);
+
+        // Calibrate once, at this stage, for everything the criterion and the allocation say they read.
         Set<Statistic> needs = EnumSet.noneOf(Statistic.class);
         needs.addAll(criterion.needs());
-        if (o.allocation().needsActivations() || o.biasCompensation())
-            needs.add(Statistic.ACTIVATIONS);
-
-        CausalLM t = CausalLM.of(dense);
-        Statistics stats = Statistics.NONE;
+        needs.addAll(allocator.needs());
+        if (o.biasCompensation()) needs.add(Statistic.ACTIVATIONS);
         Sha256.FileDigest calibDigest = null;
         int windows = 0, length = 0;
-        CalibrationData fusionWindows = null;
         if (!needs.isEmpty()) {
-            length = Math.min(o.calibrationLength(), cfg.maxPositions());
-            boolean learned = hywia != null && hywia.options().learned();
-            int fusionLength = learned ? Math.min(o.fusion().length(), cfg.maxPositions()) : 0;
-            // Twice the tokens the windows need, so that random offsets still have room to vary. HyWIA's
-            // fusion windows come from a longer encoding of the same text (whose prefix is the same ids):
-            // the gradient windows stay exactly those of the same calibration without HyWIA.
-            CalibrationText text = CalibrationText.encode(o.calibration(), dataDir, tok,
-                    2L * o.calibrationSamples() * length, learned ? 2L * o.fusion().samples() * fusionLength : 0);
-            int[] ids = text.ids();
-            windows = Math.min(o.calibrationSamples(), ids.length / Math.max(1, length));
-            if (windows == 0)
-                throw new BadInputException(text.file(), "calibration text has " + ids.length
-                        + " tokens, shorter than one window of " + length);
-            CalibrationData data = CalibrationData.random(ids, windows, length, o.seed());
-            if (learned) {
-                try {
-                    fusionWindows = CalibrationData.disjointFrom(data, text.longer(), o.fusion().samples(), fusionLength,
-                            o.seed());
-                } catch (BadInputException e) {
-                    throw new BadInputException(text.file(), e.getMessage() + " (--fusion-samples, --fusion-len)");
-                }
-            }
-            TaylorStats.Options taylor = new TaylorStats.Options(range.start(), range.end(),
-                    o.modules() != Modules.MLP, o.modules() != Modules.ATTENTION, o.secondOrder(), 0);
-            int batch = Math.max(1, 1024 / length);
+            CalibrationData data = text.windows();
+            windows = data.windows();
+            length = data.length();
             CalibrationCost.check(dense, needs, windows, length, batch, progress);
-            stats = Calibrator.collect(t, data, needs, taylor, batch, progress);
+            context.collect(needs);
             calibDigest = Sha256.digest(text.file());
             meter.end("calibration");
         }
 
-        Scores scores = criterion.score(dense, stats);
+        Scores scores = firstScores.get();
         meter.end("scoring");
-        SearchJob.Outcome searched = null;
-        Allocator allocator = switch (o.allocation()) {
-            case UNIFORM -> new UniformAllocator();
-            case OWL -> new OwlAllocator(OutlierRatios.compute(dense, stats.activations(), OutlierRatios.DEFAULT_M));
-            case FLAP_GLOBAL -> new FlapGlobalAllocator(scores);
-            case FILE -> {
-                if (o.ratesFile() == null) throw new BadSettingException(Setting.RATES, "FILE is needed by the file allocation");
-                yield FixedRatesAllocator.fromFile(o.ratesFile(), cfg.numLayers());
-            }
-            case SEARCH -> {
-                SearchJob.Outcome so = SearchRuns.search(modelPath, dense, tok, o, dataDir, stats, scores, target,
-                        search, progress);
-                searched = so;
-                yield SearchRuns.allocator(so.best().rates());
-            }
-        };
         RemovalCounts counts = allocator.allocate(cfg, target);
         WidthRounding.Rounded rounding = null;
         if (o.roundTo() > 0) {
@@ -182,16 +152,14 @@ public final class PruneJob {
             counts = rounding.counts();
         }
         meter.end("allocation");
-        HywiaOutcome hywiaOutcome = null;
-        if (hywia != null) {
-            HywiaCriterion.Fusion fusion = hywia.fuse(dense, t, stats, counts.attention(), counts.mlp(), fusionWindows,
-                    progress);
-            scores = fusion.scores();
-            hywiaOutcome = HywiaOutcome.of(fusion, counts, fusionWindows);
-            meter.end("fusion");
+        if (criterion.readsCounts()) {
+            scores = criterion.score(context.withCounts(counts.attention(), counts.mlp()));
+            meter.end("scoring with counts");
         }
+        HywiaOutcome hywiaOutcome = HywiaOutcome.of(scores, counts);
         KeepPlan plan = Selection.select(scores, counts);
-        if (o.biasCompensation()) plan = BiasCompensation.fromStats(plan, dense, stats.activations());
+        if (o.biasCompensation())
+            plan = BiasCompensation.fromStats(plan, dense, context.activations("bias compensation"));
         // Cut on demand, layer by layer, as the writer walks the layers: never all in memory at once.
         LlamaModel pruned = Surgery.lazy(dense, plan);
         meter.end("selection");
@@ -201,25 +169,99 @@ public final class PruneJob {
                 new PruningRecord.Options(criterion.name(), allocator.name(), o.target(), o.modules().name().toLowerCase(),
                         range.start(), range.end(), o.allowEmptyLayers(), o.biasCompensation(), o.seed(), windows,
                         length, o.roundTo()),
-                PruningRecord.keptOf(plan), PruningRecord.Parameters.of(dense, pruned), PruningRecord.Run.since(start),
-                hywiaOutcome == null ? null : hywiaOutcome.record(o.fusion()));
+                PruningRecord.keptOf(plan.keptKvHeads(), plan.keptChannels()), PruningRecord.Parameters.of(dense, pruned),
+                PruningRecord.Run.since(start), hywiaOutcome == null ? null : hywiaOutcome.record());
         return new Outcome(pruned, plan, scores, counts, target, windows, length, record, rounding, hywiaOutcome,
-                searched);
+                searching == null ? null : searching.outcome());
     }
 
     /**
-     * The calibration corpus's first tokens and its file. Only the ids outlive this call: the
-     * corpus text (megabytes) must not stay reachable during the backward pass.
+     * The run's allocator, made before calibration so that it can say what it reads; what it reads
+     * after calibration (the statistics, the criterion's first scores) it gets when it allocates.
      */
-    private record CalibrationText(int[] ids, int[] longer, Path file) {
-        /** {@code more} > 0: also the ids of at least {@code wanted + more} tokens (a stream that starts with {@code ids}). */
-        static CalibrationText encode(String corpusName, Path dataDir, Tokenizer tok, long wanted, long more) {
-            TextCorpus corpus = TextCorpus.resolve(corpusName, dataDir);
+    private static Allocator allocator(PruneOptions o, ModelConfig cfg, ScoringContext context, Supplier<Scores> scores,
+                                       SearchRuns.Allocation searching) {
+        return switch (o.allocation()) {
+            case UNIFORM -> new UniformAllocator();
+            case OWL -> OwlAllocator.measured(context.model(), () -> context.activations("owl"));
+            case FLAP_GLOBAL -> new FlapGlobalAllocator(scores);
+            case FILE -> {
+                if (o.ratesFile() == null) throw new BadSettingException(Setting.RATES, "FILE is needed by the file allocation");
+                yield FixedRatesAllocator.fromFile(o.ratesFile(), cfg.numLayers());
+            }
+            case SEARCH -> searching;
+        };
+    }
+
+    /**
+     * The calibration windows and the criterion's held-out windows, encoded from the calibration
+     * text the first time either is asked for. Only the windows outlive the encoding: the corpus
+     * text (megabytes) must not stay reachable during the backward pass.
+     */
+    private static final class CalibrationText {
+        private final PruneOptions o;
+        private final Path dataDir;
+        private final Tokenizer tok;
+        private final Criterion.HeldOut heldOut;
+        private final int length, heldOutLength;
+        private CalibrationData windows, heldOutWindows;
+        private Path file;
+
+        CalibrationText(PruneOptions o, Path dataDir, Tokenizer tok, ModelConfig cfg, Criterion.HeldOut heldOut) {
+            this.o = o;
+            this.dataDir = dataDir;
+            this.tok = tok;
+            this.heldOut = heldOut;
+            this.length = Math.min(o.calibrationLength(), cfg.maxPositions());
+            this.heldOutLength = heldOut == null ? 0 : Math.min(heldOut.length(), cfg.maxPositions());
+        }
+
+        /** Tokens per calibration window. */
+        int length() { return length; }
+
+        CalibrationData windows() {
+            encode();
+            return windows;
+        }
+
+        /** Null when the criterion asked for none. */
+        CalibrationData heldOut() {
+            if (heldOut == null) return null;
+            encode();
+            return heldOutWindows;
+        }
+
+        Path file() {
+            encode();
+            return file;
+        }
+
+        private void encode() {
+            if (windows != null) return;
+            TextCorpus corpus = TextCorpus.resolve(o.calibration(), dataDir);
+            // Twice the tokens the windows need, so that random offsets still have room to vary. Held-out windows
+            // come from a longer encoding of the same text (whose prefix is the same ids): the calibration windows
+            // stay exactly those of the same calibration without them.
+            long wanted = 2L * o.calibrationSamples() * length;
+            long more = heldOut == null ? 0 : 2L * heldOut.samples() * heldOutLength;
             int[] ids = CalibrationTokens.encode(tok, corpus.text(), wanted);
             int[] longer = more > 0 ? CalibrationTokens.encode(tok, corpus.text(), wanted + more) : ids;
             if (!java.util.Arrays.equals(ids, 0, ids.length, longer, 0, Math.min(ids.length, longer.length)))
                 throw new IllegalStateException("the longer calibration encoding does not start with the shorter one");
-            return new CalibrationText(ids, longer, corpus.file());
+            int n = Math.min(o.calibrationSamples(), ids.length / Math.max(1, length));
+            if (n == 0)
+                throw new BadInputException(corpus.file(), "calibration text has " + ids.length
+                        + " tokens, shorter than one window of " + length);
+            CalibrationData data = CalibrationData.random(ids, n, length, o.seed());
+            if (heldOut != null) {
+                try {
+                    heldOutWindows = CalibrationData.disjointFrom(data, longer, heldOut.samples(), heldOutLength, o.seed());
+                } catch (BadInputException e) {
+                    throw new BadInputException(corpus.file(), e.getMessage() + " (" + heldOut.settings() + ")");
+                }
+            }
+            file = corpus.file();
+            windows = data;
         }
     }
 }

@@ -5,7 +5,7 @@ import dev.lopper.Setting;
 import dev.lopper.allocation.AllocationKind;
 import dev.lopper.allocation.Modules;
 import dev.lopper.importance.CriterionKind;
-import dev.lopper.importance.FusionOptions;
+import dev.lopper.importance.hywia.FusionOptions;
 import dev.lopper.importance.LlmPrunerPreset;
 
 import java.nio.file.Path;

@@ -5,8 +5,8 @@ import dev.lopper.io.HfFolder;
 import dev.lopper.io.Tokenizer;
 import dev.lopper.model.LlamaModel;
 import dev.lopper.recovery.RecoveryRecord;
-import dev.lopper.surgery.PruningRecord;
-import dev.lopper.surgery.PruningRecordFile;
+import dev.lopper.io.PruningRecord;
+import dev.lopper.io.PruningRecordFile;
 import dev.lopper.util.FileModes;
 
 import java.nio.file.Files;

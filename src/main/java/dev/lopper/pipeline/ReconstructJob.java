@@ -9,7 +9,7 @@ import dev.lopper.model.LlamaModel;
 import dev.lopper.recovery.Reconstruction;
 import dev.lopper.recovery.RecoveryRecord;
 import dev.lopper.surgery.KeepPlan;
-import dev.lopper.surgery.PruningRecord;
+import dev.lopper.io.PruningRecord;
 import dev.lopper.util.Sha256;
 import dev.lopper.util.ProgressListener;
 

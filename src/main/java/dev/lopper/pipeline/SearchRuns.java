@@ -3,16 +3,16 @@ package dev.lopper.pipeline;
 import dev.lopper.BadInputException;
 import dev.lopper.allocation.Allocator;
 import dev.lopper.allocation.FixedRatesAllocator;
-import dev.lopper.allocation.OutlierRatios;
 import dev.lopper.allocation.OwlAllocator;
 import dev.lopper.allocation.RemovalCounts;
 import dev.lopper.allocation.Target;
 import dev.lopper.allocation.search.SearchJob;
 import dev.lopper.allocation.search.SearchOptions;
 import dev.lopper.calib.CalibrationTokens;
-import dev.lopper.calib.Statistics;
+import dev.lopper.calib.Statistic;
 import dev.lopper.data.TextCorpus;
 import dev.lopper.importance.Scores;
+import dev.lopper.importance.ScoringContext;
 import dev.lopper.io.Tokenizer;
 import dev.lopper.model.LlamaModel;
 import dev.lopper.model.ModelConfig;
@@ -21,9 +21,12 @@ import dev.lopper.util.ProgressListener;
 
 import java.nio.file.Path;
 import java.util.Arrays;
+import java.util.EnumSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.function.Supplier;
 
 /** Wires {@code --allocation search} into a pruning run: fitness text, OWL seed, identity of the run. */
 final class SearchRuns {
@@ -32,9 +35,55 @@ final class SearchRuns {
 
     private SearchRuns() {}
 
-    static SearchJob.Outcome search(Path modelPath, LlamaModel dense, Tokenizer tok, PruneOptions o, Path dataDir,
-                                    Statistics stats, Scores scores, Target target, PruneJob.SearchRequest req,
-                                    ProgressListener progress) {
+    /**
+     * {@code --allocation search} as an allocator: it reads the calibration activations (the OWL rates
+     * that seed the search) and the criterion's scores (the masked fitness's ranking) when it
+     * allocates, runs the search, and applies its best rates as {@code --allocation file} would.
+     */
+    static final class Allocation implements Allocator {
+        private final Path modelPath;
+        private final LlamaModel dense;
+        private final Tokenizer tok;
+        private final PruneOptions o;
+        private final Path dataDir;
+        private final ScoringContext context;
+        private final Supplier<Scores> scores;
+        private final PruneJob.SearchRequest request;
+        private final ProgressListener progress;
+        private SearchJob.Outcome outcome;
+
+        Allocation(Path modelPath, LlamaModel dense, Tokenizer tok, PruneOptions o, Path dataDir, ScoringContext context,
+                   Supplier<Scores> scores, PruneJob.SearchRequest request, ProgressListener progress) {
+            this.modelPath = modelPath;
+            this.dense = dense;
+            this.tok = tok;
+            this.o = o;
+            this.dataDir = dataDir;
+            this.context = context;
+            this.scores = scores;
+            this.request = request;
+            this.progress = progress;
+        }
+
+        @Override public String name() { return "search"; }
+
+        @Override public Set<Statistic> needs() { return EnumSet.of(Statistic.ACTIVATIONS); }
+
+        @Override
+        public RemovalCounts allocate(ModelConfig config, Target target) {
+            double[] owl = OwlAllocator.measured(dense, () -> context.activations("search")).rates(config, target);
+            outcome = search(modelPath, dense, tok, o, dataDir, owl, scores.get(), target, request, progress);
+            return new FixedRatesAllocator(outcome.best().rates()).allocate(config, target);
+        }
+
+        /** What the search found; null before {@link #allocate}. */
+        SearchJob.Outcome outcome() { return outcome; }
+    }
+
+    /** @param owl the OWL rates that seed the search */
+    private static SearchJob.Outcome search(Path modelPath, LlamaModel dense, Tokenizer tok, PruneOptions o, Path dataDir,
+                                            double[] owl, Scores scores, Target target, PruneJob.SearchRequest req,
+                                            ProgressListener progress) {
         SearchOptions so = req.options();
         ModelConfig cfg = dense.config();
         String fitnessName = so.fitnessData() != null ? so.fitnessData() : o.calibration();
@@ -59,9 +108,6 @@ final class SearchRuns {
         split.put("note", "calibration text only: token " + from + " on, after the region the calibration windows "
                 + "are drawn from; never a test split");
 
-        double[] owl = stats.activations() == null ? null
-                : new OwlAllocator(OutlierRatios.compute(dense, stats.activations(), OutlierRatios.DEFAULT_M))
-                        .rates(cfg, target);
         Map<String, Object> identity = new LinkedHashMap<>();
         identity.put("model", modelPath.toAbsolutePath().normalize().toString());
         identity.put("weights", Sha256.weightFiles(modelPath).stream().map(d -> d.sha256()).toList());
@@ -90,19 +136,5 @@ final class SearchRuns {
                 throw new BadInputException(corpus.file(), "is the " + name + " test split; the search computes "
                         + "fitness on calibration text only (give --fitness-data another text)");
         }
-    }
-
-    /** The search's best rates applied as {@code --allocation file} applies them, named "search". */
-    static Allocator allocator(double[] rates) {
-        FixedRatesAllocator fixed = new FixedRatesAllocator(rates);
-        return new Allocator() {
-            @Override
-            public String name() { return "search"; }
-
-            @Override
-            public RemovalCounts allocate(ModelConfig config, Target target) {
-                return fixed.allocate(config, target);
-            }
-        };
     }
 }

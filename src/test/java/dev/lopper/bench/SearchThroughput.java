@@ -1,5 +1,6 @@
 package dev.lopper.bench;
 
+import dev.lopper.importance.ScoringContext;
 import dev.lopper.allocation.RemovalCounts;
 import dev.lopper.allocation.Target;
 import dev.lopper.allocation.search.MaskedFitness;
@@ -32,7 +33,7 @@ public final class SearchThroughput {
         int len = args.length > 2 ? Integer.parseInt(args[2]) : 128;
         Path model = Path.of("models/tiny-llama-gqa-8m");
         LlamaModel dense = Checkpoints.load(model);
-        Scores scores = Criteria.create("l2").score(dense, dev.lopper.calib.Statistics.NONE);
+        Scores scores = Criteria.create("l2").score(ScoringContext.of(dense, dev.lopper.calib.Statistics.NONE));
         int[] ids;
         try (Tokenizer tok = Tokenizers.forModel(model, null)) {
             String text = TextCorpus.resolve("c4", Path.of(System.getProperty("lopper.data", "../shared/data"))).text();

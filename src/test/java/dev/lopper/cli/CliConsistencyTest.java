@@ -3,7 +3,7 @@ package dev.lopper.cli;
 import dev.lopper.BadInputException;
 import dev.lopper.pipeline.Method;
 import dev.lopper.pipeline.PruneOptions;
-import dev.lopper.surgery.PruningRecord;
+import dev.lopper.io.PruningRecord;
 import dev.lopper.util.Version;
 import org.junit.jupiter.api.Test;
 import picocli.CommandLine;
@@ -131,7 +131,7 @@ class CliConsistencyTest {
                 if (o.type().isEnum()) {
                     candidates = new ArrayList<>();
                     for (Object c : o.type().getEnumConstants()) candidates.add(c.toString());
-                } else if (o.type() == dev.lopper.importance.FusionOptions.Blend.class) {
+                } else if (o.type() == dev.lopper.importance.hywia.FusionOptions.Blend.class) {
                     candidates = List.of("learned", "fine", "coarse", "fixed:A");
                 } else continue;
                 out.add(org.junit.jupiter.params.provider.Arguments.of(e.getKey(), o.longestName(), candidates));
@@ -253,7 +253,7 @@ class CliConsistencyTest {
     static final class SettingBoom implements Runnable {
         @Override
         public void run() {
-            dev.lopper.importance.FusionOptions.DEFAULT.toBuilder().steps(0).build();
+            dev.lopper.importance.hywia.FusionOptions.DEFAULT.toBuilder().steps(0).build();
         }
     }
 

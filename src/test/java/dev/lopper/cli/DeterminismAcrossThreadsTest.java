@@ -1,5 +1,6 @@
 package dev.lopper.cli;
 
+import dev.lopper.importance.ScoringContext;
 import dev.lopper.model.CausalLM;
 import dev.lopper.model.Pass;
 import dev.lopper.calib.CalibrationData;
@@ -15,8 +16,8 @@ import dev.lopper.model.LlamaModel;
 import dev.lopper.model.Param;
 import dev.lopper.model.TestModels;
 import dev.lopper.model.Transformer;
-import dev.lopper.surgery.PruningRecord;
-import dev.lopper.surgery.PruningRecordFile;
+import dev.lopper.io.PruningRecord;
+import dev.lopper.io.PruningRecordFile;
 import dev.lopper.tensor.Matrix;
 import dev.lopper.tensor.Parallel;
 import dev.lopper.util.ProgressListener;
@@ -113,11 +114,11 @@ class DeterminismAcrossThreadsTest {
         Statistics stats = Calibrator.collect(t, data, EnumSet.of(Statistic.ACTIVATIONS, Statistic.FISHER),
                 TaylorStats.Options.all(model.config()), 2, ProgressListener.NONE);
         for (String criterion : List.of("taylor-vector", "taylor-element", "wanda-sp", "flap")) {
-            Scores s = Criteria.create(criterion).score(model, stats);
+            Scores s = Criteria.create(criterion).score(ScoringContext.of(model, stats));
             d.put("scores " + criterion, digest(s));
         }
         d.put("scores taylor-element second order",
-                digest(Criteria.create("taylor-element", new Criteria.Options(0, true)).score(model, stats)));
+                digest(Criteria.create("taylor-element", new Criteria.Options(0, true)).score(ScoringContext.of(model, stats))));
 
         // End to end: Taylor with the Fisher term, OWL allocation from activations, bias compensation.
         Path out = tmp.resolve("pruned-" + threads);

@@ -1,8 +1,8 @@
 package dev.lopper.cli;
 
 import dev.lopper.pipeline.Method;
-import dev.lopper.surgery.PruningRecord;
-import dev.lopper.surgery.PruningRecordFile;
+import dev.lopper.io.PruningRecord;
+import dev.lopper.io.PruningRecordFile;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -143,7 +143,7 @@ class HywiaCliTest {
         assertFalse(h.secondOrder(), "HyWIA's own second-order pass is not taylor-element's --second-order");
         assertFalse(h.biasCompensation());
         assertTrue(h.fusion().learned());
-        assertEquals(dev.lopper.importance.FusionOptions.DEFAULT, h.fusion());
+        assertEquals(dev.lopper.importance.hywia.FusionOptions.DEFAULT, h.fusion());
         assertEquals(0.2, h.target());
 
         // End to end with the preset's layer range: only [1, 7) of the 8 layers lose anything.

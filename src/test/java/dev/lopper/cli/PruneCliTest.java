@@ -6,8 +6,8 @@ import dev.lopper.model.LlamaModel;
 import dev.lopper.model.Masks;
 import dev.lopper.model.Transformer;
 import dev.lopper.surgery.KeepPlan;
-import dev.lopper.surgery.PruningRecord;
-import dev.lopper.surgery.PruningRecordFile;
+import dev.lopper.io.PruningRecord;
+import dev.lopper.io.PruningRecordFile;
 import dev.lopper.surgery.Surgery;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -94,7 +94,7 @@ class PruneCliTest {
         assertTrue(buf.toString().contains("MLP widths rounded to multiples of 64"), buf.toString());
         assertTrue(buf.toString().contains(", round-to 64"), "the options line: " + buf);
         // recorded in pruning.json's options and said in the model card
-        assertEquals(64, dev.lopper.surgery.PruningRecordFile.read(out.resolve("pruning.json")).options().roundTo());
+        assertEquals(64, dev.lopper.io.PruningRecordFile.read(out.resolve("pruning.json")).options().roundTo());
         String card = assertDoesNotThrow(() -> Files.readString(out.resolve(dev.lopper.eval.ModelCard.FILE_NAME)));
         assertTrue(card.contains("MLP widths rounded to multiples of 64"), card);
         // a pruning.json written before the option existed reads as "not rounded"
@@ -103,7 +103,7 @@ class PruneCliTest {
         String without = json.replaceAll(",\\s*\"roundTo\"\\s*:\\s*64", "");
         assertNotEquals(json, without);
         assertDoesNotThrow(() -> Files.writeString(older, without));
-        assertEquals(0, dev.lopper.surgery.PruningRecordFile.read(older).options().roundTo());
+        assertEquals(0, dev.lopper.io.PruningRecordFile.read(older).options().roundTo());
     }
 
     @Test

@@ -1,7 +1,7 @@
 package dev.lopper.cli;
 
-import dev.lopper.surgery.PruningRecord;
-import dev.lopper.surgery.PruningRecordFile;
+import dev.lopper.io.PruningRecord;
+import dev.lopper.io.PruningRecordFile;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 

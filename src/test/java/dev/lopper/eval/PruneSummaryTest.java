@@ -3,7 +3,7 @@ package dev.lopper.eval;
 import dev.lopper.model.LayerShape;
 import dev.lopper.model.ModelConfig;
 import dev.lopper.model.TestModels;
-import dev.lopper.surgery.PruningRecord;
+import dev.lopper.io.PruningRecord;
 import dev.lopper.tensor.DType;
 import org.junit.jupiter.api.Test;
 

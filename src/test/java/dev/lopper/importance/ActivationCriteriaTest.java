@@ -88,8 +88,8 @@ class ActivationCriteriaTest {
 
     @Test
     void wandaSpAndFlapMatchPlainLoops() {
-        Scores wanda = Criteria.create("wanda-sp").score(model, stats);
-        Scores flap = Criteria.create("flap").score(model, stats);
+        Scores wanda = Criteria.create("wanda-sp").score(ScoringContext.of(model, stats));
+        Scores flap = Criteria.create("flap").score(ScoringContext.of(model, stats));
         for (int l = 0; l < model.config().numLayers(); l++) {
             LayerShape s = model.config().layer(l);
             Columns a = columns(l, true);

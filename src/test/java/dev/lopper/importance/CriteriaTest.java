@@ -43,8 +43,8 @@ class CriteriaTest {
     /** The seed's SplittableRandom stream, layer by layer, attention groups then MLP channels. */
     @Test
     void randomScoresAreTheSeedsStreamLayerByLayer() {
-        Scores a = Criteria.create("random", new Criteria.Options(17, false)).score(model, Statistics.NONE);
-        Scores c = Criteria.create("random", new Criteria.Options(18, false)).score(model, Statistics.NONE);
+        Scores a = Criteria.create("random", new Criteria.Options(17, false)).score(ScoringContext.of(model, Statistics.NONE));
+        Scores c = Criteria.create("random", new Criteria.Options(18, false)).score(ScoringContext.of(model, Statistics.NONE));
         java.util.SplittableRandom r = new java.util.SplittableRandom(17);
         for (int l = 0; l < a.attention().length; l++) {
             for (double v : a.attention()[l]) assertEquals(r.nextDouble(), v, 0, "layer " + l + " attention");
@@ -58,7 +58,7 @@ class CriteriaTest {
     @Test
     void missingStatisticsAreAClearError() {
         IllegalStateException e = assertThrows(IllegalStateException.class,
-                () -> Criteria.create("taylor-element").score(model, Statistics.NONE));
+                () -> Criteria.create("taylor-element").score(ScoringContext.of(model, Statistics.NONE)));
         assertTrue(e.getMessage().contains("GRADIENTS"), e.getMessage());
     }
 
@@ -71,14 +71,14 @@ class CriteriaTest {
         Statistics stats = Calibrator.collect(t, data, crit.needs(), range, 2, ProgressListener.NONE);
         assertNull(stats.activations(), "no activation pass for a gradient criterion");
         assertTrue(stats.taylor().options().secondOrder(), "FISHER in needs turns second order on");
-        Scores s = crit.score(model, stats);
+        Scores s = crit.score(ScoringContext.of(model, stats));
         assertEquals("taylor-element (second order)", s.criterion());
         for (double v : s.attention()[0]) assertEquals(Double.POSITIVE_INFINITY, v, "layer outside the range is kept");
         assertArrayEquals(stats.taylor().mix(1, GroupKind.MLP), s.mlp()[1]);
-        Scores vector = Criteria.create("taylor-vector").score(model, stats);
+        Scores vector = Criteria.create("taylor-vector").score(ScoringContext.of(model, stats));
         assertArrayEquals(stats.taylor().vector(1, GroupKind.ATTENTION), vector.attention()[1]);
         // first-order-only statistics cannot serve the second-order criterion
         Statistics first = Calibrator.collect(t, data, EnumSet.of(Statistic.GRADIENTS), range, 2, ProgressListener.NONE);
-        assertThrows(IllegalStateException.class, () -> crit.score(model, first));
+        assertThrows(IllegalStateException.class, () -> crit.score(ScoringContext.of(model, first)));
     }
 }

@@ -38,8 +38,8 @@ class MagnitudeCriterionTest {
     void constantWeightsGiveHandCountedScores() {
         // Layer 0: hidden 16, 4 heads / 2 kv heads of dim 4, MLP 12; with biases.
         LlamaModel m = constant(TestModels.uneven(1, true, false, DType.F32), -0.5f);
-        Scores l1 = Criteria.create("l1").score(m, Statistics.NONE);
-        Scores l2 = Criteria.create("l2").score(m, Statistics.NONE);
+        Scores l1 = Criteria.create("l1").score(ScoringContext.of(m, Statistics.NONE));
+        Scores l2 = Criteria.create("l2").score(ScoringContext.of(m, Statistics.NONE));
         // attention group: q 8 rows×16 + o 16×8 + k 4×16 + v 4×16 + biases 8 + 4 + 4 = 400 weights
         assertEquals(400 * 0.5, l1.attention()[0][0], 1e-9);
         assertEquals(Math.sqrt(400 * 0.25), l2.attention()[0][1], 1e-9);
@@ -55,8 +55,8 @@ class MagnitudeCriterionTest {
     @Test
     void randomWeightsMatchPlainSumsOverTheGroup() {
         LlamaModel m = TestModels.uneven(2, true, false, DType.BF16);
-        Scores l1 = Criteria.create("l1").score(m, Statistics.NONE);
-        Scores l2 = Criteria.create("l2").score(m, Statistics.NONE);
+        Scores l1 = Criteria.create("l1").score(ScoringContext.of(m, Statistics.NONE));
+        Scores l2 = Criteria.create("l2").score(ScoringContext.of(m, Statistics.NONE));
         for (int l = 0; l < m.config().numLayers(); l++) {
             for (int j = 0; j < m.config().layer(l).kvHeads(); j++) {
                 check(m, l, GroupMembers.attention(m, l, j), l1.attention()[l][j], l2.attention()[l][j]);

@@ -1,5 +1,6 @@
 package dev.lopper.io;
 
+import dev.lopper.importance.ScoringContext;
 import dev.lopper.model.CausalLM;
 import dev.lopper.model.Pass;
 import dev.lopper.BadInputException;
@@ -165,7 +166,7 @@ class FamilyCheckpointTest {
             Statistics stats = Calibrator.collect(new Transformer(dense), CalibrationData.random(corpus, 4, 16, 1),
                     crit.needs(), null, 2, ProgressListener.NONE);
             RemovalCounts counts = new UniformAllocator().allocate(c, Target.of(0.3, c));
-            KeepPlan plan = Selection.select(crit.score(dense, stats), counts);
+            KeepPlan plan = Selection.select(crit.score(ScoringContext.of(dense, stats)), counts);
             LlamaModel pruned = Surgery.apply(dense, plan);
             double removed = 1 - (double) pruned.parameterCount() / dense.parameterCount();
             assertEquals(0.3, removed, 0.06, "fraction of parameters removed");

@@ -2,7 +2,7 @@ package dev.lopper.recovery.lora;
 
 import dev.lopper.util.Sha256;
 import com.fasterxml.jackson.annotation.JsonInclude;
-import dev.lopper.surgery.PruningRecord;
+import dev.lopper.io.PruningRecord;
 
 import java.util.List;
 

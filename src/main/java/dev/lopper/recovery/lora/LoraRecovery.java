@@ -9,7 +9,7 @@ import dev.lopper.io.HfFolder;
 import dev.lopper.io.Tokenizer;
 import dev.lopper.model.CausalLM;
 import dev.lopper.model.LlamaModel;
-import dev.lopper.surgery.PruningRecord;
+import dev.lopper.io.PruningRecord;
 import dev.lopper.util.Sha256;
 import dev.lopper.util.OutputPaths;
 

@@ -1,5 +1,6 @@
 package dev.lopper.allocation.search;
 
+import dev.lopper.importance.ScoringContext;
 import dev.lopper.model.CausalLM;
 import dev.lopper.model.Pass;
 import dev.lopper.allocation.RemovalCounts;
@@ -39,7 +40,7 @@ class MaskedFitnessTest {
     static synchronized void load0() {
         if (dense != null) return;
         dense = Checkpoints.load(MODEL);
-        scores = Criteria.create("l2").score(dense, dev.lopper.calib.Statistics.NONE);
+        scores = Criteria.create("l2").score(ScoringContext.of(dense, dev.lopper.calib.Statistics.NONE));
         try (Tokenizer tok = Tokenizers.forModel(MODEL, null)) {
             int[] ids = tok.encode(Files.readString(Path.of("README.md")), true);
             data = CalibrationData.consecutive(ids, 3, 24);

@@ -1,4 +1,4 @@
-package dev.lopper.surgery;
+package dev.lopper.io;
 
 import dev.lopper.util.PeakMemory;
 import dev.lopper.util.Sha256;
@@ -105,11 +105,10 @@ public record PruningRecord(
         }
     }
 
-    /** The kept indices of a plan, one entry per layer. */
-    public static List<LayerKept> keptOf(KeepPlan plan) {
+    /** The kept indices of a plan ({@code KeepPlan.keptKvHeads()}, {@code keptChannels()}), one entry per layer. */
+    public static List<LayerKept> keptOf(int[][] kvHeads, int[][] channels) {
         List<LayerKept> out = new ArrayList<>();
-        for (int l = 0; l < plan.layers(); l++)
-            out.add(new LayerKept(l, plan.keptKvHeads()[l].clone(), plan.keptChannels()[l].clone()));
+        for (int l = 0; l < kvHeads.length; l++) out.add(new LayerKept(l, kvHeads[l].clone(), channels[l].clone()));
         return out;
     }
 

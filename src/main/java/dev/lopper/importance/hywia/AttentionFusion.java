@@ -1,4 +1,4 @@
-package dev.lopper.importance;
+package dev.lopper.importance.hywia;
 
 import java.util.SplittableRandom;
 

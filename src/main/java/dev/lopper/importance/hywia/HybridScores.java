@@ -1,9 +1,11 @@
-package dev.lopper.importance;
+package dev.lopper.importance.hywia;
 
 import dev.lopper.model.GroupAxis;
 import dev.lopper.model.GroupKind;
 import dev.lopper.calib.TaylorStats;
 import dev.lopper.model.ModelConfig;
+import dev.lopper.importance.GroupScores;
+import dev.lopper.importance.Scores;
 
 import java.util.ArrayList;
 import java.util.Arrays;

@@ -1,5 +1,8 @@
-package dev.lopper.importance;
+package dev.lopper.importance.hywia;
 
+import dev.lopper.importance.Criteria;
+import dev.lopper.importance.Scores;
+import dev.lopper.importance.ScoringContext;
 import dev.lopper.allocation.RemovalCounts;
 import dev.lopper.allocation.Selection;
 import dev.lopper.calib.CalibrationData;
@@ -120,20 +123,19 @@ class HywiaTest {
         Statistics stats = secondOrder(t);
         RemovalCounts counts = half(m.config());
         KeepPlan fineOnly = Selection.select(
-                Criteria.create("taylor-element", new Criteria.Options(0, true)).score(m, stats), counts);
-        KeepPlan coarseOnly = Selection.select(Criteria.create("taylor-vector").score(m, stats), counts);
+                Criteria.create("taylor-element", new Criteria.Options(0, true)).score(ScoringContext.of(m, stats)), counts);
+        KeepPlan coarseOnly = Selection.select(Criteria.create("taylor-vector").score(ScoringContext.of(m, stats)), counts);
         assertFalse(same(fineOnly, coarseOnly), "the two criteria must disagree somewhere for this test to mean anything");
+        ScoringContext withCounts = ScoringContext.of(m, stats).withCounts(counts.attention(), counts.mlp());
         for (FusionOptions.Normalisation norm : FusionOptions.Normalisation.values()) {
             FusionOptions o = FusionOptions.DEFAULT.toBuilder().normalisation(norm).build();
             for (FusionOptions.Blend spec : List.of(FusionOptions.Blend.fixed(1), FusionOptions.Blend.FINE)) {
-                HywiaCriterion c = new HywiaCriterion(o.withBlend(spec), 0);
-                var fused = c.fuse(m, t, stats, counts.attention(), counts.mlp(), null, ProgressListener.NONE);
-                assertTrue(same(fineOnly, Selection.select(fused.scores(), counts)), norm + " " + spec);
+                Scores fused = new HywiaCriterion(o.withBlend(spec), 0).score(withCounts);
+                assertTrue(same(fineOnly, Selection.select(fused, counts)), norm + " " + spec);
             }
             for (FusionOptions.Blend spec : List.of(FusionOptions.Blend.fixed(0), FusionOptions.Blend.COARSE)) {
-                HywiaCriterion c = new HywiaCriterion(o.withBlend(spec), 0);
-                var fused = c.fuse(m, t, stats, counts.attention(), counts.mlp(), null, ProgressListener.NONE);
-                assertTrue(same(coarseOnly, Selection.select(fused.scores(), counts)), norm + " " + spec);
+                Scores fused = new HywiaCriterion(o.withBlend(spec), 0).score(withCounts);
+                assertTrue(same(coarseOnly, Selection.select(fused, counts)), norm + " " + spec);
             }
         }
     }
@@ -148,9 +150,11 @@ class HywiaTest {
         for (int run = 0; run < 2; run++) {
             Transformer t = new Transformer(m);
             Statistics stats = secondOrder(t);
-            var fused = new HywiaCriterion(o, 7).fuse(m, t, stats, counts.attention(), counts.mlp(),
-                    fusionWindows(m.config()), ProgressListener.NONE);
-            plans[run] = Selection.select(fused.scores(), counts);
+            CalibrationData held = fusionWindows(m.config());
+            ScoringContext context = ScoringContext.builder(m).lm(t).statistics(stats).heldOut(() -> held).build();
+            Scores scores = new HywiaCriterion(o, 7).score(context.withCounts(counts.attention(), counts.mlp()));
+            HywiaCriterion.Fusion fused = (HywiaCriterion.Fusion) scores.detail();
+            plans[run] = Selection.select(scores, counts);
             alphas[run] = fused.alphaFine();
             assertEquals(6, fused.learning().loss().length);
         }

@@ -1,4 +1,4 @@
-package dev.lopper.importance;
+package dev.lopper.importance.hywia;
 
 import dev.lopper.BadSettingException;
 import dev.lopper.Setting;

@@ -1,4 +1,4 @@
-package dev.lopper.surgery;
+package dev.lopper.io;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;

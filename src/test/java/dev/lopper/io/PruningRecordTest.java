@@ -1,8 +1,10 @@
-package dev.lopper.surgery;
+package dev.lopper.io;
 
 import dev.lopper.BadInputException;
 import dev.lopper.model.LlamaModel;
 import dev.lopper.model.TestModels;
+import dev.lopper.surgery.KeepPlan;
+import dev.lopper.surgery.Surgery;
 import dev.lopper.tensor.DType;
 import dev.lopper.util.PeakMemory;
 import dev.lopper.util.Sha256;
@@ -53,7 +55,7 @@ class PruningRecordTest {
         PruningRecord r = new PruningRecord(PruningRecord.currentVersion(),
                 new PruningRecord.Inputs(dir.toString(), Sha256.weightFiles(weights), Sha256.digest(calib)),
                 new PruningRecord.Options("taylor-element", "uniform", 0.2, "both", 0, 2, false, false, 42, 10, 64, 0),
-                PruningRecord.keptOf(plan), PruningRecord.Parameters.of(dense, pruned), PruningRecord.Run.since(start));
+                PruningRecord.keptOf(plan.keptKvHeads(), plan.keptChannels()), PruningRecord.Parameters.of(dense, pruned), PruningRecord.Run.since(start));
 
         assertEquals(dense.parameterCount(), r.parameters().before());
         assertEquals(pruned.parameterCount(), r.parameters().after());
