@@ -98,7 +98,7 @@ public final class CalibrationCost {
      * GFLOP/s of the forward GEMM on the model's first layer's largest weight, 64 rows (the
      * calibration's shape), best of three after one warm-up: what this machine reaches now.
      */
-    static double measuredGflops(LlamaModel model) {
+    public static double measuredGflops(LlamaModel model) {
         Matrix w = model.layer(0).up() != null ? model.layer(0).up() : model.layer(0).wq();
         int m = 64;
         float[] x = new float[m * w.cols()], y = new float[m * w.rows()];
@@ -112,7 +112,7 @@ public final class CalibrationCost {
         return 2.0 * m * w.rows() * w.cols() / best / 1e9;
     }
 
-    static String duration(double seconds) {
+    public static String duration(double seconds) {
         long s = Math.round(seconds);
         if (s < 90) return s + " s";
         if (s < 5400) return String.format("%d min", Math.round(s / 60.0));

@@ -9,12 +9,15 @@ import dev.lopper.io.gguf.GgufTokenizerMetadata;
 import dev.lopper.model.LlamaModel;
 import dev.lopper.util.Choices;
 import dev.lopper.util.OutputPaths;
+import dev.lopper.util.ProcessMemory;
+import dev.lopper.util.StageMeter;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Locale;
 
 @Command(name = "export", mixinStandardHelpOptions = true,
@@ -60,7 +63,9 @@ final class ExportCommand implements Runnable {
     @Option(names = "--name", paramLabel = "NAME", description = "general.name in the GGUF (default: the model's file or folder name).")
     String name;
 
-    record ExportResult(String model, String out, String format, String dtype, String architecture, long bytes) {}
+    /** {@code stages}: wall time, bytes read from storage and resident memory of loading and writing. */
+    record ExportResult(String model, String out, String format, String dtype, String architecture, long bytes,
+                        List<StageMeter.Stage> stages, long peakRssBytes) {}
 
     @Override
     public void run() {
@@ -68,9 +73,11 @@ final class ExportCommand implements Runnable {
         if (format == Format.GGUF) guard.file(out, "--out");
         else guard.folder(out, "--out", "config.json");
         guard.check();
+        StageMeter meter = new StageMeter(dev.lopper.tensor.Gemm::flopsDone);
         LlamaModel model = modelOptions.loadModel();
         String arch;
         try (Tokenizer tok = modelOptions.loadTokenizer(model)) {
+            meter.end("load");
             arch = switch (format) {
                 case GGUF -> {
                     String modelName = name != null ? name : modelOptions.model.toAbsolutePath().normalize().getFileName().toString();
@@ -82,10 +89,12 @@ final class ExportCommand implements Runnable {
                     yield model.config().architecture();
                 }
             };
+            meter.end("writing");
         }
         long bytes = Files.isRegularFile(out) ? out.toFile().length() : 0;
         System.out.printf("wrote %s (%s, %s)%n", out, format, arch);
+        System.out.println(StageMeter.summary(meter.stages()));
         common.writeJson(new ExportResult(modelOptions.model.toString(), out.toString(), format.toString(),
-                dtype.toString(), arch, bytes));
+                dtype.toString(), arch, bytes, meter.stages(), ProcessMemory.peakRss()));
     }
 }

@@ -76,7 +76,7 @@ final class PruneCommand implements Runnable {
         if (req != null) SearchJob.checkFirst(req.options(), req.folder());
         ReconstructJob.Request refit = reconstruct.request(options.calibration(), options.calibrationSamples(),
                 options.calibrationLength(), options.seed());
-        StageMeter meter = new StageMeter();
+        StageMeter meter = new StageMeter(dev.lopper.tensor.Gemm::flopsDone);
         LlamaModel dense = modelOptions.loadModel();
         try (Tokenizer tok = modelOptions.loadTokenizer(dense)) {
             meter.end("load");

@@ -30,6 +30,9 @@ public interface Criterion {
      */
     default boolean readsCounts() { return false; }
 
+    /** The name of the run's stage that scores with counts (`--json` stages, the stage line). */
+    default String countsStage() { return "scoring with counts"; }
+
     /** One score per prunable group, higher = keep. */
     Scores score(ScoringContext context);
 

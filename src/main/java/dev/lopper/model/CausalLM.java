@@ -79,6 +79,34 @@ public interface CausalLM {
      */
     Loss backward(int[] tokens, int seqs, int len, Pass pass, GradientSink sink, Objective objective);
 
+    /**
+     * The hidden states entering layer {@code layers} ([seqs·len, hidden], unmasked): where
+     * {@link #lossEach} and {@link #maskBackwardEach} start when nothing below that layer
+     * changes between calls (HyWIA's fusion masks no layer below its first scored one).
+     */
+    float[] prefix(int[] tokens, int seqs, int len, int layers);
+
+    /**
+     * Several batches under their own masks, forward only, layer by layer: layer l runs for every
+     * batch before layer l + 1, so each layer's weights are read once per call, not once per
+     * batch (a model larger than memory is streamed once). Batch b (sequences of {@code len}
+     * tokens) starts at layer {@code from} from {@code starts[b]} ({@link #prefix}; the masks of
+     * layers below {@code from} must be all ones). Each loss has the same bits as
+     * {@link #loss} of that batch alone.
+     */
+    Loss[] lossEach(int[][] tokens, int len, Masks[] masks, int from, float[][] starts);
+
+    /**
+     * As {@link #lossEach}, with the backward: ∂(batch b's mean NLL)/∂mask is added into
+     * {@code masks[b]} for layers {@code from} and up (the same bits as {@link #backward} of
+     * batch b alone with no weight gradient); each layer's weights are read twice per call
+     * (forward, then backward). The activations of the top layers are kept from the forward
+     * while they fit in {@code keepBytes}; each other layer's are recomputed from its input
+     * (~⅓ more arithmetic), so it holds every batch's input to those layers and one batch's
+     * activations of one layer. The bits do not depend on {@code keepBytes}.
+     */
+    Loss[] maskBackwardEach(int[][] tokens, int len, Masks[] masks, int from, float[][] starts, long keepBytes);
+
     /** An empty cache for one sequence of up to {@code capacity} tokens. */
     KvCache newCache(int capacity);
 

@@ -355,6 +355,134 @@ public final class Transformer implements CausalLM {
         });
     }
 
+    @Override
+    public float[] prefix(int[] tokens, int seqs, int len, int layers) {
+        if (layers < 0 || layers > cfg.numLayers())
+            throw new IllegalArgumentException(layers + " layers of " + cfg.numLayers());
+        return withWork(work -> {
+            float[] x = trunk(tokens, seqs, len, layers, null, null, null, null, null, work);
+            float[] out = x.clone();
+            work.release(x);
+            return out;
+        });
+    }
+
+    @Override
+    public Loss[] lossEach(int[][] tokens, int len, Masks[] masks, int from, float[][] starts) {
+        return withWork(work -> {
+            float[][] x = layersEach(tokens, len, masks, from, starts, null, null, 0, work);
+            Loss[] out = new Loss[tokens.length];
+            for (int b = 0; b < tokens.length; b++) {
+                int seqs = tokens[b].length / len, rows = seqs * len;
+                float[] hs = work.zeroed(rows * hidden);
+                finalNorm.forward(x[b], hs, null, rows, hidden);
+                double nll = LmHead.loss(hs, tokens[b], seqs, len, model.lmHead(), null, null, work);
+                work.release(x[b], hs);
+                out[b] = new Loss(nll, (long) seqs * (len - 1));
+            }
+            return out;
+        });
+    }
+
+    @Override
+    public Loss[] maskBackwardEach(int[][] tokens, int len, Masks[] masks, int from, float[][] starts, long keepBytes) {
+        return withWork(work -> {
+            int layers = cfg.numLayers(), batches = tokens.length;
+            float[][][] inputs = new float[batches][layers][];
+            // The top layers' activations are kept (up to keepBytes), the others recomputed from their inputs.
+            long allRows = 0;
+            for (int[] t : tokens) allRows += t.length;
+            int keepFrom = layers;
+            long kept = 0;
+            while (keepFrom > from) {
+                long more = activationBytes(cfg.layer(keepFrom - 1), allRows);
+                if (kept + more > keepBytes) break;
+                kept += more;
+                keepFrom--;
+            }
+            LayerActs[][] keep = new LayerActs[batches][layers];
+            float[][] x = layersEach(tokens, len, masks, from, starts, inputs, keep, keepFrom, work);
+            Loss[] out = new Loss[batches];
+            float[][] dx = new float[batches][];
+            for (int b = 0; b < batches; b++) {    // as backward(): final norm, LM head, their backward
+                int seqs = tokens[b].length / len, rows = seqs * len;
+                float[] hs = work.zeroed(rows * hidden);
+                float[] rFinal = work.zeroed(2 * rows);
+                finalNorm.forward(x[b], hs, rFinal, rows, hidden);
+                float[] dHs = work.zeroed(rows * hidden);
+                double nll = LmHead.loss(hs, tokens[b], seqs, len, model.lmHead(), dHs, null, work);
+                dx[b] = work.zeroed(rows * hidden);
+                normBackward(NO_WEIGHTS, -1, Param.FINAL_NORM, Param.FINAL_NORM_BIAS, finalNorm, x[b], rFinal, dHs, dx[b], rows);
+                work.release(x[b], hs, rFinal, dHs);
+                out[b] = new Loss(nll, (long) seqs * (len - 1));
+            }
+            KvTarget own = new KvTarget(null, null, 0, len);
+            for (int l = layers - 1; l >= from; l--) {
+                for (int b = 0; b < batches; b++) {
+                    int seqs = tokens[b].length / len;
+                    LayerActs acts = keep[b][l];
+                    keep[b][l] = null;
+                    if (acts == null) {
+                        acts = new LayerActs();
+                        layerForward(l, inputs[b][l], seqs, len, own, masks[b], null, null, acts, work);
+                        work.release(inputs[b][l]);
+                        inputs[b][l] = null;
+                    }
+                    layerBackward(l, acts, dx[b], seqs, len, masks[b], null, NO_WEIGHTS, work);
+                }
+                if (releasePages) model.releaseLayer(l);
+            }
+            for (float[] d : dx) work.release(d);
+            return out;
+        });
+    }
+
+    /** Bytes of one layer's kept activations ({@link LayerActs}) over {@code rows} tokens. */
+    private long activationBytes(LayerShape s, long rows) {
+        return 4 * rows * (4L * hidden + 3L * s.qDim() + 2L * s.kvDim() + 4L * s.intermediate() + 4);
+    }
+
+    /** Mask gradients only (the fusion's backward). */
+    private static final GradientSink NO_WEIGHTS = new GradientSink() {
+        @Override public boolean wants(int layer, Param param) { return false; }
+
+        @Override public void accept(int layer, Param param, Matrix weight, float[] grad) {
+            throw new IllegalStateException("no weight gradient was asked for");
+        }
+    };
+
+    /**
+     * Layers {@code from} .. n−1 over every batch, layer-major, from copies of {@code starts};
+     * returns each batch's final hidden states. With {@code inputs}, each batch's input to each
+     * layer below {@code keepFrom} is kept there, and the activations of the layers from
+     * {@code keepFrom} on in {@code keep} (for a backward).
+     */
+    private float[][] layersEach(int[][] tokens, int len, Masks[] masks, int from, float[][] starts,
+                                 float[][][] inputs, LayerActs[][] keep, int keepFrom, WorkArrays work) {
+        int batches = tokens.length;
+        if (masks.length != batches || starts.length != batches)
+            throw new IllegalArgumentException(batches + " batches, " + masks.length + " masks, " + starts.length + " starts");
+        if (from < 0 || from > cfg.numLayers()) throw new IllegalArgumentException("from layer " + from);
+        float[][] x = new float[batches][];
+        for (int b = 0; b < batches; b++) {
+            checkBatch(tokens[b], tokens[b].length / len, len);
+            if (starts[b].length != tokens[b].length * hidden)
+                throw new IllegalArgumentException("batch " + b + ": " + starts[b].length + " start values for "
+                        + tokens[b].length + " tokens");
+            x[b] = work.copyOf(starts[b]);
+        }
+        KvTarget own = new KvTarget(null, null, 0, len);
+        for (int l = from; l < cfg.numLayers(); l++) {
+            for (int b = 0; b < batches; b++) {
+                LayerActs acts = keep != null && l >= keepFrom ? (keep[b][l] = new LayerActs()) : null;
+                if (inputs != null && acts == null) inputs[b][l] = work.copyOf(x[b]);
+                layerForward(l, x[b], tokens[b].length / len, len, own, masks[b], null, null, acts, work);
+            }
+            if (releasePages) model.releaseLayer(l);
+        }
+        return x;
+    }
+
     // ------------------------------------------------------------------ backward
 
     /**

@@ -92,7 +92,7 @@ public final class PruneJob {
      */
     public static Outcome run(Path modelPath, LlamaModel dense, Tokenizer tok, PruneOptions o, Path dataDir,
                               ProgressListener progress, SearchRequest search) {
-        return run(modelPath, dense, tok, o, dataDir, progress, search, new StageMeter());
+        return run(modelPath, dense, tok, o, dataDir, progress, search, new StageMeter(dev.lopper.tensor.Gemm::flopsDone));
     }
 
     /**
@@ -154,7 +154,7 @@ public final class PruneJob {
         meter.end("allocation");
         if (criterion.readsCounts()) {
             scores = criterion.score(context.withCounts(counts.attention(), counts.mlp()));
-            meter.end("scoring with counts");
+            meter.end(criterion.countsStage());
         }
         HywiaOutcome hywiaOutcome = HywiaOutcome.of(scores, counts);
         KeepPlan plan = Selection.select(scores, counts);

@@ -9,24 +9,40 @@ import java.util.List;
  * construction). {@code peakRssBytes} is the process's peak resident set up to the stage's end
  * (it only grows: the stage where it rises is where memory went); {@code rssBytes} the resident
  * set at its end; {@code gemmFlops} the floating-point operations the linear layers' products did in
- * it ({@link dev.lopper.tensor.Gemm#flopsDone}), so flops / seconds is the GEMM rate the stage reached.
+ * it (the counter it is given: {@code tensor.Gemm::flopsDone}), so flops / seconds is the GEMM rate the
+ * stage reached.
  * For {@code --json} and docs/scale.md.
  */
 public final class StageMeter {
-    public record Stage(String name, double seconds, long readBytes, long peakRssBytes, long rssBytes, long gemmFlops) {}
+    /**
+     * {@code cpuSeconds}: CPU time (user + system, all threads) the process spent in the stage, -1
+     * when unknown; on a shared machine the steadier figure than {@code seconds}.
+     */
+    public record Stage(String name, double seconds, double cpuSeconds, long readBytes, long peakRssBytes, long rssBytes,
+                        long gemmFlops) {}
 
     private final List<Stage> stages = new ArrayList<>();
+    private final java.util.function.LongSupplier flopsDone;
     private long t0 = System.nanoTime();
+    private long cpu0 = cpuNanos();
     private long read0 = ProcessMemory.readBytes();
-    private long flops0 = dev.lopper.tensor.Gemm.flopsDone();
+    private long flops0;
+
+    /** A meter whose stages start now; {@code flopsDone} counts the GEMM operations done so far. */
+    public StageMeter(java.util.function.LongSupplier flopsDone) {
+        this.flopsDone = flopsDone;
+        flops0 = flopsDone.getAsLong();
+    }
 
     /** Ends the current stage under {@code name} and starts the next. */
     public synchronized Stage end(String name) {
-        long t = System.nanoTime(), read = ProcessMemory.readBytes(), flops = dev.lopper.tensor.Gemm.flopsDone();
-        Stage s = new Stage(name, (t - t0) / 1e9, read < 0 || read0 < 0 ? -1 : read - read0, ProcessMemory.peakRss(),
-                ProcessMemory.rss(), flops - flops0);
+        long t = System.nanoTime(), cpu = cpuNanos(), read = ProcessMemory.readBytes(),
+                flops = flopsDone.getAsLong();
+        Stage s = new Stage(name, (t - t0) / 1e9, cpu < 0 || cpu0 < 0 ? -1 : (cpu - cpu0) / 1e9,
+                read < 0 || read0 < 0 ? -1 : read - read0, ProcessMemory.peakRss(), ProcessMemory.rss(), flops - flops0);
         stages.add(s);
         t0 = t;
+        cpu0 = cpu;
         read0 = read;
         flops0 = flops;
         return s;
@@ -35,8 +51,14 @@ public final class StageMeter {
     /** Forgets the time and reads since the last end (work that belongs to no stage). */
     public synchronized void skip() {
         t0 = System.nanoTime();
+        cpu0 = cpuNanos();
         read0 = ProcessMemory.readBytes();
-        flops0 = dev.lopper.tensor.Gemm.flopsDone();
+        flops0 = flopsDone.getAsLong();
+    }
+
+    /** The process's CPU time so far in nanoseconds, -1 when the platform does not say. */
+    private static long cpuNanos() {
+        return ProcessHandle.current().info().totalCpuDuration().map(java.time.Duration::toNanos).orElse(-1L);
     }
 
     public synchronized List<Stage> stages() { return List.copyOf(stages); }

@@ -39,24 +39,44 @@ class LargerThanHeapPruneTest {
     static Path model;
 
     static ModelConfig config() {
+        return config(LAYERS);
+    }
+
+    /** {@code layers} thin bf16 layers (hidden 256, MLP 2048, 4 heads), vocabulary 8192. */
+    static ModelConfig config(int layers) {
         LayerShape s = new LayerShape(HEADS, HEADS, HIDDEN / HEADS, INTERMEDIATE);
         return ModelConfig.builder(Family.LLAMA)
                 .hiddenSize(HIDDEN).vocabSize(VOCAB).maxPositions(512)
-                .layers(Collections.nCopies(LAYERS, s)).rmsNormEps(1e-5f).ropeTheta(10000f).bosTokenId(1)
+                .layers(Collections.nCopies(layers, s)).rmsNormEps(1e-5f).ropeTheta(10000f).bosTokenId(1)
                 .eosTokenId(2)
                 .build();
+    }
+
+    /** Writes a seeded random bf16 HF folder of {@code c} in shards of {@code shardBytes}, with PruneCliTest's tokenizer. */
+    static void writeModel(Path dir, ModelConfig c, long seed, long shardBytes) throws IOException {
+        Files.createDirectories(dir);
+        SafeTensorsWriter.writeModel(dir, ScaleModelWriter.tensors(c, seed, 0.02f), shardBytes);
+        HfConfig.write(c, DType.BF16, dir.resolve(HfConfig.FILE_NAME));
+        for (String f : List.of("tokenizer.json", "tokenizer_config.json", "special_tokens_map.json"))
+            Files.copy(PruneCliTest.MODEL.resolve(f), dir.resolve(f));
+    }
+
+    /** The command line of `lopper ARGS` in a child JVM with a heap of {@code heapBytes} and the serial collector. */
+    static List<String> childLopper(long heapBytes, String... args) {
+        String java = ProcessHandle.current().info().command().orElse("java");
+        List<String> cmd = new ArrayList<>(List.of(java, "--add-modules", "jdk.incubator.vector",
+                "--enable-native-access=ALL-UNNAMED", "-Xmx" + (heapBytes >> 20) + "m", "-XX:+UseSerialGC"));
+        for (String a : args) if (a.startsWith("-D")) cmd.add(a);
+        cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), "dev.lopper.cli.Main"));
+        for (String a : args) if (!a.startsWith("-D")) cmd.add(a);
+        return cmd;
     }
 
     @BeforeAll
     static void writeModel() throws IOException {
         model = tmp.resolve("thin-40-layers");
-        Files.createDirectories(model);
-        ModelConfig c = config();
         // Shards of 40 MB: the sharded reader and writer are on the path too.
-        SafeTensorsWriter.writeModel(model, ScaleModelWriter.tensors(c, 7, 0.02f), 40_000_000L);
-        HfConfig.write(c, DType.BF16, model.resolve(HfConfig.FILE_NAME));
-        for (String f : List.of("tokenizer.json", "tokenizer_config.json", "special_tokens_map.json"))
-            Files.copy(PruneCliTest.MODEL.resolve(f), model.resolve(f));
+        writeModel(model, config(), 7, 40_000_000L);
     }
 
     @Test
@@ -72,13 +92,10 @@ class LargerThanHeapPruneTest {
     @Test
     void secondOrderPruneOfAModelLargerThanTheHeapRunsLayerByLayer() throws Exception {
         Path out = tmp.resolve("pruned"), json = tmp.resolve("result.json");
-        String java = ProcessHandle.current().info().command().orElse("java");
-        List<String> cmd = new ArrayList<>(List.of(java, "--add-modules", "jdk.incubator.vector",
-                "--enable-native-access=ALL-UNNAMED", "-Xmx" + (HEAP_BYTES >> 20) + "m", "-XX:+UseSerialGC",
-                "-Dlopper.releasePages=true", "-cp", System.getProperty("java.class.path"), "dev.lopper.cli.Main",
+        List<String> cmd = childLopper(HEAP_BYTES, "-Dlopper.releasePages=true",
                 "prune", "--model", model.toString(), "--criterion", "taylor-element", "--second-order",
                 "--layers", "0:0", "--calib", "data/demo/c4-train-00000-head.jsonl", "--calib-windows", "4",
-                "--calib-len", "40", "--target", "0.2", "--out", out.toString(), "--json", json.toString(), "--quiet"));
+                "--calib-len", "40", "--target", "0.2", "--out", out.toString(), "--json", json.toString(), "--quiet");
         Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
         String log = new String(p.getInputStream().readAllBytes());
         assertTrue(p.waitFor(300, TimeUnit.SECONDS), "finished");

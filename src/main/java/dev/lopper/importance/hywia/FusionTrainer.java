@@ -3,14 +3,11 @@ package dev.lopper.importance.hywia;
 import dev.lopper.BadSettingException;
 import dev.lopper.Setting;
 import dev.lopper.model.CausalLM;
-import dev.lopper.model.Pass;
 import dev.lopper.BadInputException;
 import dev.lopper.calib.CalibrationData;
 import dev.lopper.model.GroupKind;
-import dev.lopper.model.GradientSink;
+import dev.lopper.model.ModelConfig;
 import dev.lopper.model.Masks;
-import dev.lopper.model.Param;
-import dev.lopper.tensor.Matrix;
 import dev.lopper.util.ProgressListener;
 import dev.lopper.util.ZScores;
 
@@ -31,19 +28,17 @@ import java.util.List;
 public final class FusionTrainer {
     private static final double BETA1 = 0.9, BETA2 = 0.999, EPS = 1e-8;
 
-    /** Nothing but mask gradients: no weight gradient is computed. */
-    private static final GradientSink NO_WEIGHTS = new GradientSink() {
-        @Override public boolean wants(int layer, Param param) { return false; }
-
-        @Override public void accept(int layer, Param param, Matrix weight, float[] grad) {
-            throw new IllegalStateException("no weight gradient was asked for");
-        }
-    };
-
     private final CausalLM transformer;
     private final HybridScores scores;
     private final int[] removals;
     private final CalibrationData windows;
+    /** The first layer with a unit: below it the masks are all ones at every step. */
+    private final int firstMasked;
+    /** Per pass of {@link #WINDOWS_PER_PASS} windows: its tokens, and its hidden states entering {@link #firstMasked}. */
+    private int[][] passTokens;
+    private float[][] passStarts;
+    /** Heap the backward may fill with kept activations (fixed at the first step), -1 before. */
+    private long keepBytes = -1;
 
     /**
      * @param removals per unit of {@code scores} (same order), how many groups the allocation removes
@@ -56,6 +51,9 @@ public final class FusionTrainer {
         this.scores = scores;
         this.removals = removals.clone();
         this.windows = windows;
+        int first = t.config().numLayers();
+        for (HybridScores.Unit u : scores.units()) first = Math.min(first, u.layer());
+        this.firstMasked = scores.units().isEmpty() ? 0 : first;
     }
 
     /** The loss, its gradient with respect to the fusion parameters, and the thresholds used. */
@@ -138,8 +136,14 @@ public final class FusionTrainer {
             for (int i : lowest(s, removals[u])) hard[i] = 0;
             apply(masks, unit, hard);
         }
-        return transformer.loss(windows::batch, windows.windows(), windows.length(), WINDOWS_PER_PASS,
-                Pass.masked(masks), w -> {}).mean();
+        double nll = 0;
+        long predicted = 0;
+        for (CausalLM.Loss l : transformer.lossEach(passTokens(), windows.length(), perPass(masks, false),
+                firstMasked, passStarts)) {
+            nll += l.sumNll();
+            predicted += l.predicted();
+        }
+        return nll / predicted;
     }
 
     /**
@@ -156,6 +160,7 @@ public final class FusionTrainer {
         java.util.List<Integer> checkSteps = new java.util.ArrayList<>();
         java.util.List<Double> checks = new java.util.ArrayList<>();
         AttentionFusion best = f;
+        progress.update(0, steps, String.format("hywia fusion | step 0/%d", steps));    // the ETA's clock starts here
         double bestLoss = hardLoss(alphas(f));
         int bestStep = 0;
         checkSteps.add(0);
@@ -199,6 +204,22 @@ public final class FusionTrainer {
         }
         return new Result(best, alphas(best), curve, temps, checkSteps.stream().mapToInt(Integer::intValue).toArray(),
                 checks.stream().mapToDouble(Double::doubleValue).toArray(), bestStep);
+    }
+
+    /** The first layer whose masks the fusion learns: passes start there ({@link CausalLM#prefix}). */
+    public int firstMaskedLayer() { return firstMasked; }
+
+    /**
+     * FLOPs of {@link #learn}: per step a forward, a recomputation and a backward (≈ 3 forwards)
+     * of the fusion windows from the first masked layer on, plus a forward per hard-mask check.
+     */
+    public static double flops(ModelConfig c, FusionOptions o, int windows, int length, int firstMasked) {
+        double perToken = 2.0 * c.vocabSize() * c.hiddenSize();
+        for (int l = firstMasked; l < c.numLayers(); l++)
+            perToken += 2.0 * c.layerParameters(c.layer(l)) + 2.0 * c.layer(l).qDim() * length;
+        double forward = perToken * windows * length;
+        int checks = 1 + o.steps() / CHECK_EVERY + (o.steps() % CHECK_EVERY == 0 ? 0 : 1);
+        return o.steps() * 3 * forward + checks * forward;
     }
 
     /** α_fine of every unit under these parameters. */
@@ -266,7 +287,10 @@ public final class FusionTrainer {
     /**
      * Backward over the fusion windows {@link #WINDOWS_PER_PASS} at a time (so activations of only
      * that many windows are held), each pass's mask gradients (of its own mean NLL) weighted by its
-     * share of the predicted tokens: the gradient of the mean NLL over all windows.
+     * share of the predicted tokens: the gradient of the mean NLL over all windows. The passes run
+     * layer by layer together ({@link CausalLM#maskBackwardEach}: each weight is read twice per
+     * step, not twice per pass) from the cached states entering the first masked layer (nothing
+     * below it changes between steps); each pass's sums are those of a backward of it alone.
      */
     private MaskGradients backward(Masks masks) {
         int layers = transformer.config().numLayers();
@@ -276,21 +300,70 @@ public final class FusionTrainer {
             for (int l = 0; l < layers; l++) grads[k.ordinal()][l] = new double[masks.values(k, l).length];
         long total = (long) windows.windows() * (windows.length() - 1);
         double nll = 0;
-        for (int first = 0; first < windows.windows(); first += WINDOWS_PER_PASS) {
-            int count = Math.min(WINDOWS_PER_PASS, windows.windows() - first);
-            masks.zeroGradients();
-            CausalLM.Loss l = transformer.backward(windows.batch(first, count), count, windows.length(),
-                    Pass.masked(masks), NO_WEIGHTS);
+        Masks[] each = perPass(masks, true);
+        if (keepBytes < 0) keepBytes = keepBudget();
+        CausalLM.Loss[] losses = transformer.maskBackwardEach(passTokens(), windows.length(), each, firstMasked, passStarts,
+                keepBytes);
+        for (int pass = 0; pass < losses.length; pass++) {
+            CausalLM.Loss l = losses[pass];
             nll += l.sumNll();
             double w = (double) l.predicted() / total;
             for (GroupKind k : kinds) {
                 for (int layer = 0; layer < layers; layer++) {
-                    double[] sum = grads[k.ordinal()][layer], g = masks.gradients(k, layer);
+                    double[] sum = grads[k.ordinal()][layer], g = each[pass].gradients(k, layer);
                     for (int i = 0; i < sum.length; i++) sum[i] += w * g[i];
                 }
             }
         }
         return new MaskGradients(nll / total, grads);
+    }
+
+    /**
+     * Heap for activations kept from the forward to the backward (each layer kept is not
+     * recomputed: up to ⅓ less arithmetic per step; the bits are the same): half of what the heap
+     * has free and at most a quarter of the machine's available memory (a shared machine keeps
+     * less), or {@code -Dlopper.fusionKeepBytes=N}.
+     */
+    static long keepBudget() {
+        Long forced = Long.getLong("lopper.fusionKeepBytes");
+        if (forced != null) return Math.max(0, forced);
+        Runtime r = Runtime.getRuntime();
+        long budget = (r.maxMemory() - (r.totalMemory() - r.freeMemory())) / 2;
+        long available = dev.lopper.util.ProcessMemory.machineAvailable();
+        if (available >= 0) budget = Math.min(budget, available / 4);
+        return Math.max(0, budget);
+    }
+
+    /** The passes' tokens, and on first use their hidden states entering the first masked layer. */
+    private int[][] passTokens() {
+        if (passTokens == null) {
+            int passes = (windows.windows() + WINDOWS_PER_PASS - 1) / WINDOWS_PER_PASS;
+            int[][] tokens = new int[passes][];
+            float[][] starts = new float[passes][];
+            for (int p = 0; p < passes; p++) {
+                int first = p * WINDOWS_PER_PASS, count = Math.min(WINDOWS_PER_PASS, windows.windows() - first);
+                tokens[p] = windows.batch(first, count);
+                starts[p] = transformer.prefix(tokens[p], count, windows.length(), firstMasked);
+            }
+            passTokens = tokens;
+            passStarts = starts;
+        }
+        return passTokens;
+    }
+
+    /** A copy of {@code masks}' values per pass (each pass's mask gradients are summed on their own). */
+    private Masks[] perPass(Masks masks, boolean trackGradients) {
+        ModelConfig c = transformer.config();
+        Masks[] out = new Masks[passTokens().length];
+        for (int p = 0; p < out.length; p++) {
+            out[p] = Masks.ones(c, trackGradients);
+            for (GroupKind k : GroupKind.values())
+                for (int l = 0; l < c.numLayers(); l++) {
+                    float[] src = masks.values(k, l);
+                    System.arraycopy(src, 0, out[p].values(k, l), 0, src.length);
+                }
+        }
+        return out;
     }
 
     /** ∂L/∂m per group of a unit. */

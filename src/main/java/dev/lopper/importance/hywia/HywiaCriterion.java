@@ -52,6 +52,10 @@ public final class HywiaCriterion implements Criterion {
         return HybridScores.of(context.model().config(), context.taylor(name(), true), options.normalisation());
     }
 
+    /** The second scoring is the learned fusion. */
+    @Override
+    public String countsStage() { return "fusion"; }
+
     @Override
     public Scores score(ScoringContext context) {
         HybridScores h = hybrid(context);
@@ -63,10 +67,22 @@ public final class HywiaCriterion implements Criterion {
             HybridScores.Unit unit = units.get(u);
             removals[u] = unit.kind() == GroupKind.ATTENTION ? attention[unit.layer()] : mlp[unit.layer()];
         }
-        FusionTrainer.Result r = new FusionTrainer(context.lm(), h, removals, context.heldOut())
-                .learn(options, seed, context.progress());
+        FusionTrainer trainer = new FusionTrainer(context.lm(), h, removals, context.heldOut());
+        double flops = FusionTrainer.flops(context.model().config(), options, context.heldOut().windows(),
+                context.heldOut().length(), trainer.firstMaskedLayer());
+        if (flops > NOTICE_FROM_FLOPS) {
+            double gflops = dev.lopper.calib.CalibrationCost.measuredGflops(context.model());
+            context.progress().notice(String.format("hywia fusion: %d steps over %d windows of %d tokens (%.0f TFLOP); "
+                            + "at this machine's measured %.0f GFLOP/s about %s (--fusion-steps, --fusion-samples)",
+                    options.steps(), context.heldOut().windows(), context.heldOut().length(), flops / 1e12, gflops,
+                    dev.lopper.calib.CalibrationCost.duration(flops / (gflops * 1e9))));
+        }
+        FusionTrainer.Result r = trainer.learn(options, seed, context.progress());
         return fused(h, r.alphaFine(), r, context);
     }
+
+    /** From this many FLOPs (minutes on a laptop) the learned fusion first prints its projected time. */
+    static final double NOTICE_FROM_FLOPS = 5e13;
 
     private Scores fused(HybridScores h, double[] alphaFine, FusionTrainer.Result learning, ScoringContext context) {
         Scores s = h.fused(label(), alphaFine);

@@ -217,6 +217,10 @@ final class GgufAlibiExport {
                 m.readRow(src, buf, 0);
                 for (int j = 0; j < outCols; j++) dst[j] = cm[j] < 0 ? 0f : buf[cm[j]];
             }
+
+            public void done() {
+                if (m != null) m.release();
+            }
         };
     }
 
@@ -252,6 +256,10 @@ final class GgufAlibiExport {
                     }
                     r -= s.rows();
                 }
+            }
+
+            public void done() {
+                for (GgufWriter.RowSource s : parts) s.done();
             }
         };
     }

@@ -148,6 +148,8 @@ public final class GgufExport {
             t.add(vector(ROPE_FREQS, Rows.of(rs.freqFactors())));
         else if (rs != null && !rs.type().equals("linear"))
             throw new BadInputException("rope_scaling type " + rs.type() + " has no GGUF export");
+        // The weight matrices are fetched when the writer reaches them (Rows.layer) and their mapped
+        // pages dropped once written; norms and biases (one row each) are taken here.
         for (int l = 0; l < c.numLayers(); l++) {
             LayerShape s = c.layer(l);
             LayerWeights w = model.layer(l);
@@ -163,10 +165,10 @@ public final class GgufExport {
                 if (nonZero(w.bo())) t.add(vector(name.apply(Param.BO), Rows.of(w.bo())));
             } else if (plan.heads() > 0) {
                 t.add(vector(name.apply(Param.ATTN_NORM), Rows.of(w.attnNorm())));
-                t.add(weight(name.apply(Param.Q), Rows.ropePermuted(w.wq(), d), dtype));
-                t.add(weight(name.apply(Param.K), Rows.ropePermuted(w.wk(), d), dtype));
-                t.add(weight(name.apply(Param.V), Rows.of(w.wv()), dtype));
-                t.add(weight(name.apply(Param.O), Rows.of(w.wo()), dtype));
+                t.add(weight(name.apply(Param.Q), Rows.layer(model, l, Param.Q, d), dtype));
+                t.add(weight(name.apply(Param.K), Rows.layer(model, l, Param.K, d), dtype));
+                t.add(weight(name.apply(Param.V), Rows.layer(model, l, Param.V, 0), dtype));
+                t.add(weight(name.apply(Param.O), Rows.layer(model, l, Param.O, 0), dtype));
                 if (nonZero(w.bq())) t.add(vector(name.apply(Param.BQ), Rows.ropePermuted(w.bq(), d)));
                 if (nonZero(w.bk())) t.add(vector(name.apply(Param.BK), Rows.ropePermuted(w.bk(), d)));
                 if (nonZero(w.bv())) t.add(vector(name.apply(Param.BV), Rows.of(w.bv())));
@@ -184,9 +186,9 @@ public final class GgufExport {
                             + ", not a multiple of 32, so ffn_down's rows are not whole Q8_0 blocks;"
                             + " prune with --round-to 32 (or export f16/bf16/f32)");
                 t.add(vector(name.apply(Param.MLP_NORM), Rows.of(w.mlpNorm())));
-                t.add(weight(name.apply(Param.GATE), Rows.of(w.gate()), dtype));
-                t.add(weight(name.apply(Param.UP), Rows.of(w.up()), dtype));
-                t.add(weight(name.apply(Param.DOWN), Rows.of(w.down()), dtype));
+                t.add(weight(name.apply(Param.GATE), Rows.layer(model, l, Param.GATE, 0), dtype));
+                t.add(weight(name.apply(Param.UP), Rows.layer(model, l, Param.UP, 0), dtype));
+                t.add(weight(name.apply(Param.DOWN), Rows.layer(model, l, Param.DOWN, 0), dtype));
                 if (nonZero(w.bGate())) t.add(vector(name.apply(Param.BGATE), Rows.of(w.bGate())));
                 if (nonZero(w.bUp())) t.add(vector(name.apply(Param.BUP), Rows.of(w.bUp())));
                 if (nonZero(w.bDown())) t.add(vector(name.apply(Param.BDOWN), Rows.of(w.bDown())));
@@ -256,6 +258,23 @@ public final class GgufExport {
             return new Permuted(m, null);
         }
 
+        /**
+         * Weight {@code p} of layer {@code l}, taken from the model only when the writer reaches
+         * it (a lazily cut layer is built then, one layer at a time) and let go, its mapped pages
+         * dropped, once written; q and k ({@code ropeHeadDim} > 0) in llama.cpp's RoPE order.
+         */
+        static GgufWriter.RowSource layer(LlamaModel model, int l, Param p, int ropeHeadDim) {
+            ModelConfig c = model.config();
+            LayerShape s = c.layer(l);
+            int rows = p.rows(c, s);
+            int[] order = null;
+            if (ropeHeadDim > 0) {
+                order = new int[rows];
+                for (int r = 0; r < rows; r++) order[r] = hfIndexOfLlamaCpp(r, ropeHeadDim);
+            }
+            return new LayerRows(model, l, p, rows, p.cols(c, s), order);
+        }
+
         static GgufWriter.RowSource of(float[] v) {
             return of(Matrix.wrap(v, 1, v.length));
         }
@@ -297,5 +316,42 @@ public final class GgufExport {
         public int rows() { return m.rows(); }
         public int cols() { return m.cols(); }
         public void row(int r, float[] dst) { m.readRow(order == null ? r : order[r], dst, 0); }
+        public void done() { m.release(); }
+    }
+
+    /** A layer's weight matrix, fetched at its first row and let go (pages dropped) when written. */
+    private static final class LayerRows implements GgufWriter.RowSource {
+        private final LlamaModel model;
+        private final int layer, rows, cols;
+        private final Param param;
+        private final int[] order;
+        private Matrix m;
+
+        LayerRows(LlamaModel model, int layer, Param param, int rows, int cols, int[] order) {
+            this.model = model;
+            this.layer = layer;
+            this.param = param;
+            this.rows = rows;
+            this.cols = cols;
+            this.order = order;
+        }
+
+        public int rows() { return rows; }
+        public int cols() { return cols; }
+
+        public void row(int r, float[] dst) {
+            if (m == null) {
+                m = param.of(model.layer(layer));
+                if (m.rows() != rows || m.cols() != cols)
+                    throw new IllegalStateException(param.tensorName(layer) + " is " + m.rows() + "x" + m.cols()
+                            + ", its config says " + rows + "x" + cols);
+            }
+            m.readRow(order == null ? r : order[r], dst, 0);
+        }
+
+        public void done() {
+            if (m != null) m.release();
+            m = null;
+        }
     }
 }

@@ -14,8 +14,10 @@ import java.util.Map;
 /**
  * Writes a GGUF v3 file: header, typed metadata, tensor infos, then each tensor's data at an
  * aligned offset. Tensor data is produced row by row from a {@link RowSource} and streamed
- * through a 1 MB buffer, so a model is never held in memory whole. The file is written under a
- * temporary sibling name and renamed into place: it is complete or absent.
+ * through a 1 MB buffer, one tensor after the other, each source told when its tensor is written
+ * ({@link RowSource#done}: a memory-mapped weight drops its pages), so a model is never held in
+ * memory whole, on the heap or as mapped pages. The file is written under a temporary sibling
+ * name and renamed into place: it is complete or absent.
  */
 public final class GgufWriter {
     public static final int MAGIC = 0x46554747;     // "GGUF" read as a little-endian uint32
@@ -33,6 +35,12 @@ public final class GgufWriter {
 
         /** Writes row r into dst[0 .. cols). */
         void row(int r, float[] dst);
+
+        /**
+         * Called once the tensor's rows are all written: a source over a memory-mapped weight
+         * releases its pages here, so the resident set holds one tensor at a time.
+         */
+        default void done() {}
     }
 
     /**
@@ -91,6 +99,7 @@ public final class GgufWriter {
                 Quant.encode(t.type(), row, 0, cols, sink.buf);
                 sink.written += rowBytes;
             }
+            t.data().done();
             sink.padTo(dataStart + align(sink.written - dataStart));
         }
         sink.flush();
