@@ -74,9 +74,8 @@ final class InfoCommand implements Runnable {
     private static String blocks(ModelConfig c) {
         BlockOps o = c.ops();
         String pos = o.position() == BlockOps.Position.ROPE ? "RoPE" : "ALiBi";
-        if (c.architecture().equals("BaichuanForCausalLM")) {
-            pos += " (no config field says; RoPE when hidden_size is 4096, else ALiBi, or as saved or --position says)";
-        }
+        String rule = c.family().positionRule(c.architecture());
+        if (rule != null) pos += " (" + rule + ")";
         return (o.norm() == BlockOps.Norm.RMS ? "RMSNorm" : "LayerNorm with bias") + ", " + pos + ", "
                 + (o.gated() ? "SwiGLU MLP" : "GELU MLP") + (o.embedNorm() ? ", norm after the embeddings" : "")
                 + (o.normHead() ? ", NormHead LM head" : "");

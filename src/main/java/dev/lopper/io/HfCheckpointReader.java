@@ -1,6 +1,7 @@
 package dev.lopper.io;
 
 import dev.lopper.BadInputException;
+import dev.lopper.model.Family;
 import dev.lopper.model.LayerWeights;
 import dev.lopper.model.LlamaModel;
 import dev.lopper.model.ModelConfig;
@@ -26,8 +27,8 @@ import java.util.regex.Pattern;
  * ranges); BLOOM's query_key_value interleaves heads, so its q, k, v are copied out once.
  */
 final class HfCheckpointReader {
-    /** A layer's tensors: model.layers.N. (LLaMA, Baichuan) or [transformer.]h.N. (BLOOM). */
-    private static final Pattern LAYER = Pattern.compile("(?:model\\.layers|(?:transformer\\.)?h)\\.(\\d+)\\..*");
+    /** A layer's tensor in any family's names (model.layers.N., [transformer.]h.N., ...): group 1 is N. */
+    private static final List<Pattern> LAYER = Family.ALL.stream().map(Family::hfLayerTensor).toList();
 
     private final Path configFile;
     private final ModelConfig config;
@@ -65,15 +66,17 @@ final class HfCheckpointReader {
 
     private LlamaModel model() {
         checkLayerCount();
-        // BLOOM checkpoints are saved with and without the "transformer." prefix
-        String prefix = tensors.info("transformer.word_embeddings.weight") != null ? "transformer." : "";
+        // the family's first prefix whose embeddings are in the file (BLOOM: "transformer." or none)
+        List<String> prefixes = config.family().hfPrefixes();
+        String prefix = prefixes.stream().filter(p -> tensors.info(config.family().hfName(Param.EMBED, -1, p)) != null)
+                .findFirst().orElse(prefixes.getLast());
         Map<Param, Matrix> global = new EnumMap<>(Param.class);
         List<Map<Param, Matrix>> layers = new ArrayList<>();
         for (int i = 0; i < config.numLayers(); i++) layers.add(new EnumMap<>(Param.class));
         for (HfLayout.Entry e : HfLayout.entries(config, prefix)) {
             Map<Param, Matrix> into = e.layer() < 0 ? global : layers.get(e.layer());
             Matrix m = checked(e);
-            if (e.packing() == HfLayout.Packing.NONE) {
+            if (e.packing() == Family.Packing.NONE) {
                 into.put(e.parts().getFirst(), m);
                 continue;
             }
@@ -93,8 +96,13 @@ final class HfCheckpointReader {
     private void checkLayerCount() {
         int inFile = 0;
         for (String name : tensors.names()) {
-            Matcher m = LAYER.matcher(name);
-            if (m.matches()) inFile = Math.max(inFile, Integer.parseInt(m.group(1)) + 1);
+            for (Pattern layer : LAYER) {
+                Matcher m = layer.matcher(name);
+                if (m.matches()) {
+                    inFile = Math.max(inFile, Integer.parseInt(m.group(1)) + 1);
+                    break;
+                }
+            }
         }
         // No layer tensors at all is a broken checkpoint, not a count: the missing-tensor error names what is missing.
         if (inFile != config.numLayers() && inFile > 0) {
@@ -159,7 +167,7 @@ final class HfCheckpointReader {
         TensorInfo info = tensors.info(name);
         if (info == null) throw new BadInputException(tensors.origin(), "no tensor '" + name + "' (expected shape " + expected + ")");
         if (!info.shape().equals(expected)) {
-            String what = e.packing() == HfLayout.Packing.NONE ? "" : ", which does not split into "
+            String what = e.packing() == Family.Packing.NONE ? "" : ", which does not split into "
                     + e.parts().size() + " parts of " + config.layer(e.layer()).heads() + " heads of "
                     + config.layer(e.layer()).headDim();
             throw new BadInputException(tensors.fileOf(name), "tensor '" + name + "' has shape " + info.shape()

@@ -1,5 +1,6 @@
 package dev.lopper.io;
 
+import dev.lopper.model.Family;
 import dev.lopper.model.LayerShape;
 import dev.lopper.model.LlamaModel;
 import dev.lopper.model.ModelConfig;
@@ -37,11 +38,11 @@ final class HfCheckpointWriter {
      */
     private static List<SafeTensorsWriter.Tensor> lazyTensors(LlamaModel model, ModelConfig written) {
         List<SafeTensorsWriter.Tensor> out = new ArrayList<>();
-        String prefix = HfLayout.Family.of(written.architecture()) == HfLayout.Family.BLOOM ? "transformer." : "";
+        String prefix = written.family().hfPrefixes().getFirst();
         for (HfLayout.Entry e : HfLayout.entries(written, prefix)) {
             long[] shape = e.shape(written).stream().mapToLong(Long::longValue).toArray();
             DType dtype = dtype(model, e.parts().getFirst(), e.layer());
-            Supplier<Matrix> data = e.packing() == HfLayout.Packing.NONE ? () -> tensor(model, e.parts().getFirst(), e.layer())
+            Supplier<Matrix> data = e.packing() == Family.Packing.NONE ? () -> tensor(model, e.parts().getFirst(), e.layer())
                     : () -> packed(model, written, e);
             out.add(new SafeTensorsWriter.Tensor(e.name(), dtype, shape, data));
         }
@@ -58,11 +59,12 @@ final class HfCheckpointWriter {
     private static ModelConfig written(ModelConfig c) {
         boolean attn = c.qkvBias() || c.oBias();
         boolean mlp = c.mlpBias() || c.downBias();
-        return c.withBiases(attn, attn, mlp, mlp);
+        return c.toBuilder().qkvBias(attn).oBias(attn).mlpBias(mlp).downBias(mlp).build();
     }
 
     static Map<String, ShapedTensor> tensors(LlamaModel model, boolean attnBias, boolean mlpBias) {
-        return tensors(model, model.config().withBiases(attnBias, attnBias, mlpBias, mlpBias));
+        return tensors(model, model.config().toBuilder().qkvBias(attnBias).oBias(attnBias).mlpBias(mlpBias)
+                .downBias(mlpBias).build());
     }
 
     private static Map<String, ShapedTensor> tensors(LlamaModel model, ModelConfig written) {

@@ -8,6 +8,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.lopper.BadInputException;
 import dev.lopper.model.AlibiHeads;
 import dev.lopper.model.BlockOps;
+import dev.lopper.model.Family;
 import dev.lopper.model.LayerShape;
 import dev.lopper.model.ModelConfig;
 import dev.lopper.model.RopeScaling;
@@ -23,11 +24,12 @@ import java.util.Set;
 import java.util.function.ToIntFunction;
 
 /**
- * Hugging Face config.json ↔ {@link ModelConfig}. Reads Llama, Mistral, Qwen2, BLOOM and Baichuan
- * configs, plus Lopper's per-layer lists for pruned models whose layers differ (and, for ALiBi
- * models, which dense heads' slopes each layer kept). Writes a config of the model's own family
- * that {@code transformers} loads as is when all layers match and nothing HF cannot express was
- * pruned (see docs/usage.md, "Families").
+ * Hugging Face config.json ↔ {@link ModelConfig}. The architecture name picks the {@link Family},
+ * which reads and writes its own fields (LLaMA, Mistral, Qwen2, BLOOM, Baichuan) through this
+ * class's typed field access; this class adds Lopper's per-layer lists for pruned models whose
+ * layers differ (and, for ALiBi models, which dense heads' slopes each layer kept). The written
+ * config is of the model's own family, and {@code transformers} loads it as is when all layers
+ * match and nothing HF cannot express was pruned (see docs/usage.md, "Families").
  */
 public final class HfConfig {
     public static final String FILE_NAME = "config.json";
@@ -70,79 +72,34 @@ public final class HfConfig {
         }
     }
 
-    /** Reads one config.json; holds the path so every error can name it. */
-    private record Reader(Path path, JsonNode root, LoadOptions options) {
+    /** Reads one config.json; holds the path so every error can name it. Its family reads its own fields. */
+    private record Reader(Path path, JsonNode root, LoadOptions options) implements Family.ConfigFields {
         ModelConfig config() {
             String arch = architecture();
-            return switch (HfLayout.Family.of(arch)) {
-                case LLAMA -> llama(arch);
-                case BLOOM -> bloom(arch);
-                case BAICHUAN -> baichuan(arch);
-            };
+            return Family.ofArchitecture(arch).readConfig(arch, this);
         }
 
-        /** BLOOM: n_embed or hidden_size, n_layer, n_head; LayerNorms, ALiBi, GELU MLP of 4·hidden, all biases, tied. */
-        private ModelConfig bloom(String arch) {
-            // BLOOM's own names first; the HF aliases are accepted, and a missing field is named by BLOOM's name.
-            int hidden = requiredInt(root.has("hidden_size") ? "hidden_size" : "n_embed");
-            int layers = requiredInt(root.has("num_hidden_layers") && !root.has("n_layer") ? "num_hidden_layers" : "n_layer");
-            int heads = requiredInt(root.has("num_attention_heads") && !root.has("n_head") ? "num_attention_heads" : "n_head");
-            if (optionalBool("apply_residual_connection_post_layernorm", false)) {
-                throw new BadInputException(path, "apply_residual_connection_post_layernorm true is not supported");
-            }
-            if (options.position() == BlockOps.Position.ROPE) throw new BadInputException(path, "BLOOM uses ALiBi; it cannot be run with RoPE");
-            List<LayerShape> shapes = shapes(hidden, layers, heads, heads, optionalInt("intermediate_size", 4 * hidden));
-            noRopeScaling();
-            return new ModelConfig(arch, hidden, requiredInt("vocab_size"), maxPositions("seq_length"), shapes,
-                    (float) optionalDouble("layer_norm_epsilon", 1e-5), 10000f, null,
-                    optionalBool("tie_word_embeddings", true), true, true, true, true,
-                    tokenId("bos_token_id"), tokenId("eos_token_id"), BlockOps.BLOOM, alibi(heads, layers));
-        }
+        @Override
+        public BlockOps.Position positionOption() { return options.position(); }
 
-        /**
-         * Baichuan: LLaMA's blocks with q/k/v packed in W_pack; RoPE or ALiBi, which no field says:
-         * BaiChuanForCausalLM (7B) is RoPE; BaichuanForCausalLM is RoPE at hidden_size 4096 (Baichuan2-7B),
-         * else ALiBi (13B), as vLLM decides; Lopper's position_embedding field or the load option override.
-         * Baichuan 2's NormHead where vocab_size is 125696 (as vLLM) or norm_head is true.
-         */
-        private ModelConfig baichuan(String arch) {
-            int hidden = requiredInt("hidden_size");
-            int layers = requiredInt("num_hidden_layers");
-            int heads = requiredInt("num_attention_heads");
-            int vocab = requiredInt("vocab_size");
-            List<LayerShape> shapes = shapes(hidden, layers, heads, heads, requiredInt("intermediate_size"));
-            BlockOps.Position pos = arch.equals("BaiChuanForCausalLM") || hidden == 4096 ? BlockOps.Position.ROPE
-                    : BlockOps.Position.ALIBI;
-            if (root.hasNonNull(POSITION)) pos = position(root.get(POSITION).asText());
-            if (options.position() != null) pos = options.position();
-            if (pos == BlockOps.Position.ALIBI) noRopeScaling();
-            boolean normHead = vocab == 125696 || optionalBool("norm_head", false);
-            checkActivation();
-            boolean attentionBias = optionalBool("attention_bias", false), mlpBias = optionalBool("mlp_bias", false);
-            return new ModelConfig(arch, hidden, vocab, maxPositions("model_max_length"), shapes,
-                    (float) optionalDouble("rms_norm_eps", 1e-6), (float) optionalDouble("rope_theta", 10000),
-                    pos == BlockOps.Position.ROPE ? ropeScaling() : null, optionalBool("tie_word_embeddings", false),
-                    attentionBias, attentionBias, mlpBias, mlpBias, tokenId("bos_token_id"), tokenId("eos_token_id"),
-                    BlockOps.LLAMA.withPosition(pos).withNormHead(normHead), alibi(heads, layers));
-        }
-
-        private BlockOps.Position position(String name) {
+        @Override
+        public BlockOps.Position savedPosition() {
+            if (!root.hasNonNull(POSITION)) return null;
+            String name = root.get(POSITION).asText();
             BlockOps.Position p = dev.lopper.util.Choices.find(BlockOps.Position.class, name);
             if (p == null) throw new BadInputException(path, POSITION + " is '" + name + "', not rope or alibi");
             return p;
         }
 
-        private int maxPositions(String alternative) {
-            return optionalInt("max_position_embeddings", optionalInt(alternative, 2048));
-        }
-
-        private void noRopeScaling() {
+        @Override
+        public void noRopeScaling() {
             JsonNode r = root.get("rope_scaling");
             if (r != null && !r.isNull()) throw new BadInputException(path, "rope_scaling is set, but this model uses ALiBi, not RoPE");
         }
 
         /** The dense head count and the heads each layer kept (Lopper's fields), for ALiBi slopes. */
-        private AlibiHeads alibi(int heads, int layers) {
+        @Override
+        public AlibiHeads alibi(int heads, int layers) {
             int total = optionalInt(ALIBI_HEADS, heads);
             JsonNode list = root.get(ALIBI_HEADS_PER_LAYER);
             if (list == null || list.isNull()) return AlibiHeads.dense(total);
@@ -162,37 +119,9 @@ public final class HfConfig {
             return new AlibiHeads(total, out);
         }
 
-        private ModelConfig llama(String arch) {
-            int hidden = requiredInt("hidden_size");
-            int layers = requiredInt("num_hidden_layers");
-            int heads = requiredInt("num_attention_heads");
-            int intermediate = requiredInt("intermediate_size");
-            int vocab = requiredInt("vocab_size");
-            int kvHeads = optionalInt("num_key_value_heads", heads);
-            if (options.position() == BlockOps.Position.ALIBI) throw new BadInputException(path, arch + " uses RoPE; it cannot be run with ALiBi");
-            List<LayerShape> shapes = shapes(hidden, layers, heads, kvHeads, intermediate);
-
-            boolean qwen2 = arch.equals("Qwen2ForCausalLM");
-            boolean mistral = arch.equals("MistralForCausalLM");
-            boolean attentionBias = !mistral && optionalBool("attention_bias", false);
-            boolean mlpBias = !mistral && !qwen2 && optionalBool("mlp_bias", false);
-            // Qwen2 always has q/k/v biases and never an o bias; Llama's attention_bias covers all four.
-            boolean qkvBias = qwen2 || attentionBias;
-            boolean oBias = !qwen2 && attentionBias;
-
-            checkActivation();
-            return new ModelConfig(arch, hidden, vocab,
-                    context(arch, optionalInt("max_position_embeddings", 2048)), shapes,
-                    (float) optionalDouble("rms_norm_eps", 1e-6),
-                    (float) optionalDouble("rope_theta", 10000),
-                    ropeScaling(),
-                    optionalBool("tie_word_embeddings", false),
-                    qkvBias, oBias, mlpBias, mlpBias,
-                    tokenId("bos_token_id"), tokenId("eos_token_id"));
-        }
-
         /** Per-layer shapes: the scalars, or Lopper's per-layer lists; head_dim given or hidden/heads. */
-        private List<LayerShape> shapes(int hidden, int layers, int heads, int kvHeads, int intermediate) {
+        @Override
+        public List<LayerShape> shapes(int hidden, int layers, int heads, int kvHeads, int intermediate) {
             if (root.hasNonNull("head_dim") && optionalInt("head_dim", 0) == 0)
                 throw new BadInputException(path, "field 'head_dim' is 0, not a head size (leave it out for hidden_size / heads)");
             if (hidden == 0) throw new BadInputException(path, "field 'hidden_size' is 0, not a size");
@@ -219,7 +148,8 @@ public final class HfConfig {
         }
 
         /** Lopper's MLP is SwiGLU: gate activation silu (HF also calls it swish); anything else is another model. */
-        private void checkActivation() {
+        @Override
+        public void checkSilu() {
             JsonNode act = root.get("hidden_act");
             if (act == null || act.isNull()) return;          // HF's default for these architectures is silu
             if (!act.isTextual() || !SILU.contains(act.asText())) {
@@ -227,36 +157,19 @@ public final class HfConfig {
             }
         }
 
-        /**
-         * The longest sequence Lopper runs as the config describes it. With an active sliding
-         * window (Mistral: sliding_window set; Qwen2: also use_sliding_window, on any layer)
-         * attention over at most {@code sliding_window} tokens equals full attention, so the
-         * context is capped at the window and longer runs are refused by the context checks;
-         * Lopper does not implement the sliding mask itself.
-         */
-        private int context(String arch, int maxPositions) {
-            JsonNode w = root.get("sliding_window");
-            if (w == null || w.isNull()) return maxPositions;
-            int window = asInt("sliding_window", w);
-            boolean active = !arch.equals("Qwen2ForCausalLM") || optionalBool("use_sliding_window", false);
-            if (!active || window >= maxPositions) return maxPositions;
-            if (window < 1) throw new BadInputException(path, "sliding_window is " + window + ", not a window");
-            return window;
-        }
-
         private String architecture() {
             JsonNode a = root.get("architectures");
             if (a == null || !a.isArray() || a.isEmpty()) throw missing("architectures");
             String arch = a.get(0).asText();
-            if (HfLayout.Family.of(arch) == null) {
+            if (Family.ofArchitecture(arch) == null) {
                 throw new BadInputException(path, "architecture '" + arch + "' is not supported (Lopper reads "
-                        + "LlamaForCausalLM, MistralForCausalLM, Qwen2ForCausalLM, BloomForCausalLM, BaichuanForCausalLM, "
-                        + "BaiChuanForCausalLM)");
+                        + String.join(", ", Family.allArchitectures()) + ")");
             }
             return arch;
         }
 
-        private RopeScaling ropeScaling() {
+        @Override
+        public RopeScaling ropeScaling() {
             JsonNode r = root.get("rope_scaling");
             if (r == null || r.isNull()) return null;
             if (!r.isObject()) throw new BadInputException(path, "rope_scaling is not a JSON object");
@@ -295,19 +208,22 @@ public final class HfConfig {
             return out;
         }
 
-        private int tokenId(String field) {
+        @Override
+        public int tokenId(String field) {
             JsonNode n = root.get(field);
             if (n != null && n.isArray()) n = n.isEmpty() ? null : n.get(0);   // eos may be a list: take the first
             return n == null || !n.isInt() ? -1 : n.asInt();
         }
 
-        private int requiredInt(String field) {
+        @Override
+        public int requiredInt(String field) {
             JsonNode n = root.get(field);
             if (n == null || n.isNull()) throw missing(field);
             return asInt(field, n);
         }
 
-        private int optionalInt(String field, int fallback) {
+        @Override
+        public int optionalInt(String field, int fallback) {
             JsonNode n = root.get(field);
             return n == null || n.isNull() ? fallback : asInt(field, n);
         }
@@ -317,7 +233,8 @@ public final class HfConfig {
             return n.asInt();
         }
 
-        private double optionalDouble(String field, double fallback) {
+        @Override
+        public double optionalDouble(String field, double fallback) {
             JsonNode n = root.get(field);
             if (n == null || n.isNull()) return fallback;
             if (!n.isNumber()) throw new BadInputException(path, "field '" + field + "' is " + n + ", not a number");
@@ -327,7 +244,15 @@ public final class HfConfig {
             return n.asDouble();
         }
 
-        private boolean optionalBool(String field, boolean fallback) {
+        /** Whether the field is in the file (even as null). */
+        @Override
+        public boolean has(String field) { return root.has(field); }
+
+        @Override
+        public BadInputException bad(String problem) { return new BadInputException(path, problem); }
+
+        @Override
+        public boolean optionalBool(String field, boolean fallback) {
             JsonNode n = root.get(field);
             if (n == null || n.isNull()) return fallback;
             if (!n.isBoolean()) throw new BadInputException(path, "field '" + field + "' is " + n + ", not true/false");
@@ -348,113 +273,67 @@ public final class HfConfig {
     }
 
     public static String toJson(ModelConfig c, DType torchDtype) {
-        return switch (HfLayout.Family.of(c.architecture())) {
-            case BLOOM -> bloomJson(c, torchDtype);
-            case BAICHUAN -> baichuanJson(c, torchDtype);
-            case LLAMA -> llamaJson(c, torchDtype);
-        };
+        Out out = new Out(JSON.createObjectNode(), c, torchDtype);
+        c.family().writeConfig(c, out);
+        return out.o.toPrettyString() + "\n";
     }
 
-    /** A BloomForCausalLM config; head_dim and intermediate_size (Lopper's) only where they differ from BLOOM's rule. */
-    private static String bloomJson(ModelConfig c, DType torchDtype) {
-        ObjectNode o = JSON.createObjectNode();
-        o.putArray("architectures").add("BloomForCausalLM");
-        o.put("model_type", "bloom");
-        o.put("hidden_size", c.hiddenSize());
-        o.put("n_layer", c.numLayers());
-        o.put("n_head", max(c, LayerShape::heads));
-        if (max(c, LayerShape::heads) * headDim(c) != c.hiddenSize()) o.put("head_dim", headDim(c));
-        if (max(c, LayerShape::intermediate) != 4 * c.hiddenSize()) o.put("intermediate_size", max(c, LayerShape::intermediate));
-        o.put("vocab_size", c.vocabSize());
-        o.put("seq_length", c.maxPositions());
-        o.put("layer_norm_epsilon", c.rmsNormEps());
-        o.put("apply_residual_connection_post_layernorm", false);
-        o.put("tie_word_embeddings", c.tieWordEmbeddings());
-        return finish(o, c, torchDtype);
-    }
+    /** config.json being written: the family's fields in its order, then those every family ends with. */
+    private record Out(ObjectNode o, ModelConfig c, DType torchDtype) implements Family.ConfigOut {
+        public Out put(String field, int v) { o.put(field, v); return this; }
 
-    /** A Baichuan config, with the position embedding Lopper used (its own field) and the NormHead flag. */
-    private static String baichuanJson(ModelConfig c, DType torchDtype) {
-        ObjectNode o = JSON.createObjectNode();
-        o.putArray("architectures").add(c.architecture());
-        o.put("model_type", "baichuan");
-        o.put("hidden_size", c.hiddenSize());
-        o.put("intermediate_size", max(c, LayerShape::intermediate));
-        o.put("num_hidden_layers", c.numLayers());
-        o.put("num_attention_heads", max(c, LayerShape::heads));
-        if (max(c, LayerShape::heads) * headDim(c) != c.hiddenSize()) o.put("head_dim", headDim(c));
-        o.put("vocab_size", c.vocabSize());
-        o.put("max_position_embeddings", c.maxPositions());
-        o.put("model_max_length", c.maxPositions());
-        o.put("rms_norm_eps", c.rmsNormEps());
-        o.put("hidden_act", "silu");
-        o.put(POSITION, c.ops().position().toString());
-        if (c.ops().position() == BlockOps.Position.ROPE) {
-            o.put("rope_theta", c.ropeTheta());
-            writeRopeScaling(o, c.ropeScaling());
+        public Out put(String field, float v) { o.put(field, v); return this; }
+
+        public Out put(String field, double v) { o.put(field, v); return this; }
+
+        public Out put(String field, boolean v) { o.put(field, v); return this; }
+
+        public Out put(String field, String v) { o.put(field, v); return this; }
+
+        public Out architectures(String name) { o.putArray("architectures").add(name); return this; }
+
+        public Out ropeScaling(RopeScaling r) { writeRopeScaling(o, r); return this; }
+
+        public Out position(BlockOps.Position p) { o.put(POSITION, p.toString()); return this; }
+
+        public Out tokenIds() {
+            if (c.bosTokenId() >= 0) o.put("bos_token_id", c.bosTokenId());
+            if (c.eosTokenId() >= 0) o.put("eos_token_id", c.eosTokenId());
+            return this;
         }
-        if (c.ops().normHead()) o.put("norm_head", true);     // the written lm_head is already normalised
-        if (c.qkvBias() || c.oBias()) o.put("attention_bias", true);
-        if (c.mlpBias() || c.downBias()) o.put("mlp_bias", true);
-        o.put("tie_word_embeddings", c.tieWordEmbeddings());
-        return finish(o, c, torchDtype);
-    }
 
-    /** Token ids, dtype, Lopper's per-layer lists when layers differ and the kept ALiBi heads when pruned. */
-    private static String finish(ObjectNode o, ModelConfig c, DType torchDtype) {
-        if (c.bosTokenId() >= 0) o.put("bos_token_id", c.bosTokenId());
-        if (c.eosTokenId() >= 0) o.put("eos_token_id", c.eosTokenId());
-        o.put("use_cache", true);
-        if (torchDtype != null) o.put("torch_dtype", torchDtype.torchName);
-        perLayerLists(o, c);
-        if (c.ops().position() == BlockOps.Position.ALIBI && !c.alibi().isDense()) {
-            o.put(ALIBI_HEADS, c.alibi().total());
-            ArrayNode all = o.putArray(ALIBI_HEADS_PER_LAYER);
-            for (List<Integer> l : c.alibi().perLayer()) {
-                ArrayNode a = all.addArray();
-                l.forEach(a::add);
+        /** Dtype, Lopper's per-layer lists when layers differ and the kept ALiBi heads when pruned. */
+        public void finish() {
+            o.put("use_cache", true);
+            if (torchDtype != null) o.put("torch_dtype", torchDtype.torchName);
+            if (!c.uniform()) {
+                // Lopper's extension for pruned models with uneven layers; the scalars are maxima.
+                perLayer(o.putArray(HEADS_PER_LAYER), c, LayerShape::heads);
+                perLayer(o.putArray(KV_HEADS_PER_LAYER), c, LayerShape::kvHeads);
+                perLayer(o.putArray(INTERMEDIATE_PER_LAYER), c, LayerShape::intermediate);
+            }
+            if (c.ops().position() == BlockOps.Position.ALIBI && !c.alibi().isDense()) {
+                o.put(ALIBI_HEADS, c.alibi().total());
+                ArrayNode all = o.putArray(ALIBI_HEADS_PER_LAYER);
+                for (List<Integer> l : c.alibi().perLayer()) {
+                    ArrayNode a = all.addArray();
+                    l.forEach(a::add);
+                }
             }
         }
-        return o.toPrettyString() + "\n";
-    }
 
-    private static void perLayerLists(ObjectNode o, ModelConfig c) {
-        if (!c.uniform()) {
-            // Lopper's extension for pruned models with uneven layers; the scalars above are maxima.
-            perLayer(o.putArray(HEADS_PER_LAYER), c, LayerShape::heads);
-            perLayer(o.putArray(KV_HEADS_PER_LAYER), c, LayerShape::kvHeads);
-            perLayer(o.putArray(INTERMEDIATE_PER_LAYER), c, LayerShape::intermediate);
+        public int headDim() {
+            if (c.numLayers() == 0) return c.hiddenSize();
+            int d = c.layer(0).headDim();
+            for (LayerShape s : c.layers()) {
+                if (s.headDim() != d) throw new IllegalArgumentException("layers differ in head_dim; config.json has one");
+            }
+            return d;
         }
-    }
 
-    private static String llamaJson(ModelConfig c, DType torchDtype) {
-        ObjectNode o = JSON.createObjectNode();
-        o.putArray("architectures").add("LlamaForCausalLM");
-        o.put("model_type", "llama");
-        o.put("hidden_size", c.hiddenSize());
-        o.put("intermediate_size", max(c, LayerShape::intermediate));
-        o.put("num_hidden_layers", c.numLayers());
-        o.put("num_attention_heads", max(c, LayerShape::heads));
-        o.put("num_key_value_heads", max(c, LayerShape::kvHeads));
-        o.put("head_dim", headDim(c));
-        o.put("vocab_size", c.vocabSize());
-        o.put("max_position_embeddings", c.maxPositions());
-        o.put("rms_norm_eps", c.rmsNormEps());
-        o.put("rope_theta", c.ropeTheta());
-        writeRopeScaling(o, c.ropeScaling());
-        o.put("hidden_act", "silu");
-        o.put("attention_bias", c.qkvBias() || c.oBias());
-        o.put("mlp_bias", c.mlpBias() || c.downBias());
-        o.put("attention_dropout", 0.0);
-        o.put("tie_word_embeddings", c.tieWordEmbeddings());
-        if (c.bosTokenId() >= 0) o.put("bos_token_id", c.bosTokenId());
-        if (c.eosTokenId() >= 0) o.put("eos_token_id", c.eosTokenId());
-        o.put("initializer_range", 0.02);
-        o.put("pretraining_tp", 1);
-        o.put("use_cache", true);
-        if (torchDtype != null) o.put("torch_dtype", torchDtype.torchName);
-        perLayerLists(o, c);
-        return o.toPrettyString() + "\n";
+        public int max(ToIntFunction<LayerShape> f) {
+            return c.layers().stream().mapToInt(f).max().orElse(0);
+        }
     }
 
     private static void writeRopeScaling(ObjectNode o, RopeScaling r) {
@@ -474,19 +353,6 @@ public final class HfConfig {
             s.put("high_freq_factor", r.highFreqFactor());
             s.put("original_max_position_embeddings", r.originalMaxPositions());
         }
-    }
-
-    private static int headDim(ModelConfig c) {
-        if (c.numLayers() == 0) return c.hiddenSize();
-        int d = c.layer(0).headDim();
-        for (LayerShape s : c.layers()) {
-            if (s.headDim() != d) throw new IllegalArgumentException("layers differ in head_dim; config.json has one");
-        }
-        return d;
-    }
-
-    private static int max(ModelConfig c, ToIntFunction<LayerShape> f) {
-        return c.layers().stream().mapToInt(f).max().orElse(0);
     }
 
     private static void perLayer(ArrayNode out, ModelConfig c, ToIntFunction<LayerShape> f) {

@@ -1,10 +1,12 @@
 package dev.lopper.io;
 
 import dev.lopper.BadInputException;
+import dev.lopper.model.Family;
 import dev.lopper.model.LayerShape;
 import dev.lopper.model.LayerWeights;
 import dev.lopper.model.LlamaModel;
 import dev.lopper.model.ModelConfig;
+import dev.lopper.model.Param;
 import dev.lopper.tensor.DType;
 import dev.lopper.tensor.Matrix;
 
@@ -157,17 +159,25 @@ public final class Llama2cCheckpoint {
                                        List<Matrix> wv, List<Matrix> wo, List<Matrix> ffnNorm, List<Matrix> w1,
                                        List<Matrix> w2, List<Matrix> w3, Matrix finalNorm, Matrix lmHead) {
         LayerShape shape = new LayerShape(h.heads(), h.kvHeads(), h.headDim(), h.hiddenDim());
-        ModelConfig config = new ModelConfig("LlamaForCausalLM", h.dim(), h.vocab(), h.seqLen(),
-                java.util.Collections.nCopies(h.layers(), shape), 1e-5f, 10000f, null, h.sharedClassifier(),
-                false, false, false, false, 1, 2);   // llama2.c uses the Llama 2 SentencePiece ids
+        ModelConfig config = ModelConfig.builder(Family.LLAMA)
+                .hiddenSize(h.dim()).vocabSize(h.vocab()).maxPositions(h.seqLen())
+                .layers(java.util.Collections.nCopies(h.layers(), shape))
+                .rmsNormEps(1e-5f).ropeTheta(10000f).tieWordEmbeddings(h.sharedClassifier())
+                .bosTokenId(1).eosTokenId(2)    // llama2.c uses the Llama 2 SentencePiece ids
+                .build();
         List<LayerWeights> layers = new ArrayList<>();
         for (int i = 0; i < h.layers(); i++) {
-            layers.add(new LayerWeights(attNorm.get(i),
-                    toRotateHalf(wq.get(i), h.headDim()), toRotateHalf(wk.get(i), h.headDim()), wv.get(i), wo.get(i),
-                    null, null, null, null,
-                    ffnNorm.get(i),
-                    w1.get(i), w3.get(i), w2.get(i),   // gate = w1, up = w3, down = w2
-                    null, null, null));
+            layers.add(LayerWeights.builder()
+                    .put(Param.ATTN_NORM, attNorm.get(i))
+                    .put(Param.Q, toRotateHalf(wq.get(i), h.headDim()))
+                    .put(Param.K, toRotateHalf(wk.get(i), h.headDim()))
+                    .put(Param.V, wv.get(i))
+                    .put(Param.O, wo.get(i))
+                    .put(Param.MLP_NORM, ffnNorm.get(i))
+                    .put(Param.GATE, w1.get(i))     // gate = w1, up = w3, down = w2
+                    .put(Param.UP, w3.get(i))
+                    .put(Param.DOWN, w2.get(i))
+                    .build());
         }
         return new LlamaModel(config, embed, layers, finalNorm, lmHead);
     }

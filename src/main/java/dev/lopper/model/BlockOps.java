@@ -1,7 +1,8 @@
 package dev.lopper.model;
 
 /**
- * The block operations a model family uses, chosen once from its config: how the residual
+ * The block operations a model uses, chosen once from its config by its {@link Family} (whose
+ * {@link Family#ops()} is the family's default): how the residual
  * stream is normalised, how positions enter attention, what the MLP computes, and whether the
  * embeddings are normalised before the first layer. {@link Transformer} dispatches on these;
  * everything else (projections, attention, masks, the LM head) is shared by all families.
@@ -25,12 +26,6 @@ public record BlockOps(Norm norm, Position position, Mlp mlp, boolean embedNorm,
     }
 
     public enum Mlp { SWIGLU, GELU }
-
-    /** LLaMA, Mistral, Qwen2, Baichuan-7B. */
-    public static final BlockOps LLAMA = new BlockOps(Norm.RMS, Position.ROPE, Mlp.SWIGLU, false, false);
-
-    /** BLOOM: LayerNorms with bias (also after the embeddings), ALiBi, GELU MLP. */
-    public static final BlockOps BLOOM = new BlockOps(Norm.LAYER, Position.ALIBI, Mlp.GELU, true, false);
 
     public boolean gated() { return mlp == Mlp.SWIGLU; }
 

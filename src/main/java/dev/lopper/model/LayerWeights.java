@@ -2,35 +2,120 @@ package dev.lopper.model;
 
 import dev.lopper.tensor.Matrix;
 
+import java.util.Collections;
+import java.util.EnumMap;
+import java.util.Map;
+import java.util.function.Function;
+
 /**
- * The weights of one decoder layer in HF layout: linear weights are [out, in]. Biases are
- * null when absent. Norm weights and biases are 1-row matrices. With a GELU MLP (BLOOM) there is
- * no gate: {@code up} is dense_h_to_4h and gate/bGate are null. Norm biases exist with LayerNorm.
+ * The weights of one decoder layer in HF layout, keyed by their {@link Param} kind: linear
+ * weights are [out, in], norm weights and biases 1-row matrices. A kind the layer lacks (an
+ * absent bias; the gate of a GELU MLP, where {@code up} is BLOOM's dense_h_to_4h; norm biases
+ * with RMSNorm) is simply not there: its accessor returns null. Built by name:
+ * {@code LayerWeights.builder().put(Param.Q, wq)...build()} or {@link #from}.
  */
-public record LayerWeights(
-        Matrix attnNorm,
-        Matrix wq, Matrix wk, Matrix wv, Matrix wo,
-        Matrix bq, Matrix bk, Matrix bv, Matrix bo,
-        Matrix mlpNorm,
-        Matrix gate, Matrix up, Matrix down,
-        Matrix bGate, Matrix bUp, Matrix bDown,
-        Matrix attnNormBias, Matrix mlpNormBias) {
+public final class LayerWeights {
+    private final Map<Param, Matrix> tensors;
 
-    /** The layer whose tensor of each kind is {@code tensor.apply(kind)} (null where absent). */
-    public static LayerWeights from(java.util.function.Function<Param, Matrix> tensor) {
-        return new LayerWeights(tensor.apply(Param.ATTN_NORM),
-                tensor.apply(Param.Q), tensor.apply(Param.K), tensor.apply(Param.V), tensor.apply(Param.O),
-                tensor.apply(Param.BQ), tensor.apply(Param.BK), tensor.apply(Param.BV), tensor.apply(Param.BO),
-                tensor.apply(Param.MLP_NORM),
-                tensor.apply(Param.GATE), tensor.apply(Param.UP), tensor.apply(Param.DOWN),
-                tensor.apply(Param.BGATE), tensor.apply(Param.BUP), tensor.apply(Param.BDOWN),
-                tensor.apply(Param.ATTN_NORM_BIAS), tensor.apply(Param.MLP_NORM_BIAS));
+    private LayerWeights(Map<Param, Matrix> tensors) {
+        this.tensors = Collections.unmodifiableMap(tensors);
     }
 
-    /** A layer without norm biases (RMSNorm families). */
-    public LayerWeights(Matrix attnNorm, Matrix wq, Matrix wk, Matrix wv, Matrix wo, Matrix bq, Matrix bk, Matrix bv,
-                        Matrix bo, Matrix mlpNorm, Matrix gate, Matrix up, Matrix down, Matrix bGate, Matrix bUp,
-                        Matrix bDown) {
-        this(attnNorm, wq, wk, wv, wo, bq, bk, bv, bo, mlpNorm, gate, up, down, bGate, bUp, bDown, null, null);
+    /** The layer whose tensor of each per-layer kind is {@code tensor.apply(kind)} (null where absent). */
+    public static LayerWeights from(Function<Param, Matrix> tensor) {
+        Builder b = builder();
+        for (Param p : Param.values()) if (p.perLayer) b.put(p, tensor.apply(p));
+        return b.build();
     }
+
+    public static Builder builder() { return new Builder(); }
+
+    /** A builder holding this layer's tensors, to replace some of them. */
+    public Builder toBuilder() {
+        Builder b = builder();
+        b.tensors.putAll(tensors);
+        return b;
+    }
+
+    /** Collects a layer's tensors by kind; putting null leaves the kind absent. */
+    public static final class Builder {
+        private final EnumMap<Param, Matrix> tensors = new EnumMap<>(Param.class);
+
+        private Builder() {}
+
+        public Builder put(Param p, Matrix m) {
+            if (!p.perLayer) throw new IllegalArgumentException(p + " is not a per-layer tensor");
+            if (m == null) tensors.remove(p);
+            else tensors.put(p, m);
+            return this;
+        }
+
+        public LayerWeights build() { return new LayerWeights(new EnumMap<>(tensors)); }
+    }
+
+    /** The tensor of per-layer kind {@code p}, or null when the layer has none. */
+    public Matrix get(Param p) {
+        if (!p.perLayer) throw new IllegalArgumentException(p + " is not a per-layer tensor");
+        return tensors.get(p);
+    }
+
+    // Named accessors, in block order: attention, then MLP.
+
+    /** [1, hidden] */
+    public Matrix attnNorm() { return tensors.get(Param.ATTN_NORM); }
+
+    /** [1, hidden], LayerNorm only */
+    public Matrix attnNormBias() { return tensors.get(Param.ATTN_NORM_BIAS); }
+
+    /** [heads·headDim, hidden] */
+    public Matrix wq() { return tensors.get(Param.Q); }
+
+    /** [kvHeads·headDim, hidden] */
+    public Matrix wk() { return tensors.get(Param.K); }
+
+    /** [kvHeads·headDim, hidden] */
+    public Matrix wv() { return tensors.get(Param.V); }
+
+    /** [hidden, heads·headDim] */
+    public Matrix wo() { return tensors.get(Param.O); }
+
+    public Matrix bq() { return tensors.get(Param.BQ); }
+
+    public Matrix bk() { return tensors.get(Param.BK); }
+
+    public Matrix bv() { return tensors.get(Param.BV); }
+
+    public Matrix bo() { return tensors.get(Param.BO); }
+
+    /** [1, hidden] */
+    public Matrix mlpNorm() { return tensors.get(Param.MLP_NORM); }
+
+    /** [1, hidden], LayerNorm only */
+    public Matrix mlpNormBias() { return tensors.get(Param.MLP_NORM_BIAS); }
+
+    /** [intermediate, hidden], SwiGLU only */
+    public Matrix gate() { return tensors.get(Param.GATE); }
+
+    /** [intermediate, hidden] */
+    public Matrix up() { return tensors.get(Param.UP); }
+
+    /** [hidden, intermediate] */
+    public Matrix down() { return tensors.get(Param.DOWN); }
+
+    public Matrix bGate() { return tensors.get(Param.BGATE); }
+
+    public Matrix bUp() { return tensors.get(Param.BUP); }
+
+    public Matrix bDown() { return tensors.get(Param.BDOWN); }
+
+    @Override
+    public boolean equals(Object o) {
+        return o instanceof LayerWeights l && tensors.equals(l.tensors);
+    }
+
+    @Override
+    public int hashCode() { return tensors.hashCode(); }
+
+    @Override
+    public String toString() { return "LayerWeights" + tensors.keySet(); }
 }

@@ -106,27 +106,6 @@ public enum Param {
 
     /** The tensor of this per-layer kind in one layer's weights (null when absent). */
     public dev.lopper.tensor.Matrix of(LayerWeights l) {
-        return switch (this) {
-            case ATTN_NORM -> l.attnNorm();
-            case Q -> l.wq();
-            case K -> l.wk();
-            case V -> l.wv();
-            case O -> l.wo();
-            case BQ -> l.bq();
-            case BK -> l.bk();
-            case BV -> l.bv();
-            case BO -> l.bo();
-            case MLP_NORM -> l.mlpNorm();
-            case GATE -> l.gate();
-            case UP -> l.up();
-            case DOWN -> l.down();
-            case BGATE -> l.bGate();
-            case BUP -> l.bUp();
-            case BDOWN -> l.bDown();
-            case ATTN_NORM_BIAS -> l.attnNormBias();
-            case MLP_NORM_BIAS -> l.mlpNormBias();
-            case EMBED, LM_HEAD, FINAL_NORM, FINAL_NORM_BIAS, EMBED_NORM, EMBED_NORM_BIAS ->
-                    throw new IllegalArgumentException(this + " is not a per-layer tensor");
-        };
+        return l.get(this);
     }
 }

@@ -54,16 +54,15 @@ public final class Surgery {
             shapes.add(new LayerShape(kv.length * s.groupSize(), kv.length, s.headDim(), plan.keptChannels()[l].length));
             keptHeads[l] = queryIndices(kv, s.groupSize(), 1);
         }
-        ModelConfig pruned = c.withLayers(shapes)
-                .withBiases(c.qkvBias(), c.oBias() || oComp, c.mlpBias(), c.downBias() || downComp);
-        if (c.ops().position() == BlockOps.Position.ALIBI) pruned = pruned.withAlibi(c.alibi().select(keptHeads, c.layers()));
+        ModelConfig.Builder pruned = c.toBuilder().layers(shapes).oBias(c.oBias() || oComp).downBias(c.downBias() || downComp);
+        if (c.ops().position() == BlockOps.Position.ALIBI) pruned.alibi(c.alibi().select(keptHeads, c.layers()));
         LazyLayers layers = new LazyLayers(c.numLayers(), l -> {
             collectIfHeapHolds(3 * c.layerParameters(c.layer(l)) * model.layer(l).wq().dtype().bytes);
             LayerWeights cut = layer(model, plan, l, true);
             model.releaseLayer(l);
             return cut;
         }, l -> layer(model, plan, l, false));
-        return model.withLayers(pruned, layers);
+        return model.withLayers(pruned.build(), layers);
     }
 
     /**

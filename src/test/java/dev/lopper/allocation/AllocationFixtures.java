@@ -2,6 +2,7 @@ package dev.lopper.allocation;
 
 import dev.lopper.importance.Scores;
 import dev.lopper.model.LayerShape;
+import dev.lopper.model.Family;
 import dev.lopper.model.ModelConfig;
 import dev.lopper.surgery.Groups;
 
@@ -24,8 +25,11 @@ public final class AllocationFixtures {
                 default -> new LayerShape(8, 2, 4, 40);
             });
         }
-        return new ModelConfig("LlamaForCausalLM", 32, 50, 64, shapes, 1e-5f, 10000f, null, false,
-                biases, biases, biases, biases, 1, 2);
+        return ModelConfig.builder(Family.LLAMA)
+                .hiddenSize(32).vocabSize(50).maxPositions(64).layers(shapes).rmsNormEps(1e-5f)
+                .ropeTheta(10000f).qkvBias(biases).oBias(biases).mlpBias(biases).downBias(biases)
+                .bosTokenId(1).eosTokenId(2)
+                .build();
     }
 
     static Scores scores(ModelConfig c, long seed) {

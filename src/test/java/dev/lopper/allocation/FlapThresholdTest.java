@@ -2,6 +2,7 @@ package dev.lopper.allocation;
 
 import dev.lopper.importance.Scores;
 import dev.lopper.model.LayerShape;
+import dev.lopper.model.Family;
 import dev.lopper.model.ModelConfig;
 import dev.lopper.util.ZScores;
 import org.junit.jupiter.api.Test;
@@ -28,8 +29,10 @@ class FlapThresholdTest {
             new LayerShape(6, 3, 4, 90), new LayerShape(2, 1, 4, 5), new LayerShape(8, 2, 4, 2));
 
     static ModelConfig config() {
-        return new ModelConfig("LlamaForCausalLM", HIDDEN, 100, 64, SHAPES, 1e-5f, 10000f, null, false,
-                false, false, false, false, 1, 2);
+        return ModelConfig.builder(Family.LLAMA)
+                .hiddenSize(HIDDEN).vocabSize(100).maxPositions(64).layers(SHAPES).rmsNormEps(1e-5f)
+                .ropeTheta(10000f).bosTokenId(1).eosTokenId(2)
+                .build();
     }
 
     /** Parameters of one group, from the shapes: q, k, v rows and o columns of a kv head; gate, up rows and a down column of a channel. */

@@ -2,6 +2,7 @@ package dev.lopper.allocation;
 
 import dev.lopper.BadInputException;
 import dev.lopper.model.LayerShape;
+import dev.lopper.model.Family;
 import dev.lopper.model.ModelConfig;
 import org.junit.jupiter.api.Test;
 
@@ -12,9 +13,11 @@ import static org.junit.jupiter.api.Assertions.*;
 /** --round-to: widths become multiples of N, the total stays as near the allocation as rounding allows. */
 class WidthRoundingTest {
     static ModelConfig config(int layers, int width) {
-        return new ModelConfig("LlamaForCausalLM", 64, 100, 64,
-                Collections.nCopies(layers, new LayerShape(4, 2, 16, width)), 1e-5f, 1e4f, null, false,
-                false, false, false, false, 1, 2);
+        return ModelConfig.builder(Family.LLAMA)
+                .hiddenSize(64).vocabSize(100).maxPositions(64)
+                .layers(Collections.nCopies(layers, new LayerShape(4, 2, 16, width))).rmsNormEps(1e-5f)
+                .ropeTheta(1e4f).bosTokenId(1).eosTokenId(2)
+                .build();
     }
 
     @Test

@@ -3,6 +3,7 @@ package dev.lopper.bench;
 import dev.lopper.io.Checkpoints;
 import dev.lopper.model.LayerShape;
 import dev.lopper.model.LlamaModel;
+import dev.lopper.model.Family;
 import dev.lopper.model.ModelConfig;
 import dev.lopper.model.TestModels;
 import dev.lopper.tensor.DType;
@@ -33,8 +34,11 @@ public final class RandomModelWriter {
         int intermediate = Integer.parseInt(args[5]), vocab = Integer.parseInt(args[6]);
         Path tokenizerDir = Path.of(args[7]);
         LayerShape shape = new LayerShape(heads, kvHeads, hidden / heads, intermediate);
-        ModelConfig c = new ModelConfig("LlamaForCausalLM", hidden, vocab, 2048,
-                Collections.nCopies(layers, shape), 1e-5f, 10000f, null, false, false, false, false, false, 1, 2);
+        ModelConfig c = ModelConfig.builder(Family.LLAMA)
+                .hiddenSize(hidden).vocabSize(vocab).maxPositions(2048)
+                .layers(Collections.nCopies(layers, shape)).rmsNormEps(1e-5f).ropeTheta(10000f)
+                .bosTokenId(1).eosTokenId(2)
+                .build();
         LlamaModel model = TestModels.random(c, 1, 0.02f, DType.BF16);
         Checkpoints.saveHf(model, out, true, staging -> {
             for (String f : new String[] {"tokenizer.json", "tokenizer_config.json", "special_tokens_map.json"}) {

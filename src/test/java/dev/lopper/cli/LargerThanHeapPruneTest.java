@@ -5,6 +5,7 @@ import dev.lopper.io.HfConfig;
 import dev.lopper.io.SafeTensorsWriter;
 import dev.lopper.io.ShardedSafeTensors;
 import dev.lopper.model.LayerShape;
+import dev.lopper.model.Family;
 import dev.lopper.model.ModelConfig;
 import dev.lopper.tensor.DType;
 import org.junit.jupiter.api.BeforeAll;
@@ -44,8 +45,11 @@ class LargerThanHeapPruneTest {
     /** {@code layers} thin bf16 layers (hidden 256, MLP 2048, 4 heads), vocabulary 8192. */
     static ModelConfig config(int layers) {
         LayerShape s = new LayerShape(HEADS, HEADS, HIDDEN / HEADS, INTERMEDIATE);
-        return new ModelConfig("LlamaForCausalLM", HIDDEN, VOCAB, 512, Collections.nCopies(layers, s), 1e-5f,
-                10000f, null, false, false, false, false, false, 1, 2);
+        return ModelConfig.builder(Family.LLAMA)
+                .hiddenSize(HIDDEN).vocabSize(VOCAB).maxPositions(512)
+                .layers(Collections.nCopies(layers, s)).rmsNormEps(1e-5f).ropeTheta(10000f).bosTokenId(1)
+                .eosTokenId(2)
+                .build();
     }
 
     /** Writes a seeded random bf16 HF folder of {@code c} in shards of {@code shardBytes}, with PruneCliTest's tokenizer. */

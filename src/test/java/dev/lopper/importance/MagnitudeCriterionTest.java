@@ -22,9 +22,7 @@ class MagnitudeCriterionTest {
     static LlamaModel constant(LlamaModel m, float v) {
         List<LayerWeights> layers = new ArrayList<>();
         for (LayerWeights w : m.layers()) {
-            layers.add(new LayerWeights(c(w.attnNorm(), v), c(w.wq(), v), c(w.wk(), v), c(w.wv(), v), c(w.wo(), v),
-                    c(w.bq(), v), c(w.bk(), v), c(w.bv(), v), c(w.bo(), v), c(w.mlpNorm(), v),
-                    c(w.gate(), v), c(w.up(), v), c(w.down(), v), c(w.bGate(), v), c(w.bUp(), v), c(w.bDown(), v)));
+            layers.add(LayerWeights.from(p -> c(w.get(p), v)));
         }
         return new LlamaModel(m.config(), c(m.embed(), v), layers, c(m.finalNorm(), v), c(m.lmHead(), v));
     }

@@ -15,6 +15,7 @@ import dev.lopper.importance.Criteria;
 import dev.lopper.importance.Criterion;
 import dev.lopper.model.AlibiHeads;
 import dev.lopper.model.BlockOps;
+import dev.lopper.model.Family;
 import dev.lopper.model.GradientSink;
 import dev.lopper.model.LlamaModel;
 import dev.lopper.model.ModelConfig;
@@ -76,7 +77,8 @@ class FamilyCheckpointTest {
     void bloom8HeadsWithTransformerPrefixMatchesReference() throws IOException {
         HfFamilyFixture f = HfFamilyFixture.bloom(1, 32, 8, 2, 40, true, false);
         LlamaModel m = Checkpoints.load(f.write(tmp.resolve("bloom")));
-        assertEquals(BlockOps.BLOOM, m.config().ops());
+        assertEquals(Family.BLOOM.ops(), m.config().ops());
+        assertSame(Family.BLOOM, m.config().family());
         assertLogits(f, m, false);
     }
 

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.lopper.BadInputException;
 import dev.lopper.model.LayerShape;
+import dev.lopper.model.Family;
 import dev.lopper.model.ModelConfig;
 import dev.lopper.model.RopeScaling;
 import dev.lopper.tensor.DType;
@@ -120,9 +121,12 @@ class HfConfigTest {
 
     @Test
     void uniformConfigIsPlainHfAndRoundTrips() throws Exception {
-        ModelConfig c = new ModelConfig("LlamaForCausalLM", 64, 512, 256,
-                List.of(new LayerShape(8, 4, 8, 172), new LayerShape(8, 4, 8, 172)), 1e-5f, 10000f,
-                new RopeScaling("llama3", 8, 1, 4, 8192), true, false, false, false, false, 1, 2);
+        ModelConfig c = ModelConfig.builder(Family.LLAMA)
+                .hiddenSize(64).vocabSize(512).maxPositions(256)
+                .layers(List.of(new LayerShape(8, 4, 8, 172), new LayerShape(8, 4, 8, 172)))
+                .rmsNormEps(1e-5f).ropeTheta(10000f).ropeScaling(new RopeScaling("llama3", 8, 1, 4, 8192))
+                .tieWordEmbeddings(true).bosTokenId(1).eosTokenId(2)
+                .build();
         Path p = dir.resolve("config.json");
         HfConfig.write(c, DType.BF16, p);
         JsonNode json = new ObjectMapper().readTree(p.toFile());
@@ -135,9 +139,12 @@ class HfConfigTest {
 
     @Test
     void unevenConfigGetsPerLayerListsAndRoundTrips() throws Exception {
-        ModelConfig c = new ModelConfig("LlamaForCausalLM", 64, 512, 256,
-                List.of(new LayerShape(8, 4, 8, 172), new LayerShape(4, 2, 8, 60), new LayerShape(0, 0, 8, 10)),
-                1e-6f, 500000f, null, false, true, true, true, true, 1, 2);
+        ModelConfig c = ModelConfig.builder(Family.LLAMA)
+                .hiddenSize(64).vocabSize(512).maxPositions(256)
+                .layers(List.of(new LayerShape(8, 4, 8, 172), new LayerShape(4, 2, 8, 60), new LayerShape(0, 0, 8, 10)))
+                .rmsNormEps(1e-6f).ropeTheta(500000f).qkvBias(true).oBias(true).mlpBias(true)
+                .downBias(true).bosTokenId(1).eosTokenId(2)
+                .build();
         Path p = dir.resolve("config.json");
         HfConfig.write(c, DType.F32, p);
         JsonNode json = new ObjectMapper().readTree(p.toFile());
@@ -147,8 +154,11 @@ class HfConfigTest {
 
     @Test
     void partialBiasesAreWrittenAsHfFlags() throws Exception {
-        ModelConfig c = new ModelConfig("LlamaForCausalLM", 64, 512, 256, List.of(new LayerShape(8, 4, 8, 172)),
-                1e-6f, 10000f, null, false, false, true, false, true, 1, 2);
+        ModelConfig c = ModelConfig.builder(Family.LLAMA)
+                .hiddenSize(64).vocabSize(512).maxPositions(256)
+                .layers(List.of(new LayerShape(8, 4, 8, 172))).rmsNormEps(1e-6f).ropeTheta(10000f)
+                .oBias(true).downBias(true).bosTokenId(1).eosTokenId(2)
+                .build();
         JsonNode json = new ObjectMapper().readTree(HfConfig.toJson(c, DType.F32));
         assertTrue(json.get("attention_bias").asBoolean());
         assertTrue(json.get("mlp_bias").asBoolean());

@@ -4,6 +4,7 @@ import dev.lopper.BadInputException;
 import dev.lopper.model.LayerShape;
 import dev.lopper.model.LayerWeights;
 import dev.lopper.model.LlamaModel;
+import dev.lopper.model.Family;
 import dev.lopper.model.ModelConfig;
 import dev.lopper.tensor.DType;
 import dev.lopper.tensor.Matrix;
@@ -29,9 +30,11 @@ class Llama2cCheckpointTest {
     private static final int SEQ_LEN = 6;
 
     private static LlamaModel model(boolean tied) {
-        ModelConfig c = new ModelConfig("LlamaForCausalLM", 16, 40, SEQ_LEN,
-                Collections.nCopies(2, new LayerShape(4, 2, 4, 24)), 1e-5f, 10000f, null, tied,
-                false, false, false, false, 1, 2);
+        ModelConfig c = ModelConfig.builder(Family.LLAMA)
+                .hiddenSize(16).vocabSize(40).maxPositions(SEQ_LEN)
+                .layers(Collections.nCopies(2, new LayerShape(4, 2, 4, 24))).rmsNormEps(1e-5f)
+                .ropeTheta(10000f).tieWordEmbeddings(tied).bosTokenId(1).eosTokenId(2)
+                .build();
         return TestModels.random(c, DType.F32, 21);
     }
 

@@ -2,6 +2,7 @@ package dev.lopper.io;
 
 import dev.lopper.model.LayerShape;
 import dev.lopper.model.LlamaModel;
+import dev.lopper.model.Family;
 import dev.lopper.model.ModelConfig;
 import dev.lopper.tensor.DType;
 import dev.lopper.tensor.Matrix;
@@ -19,8 +20,11 @@ final class TestModels {
 
     static ModelConfig config(List<LayerShape> layers, boolean tied, boolean qkvBias, boolean oBias, boolean mlpBias,
                               boolean downBias) {
-        return new ModelConfig("LlamaForCausalLM", 16, 40, 128, layers, 1e-5f, 10000f, null, tied,
-                qkvBias, oBias, mlpBias, downBias, 1, 2);
+        return ModelConfig.builder(Family.LLAMA)
+                .hiddenSize(16).vocabSize(40).maxPositions(128).layers(layers).rmsNormEps(1e-5f)
+                .ropeTheta(10000f).tieWordEmbeddings(tied).qkvBias(qkvBias).oBias(oBias).mlpBias(mlpBias)
+                .downBias(downBias).bosTokenId(1).eosTokenId(2)
+                .build();
     }
 
     static LlamaModel random(ModelConfig c, DType dtype, long seed) {

@@ -59,8 +59,11 @@ class GradientCheckTest {
     void emptiedBlocksKeepTheirOutputBias() {
         // layer 0 has no attention left, layer 1 no MLP: their o_proj / down_proj biases still apply
         var shapes = List.of(new LayerShape(0, 0, 4, 6), new LayerShape(2, 1, 4, 0));
-        ModelConfig c = new ModelConfig("LlamaForCausalLM", 16, 23, 64, shapes, 1e-5f, 10000f, null, false,
-                true, true, true, true, 1, 2);
+        ModelConfig c = ModelConfig.builder(Family.LLAMA)
+                .hiddenSize(16).vocabSize(23).maxPositions(64).layers(shapes).rmsNormEps(1e-5f)
+                .ropeTheta(10000f).qkvBias(true).oBias(true).mlpBias(true).downBias(true).bosTokenId(1)
+                .eosTokenId(2)
+                .build();
         check(TestModels.random(c, 8, 0.5f, DType.F32), Pass.plain(), true);
     }
 
@@ -107,8 +110,11 @@ class GradientCheckTest {
     void bloomLayerNormAlibiGelu() {
         var shapes = List.of(new LayerShape(4, 4, 4, 20), new LayerShape(2, 2, 4, 9));
         AlibiHeads heads = new AlibiHeads(4, List.of(List.of(0, 1, 2, 3), List.of(1, 3)));
-        ModelConfig c = new ModelConfig("BloomForCausalLM", 16, 23, 64, shapes, 1e-5f, 10000f, null, true,
-                true, true, true, true, 1, 2, BlockOps.BLOOM, heads);
+        ModelConfig c = ModelConfig.builder(Family.BLOOM)
+                .hiddenSize(16).vocabSize(23).maxPositions(64).layers(shapes).rmsNormEps(1e-5f)
+                .ropeTheta(10000f).tieWordEmbeddings(true).qkvBias(true).oBias(true).mlpBias(true)
+                .downBias(true).bosTokenId(1).eosTokenId(2).alibi(heads)
+                .build();
         LlamaModel m = TestModels.randomOfFamily(c, 11, 0.5f, DType.F32);
         check(m, Pass.plain(), true, expected(c));
         Masks masks = Masks.ones(c, true);
@@ -121,9 +127,12 @@ class GradientCheckTest {
     @Test
     void baichuanAlibi() {
         var shapes = List.of(new LayerShape(6, 6, 4, 12), new LayerShape(3, 3, 4, 7));
-        ModelConfig c = new ModelConfig("BaichuanForCausalLM", 16, 23, 64, shapes, 1e-6f, 10000f, null, false,
-                false, false, false, false, 1, 2, BlockOps.LLAMA.withPosition(BlockOps.Position.ALIBI),
-                new AlibiHeads(6, List.of(List.of(0, 1, 2, 3, 4, 5), List.of(0, 4, 5))));
+        ModelConfig c = ModelConfig.builder(Family.BAICHUAN)
+                .hiddenSize(16).vocabSize(23).maxPositions(64).layers(shapes).rmsNormEps(1e-6f)
+                .ropeTheta(10000f).bosTokenId(1).eosTokenId(2)
+                .ops(Family.BAICHUAN.ops().withPosition(BlockOps.Position.ALIBI))
+                .alibi(new AlibiHeads(6, List.of(List.of(0, 1, 2, 3, 4, 5), List.of(0, 4, 5))))
+                .build();
         check(TestModels.randomOfFamily(c, 12, 0.3f, DType.F32), Pass.plain(), true, expected(c));
     }
 

@@ -33,8 +33,11 @@ class LayerMajorPassesTest {
     static LlamaModel model(DType dtype) {
         List<LayerShape> shapes = List.of(new LayerShape(4, 2, 4, 12), new LayerShape(4, 4, 4, 9),
                 new LayerShape(6, 3, 4, 10));
-        ModelConfig c = new ModelConfig("LlamaForCausalLM", 16, 29, 64, shapes, 1e-5f, 10000f, null, false,
-                true, true, true, true, 1, 2);
+        ModelConfig c = ModelConfig.builder(Family.LLAMA)
+                .hiddenSize(16).vocabSize(29).maxPositions(64).layers(shapes).rmsNormEps(1e-5f)
+                .ropeTheta(10000f).qkvBias(true).oBias(true).mlpBias(true).downBias(true).bosTokenId(1)
+                .eosTokenId(2)
+                .build();
         return TestModels.random(c, 33, 0.5f, dtype);
     }
 

@@ -14,8 +14,11 @@ public final class TestModels {
     /** A 2-layer model with GQA and different shapes per layer; biases and tying as asked. */
     public static LlamaModel uneven(long seed, boolean biases, boolean tied, DType dtype) {
         List<LayerShape> shapes = List.of(new LayerShape(4, 2, 4, 12), new LayerShape(2, 1, 4, 7));
-        ModelConfig c = new ModelConfig("LlamaForCausalLM", 16, 23, 64, shapes, 1e-5f, 10000f, null, tied,
-                biases, biases, biases, biases, 1, 2);
+        ModelConfig c = ModelConfig.builder(Family.LLAMA)
+                .hiddenSize(16).vocabSize(23).maxPositions(64).layers(shapes).rmsNormEps(1e-5f)
+                .ropeTheta(10000f).tieWordEmbeddings(tied).qkvBias(biases).oBias(biases).mlpBias(biases)
+                .downBias(biases).bosTokenId(1).eosTokenId(2)
+                .build();
         return random(c, seed, 0.5f, dtype);
     }
 
@@ -26,19 +29,25 @@ public final class TestModels {
         List<LayerWeights> layers = new ArrayList<>();
         for (LayerShape s : c.layers()) {
             int q = s.qDim(), kv = s.kvDim(), f = s.intermediate();
-            layers.add(new LayerWeights(
-                    norm(rnd, h, dtype),
-                    mat(rnd, q, h, scale, dtype), mat(rnd, kv, h, scale, dtype), mat(rnd, kv, h, scale, dtype),
-                    mat(rnd, h, q, scale, dtype),
-                    c.qkvBias() ? mat(rnd, 1, q, scale, dtype) : null,
-                    c.qkvBias() ? mat(rnd, 1, kv, scale, dtype) : null,
-                    c.qkvBias() ? mat(rnd, 1, kv, scale, dtype) : null,
-                    c.oBias() ? mat(rnd, 1, h, scale, dtype) : null,
-                    norm(rnd, h, dtype),
-                    mat(rnd, f, h, scale, dtype), mat(rnd, f, h, scale, dtype), mat(rnd, h, f, scale, dtype),
-                    c.mlpBias() ? mat(rnd, 1, f, scale, dtype) : null,
-                    c.mlpBias() ? mat(rnd, 1, f, scale, dtype) : null,
-                    c.downBias() ? mat(rnd, 1, h, scale, dtype) : null));
+            // drawn in this order (the golden values depend on it)
+            layers.add(LayerWeights.builder()
+                    .put(Param.ATTN_NORM, norm(rnd, h, dtype))
+                    .put(Param.Q, mat(rnd, q, h, scale, dtype))
+                    .put(Param.K, mat(rnd, kv, h, scale, dtype))
+                    .put(Param.V, mat(rnd, kv, h, scale, dtype))
+                    .put(Param.O, mat(rnd, h, q, scale, dtype))
+                    .put(Param.BQ, c.qkvBias() ? mat(rnd, 1, q, scale, dtype) : null)
+                    .put(Param.BK, c.qkvBias() ? mat(rnd, 1, kv, scale, dtype) : null)
+                    .put(Param.BV, c.qkvBias() ? mat(rnd, 1, kv, scale, dtype) : null)
+                    .put(Param.BO, c.oBias() ? mat(rnd, 1, h, scale, dtype) : null)
+                    .put(Param.MLP_NORM, norm(rnd, h, dtype))
+                    .put(Param.GATE, mat(rnd, f, h, scale, dtype))
+                    .put(Param.UP, mat(rnd, f, h, scale, dtype))
+                    .put(Param.DOWN, mat(rnd, h, f, scale, dtype))
+                    .put(Param.BGATE, c.mlpBias() ? mat(rnd, 1, f, scale, dtype) : null)
+                    .put(Param.BUP, c.mlpBias() ? mat(rnd, 1, f, scale, dtype) : null)
+                    .put(Param.BDOWN, c.downBias() ? mat(rnd, 1, h, scale, dtype) : null)
+                    .build());
         }
         Matrix head = c.tieWordEmbeddings() ? embed : mat(rnd, c.vocabSize(), h, scale, dtype);
         return new LlamaModel(c, embed, layers, norm(rnd, h, dtype), head);

@@ -9,6 +9,7 @@ import dev.lopper.model.LayerWeights;
 import dev.lopper.model.LlamaModel;
 import dev.lopper.model.GroupKind;
 import dev.lopper.model.Masks;
+import dev.lopper.model.Family;
 import dev.lopper.model.ModelConfig;
 import dev.lopper.model.TestModels;
 import dev.lopper.model.Transformer;
@@ -35,8 +36,11 @@ class SurgeryTest {
     static LlamaModel gqaModel(long seed, boolean biases, DType dtype) {
         List<LayerShape> shapes = List.of(new LayerShape(6, 3, 4, 10), new LayerShape(4, 4, 4, 9),
                 new LayerShape(8, 2, 4, 13));
-        ModelConfig c = new ModelConfig("LlamaForCausalLM", 16, 29, 64, shapes, 1e-5f, 10000f, null, false,
-                biases, biases, biases, biases, 1, 2);
+        ModelConfig c = ModelConfig.builder(Family.LLAMA)
+                .hiddenSize(16).vocabSize(29).maxPositions(64).layers(shapes).rmsNormEps(1e-5f)
+                .ropeTheta(10000f).qkvBias(biases).oBias(biases).mlpBias(biases).downBias(biases)
+                .bosTokenId(1).eosTokenId(2)
+                .build();
         return TestModels.random(c, seed, 0.5f, dtype);
     }
 

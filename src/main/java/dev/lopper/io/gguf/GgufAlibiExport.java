@@ -3,8 +3,8 @@ package dev.lopper.io.gguf;
 import dev.lopper.BadInputException;
 import dev.lopper.model.GroupAxis;
 import dev.lopper.model.GroupKind;
-import dev.lopper.io.HfLayout;
 import dev.lopper.model.BlockOps;
+import dev.lopper.model.Family;
 import dev.lopper.model.LayerShape;
 import dev.lopper.model.LlamaModel;
 import dev.lopper.model.ModelConfig;
@@ -18,9 +18,10 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * BLOOM and ALiBi Baichuan (Baichuan-13B) as llama.cpp's {@code bloom} and {@code baichuan}
- * architectures (llama.cpp's src/models/bloom.cpp and baichuan.cpp, and convert_hf_to_gguf.py's
- * BloomModel and BaichuanModel):
+ * The ALiBi families on their llama.cpp graphs ({@link Family#ggufAlibiGraph()}): BLOOM and ALiBi
+ * Baichuan (Baichuan-13B) as llama.cpp's {@code bloom} and {@code baichuan} architectures
+ * (llama.cpp's src/models/bloom.cpp and baichuan.cpp, and convert_hf_to_gguf.py's BloomModel and
+ * BaichuanModel):
  * <ul>
  *   <li>bloom: LayerNorms with bias (also {@code token_embd_norm} after the embeddings), q, k and
  *       v packed one after the other in {@code attn_qkv} (HF's per-head interleave undone), GELU
@@ -50,18 +51,18 @@ final class GgufAlibiExport {
     static final String KEPT_HEADS = "lopper.attention.head_count";
     static final String HEAD_INDEX = "lopper.attention.head_index";
     static final String KEPT_FF = "lopper.feed_forward_length";
-    /** The layer count at which llama.cpp's baichuan graph uses ALiBi (LLM_TYPE_13B). */
-    static final int BAICHUAN_ALIBI_LAYERS = 40;
 
-    /** The llama.cpp architecture for an ALiBi family model, or null when the model is not one. */
-    static String architecture(ModelConfig c) {
+    /** The family's llama.cpp ALiBi graph when it computes this model, else null (the llama/deci graphs, or none). */
+    static Family.GgufAlibiGraph graph(ModelConfig c) {
         if (c.ops().position() != BlockOps.Position.ALIBI) return null;
-        HfLayout.Family f = HfLayout.Family.of(c.architecture());
-        BlockOps ops = c.ops().withNormHead(false);
-        if (f == HfLayout.Family.BLOOM && ops.equals(BlockOps.BLOOM)) return "bloom";
-        if (f == HfLayout.Family.BAICHUAN && ops.equals(BlockOps.LLAMA.withPosition(BlockOps.Position.ALIBI)))
-            return "baichuan";
-        return null;
+        Family.GgufAlibiGraph g = c.family().ggufAlibiGraph();
+        return g != null && c.ops().withNormHead(false).equals(g.ops()) ? g : null;
+    }
+
+    /** The graph's norm epsilon key: LayerNorm's or RMSNorm's. */
+    static String epsilonKey(Family.GgufAlibiGraph graph) {
+        return graph.architecture() + (graph.ops().norm() == BlockOps.Norm.LAYER ? ".attention.layer_norm_epsilon"
+                : ".attention.layer_norm_rms_epsilon");
     }
 
     /** Which dense head (or channel) each written slot holds in each layer, -1 for a zero one. */
@@ -103,42 +104,43 @@ final class GgufAlibiExport {
         return new Padding(total, width, d, heads, channels);
     }
 
-    static GgufLayout write(LlamaModel model, String arch, Map<String, GgufValue> tokenizer, GgufExport.Options options,
-                            java.nio.file.Path out) {
+    static GgufLayout write(LlamaModel model, Family.GgufAlibiGraph graph, Map<String, GgufValue> tokenizer,
+                            GgufExport.Options options, java.nio.file.Path out) {
         ModelConfig c = model.config();
-        boolean bloom = arch.equals("bloom");
-        if (!bloom && c.numLayers() != BAICHUAN_ALIBI_LAYERS)
-            throw new BadInputException("this ALiBi Baichuan model has " + c.numLayers() + " layers; llama.cpp's "
-                    + "baichuan graph applies ALiBi only to 40-layer models (it takes Baichuan-13B from the layer "
-                    + "count and runs other counts without positions), so it would compute another function");
+        Family family = c.family();
+        String arch = graph.architecture();
+        if (graph.layers() > 0 && c.numLayers() != graph.layers())
+            throw new BadInputException("this ALiBi " + family.name() + " model has " + c.numLayers() + " layers; llama.cpp's "
+                    + arch + " graph applies ALiBi only to " + graph.layers() + "-layer models (it takes the model size "
+                    + "from the layer count and runs other counts without positions), so it would compute another function");
         Padding pad = padding(c);
         List<GgufWriter.TensorSpec> tensors = new ArrayList<>();
         GgmlType dtype = options.dtype();
         for (Param p : List.of(Param.EMBED, Param.EMBED_NORM, Param.EMBED_NORM_BIAS))
-            if (c.has(p)) tensors.add(GgufExport.tensor(GgufNames.of(arch, p, -1), GgufExport.Rows.of(p.of(model, -1)), p.vector(), dtype));
+            if (c.has(p)) tensors.add(GgufExport.tensor(family.ggufName(p, -1), GgufExport.Rows.of(p.of(model, -1)), p.vector(), dtype));
         for (int l = 0; l < c.numLayers(); l++) {
             Map<String, List<GgufWriter.RowSource>> packed = new LinkedHashMap<>();
             Map<String, Boolean> vector = new LinkedHashMap<>();
             for (Param p : c.layerParams()) {
                 Matrix m = p.of(model, l);
-                boolean graphHasIt = bloom || !(p == Param.BO || p == Param.BGATE || p == Param.BUP || p == Param.BDOWN);
+                boolean graphHasIt = graph.allBiases() || !(p == Param.BO || p == Param.BGATE || p == Param.BUP || p == Param.BDOWN);
                 if (!graphHasIt) {
                     if (GgufExport.nonZero(m))
                         throw new BadInputException("layer " + l + " has a nonzero " + p.tensorName(l)
-                                + " (bias compensation); llama.cpp's baichuan graph has no such bias");
+                                + " (bias compensation); llama.cpp's " + arch + " graph has no such bias");
                     continue;
                 }
-                String name = GgufNames.of(arch, p, l);
-                packed.computeIfAbsent(name, k -> new ArrayList<>()).add(padded(c, pad, p, l, m, !bloom));
+                String name = family.ggufName(p, l);
+                packed.computeIfAbsent(name, k -> new ArrayList<>()).add(padded(c, pad, p, l, m, graph.qkRopeOrder()));
                 vector.put(name, p.vector());
             }
             for (Map.Entry<String, List<GgufWriter.RowSource>> e : packed.entrySet())
                 tensors.add(GgufExport.tensor(e.getKey(), concat(e.getValue(), vector.get(e.getKey())), vector.get(e.getKey()), dtype));
         }
         for (Param p : List.of(Param.FINAL_NORM, Param.FINAL_NORM_BIAS))
-            if (c.has(p)) tensors.add(GgufExport.tensor(GgufNames.of(arch, p, -1), GgufExport.Rows.of(p.of(model, -1)), true, dtype));
-        if (!bloom || !c.tieWordEmbeddings())      // llama.cpp's baichuan always reads output.weight
-            tensors.add(GgufExport.tensor(GgufNames.of(arch, Param.LM_HEAD, -1), GgufExport.Rows.of(model.lmHead()), false, dtype));
+            if (c.has(p)) tensors.add(GgufExport.tensor(family.ggufName(p, -1), GgufExport.Rows.of(p.of(model, -1)), true, dtype));
+        if (graph.alwaysOutput() || !c.tieWordEmbeddings())
+            tensors.add(GgufExport.tensor(family.ggufName(Param.LM_HEAD, -1), GgufExport.Rows.of(model.lmHead()), false, dtype));
 
         Map<String, GgufValue> m = GgufExport.general(model, arch, options);
         m.put(arch + ".feed_forward_length", GgufValue.u32(pad.width()));
@@ -146,12 +148,8 @@ final class GgufAlibiExport {
         m.put(arch + ".attention.head_count_kv", GgufValue.u32(pad.heads()));
         m.put(arch + ".attention.key_length", GgufValue.u32(pad.headDim()));
         m.put(arch + ".attention.value_length", GgufValue.u32(pad.headDim()));
-        if (bloom) {
-            m.put(arch + ".attention.layer_norm_epsilon", GgufValue.f32(c.rmsNormEps()));
-        } else {
-            m.put(arch + ".attention.layer_norm_rms_epsilon", GgufValue.f32(c.rmsNormEps()));
-            m.put(arch + ".rope.dimension_count", GgufValue.u32(pad.headDim()));
-        }
+        m.put(epsilonKey(graph), GgufValue.f32(c.rmsNormEps()));
+        if (graph.qkRopeOrder()) m.put(arch + ".rope.dimension_count", GgufValue.u32(pad.headDim()));
         if (pad.padded(c)) {
             int n = c.numLayers();
             int[] kept = new int[n], ff = new int[n];

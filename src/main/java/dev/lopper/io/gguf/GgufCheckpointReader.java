@@ -3,7 +3,7 @@ package dev.lopper.io.gguf;
 import dev.lopper.model.GroupAxis;
 import dev.lopper.model.GroupKind;
 import dev.lopper.model.AlibiHeads;
-import dev.lopper.model.BlockOps;
+import dev.lopper.model.Family;
 import dev.lopper.model.LayerShape;
 import dev.lopper.model.LayerWeights;
 import dev.lopper.model.LlamaModel;
@@ -21,7 +21,6 @@ import java.util.EnumMap;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.function.Function;
 import java.util.stream.IntStream;
 
@@ -33,8 +32,6 @@ import java.util.stream.IntStream;
  * {@link GgufLayout}) are read back as emptied blocks.
  */
 public final class GgufCheckpointReader {
-    private static final Set<String> ARCHITECTURES = Set.of("llama", "deci", "bloom", "baichuan");
-
     private final GgufFile f;
 
     private GgufCheckpointReader(GgufFile f) {
@@ -70,8 +67,12 @@ public final class GgufCheckpointReader {
     private LlamaModel model() {
         String arch = f.string("general.architecture", null);
         if (arch == null) throw f.bad("has no general.architecture");
-        if (!ARCHITECTURES.contains(arch))
-            throw f.bad("architecture '" + arch + "' is not supported (Lopper reads llama, deci, bloom and baichuan)");
+        Family family = Family.ofGguf(arch);
+        if (family == null) {
+            List<String> all = Family.allGguf();
+            throw f.bad("architecture '" + arch + "' is not supported (Lopper reads "
+                    + String.join(", ", all.subList(0, all.size() - 1)) + " and " + all.getLast() + ")");
+        }
         for (GgufFile.TensorInfo t : f.tensors().values()) {
             if (!t.type().supported())
                 throw f.bad("tensor '" + t.name() + "' is " + t.type() + "; Lopper reads F32, F16, BF16 and Q8_0 (requantize to one of those)");
@@ -87,7 +88,7 @@ public final class GgufCheckpointReader {
         if (headDim <= 0 || headDim % 2 != 0) throw f.bad("head size " + headDim + " is not a positive even number");
         if (f.u32(arch + ".attention.value_length", headDim) != headDim)
             throw f.bad("value_length differs from key_length; Lopper needs them equal");
-        GgufFile.TensorInfo embedInfo = info(GgufNames.of(arch, Param.EMBED, -1));
+        GgufFile.TensorInfo embedInfo = info(family.ggufName(Param.EMBED, -1));
         if (embedInfo.cols() != hidden) throw f.bad("token_embd.weight rows have " + embedInfo.cols() + " values, expected " + hidden);
         int vocab = Math.toIntExact(embedInfo.rows());
         double eps = positive(arch + ".attention.layer_norm_rms_epsilon", 1e-5);
@@ -99,20 +100,21 @@ public final class GgufCheckpointReader {
             default -> throw f.bad("rope scaling '" + scalingType + "' is not supported");
         };
         int context = (int) f.u32(arch + ".context_length", 2048);
-        if (f.tensors().containsKey(GgufNames.ROPE_FREQS)) {
+        if (f.tensors().containsKey(GgufExport.ROPE_FREQS)) {
             if (scaling != null) throw f.bad("has both rope scaling '" + scalingType + "' and rope_freqs.weight");
             scaling = ropeFreqs(headDim, theta);
         }
 
-        Matrix embed = matrix(GgufNames.of(arch, Param.EMBED, -1), vocab, hidden, false, headDim);
-        if (arch.equals("bloom") || arch.equals("baichuan"))
-            return alibiModel(arch, hidden, vocab, context, heads, kvHeads, ff, headDim, embed);
+        Matrix embed = matrix(family.ggufName(Param.EMBED, -1), vocab, hidden, false, headDim);
+        Family.GgufAlibiGraph alibi = family.ggufAlibiGraph();
+        if (alibi != null && alibi.architecture().equals(arch))
+            return alibiModel(family, alibi, hidden, vocab, context, heads, kvHeads, ff, headDim, embed);
         List<LayerWeights> layers = new ArrayList<>();
         List<LayerShape> shapes = new ArrayList<>();
         boolean qkvBias = false, oBias = false, mlpBias = false, downBias = false;
         for (int l = 0; l < n; l++) {
             int layer = l;
-            Function<Param, String> name = p -> GgufNames.of(arch, p, layer);
+            Function<Param, String> name = p -> family.ggufName(p, layer);
             if (kvHeads[l] == 0 ? heads[l] != 0 : heads[l] % kvHeads[l] != 0)
                 throw f.bad("layer " + l + " has " + heads[l] + " heads and " + kvHeads[l] + " kv heads");
             int h = heads[l], kv = kvHeads[l], q = h * headDim, kvd = kv * headDim, w = ff[l];
@@ -148,15 +150,23 @@ public final class GgufCheckpointReader {
             mlpBias |= bGate != null || bUp != null;
             downBias |= bDown != null;
             shapes.add(new LayerShape(h, kv, headDim, w));
-            layers.add(new LayerWeights(attnNorm, wq, wk, wv, wo, bq, bk, bv, bo, mlpNorm, gate, up, down, bGate, bUp, bDown));
+            layers.add(LayerWeights.builder()
+                    .put(Param.ATTN_NORM, attnNorm).put(Param.Q, wq).put(Param.K, wk).put(Param.V, wv).put(Param.O, wo)
+                    .put(Param.BQ, bq).put(Param.BK, bk).put(Param.BV, bv).put(Param.BO, bo)
+                    .put(Param.MLP_NORM, mlpNorm).put(Param.GATE, gate).put(Param.UP, up).put(Param.DOWN, down)
+                    .put(Param.BGATE, bGate).put(Param.BUP, bUp).put(Param.BDOWN, bDown)
+                    .build());
         }
-        Matrix norm = vector(GgufNames.of(arch, Param.FINAL_NORM, -1), hidden);
-        boolean tied = !f.tensors().containsKey(GgufNames.of(arch, Param.LM_HEAD, -1));
-        Matrix head = tied ? embed : matrix(GgufNames.of(arch, Param.LM_HEAD, -1), vocab, hidden, false, 0);
-        int bos = (int) f.u32("tokenizer.ggml.bos_token_id", -1);
-        int eos = (int) f.u32("tokenizer.ggml.eos_token_id", -1);
-        ModelConfig config = new ModelConfig("LlamaForCausalLM", hidden, vocab, context, shapes, (float) eps,
-                (float) theta, scaling, tied, qkvBias, oBias, mlpBias, downBias, bos, eos);
+        Matrix norm = vector(family.ggufName(Param.FINAL_NORM, -1), hidden);
+        boolean tied = !f.tensors().containsKey(family.ggufName(Param.LM_HEAD, -1));
+        Matrix head = tied ? embed : matrix(family.ggufName(Param.LM_HEAD, -1), vocab, hidden, false, 0);
+        ModelConfig config = ModelConfig.builder(family)
+                .hiddenSize(hidden).vocabSize(vocab).maxPositions(context).layers(shapes)
+                .rmsNormEps((float) eps).ropeTheta((float) theta).ropeScaling(scaling).tieWordEmbeddings(tied)
+                .qkvBias(qkvBias).oBias(oBias).mlpBias(mlpBias).downBias(downBias)
+                .bosTokenId((int) f.u32("tokenizer.ggml.bos_token_id", -1))
+                .eosTokenId((int) f.u32("tokenizer.ggml.eos_token_id", -1))
+                .build();
         return new LlamaModel(config, embed, layers, norm, head);
     }
 
@@ -166,9 +176,9 @@ public final class GgufCheckpointReader {
      * say which heads and channels were kept, the zero padding is dropped again and each kept head
      * keeps its dense ALiBi slope.
      */
-    private LlamaModel alibiModel(String arch, int hidden, int vocab, int context, int[] heads, int[] kvHeads, int[] ff,
-                                  int headDim, Matrix embed) {
-        boolean bloom = arch.equals("bloom");
+    private LlamaModel alibiModel(Family family, Family.GgufAlibiGraph graph, int hidden, int vocab, int context,
+                                  int[] heads, int[] kvHeads, int[] ff, int headDim, Matrix embed) {
+        String arch = graph.architecture();
         int n = heads.length;
         for (int l = 1; l < n; l++)
             if (heads[l] != heads[0] || kvHeads[l] != kvHeads[0] || ff[l] != ff[0])
@@ -176,15 +186,21 @@ public final class GgufCheckpointReader {
         if (kvHeads[0] != heads[0] || (long) heads[0] * headDim != hidden)
             throw f.bad(heads[0] + " heads, " + kvHeads[0] + " kv heads of size " + headDim + " for hidden size " + hidden
                     + "; llama.cpp's " + arch + " graph needs heads = kv heads and heads × head size = hidden size");
-        double eps = bloom ? positive(arch + ".attention.layer_norm_epsilon", 1e-5) : positive(arch + ".attention.layer_norm_rms_epsilon", 1e-6);
-        BlockOps ops = bloom ? BlockOps.BLOOM : BlockOps.LLAMA.withPosition(BlockOps.Position.ALIBI);
-        boolean qkvBias = bloom || f.tensors().containsKey(GgufNames.of(arch, Param.BQ, 0));
-        boolean tied = !f.tensors().containsKey(GgufNames.of(arch, Param.LM_HEAD, -1));
-        int bos = (int) f.u32("tokenizer.ggml.bos_token_id", -1), eos = (int) f.u32("tokenizer.ggml.eos_token_id", -1);
+        double eps = positive(GgufAlibiExport.epsilonKey(graph), graph.defaultEps());
+        boolean allBiases = graph.allBiases();
         LayerShape shape = new LayerShape(heads[0], heads[0], headDim, ff[0]);
-        ModelConfig dense = new ModelConfig(bloom ? "BloomForCausalLM" : "BaichuanForCausalLM", hidden, vocab, context,
-                Collections.nCopies(n, shape), (float) eps, 10000f, null, tied, qkvBias, bloom, bloom, bloom,
-                bos, eos, ops, AlibiHeads.dense(heads[0]));
+        ModelConfig dense = ModelConfig.builder(family)
+                .hiddenSize(hidden).vocabSize(vocab).maxPositions(context).layers(Collections.nCopies(n, shape))
+                .rmsNormEps((float) eps)
+                .tieWordEmbeddings(!f.tensors().containsKey(family.ggufName(Param.LM_HEAD, -1)))
+                .qkvBias(allBiases || f.tensors().containsKey(family.ggufName(Param.BQ, 0)))
+                .oBias(allBiases).mlpBias(allBiases).downBias(allBiases)
+                .bosTokenId((int) f.u32("tokenizer.ggml.bos_token_id", -1))
+                .eosTokenId((int) f.u32("tokenizer.ggml.eos_token_id", -1))
+                .ops(graph.ops())
+                .alibi(AlibiHeads.dense(heads[0]))
+                .build();
+        boolean tied = dense.tieWordEmbeddings();
         int[] keptHeads = f.has(GgufAlibiExport.KEPT_HEADS) ? f.perLayer(GgufAlibiExport.KEPT_HEADS, n) : null;
         int[] keptFf = f.has(GgufAlibiExport.KEPT_FF) ? f.perLayer(GgufAlibiExport.KEPT_FF, n) : null;
         List<Object> headIndex = keptHeads == null ? null : f.array(GgufAlibiExport.HEAD_INDEX, GgufValueType.INT32);
@@ -197,13 +213,13 @@ public final class GgufCheckpointReader {
             Map<String, Matrix> packed = new HashMap<>();
             Map<String, Integer> offset = new HashMap<>();
             for (Param p : dense.layerParams()) {
-                String name = GgufNames.of(arch, p, l);
+                String name = family.ggufName(p, l);
                 int rows = p.rows(dense, shape), cols = p.cols(dense, shape);
-                if (!f.tensors().containsKey(name) && p.vector() && !bloom) continue;      // absent q/k/v bias
-                boolean rope = !bloom && (p == Param.Q || p == Param.K);
-                if (!GgufNames.packed(arch, p)) {
+                if (!f.tensors().containsKey(name) && p.vector() && !allBiases) continue;      // absent q/k/v bias
+                boolean rope = graph.qkRopeOrder() && (p == Param.Q || p == Param.K);
+                if (!family.ggufPacked(p)) {
                     Matrix m = p.vector() ? vector(name, cols) : matrix(name, rows, cols, rope, headDim);
-                    if (!bloom && (p == Param.BQ || p == Param.BK)) m = llamaCppToHf(m, headDim);
+                    if (graph.qkRopeOrder() && (p == Param.BQ || p == Param.BK)) m = llamaCppToHf(m, headDim);
                     t.put(p, m);
                     continue;
                 }
@@ -240,12 +256,12 @@ public final class GgufCheckpointReader {
             layers.add(LayerWeights.from(t::get));
         }
         ModelConfig config = dense.withLayers(shapes).withAlibi(keptHeads == null ? AlibiHeads.dense(heads[0]) : new AlibiHeads(heads[0], alibi));
-        Matrix head = tied ? embed : matrix(GgufNames.of(arch, Param.LM_HEAD, -1), vocab, hidden, false, 0);
-        Matrix embedNorm = bloom ? vector(GgufNames.of(arch, Param.EMBED_NORM, -1), hidden) : null;
-        Matrix embedNormBias = bloom ? vector(GgufNames.of(arch, Param.EMBED_NORM_BIAS, -1), hidden) : null;
-        Matrix finalNormBias = bloom ? vector(GgufNames.of(arch, Param.FINAL_NORM_BIAS, -1), hidden) : null;
-        return new LlamaModel(config, embed, layers, vector(GgufNames.of(arch, Param.FINAL_NORM, -1), hidden), head,
-                finalNormBias, embedNorm, embedNormBias);
+        Matrix head = tied ? embed : matrix(family.ggufName(Param.LM_HEAD, -1), vocab, hidden, false, 0);
+        Map<Param, Matrix> global = new EnumMap<>(Param.class);
+        for (Param p : List.of(Param.EMBED_NORM, Param.EMBED_NORM_BIAS, Param.FINAL_NORM_BIAS))
+            if (dense.has(p)) global.put(p, vector(family.ggufName(p, -1), hidden));
+        return new LlamaModel(config, embed, layers, vector(family.ggufName(Param.FINAL_NORM, -1), hidden), head,
+                global.get(Param.FINAL_NORM_BIAS), global.get(Param.EMBED_NORM), global.get(Param.EMBED_NORM_BIAS));
     }
 
     /**
@@ -254,9 +270,9 @@ public final class GgufCheckpointReader {
      * the factors themselves, which is what llama.cpp computes with.
      */
     private RopeScaling ropeFreqs(int headDim, double theta) {
-        GgufFile.TensorInfo t = info(GgufNames.ROPE_FREQS);
+        GgufFile.TensorInfo t = info(GgufExport.ROPE_FREQS);
         if (t.type() != GgmlType.F32) throw f.bad("rope_freqs.weight is " + t.type() + ", expected F32");
-        float[] factors = vector(GgufNames.ROPE_FREQS, headDim / 2).toFloats();
+        float[] factors = vector(GgufExport.ROPE_FREQS, headDim / 2).toFloats();
         for (float x : factors)
             if (!(x > 0) || Float.isInfinite(x)) throw f.bad("rope_freqs.weight holds " + x + ", not a positive factor");
         if (!f.has(GgufExport.LLAMA3_FACTOR)) return RopeScaling.freqs(factors);

@@ -1,6 +1,7 @@
 package dev.lopper.io.gguf;
 
 import dev.lopper.BadInputException;
+import dev.lopper.model.Family;
 import dev.lopper.model.LayerShape;
 import dev.lopper.model.LayerWeights;
 import dev.lopper.model.LlamaModel;
@@ -26,6 +27,9 @@ import java.util.function.Function;
 public final class GgufExport {
     private GgufExport() {}
 
+    /** llama.cpp's per-pair RoPE frequency divisors (Llama 3.1 scaling). */
+    static final String ROPE_FREQS = "rope_freqs.weight";
+
     /** Lopper's keys for Llama 3 rope scaling (the parameters behind rope_freqs.weight). */
     static final String LLAMA3_FACTOR = "lopper.rope.llama3.factor", LLAMA3_LOW = "lopper.rope.llama3.low_freq_factor",
             LLAMA3_HIGH = "lopper.rope.llama3.high_freq_factor", LLAMA3_ORIGINAL = "lopper.rope.llama3.original_context_length";
@@ -43,10 +47,10 @@ public final class GgufExport {
         // The llama/deci graphs are RMSNorm + RoPE + SwiGLU. Baichuan-7B and Baichuan 2 with RoPE are that
         // function (W_pack is split on load, NormHead applied to the weights on load); BLOOM and ALiBi
         // Baichuan go to llama.cpp's bloom and baichuan graphs.
-        String alibiArch = GgufAlibiExport.architecture(model.config());
-        if (alibiArch != null) return GgufAlibiExport.write(model, alibiArch, tokenizer, options, out);
+        Family.GgufAlibiGraph alibi = GgufAlibiExport.graph(model.config());
+        if (alibi != null) return GgufAlibiExport.write(model, alibi, tokenizer, options, out);
         dev.lopper.model.BlockOps ops = model.config().ops();
-        if (!ops.withNormHead(false).equals(dev.lopper.model.BlockOps.LLAMA))
+        if (!ops.withNormHead(false).equals(Family.LLAMA.ops()))
             throw new dev.lopper.BadInputException("GGUF export writes llama.cpp's llama/deci, bloom and baichuan "
                     + "architectures; " + model.config().architecture() + " here uses " + ops.norm()
                     + " norms, " + ops.position() + " positions and a " + ops.mlp()
@@ -81,7 +85,7 @@ public final class GgufExport {
             kv[l] = layout.layer(l).kvHeads();
             ff[l] = layout.layer(l).ff();
         }
-        boolean perLayer = a.equals("deci");
+        boolean perLayer = layout.perLayer();
         m.put(a + ".feed_forward_length", perLayer ? GgufValue.i32s(ff) : GgufValue.u32(ff[0]));
         m.put(a + ".attention.head_count", perLayer ? GgufValue.i32s(heads) : GgufValue.u32(heads[0]));
         m.put(a + ".attention.head_count_kv", perLayer ? GgufValue.i32s(kv) : GgufValue.u32(kv[0]));
@@ -134,14 +138,14 @@ public final class GgufExport {
     static List<GgufWriter.TensorSpec> tensors(LlamaModel model, GgufLayout layout, GgmlType dtype) {
         ModelConfig c = model.config();
         int h = c.hiddenSize(), d = layout.headDim();
-        String arch = layout.architecture();
+        Family family = c.family();
         List<GgufWriter.TensorSpec> t = new ArrayList<>();
-        t.add(weight(GgufNames.of(arch, Param.EMBED, -1), Rows.of(model.embed()), dtype));
+        t.add(weight(family.ggufName(Param.EMBED, -1), Rows.of(model.embed()), dtype));
         RopeScaling rs = c.ropeScaling();
         if (rs != null && rs.type().equals("llama3"))
-            t.add(vector(GgufNames.ROPE_FREQS, Rows.of(llama3FreqFactors(rs, d, c.ropeTheta()))));
+            t.add(vector(ROPE_FREQS, Rows.of(llama3FreqFactors(rs, d, c.ropeTheta()))));
         else if (rs != null && rs.type().equals("freqs"))
-            t.add(vector(GgufNames.ROPE_FREQS, Rows.of(rs.freqFactors())));
+            t.add(vector(ROPE_FREQS, Rows.of(rs.freqFactors())));
         else if (rs != null && !rs.type().equals("linear"))
             throw new BadInputException("rope_scaling type " + rs.type() + " has no GGUF export");
         // The weight matrices are fetched when the writer reaches them (Rows.layer) and their mapped
@@ -150,7 +154,7 @@ public final class GgufExport {
             LayerShape s = c.layer(l);
             LayerWeights w = model.layer(l);
             int layer = l;
-            Function<Param, String> name = p -> GgufNames.of(arch, p, layer);
+            Function<Param, String> name = p -> family.ggufName(p, layer);
             GgufLayout.LayerPlan plan = layout.layer(l);
             if (plan.zeroHead()) {
                 t.add(vector(name.apply(Param.ATTN_NORM), Rows.of(w.attnNorm())));
@@ -190,8 +194,8 @@ public final class GgufExport {
                 if (nonZero(w.bDown())) t.add(vector(name.apply(Param.BDOWN), Rows.of(w.bDown())));
             }
         }
-        t.add(vector(GgufNames.of(arch, Param.FINAL_NORM, -1), Rows.of(model.finalNorm())));
-        if (!c.tieWordEmbeddings()) t.add(weight(GgufNames.of(arch, Param.LM_HEAD, -1), Rows.of(model.lmHead()), dtype));
+        t.add(vector(family.ggufName(Param.FINAL_NORM, -1), Rows.of(model.finalNorm())));
+        if (!c.tieWordEmbeddings()) t.add(weight(family.ggufName(Param.LM_HEAD, -1), Rows.of(model.lmHead()), dtype));
         return t;
     }
 

@@ -58,8 +58,14 @@ public record GgufLayout(String architecture, List<LayerPlan> layers, int headDi
         }
         boolean uniform = plans.stream().distinct().count() == 1 && !plans.get(0).zeroHead()
                 && !plans.get(0).zeroChannel() && plans.get(0).heads() > 0 && plans.get(0).ff() > 0;
-        return new GgufLayout(uniform ? "llama" : "deci", plans, headDim);
+        return new GgufLayout(uniform ? "llama" : DECI, plans, headDim);
     }
+
+    /** llama.cpp's graph with per-layer head counts and MLP widths. */
+    static final String DECI = "deci";
+
+    /** Whether heads and widths are written per layer (the deci graph). */
+    public boolean perLayer() { return architecture.equals(DECI); }
 
     public LayerPlan layer(int l) { return layers.get(l); }
 }

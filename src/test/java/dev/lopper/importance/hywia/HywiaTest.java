@@ -13,6 +13,7 @@ import dev.lopper.calib.TaylorStats;
 import dev.lopper.calib.Calibrator;
 import dev.lopper.model.LayerShape;
 import dev.lopper.model.LlamaModel;
+import dev.lopper.model.Family;
 import dev.lopper.model.ModelConfig;
 import dev.lopper.model.TestModels;
 import dev.lopper.model.Transformer;
@@ -37,8 +38,10 @@ class HywiaTest {
     static LlamaModel model() {
         List<LayerShape> shapes = List.of(new LayerShape(4, 2, 4, 12), new LayerShape(4, 4, 4, 9),
                 new LayerShape(6, 3, 4, 10));
-        ModelConfig c = new ModelConfig("LlamaForCausalLM", 16, 29, 64, shapes, 1e-5f, 10000f, null, false,
-                false, false, false, false, 1, 2);
+        ModelConfig c = ModelConfig.builder(Family.LLAMA)
+                .hiddenSize(16).vocabSize(29).maxPositions(64).layers(shapes).rmsNormEps(1e-5f)
+                .ropeTheta(10000f).bosTokenId(1).eosTokenId(2)
+                .build();
         return TestModels.random(c, 21, 0.5f, DType.F32);
     }
 

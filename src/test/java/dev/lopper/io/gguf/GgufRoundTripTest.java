@@ -61,9 +61,13 @@ class GgufRoundTripTest {
      * {@code factor} and {@code low} need not be floats.
      */
     static LlamaModel llama3Scaled(double factor, double low) {
-        dev.lopper.model.ModelConfig c = new dev.lopper.model.ModelConfig("LlamaForCausalLM", 32, 512, 256,
-                java.util.Collections.nCopies(2, new dev.lopper.model.LayerShape(4, 2, 16, 48)), 1e-5f, 10000f,
-                new dev.lopper.model.RopeScaling("llama3", factor, low, 4, 32), false, false, false, false, false, 1, 2);
+        dev.lopper.model.ModelConfig c = dev.lopper.model.ModelConfig.builder(dev.lopper.model.Family.LLAMA)
+                .hiddenSize(32).vocabSize(512).maxPositions(256)
+                .layers(java.util.Collections.nCopies(2, new dev.lopper.model.LayerShape(4, 2, 16, 48)))
+                .rmsNormEps(1e-5f).ropeTheta(10000f)
+                .ropeScaling(new dev.lopper.model.RopeScaling("llama3", factor, low, 4, 32))
+                .bosTokenId(1).eosTokenId(2)
+                .build();
         return TestModels.randomOfFamily(c, 31, 0.3f, DType.F32);
     }
 

@@ -8,6 +8,7 @@ import dev.lopper.io.Checkpoints;
 import dev.lopper.io.Tokenizer;
 import dev.lopper.io.Tokenizers;
 import dev.lopper.model.LayerWeights;
+import dev.lopper.model.Param;
 import dev.lopper.model.LlamaModel;
 import dev.lopper.model.Transformer;
 import dev.lopper.surgery.KeepPlan;
@@ -138,8 +139,7 @@ class LlamaCppClientTest {
         List<LayerWeights> layers = new ArrayList<>(pruned.layers());
         for (int l : new int[]{4, 5}) {
             LayerWeights w = layers.get(l);
-            layers.set(l, new LayerWeights(w.attnNorm(), w.wq(), w.wk(), w.wv(), w.wo(), w.bq(), w.bk(), w.bv(),
-                    l == 5 ? null : w.bo(), w.mlpNorm(), w.gate(), w.up(), w.down(), w.bGate(), w.bUp(), null));
+            layers.set(l, w.toBuilder().put(Param.BO, l == 5 ? null : w.bo()).put(Param.BDOWN, null).build());
         }
         return new LlamaModel(pruned.config(), pruned.embed(), layers, pruned.finalNorm(), pruned.lmHead());
     }

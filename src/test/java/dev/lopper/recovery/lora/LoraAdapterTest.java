@@ -8,6 +8,7 @@ import dev.lopper.model.Adapter;
 import dev.lopper.model.CausalLM;
 import dev.lopper.model.LayerShape;
 import dev.lopper.model.LlamaModel;
+import dev.lopper.model.Family;
 import dev.lopper.model.ModelConfig;
 import dev.lopper.model.Pass;
 import dev.lopper.model.TestModels;
@@ -118,8 +119,10 @@ class LoraAdapterTest {
         PeftAdapter.writeInto(tmp, trained(base, ALL, 8), "base");
         // Another base: layer 1 keeps 3 MLP channels instead of 7.
         List<LayerShape> shapes = List.of(new LayerShape(4, 2, 4, 12), new LayerShape(2, 1, 4, 3));
-        ModelConfig c = new ModelConfig("LlamaForCausalLM", 16, 23, 64, shapes, 1e-5f, 10000f, null, false,
-                false, false, false, false, 1, 2);
+        ModelConfig c = ModelConfig.builder(Family.LLAMA)
+                .hiddenSize(16).vocabSize(23).maxPositions(64).layers(shapes).rmsNormEps(1e-5f)
+                .ropeTheta(10000f).bosTokenId(1).eosTokenId(2)
+                .build();
         LlamaModel other = TestModels.random(c, 9, 0.5f, DType.F32);
         BadInputException e = assertThrows(BadInputException.class, () -> PeftAdapter.read(tmp, other));
         assertTrue(e.getMessage().contains("adapter_model.safetensors") && e.getMessage().contains("layers.1.mlp"),
