@@ -22,7 +22,8 @@ class FamilyCliTest {
 
     record Outcome(int code, String out, String err) {}
 
-    private static Outcome lopper(String... args) {
+    /** Runs the CLI in this JVM: exit code, standard output and standard error (RecoverLoraCliTest uses it too). */
+    static Outcome lopper(String... args) {
         StringWriter err = new StringWriter();
         PrintStream old = System.out;
         ByteArrayOutputStream out = new ByteArrayOutputStream();

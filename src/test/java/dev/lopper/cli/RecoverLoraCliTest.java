@@ -14,11 +14,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.PrintStream;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -40,20 +36,7 @@ class RecoverLoraCliTest {
     Path tmp;
     Path model, data, heldout;
 
-    record Outcome(int code, String out, String err) {}
-
-    static Outcome lopper(String... args) {
-        StringWriter err = new StringWriter();
-        PrintStream old = System.out;
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
-        try {
-            int code = Main.run(new PrintWriter(err, true), args);
-            return new Outcome(code, out.toString(StandardCharsets.UTF_8), err.toString());
-        } finally {
-            System.setOut(old);
-        }
-    }
+    private static FamilyCliTest.Outcome lopper(String... args) { return FamilyCliTest.lopper(args); }
 
     /** Story-like text from a seeded word list: two different seeds give two different texts. */
     static String text(long seed, int sentences) {
@@ -88,7 +71,7 @@ class RecoverLoraCliTest {
         return a;
     }
 
-    static void assertOneLineError(Outcome o, Path out, String... mustContain) {
+    static void assertOneLineError(FamilyCliTest.Outcome o, Path out, String... mustContain) {
         assertEquals(2, o.code(), o.err() + o.out());
         String[] lines = o.err().strip().split("\n");
         assertEquals(1, lines.length, "one line, no stack trace:\n" + o.err());
@@ -102,22 +85,22 @@ class RecoverLoraCliTest {
     @Test
     void mergedOutputIsAPrunedFolderWithTheRecordAndTheCurve() throws IOException {
         Path out = tmp.resolve("merged"), adapter = tmp.resolve("adapter");
-        Outcome m = lopper(recover(out).toArray(String[]::new));
+        FamilyCliTest.Outcome m = lopper(recover(out).toArray(String[]::new));
         assertEquals(0, m.code(), m.err());
         assertTrue(m.out().contains("training text: " + data), m.out());
         for (String f : List.of("config.json", "model.safetensors", "tokenizer.json", "recovery-lora.json", "loss.json", "loss.png"))
             assertTrue(Files.isRegularFile(out.resolve(f)), f);
         String record = Files.readString(out.resolve("recovery-lora.json"));
         assertTrue(record.contains("\"tokensTrained\" : " + 6 * 2 * 32), record);
-        Outcome a = lopper(recover(adapter, "--adapter-only").toArray(String[]::new));
+        FamilyCliTest.Outcome a = lopper(recover(adapter, "--adapter-only").toArray(String[]::new));
         assertEquals(0, a.code(), a.err());
         // The merged folder evaluates as the base with the adapter: same perplexity through both paths.
-        Outcome viaMerged = lopper("eval", "--model", out.toString(), "--ppl", heldout.toString(), "--seq-len", "32", "--quiet");
-        Outcome viaAdapter = lopper("eval", "--model", model.toString(), "--adapter", adapter.toString(), "--ppl",
+        FamilyCliTest.Outcome viaMerged = lopper("eval", "--model", out.toString(), "--ppl", heldout.toString(), "--seq-len", "32", "--quiet");
+        FamilyCliTest.Outcome viaAdapter = lopper("eval", "--model", model.toString(), "--adapter", adapter.toString(), "--ppl",
                 heldout.toString(), "--seq-len", "32", "--quiet");
         assertEquals(0, viaAdapter.code(), viaAdapter.err());
         assertEquals(ppl(viaMerged.out()), ppl(viaAdapter.out()), 1e-3);
-        Outcome base = lopper("eval", "--model", model.toString(), "--ppl", heldout.toString(), "--seq-len", "32", "--quiet");
+        FamilyCliTest.Outcome base = lopper("eval", "--model", model.toString(), "--ppl", heldout.toString(), "--seq-len", "32", "--quiet");
         assertNotEquals(ppl(base.out()), ppl(viaAdapter.out()), 1e-3);
     }
 
@@ -131,7 +114,7 @@ class RecoverLoraCliTest {
         Path whole = tmp.resolve("whole"), cut = tmp.resolve("cut"), ckpt = tmp.resolve("ckpt");
         List<String> longer = List.of("--steps", "12", "--checkpoint-every", "2", "--adapter-only", "--checkpoint-dir", ckpt.toString());
         List<String> a = recover(whole, "--steps", "12", "--adapter-only");
-        Outcome w = lopper(a.toArray(String[]::new));
+        FamilyCliTest.Outcome w = lopper(a.toArray(String[]::new));
         assertEquals(0, w.code(), w.err());
 
         List<String> b = recover(cut, longer.toArray(String[]::new));
@@ -145,7 +128,7 @@ class RecoverLoraCliTest {
 
         List<String> c = new ArrayList<>(b);
         c.add("--resume");
-        Outcome r = lopper(c.toArray(String[]::new));
+        FamilyCliTest.Outcome r = lopper(c.toArray(String[]::new));
         assertEquals(0, r.code(), r.err());
         assertTrue(r.out().contains("resumed after step"), r.out());
         SafeTensorsFile x = SafeTensorsFile.open(whole.resolve("adapter_model.safetensors"));
@@ -215,7 +198,7 @@ class RecoverLoraCliTest {
         Files.createDirectories(adapter);
         var small = TestModels.uneven(1, false, false, DType.F32);
         PeftAdapter.writeInto(adapter, LoraWeights.init(small, new LoraSettings(2, 4, 0, EnumSet.allOf(Projection.class)), 1), "x");
-        Outcome o = lopper("eval", "--model", model.toString(), "--adapter", adapter.toString(), "--ppl",
+        FamilyCliTest.Outcome o = lopper("eval", "--model", model.toString(), "--adapter", adapter.toString(), "--ppl",
                 heldout.toString(), "--seq-len", "32", "--quiet");
         assertOneLineError(o, null, "adapter_model.safetensors", "layer 0");
         Path out = tmp.resolve("o");
@@ -237,13 +220,13 @@ class RecoverLoraCliTest {
         Path out = tmp.resolve("a");
         List<String> a = recover(out, "--loss-on", "response", "--steps", "2", "--adapter-only");
         a.set(a.indexOf(data.toString()), alpaca.toString());
-        Outcome o = lopper(a.toArray(String[]::new));
+        FamilyCliTest.Outcome o = lopper(a.toArray(String[]::new));
         assertEquals(0, o.code(), o.err());
         String record = Files.readString(out.resolve("recovery-lora.json"));
         assertTrue(record.contains("\"format\" : \"ALPACA\"") && record.contains("\"lossOn\" : \"RESPONSE\"")
                 && record.contains("\"examples\" : 60"), record);
         Path bad = tmp.resolve("b");
-        Outcome u = lopper(recover(bad, "--data-format", "csv").toArray(String[]::new));     // the one converter's line
+        FamilyCliTest.Outcome u = lopper(recover(bad, "--data-format", "csv").toArray(String[]::new));     // the one converter's line
         assertEquals(2, u.code());
         assertEquals("lopper: unknown data-format 'csv'; choose one of text, jsonl, alpaca", u.err().strip());
         assertFalse(Files.exists(bad));
