@@ -165,7 +165,7 @@ public final class Transformer implements CausalLM {
      * One decoder layer over x [seqs·n, hidden], in place. Rows of sequence b are b·n.. b·n+n−1
      * at positions kv.pos0 + i. When {@code acts} is not null the intermediate values are kept.
      */
-    private void layerForward(int l, float[] x, int seqs, int n, KvTarget kv, Masks masks, ForwardHook hook,
+    private void layerForward(int l, float[] x, int seqs, int n, KvTarget kv, MaskBlocks masks, ForwardHook hook,
                               Adapters ad, LayerActs acts, WorkArrays work) {
         LayerShape s = cfg.layer(l);
         LayerWeights w = model.layer(l);
@@ -193,7 +193,7 @@ public final class Transformer implements CausalLM {
             }
             float[] attn = work.zeroed(rows * s.qDim());
             Attention.forward(q, keys, values, attn, seqs, n, kv.pos0, stride, s, slopes == null ? null : slopes[l]);
-            float[] attnM = GroupMask.forward(work, attn, rows, mask(masks, GroupKind.ATTENTION, l),
+            float[] attnM = GroupMask.forward(work, attn, rows, masks, GroupKind.ATTENTION, l,
                     maskWidth(GroupKind.ATTENTION, s));
             if (hook != null) hook.onInput(l, ForwardHook.Site.O_IN, attnM, rows, s.qDim());
             h1 = Linear.forward(work, attnM, rows, w.wo(), bo[l], ad, l, Param.O, lora);
@@ -224,8 +224,7 @@ public final class Transformer implements CausalLM {
             float[] u = Linear.forward(work, xn2, rows, w.up(), bUp[l], ad, l, Param.UP, lora);
             float[] act = work.zeroed(rows * f);
             MlpActivation.forward(ops.mlp(), g, u, act, rows * f);
-            float[] actM = GroupMask.forward(work, act, rows, mask(masks, GroupKind.MLP, l),
-                    maskWidth(GroupKind.MLP, s));
+            float[] actM = GroupMask.forward(work, act, rows, masks, GroupKind.MLP, l, maskWidth(GroupKind.MLP, s));
             if (hook != null) hook.onInput(l, ForwardHook.Site.DOWN_IN, actM, rows, f);
             float[] out = Linear.forward(work, actM, rows, w.down(), bDown[l], ad, l, Param.DOWN, lora);
             addInPlace(out, h1);
@@ -246,14 +245,6 @@ public final class Transformer implements CausalLM {
             Linear.addBias(bDown[l], x, rows);
             if (acts == null) work.release(h1);
         }
-    }
-
-    private static float[] mask(Masks masks, GroupKind kind, int l) {
-        return masks == null ? null : masks.values(kind, l);
-    }
-
-    private static double[] maskGradient(Masks masks, GroupKind kind, int l) {
-        return masks == null ? null : masks.gradients(kind, l);
     }
 
     /** Columns of the kind's output projection that one mask value scales: the group table's width. */
@@ -294,7 +285,8 @@ public final class Transformer implements CausalLM {
         KvTarget own = new KvTarget(null, null, 0, len);
         for (int l = 0; l < layers; l++) {
             if (layerInputs != null) layerInputs[l] = work.copyOf(x);
-            layerForward(l, x, seqs, len, own, masks, hook, ad, keep == null ? null : (keep[l] = new LayerActs()), work);
+            layerForward(l, x, seqs, len, own, MaskBlocks.whole(masks), hook, ad, keep == null ? null : (keep[l] = new LayerActs()),
+                    work);
             if (releasePages) model.releaseLayer(l);
         }
         return x;
@@ -370,15 +362,19 @@ public final class Transformer implements CausalLM {
     @Override
     public Loss[] lossEach(int[][] tokens, int len, Masks[] masks, int from, float[][] starts) {
         return withWork(work -> {
-            float[][] x = layersEach(tokens, len, masks, from, starts, null, null, 0, work);
+            Stacks st = stacks(tokens, len, masks, starts, false);
+            float[][] x = layersEach(st, len, from, null, null, 0, work);
             Loss[] out = new Loss[tokens.length];
-            for (int b = 0; b < tokens.length; b++) {
-                int seqs = tokens[b].length / len, rows = seqs * len;
-                float[] hs = work.zeroed(rows * hidden);
-                finalNorm.forward(x[b], hs, null, rows, hidden);
-                double nll = LmHead.loss(hs, tokens[b], seqs, len, model.lmHead(), null, null, work);
-                work.release(x[b], hs);
-                out[b] = new Loss(nll, (long) seqs * (len - 1));
+            for (int g = 0; g < st.count(); g++) {
+                for (int i = 0; i < st.members[g].length; i++) {
+                    int b = st.members[g][i], seqs = tokens[b].length / len, rows = seqs * len;
+                    float[] hs = work.zeroed(rows * hidden);
+                    finalNorm.forward(st.rowsOf(x[g], g, i, hidden, work), hs, null, rows, hidden);
+                    double nll = LmHead.loss(hs, tokens[b], seqs, len, model.lmHead(), null, null, work);
+                    out[b] = new Loss(nll, (long) seqs * (len - 1));
+                    work.release(hs);
+                }
+                work.release(x[g]);
             }
             return out;
         });
@@ -387,8 +383,10 @@ public final class Transformer implements CausalLM {
     @Override
     public Loss[] maskBackwardEach(int[][] tokens, int len, Masks[] masks, int from, float[][] starts, long keepBytes) {
         return withWork(work -> {
-            int layers = cfg.numLayers(), batches = tokens.length;
-            float[][][] inputs = new float[batches][layers][];
+            int layers = cfg.numLayers();
+            Stacks st = stacks(tokens, len, masks, starts, true);
+            int groups = st.count();
+            float[][][] inputs = new float[groups][layers][];
             // The top layers' activations are kept (up to keepBytes), the others recomputed from their inputs.
             long allRows = 0;
             for (int[] t : tokens) allRows += t.length;
@@ -400,41 +398,111 @@ public final class Transformer implements CausalLM {
                 kept += more;
                 keepFrom--;
             }
-            LayerActs[][] keep = new LayerActs[batches][layers];
-            float[][] x = layersEach(tokens, len, masks, from, starts, inputs, keep, keepFrom, work);
-            Loss[] out = new Loss[batches];
-            float[][] dx = new float[batches][];
-            for (int b = 0; b < batches; b++) {    // as backward(): final norm, LM head, their backward
-                int seqs = tokens[b].length / len, rows = seqs * len;
-                float[] hs = work.zeroed(rows * hidden);
-                float[] rFinal = work.zeroed(2 * rows);
-                finalNorm.forward(x[b], hs, rFinal, rows, hidden);
-                float[] dHs = work.zeroed(rows * hidden);
-                double nll = LmHead.loss(hs, tokens[b], seqs, len, model.lmHead(), dHs, null, work);
-                dx[b] = work.zeroed(rows * hidden);
-                normBackward(NO_WEIGHTS, -1, Param.FINAL_NORM, Param.FINAL_NORM_BIAS, finalNorm, x[b], rFinal, dHs, dx[b], rows);
-                work.release(x[b], hs, rFinal, dHs);
-                out[b] = new Loss(nll, (long) seqs * (len - 1));
+            LayerActs[][] keep = new LayerActs[groups][layers];
+            float[][] x = layersEach(st, len, from, inputs, keep, keepFrom, work);
+            Loss[] out = new Loss[tokens.length];
+            float[][] dx = new float[groups][];
+            for (int g = 0; g < groups; g++) {    // as backward(): final norm, LM head, their backward, batch by batch
+                dx[g] = work.zeroed(st.seqs[g] * len * hidden);
+                for (int i = 0; i < st.members[g].length; i++) {
+                    int b = st.members[g][i], seqs = tokens[b].length / len, rows = seqs * len;
+                    float[] xb = st.rowsOf(x[g], g, i, hidden, work);
+                    float[] hs = work.zeroed(rows * hidden);
+                    float[] rFinal = work.zeroed(2 * rows);
+                    finalNorm.forward(xb, hs, rFinal, rows, hidden);
+                    float[] dHs = work.zeroed(rows * hidden);
+                    double nll = LmHead.loss(hs, tokens[b], seqs, len, model.lmHead(), dHs, null, work);
+                    float[] dxb = work.zeroed(rows * hidden);
+                    normBackward(NO_WEIGHTS, -1, Param.FINAL_NORM, Param.FINAL_NORM_BIAS, finalNorm, xb, rFinal, dHs, dxb, rows);
+                    System.arraycopy(dxb, 0, dx[g], st.rows[g][i] * hidden, rows * hidden);
+                    work.release(xb == x[g] ? null : xb, hs, rFinal, dHs, dxb);
+                    out[b] = new Loss(nll, (long) seqs * (len - 1));
+                }
+                work.release(x[g]);
             }
             KvTarget own = new KvTarget(null, null, 0, len);
             for (int l = layers - 1; l >= from; l--) {
-                for (int b = 0; b < batches; b++) {
-                    int seqs = tokens[b].length / len;
-                    LayerActs acts = keep[b][l];
-                    keep[b][l] = null;
+                for (int g = 0; g < groups; g++) {
+                    LayerActs acts = keep[g][l];
+                    keep[g][l] = null;
                     if (acts == null) {
                         acts = new LayerActs();
-                        layerForward(l, inputs[b][l], seqs, len, own, masks[b], null, null, acts, work);
-                        work.release(inputs[b][l]);
-                        inputs[b][l] = null;
+                        layerForward(l, inputs[g][l], st.seqs[g], len, own, st.masks[g], null, null, acts, work);
+                        work.release(inputs[g][l]);
+                        inputs[g][l] = null;
                     }
-                    layerBackward(l, acts, dx[b], seqs, len, masks[b], null, NO_WEIGHTS, work);
+                    layerBackward(l, acts, dx[g], st.seqs[g], len, st.masks[g], null, NO_WEIGHTS, work);
                 }
                 if (releasePages) model.releaseLayer(l);
             }
             for (float[] d : dx) work.release(d);
             return out;
         });
+    }
+
+    /**
+     * The batches of {@link #lossEach}/{@link #maskBackwardEach} as groups run as one: when every
+     * batch has more rows than {@link Gemm#blockedRows} asks, all of them stacked into one
+     * activation (each weight then feeds one product over all their rows, widened and packed
+     * once instead of once per batch; each row's sums, and so its bits, are those of its batch
+     * alone); otherwise each batch alone.
+     *
+     * @param members  group g's batches, in order
+     * @param rows     the first row of each member within its group, then the group's rows
+     * @param seqs     group g's sequences
+     * @param starts   group g's input rows (the members' starts one after another)
+     */
+    private record Stacks(int[][] members, int[][] rows, int[] seqs, MaskBlocks[] masks, float[][] starts) {
+        int count() { return members.length; }
+
+        /** Member i of group g's rows of x (x itself when it is the group's only member). */
+        float[] rowsOf(float[] x, int g, int i, int hidden, WorkArrays work) {
+            if (members[g].length == 1) return x;
+            int first = rows[g][i], end = rows[g][i + 1];
+            float[] out = work.zeroed((end - first) * hidden);
+            System.arraycopy(x, first * hidden, out, 0, out.length);
+            return out;
+        }
+    }
+
+    private Stacks stacks(int[][] tokens, int len, Masks[] masks, float[][] starts, boolean backward) {
+        int batches = tokens.length;
+        if (masks.length != batches || starts.length != batches)
+            throw new IllegalArgumentException(batches + " batches, " + masks.length + " masks, " + starts.length + " starts");
+        boolean together = batches > 1;
+        for (int b = 0; b < batches; b++) {
+            checkBatch(tokens[b], tokens[b].length / len, len);
+            if (starts[b].length != tokens[b].length * hidden)
+                throw new IllegalArgumentException("batch " + b + ": " + starts[b].length + " start values for "
+                        + tokens[b].length + " tokens");
+            if (masks[b] == null) throw new IllegalArgumentException("batch " + b + " has no masks");
+            together &= Gemm.blockedRows(tokens[b].length);
+        }
+        if (!together) {
+            int[][] members = new int[batches][], rows = new int[batches][];
+            int[] seqs = new int[batches];
+            MaskBlocks[] blocks = new MaskBlocks[batches];
+            for (int b = 0; b < batches; b++) {
+                members[b] = new int[] {b};
+                rows[b] = new int[] {0, tokens[b].length};
+                seqs[b] = tokens[b].length / len;
+                blocks[b] = MaskBlocks.whole(masks[b]);
+            }
+            return new Stacks(members, rows, seqs, blocks, starts);
+        }
+        int[] members = new int[batches], first = new int[batches + 1], sizes = new int[batches];
+        int total = 0;
+        for (int b = 0; b < batches; b++) {
+            members[b] = b;
+            first[b] = total;
+            sizes[b] = tokens[b].length;
+            total += sizes[b];
+        }
+        first[batches] = total;
+        float[] stacked = new float[total * hidden];
+        for (int b = 0; b < batches; b++) System.arraycopy(starts[b], 0, stacked, first[b] * hidden, starts[b].length);
+        return new Stacks(new int[][] {members}, new int[][] {first}, new int[] {total / len},
+                new MaskBlocks[] {MaskBlocks.stacked(masks, sizes)}, new float[][] {stacked});
     }
 
     /** Bytes of one layer's kept activations ({@link LayerActs}) over {@code rows} tokens. */
@@ -452,31 +520,23 @@ public final class Transformer implements CausalLM {
     };
 
     /**
-     * Layers {@code from} .. n−1 over every batch, layer-major, from copies of {@code starts};
-     * returns each batch's final hidden states. With {@code inputs}, each batch's input to each
-     * layer below {@code keepFrom} is kept there, and the activations of the layers from
+     * Layers {@code from} .. n−1 over every group, layer-major, from copies of the groups'
+     * starts; returns each group's final hidden states. With {@code inputs}, each group's input
+     * to each layer below {@code keepFrom} is kept there, and the activations of the layers from
      * {@code keepFrom} on in {@code keep} (for a backward).
      */
-    private float[][] layersEach(int[][] tokens, int len, Masks[] masks, int from, float[][] starts,
-                                 float[][][] inputs, LayerActs[][] keep, int keepFrom, WorkArrays work) {
-        int batches = tokens.length;
-        if (masks.length != batches || starts.length != batches)
-            throw new IllegalArgumentException(batches + " batches, " + masks.length + " masks, " + starts.length + " starts");
+    private float[][] layersEach(Stacks st, int len, int from, float[][][] inputs, LayerActs[][] keep, int keepFrom,
+                                 WorkArrays work) {
         if (from < 0 || from > cfg.numLayers()) throw new IllegalArgumentException("from layer " + from);
-        float[][] x = new float[batches][];
-        for (int b = 0; b < batches; b++) {
-            checkBatch(tokens[b], tokens[b].length / len, len);
-            if (starts[b].length != tokens[b].length * hidden)
-                throw new IllegalArgumentException("batch " + b + ": " + starts[b].length + " start values for "
-                        + tokens[b].length + " tokens");
-            x[b] = work.copyOf(starts[b]);
-        }
+        int groups = st.count();
+        float[][] x = new float[groups][];
+        for (int g = 0; g < groups; g++) x[g] = work.copyOf(st.starts[g]);
         KvTarget own = new KvTarget(null, null, 0, len);
         for (int l = from; l < cfg.numLayers(); l++) {
-            for (int b = 0; b < batches; b++) {
-                LayerActs acts = keep != null && l >= keepFrom ? (keep[b][l] = new LayerActs()) : null;
-                if (inputs != null && acts == null) inputs[b][l] = work.copyOf(x[b]);
-                layerForward(l, x[b], tokens[b].length / len, len, own, masks[b], null, null, acts, work);
+            for (int g = 0; g < groups; g++) {
+                LayerActs acts = keep != null && l >= keepFrom ? (keep[g][l] = new LayerActs()) : null;
+                if (inputs != null && acts == null) inputs[g][l] = work.copyOf(x[g]);
+                layerForward(l, x[g], st.seqs[g], len, own, st.masks[g], null, null, acts, work);
             }
             if (releasePages) model.releaseLayer(l);
         }
@@ -545,11 +605,11 @@ public final class Transformer implements CausalLM {
                 kept[l] = null;
             } else {
                 acts = new LayerActs();
-                layerForward(l, inputs[l], seqs, len, own, masks, null, ad, acts, work);
+                layerForward(l, inputs[l], seqs, len, own, MaskBlocks.whole(masks), null, ad, acts, work);
                 work.release(inputs[l]);    // now the layer's output, not needed
                 inputs[l] = null;
             }
-            layerBackward(l, acts, dx, seqs, len, masks, ad, sink, work);
+            layerBackward(l, acts, dx, seqs, len, MaskBlocks.whole(masks), ad, sink, work);
             if (releasePages) model.releaseLayer(l);
         }
 
@@ -615,7 +675,7 @@ public final class Transformer implements CausalLM {
     }
 
     /** Turns dx (gradient at the layer's output) into the gradient at its input, in place. */
-    private void layerBackward(int l, LayerActs a, float[] dx, int seqs, int n, Masks masks, Adapters ad,
+    private void layerBackward(int l, LayerActs a, float[] dx, int seqs, int n, MaskBlocks masks, Adapters ad,
                                GradientSink sink, WorkArrays work) {
         LayerShape s = cfg.layer(l);
         LayerWeights w = model.layer(l);
@@ -627,8 +687,7 @@ public final class Transformer implements CausalLM {
             Linear.adapterBackward(work, ad, l, Param.DOWN, dx, a.actM, a.lora, rows, dActM);
             Linear.dW(sink, l, Param.DOWN, w.down(), dx, a.actM, rows, work);
             Linear.db(sink, l, Param.BDOWN, w.bDown(), dx, rows);
-            float[] dAct = GroupMask.backward(work, dActM, a.act, rows, mask(masks, GroupKind.MLP, l),
-                    maskGradient(masks, GroupKind.MLP, l), maskWidth(GroupKind.MLP, s));
+            float[] dAct = GroupMask.backward(work, dActM, a.act, rows, masks, GroupKind.MLP, l, maskWidth(GroupKind.MLP, s));
             float[] dG = ops.gated() ? work.zeroed(rows * f) : null;
             float[] dU = work.zeroed(rows * f);
             MlpActivation.backward(ops.mlp(), a.g, a.u, dAct, dG, dU, rows * f);
@@ -654,8 +713,8 @@ public final class Transformer implements CausalLM {
             Linear.adapterBackward(work, ad, l, Param.O, dx, a.attnM, a.lora, rows, dAttnM);
             Linear.dW(sink, l, Param.O, w.wo(), dx, a.attnM, rows, work);
             Linear.db(sink, l, Param.BO, w.bo(), dx, rows);
-            float[] dAttn = GroupMask.backward(work, dAttnM, a.attn, rows, mask(masks, GroupKind.ATTENTION, l),
-                    maskGradient(masks, GroupKind.ATTENTION, l), maskWidth(GroupKind.ATTENTION, s));
+            float[] dAttn = GroupMask.backward(work, dAttnM, a.attn, rows, masks, GroupKind.ATTENTION, l,
+                    maskWidth(GroupKind.ATTENTION, s));
             float[] dq = work.zeroed(rows * s.qDim());
             float[] dk = work.zeroed(rows * s.kvDim());
             float[] dv = work.zeroed(rows * s.kvDim());
@@ -749,7 +808,7 @@ public final class Transformer implements CausalLM {
         return withWork(work -> {
             float[] x = embed(tokens, work);
             for (int l = 0; l < cfg.numLayers(); l++) {
-                layerForward(l, x, 1, n, new KvTarget(cache.k[l], cache.v[l], cache.length, 0), pass.masks(),
+                layerForward(l, x, 1, n, new KvTarget(cache.k[l], cache.v[l], cache.length, 0), MaskBlocks.whole(pass.masks()),
                         pass.hook(), pass.adapters(), null, work);
             }
             cache.length += n;

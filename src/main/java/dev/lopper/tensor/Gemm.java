@@ -19,6 +19,15 @@ public final class Gemm {
     /** Floating-point operations done by the three products since the process started. */
     public static long flopsDone() { return FLOPS.sum(); }
 
+    /**
+     * Whether {@link #xwT} and {@link #xw} over m rows take the blocked path, in which each row of
+     * the result is summed in one order whatever the other rows: rows stacked from several such
+     * products into one get the bits they had alone (smaller m take small-m paths of their own order).
+     */
+    public static boolean blockedRows(int m) {
+        return m > 1 && m > PackedGemm.SMALL_M && m > PackedGemm.SMALL_M_XW;
+    }
+
     /** y[m, w.rows] (+)= x[m, w.cols] · wᵀ */
     public static void xwT(float[] x, int m, Matrix w, float[] y, boolean accumulate) {
         FLOPS.add(2L * m * w.rows() * w.cols());

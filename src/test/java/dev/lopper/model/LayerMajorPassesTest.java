@@ -15,9 +15,11 @@ import static org.junit.jupiter.api.Assertions.*;
  * batches layer by layer, from cached states entering the first masked layer) give, batch by
  * batch, the same bits as {@link CausalLM#loss} and {@link CausalLM#backward} of that batch alone
  * from the embeddings: the losses, and the mask gradients of every layer from the first masked
- * one. Batches of 2 windows of 20 tokens (40 rows, Gemm's blocked path) and of 1 (20 rows, its
- * small-m path); GQA, uneven layers, biases; fp32 and bf16 weights; every layer's activations
- * recomputed in the backward, all kept from the forward, or some (100 kB: the top layer's).
+ * one. Batches of 2 and 3 windows of 20 tokens (40 and 60 rows, Gemm's blocked path: the batches
+ * are stacked into one product per weight), and with one of 1 window (20 rows, its small-m path:
+ * each batch runs alone); GQA, uneven layers, biases; fp32 and bf16 weights; every layer's
+ * activations recomputed in the backward, all kept from the forward, or some (100 kB: the top
+ * layer's).
  */
 class LayerMajorPassesTest {
     static final int LEN = 20, FROM = 1;
@@ -54,12 +56,13 @@ class LayerMajorPassesTest {
     }
 
     @ParameterizedTest
-    @CsvSource({"F32, 0", "F32, 9223372036854775807", "BF16, 0", "BF16, 100000"})
-    void layerMajorPassesGiveTheBitsOfEachBatchAlone(DType dtype, long keepBytes) {
+    @CsvSource({"F32, 0, 2 2 1", "F32, 9223372036854775807, 2 2 1", "BF16, 0, 2 2 1", "BF16, 100000, 2 2 1",
+            "F32, 0, 2 3 2", "F32, 9223372036854775807, 2 3 2", "BF16, 0, 2 3 2", "BF16, 100000, 2 3 2"})
+    void layerMajorPassesGiveTheBitsOfEachBatchAlone(DType dtype, long keepBytes, String layout) {
         LlamaModel model = model(dtype);
         ModelConfig c = model.config();
         Transformer t = new Transformer(model);
-        int[] windows = {2, 2, 1};
+        int[] windows = java.util.Arrays.stream(layout.split(" ")).mapToInt(Integer::parseInt).toArray();
         int[][] tokens = new int[windows.length][];
         float[][] starts = new float[windows.length][];
         Masks[] each = new Masks[windows.length], eachForward = new Masks[windows.length];
