@@ -9,13 +9,17 @@ import java.util.function.LongSupplier;
 
 /**
  * Draws a one-line progress bar with rate and ETA, redrawn in place with '\r'. A label
- * "job | detail" is one job whose detail changes (rate and ETA run on). Silent when the
- * stream is not a terminal, so logs and pipes never fill with bar fragments.
+ * "job | detail" is one job whose detail changes (rate and ETA run on). When the stream is not
+ * a terminal (a log, a pipe) no bar is drawn: a job that runs longer than a minute gets one
+ * plain line a minute (the same text) and one when it ends, so a long run's log says how far it
+ * is and what is left, and a short one stays silent.
  */
 public final class TerminalProgress implements ProgressListener {
     private static final int BAR_WIDTH = 30;
     /** Redraw at most this often; drawing every update would cost more than the work on fast jobs. */
     private static final long REDRAW_NANOS = 100_000_000L;
+    /** Not a terminal: a line at most this often, the first after the job has run this long. */
+    static final long LOG_EVERY_NANOS = 60_000_000_000L;
 
     private final PrintStream out;
     private final boolean enabled;
@@ -26,6 +30,7 @@ public final class TerminalProgress implements ProgressListener {
     private long jobStartNanos;
     private long lastDrawNanos;
     private int lastLineLength;
+    private boolean loggedThisJob;
 
     public TerminalProgress(PrintStream out, boolean isTerminal) {
         this(out, isTerminal, Setting::words);
@@ -69,7 +74,10 @@ public final class TerminalProgress implements ProgressListener {
 
     @Override
     public synchronized void update(long done, long total, String what) {
-        if (!enabled) return;
+        if (!enabled) {
+            log(done, total, what);
+            return;
+        }
         long now = nanoTime.getAsLong();
         // "job | detail": the detail (a step's loss, say) changes without starting a new job.
         int bar = what.indexOf(" | ");
@@ -93,6 +101,27 @@ public final class TerminalProgress implements ProgressListener {
             currentJob = null;
         }
         out.flush();
+    }
+
+    /** Not a terminal: a plain line a minute into a job and each minute after, and one at its end if it had one. */
+    private void log(long done, long total, String what) {
+        long now = nanoTime.getAsLong();
+        int bar = what.indexOf(" | ");
+        String job = bar < 0 ? what : what.substring(0, bar);
+        if (!job.equals(currentJob)) {
+            currentJob = job;
+            jobStartNanos = now;
+            lastDrawNanos = now;
+            loggedThisJob = false;
+        }
+        boolean finished = total > 0 && done >= total;
+        if (now - lastDrawNanos >= LOG_EVERY_NANOS || (finished && loggedThisJob)) {
+            lastDrawNanos = now;
+            loggedThisJob = true;
+            out.println(render(done, total, what, (now - jobStartNanos) / 1e9));
+            out.flush();
+        }
+        if (finished) currentJob = null;
     }
 
     static String render(long done, long total, String what, double elapsedSeconds) {
