@@ -408,17 +408,9 @@ public final class Transformer implements CausalLM {
             Stacks st = stacks(tokens, len, masks, starts, true);
             int groups = st.count();
             float[][][] inputs = new float[groups][layers][];
-            // The top layers' activations are kept (up to keepBytes), the others recomputed from their inputs.
             long allRows = 0;
             for (int[] t : tokens) allRows += t.length;
-            int keepFrom = layers;
-            long kept = 0;
-            while (keepFrom > from) {
-                long more = activationBytes(cfg.layer(keepFrom - 1), allRows);
-                if (kept + more > keepBytes) break;
-                kept += more;
-                keepFrom--;
-            }
+            int keepFrom = firstKeptLayer(cfg, from, allRows, keepBytes);
             LayerActs[][] keep = new LayerActs[groups][layers];
             float[][] x = layersEach(st, len, from, inputs, keep, keepFrom, work);
             Loss[] out = new Loss[tokens.length];
@@ -526,9 +518,23 @@ public final class Transformer implements CausalLM {
                 new MaskBlocks[] {MaskBlocks.stacked(masks, sizes)}, new float[][] {stacked});
     }
 
-    /** Bytes of one layer's activations kept for a backward to the masks ({@link LayerActs#maskOnly}) over {@code rows} tokens. */
-    private long activationBytes(LayerShape s, long rows) {
-        return 4 * rows * (2L * hidden + 2L * s.qDim() + 2L * s.kvDim() + 2L * s.intermediate() + 4);
+    /**
+     * The first layer whose activations {@link #maskBackwardEach} keeps from its forward over
+     * {@code rows} tokens from layer {@code from}: the top layers, as many as fit in
+     * {@code keepBytes}; the layers below it are recomputed in the backward.
+     */
+    public static int firstKeptLayer(ModelConfig c, int from, long rows, long keepBytes) {
+        int keepFrom = c.numLayers();
+        long kept = 0;
+        while (keepFrom > from) {
+            LayerShape s = c.layer(keepFrom - 1);
+            // what LayerActs keeps for the masks' backward (maskOnly), in fp32
+            long more = 4 * rows * (2L * c.hiddenSize() + 2L * s.qDim() + 2L * s.kvDim() + 2L * s.intermediate() + 4);
+            if (kept + more > keepBytes) break;
+            kept += more;
+            keepFrom--;
+        }
+        return keepFrom;
     }
 
     /** Mask gradients only (the fusion's backward). */

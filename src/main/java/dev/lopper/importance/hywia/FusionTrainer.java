@@ -210,16 +210,28 @@ public final class FusionTrainer {
     public int firstMaskedLayer() { return firstMasked; }
 
     /**
-     * FLOPs of {@link #learn}: per step a forward, a recomputation and a backward (≈ 3 forwards)
-     * of the fusion windows from the first masked layer on, plus a forward per hard-mask check.
+     * FLOPs of {@link #learn}: per step a forward and a backward (≈ 2 forwards) of the fusion
+     * windows from the first masked layer on, and the recomputation of the layers whose
+     * activations do not fit in {@code keepBytes} ({@link dev.lopper.model.Transformer#firstKeptLayer}),
+     * plus a forward per hard-mask check.
      */
-    public static double flops(ModelConfig c, FusionOptions o, int windows, int length, int firstMasked) {
-        double perToken = 2.0 * c.vocabSize() * c.hiddenSize();
-        for (int l = firstMasked; l < c.numLayers(); l++)
-            perToken += 2.0 * c.layerParameters(c.layer(l)) + 2.0 * c.layer(l).qDim() * length;
-        double forward = perToken * windows * length;
+    public static double flops(ModelConfig c, FusionOptions o, int windows, int length, int firstMasked, long keepBytes) {
+        int keepFrom = dev.lopper.model.Transformer.firstKeptLayer(c, firstMasked, (long) windows * length, keepBytes);
+        double perToken = 2.0 * c.vocabSize() * c.hiddenSize(), recomputed = 0;
+        for (int l = firstMasked; l < c.numLayers(); l++) {
+            double layer = 2.0 * c.layerParameters(c.layer(l)) + 2.0 * c.layer(l).qDim() * length;
+            perToken += layer;
+            if (l < keepFrom) recomputed += layer;
+        }
+        double tokens = (double) windows * length, forward = perToken * tokens;
         int checks = 1 + o.steps() / CHECK_EVERY + (o.steps() % CHECK_EVERY == 0 ? 0 : 1);
-        return o.steps() * 3 * forward + checks * forward;
+        return o.steps() * (2 * forward + recomputed * tokens) + checks * forward;
+    }
+
+    /** The heap the backward may fill with kept activations: fixed when first asked for ({@link #keepBudget}). */
+    public long keepBytes() {
+        if (keepBytes < 0) keepBytes = keepBudget();
+        return keepBytes;
     }
 
     /** α_fine of every unit under these parameters. */
@@ -301,9 +313,8 @@ public final class FusionTrainer {
         long total = (long) windows.windows() * (windows.length() - 1);
         double nll = 0;
         Masks[] each = perPass(masks, true);
-        if (keepBytes < 0) keepBytes = keepBudget();
         CausalLM.Loss[] losses = transformer.maskBackwardEach(passTokens(), windows.length(), each, firstMasked, passStarts,
-                keepBytes);
+                keepBytes());
         for (int pass = 0; pass < losses.length; pass++) {
             CausalLM.Loss l = losses[pass];
             nll += l.sumNll();

@@ -69,7 +69,7 @@ public final class HywiaCriterion implements Criterion {
         }
         FusionTrainer trainer = new FusionTrainer(context.lm(), h, removals, context.heldOut());
         double flops = FusionTrainer.flops(context.model().config(), options, context.heldOut().windows(),
-                context.heldOut().length(), trainer.firstMaskedLayer());
+                context.heldOut().length(), trainer.firstMaskedLayer(), trainer.keepBytes());
         if (flops > NOTICE_FROM_FLOPS) {
             double gflops = dev.lopper.calib.CalibrationCost.measuredGflops(context.model());
             context.progress().notice(String.format("hywia fusion: %d steps over %d windows of %d tokens (%.0f TFLOP); "
