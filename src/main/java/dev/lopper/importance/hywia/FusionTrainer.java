@@ -332,16 +332,21 @@ public final class FusionTrainer {
     /**
      * Heap for activations kept from the forward to the backward (each layer kept is not
      * recomputed: up to ⅓ less arithmetic per step; the bits are the same): half of what the heap
-     * has free and at most a quarter of the machine's available memory (a shared machine keeps
-     * less), or {@code -Dlopper.fusionKeepBytes=N}.
+     * can still hold after a collection (so calibration's garbage does not count as used), and
+     * no more than the heap already committed plus a quarter of the machine's available memory
+     * (growing the heap takes memory a shared machine may not have; using a heap already grown
+     * takes none), or {@code -Dlopper.fusionKeepBytes=N}. Asked once per run, before hours of
+     * fusion steps: the collection costs seconds.
      */
     static long keepBudget() {
         Long forced = Long.getLong("lopper.fusionKeepBytes");
         if (forced != null) return Math.max(0, forced);
+        System.gc();
         Runtime r = Runtime.getRuntime();
-        long budget = (r.maxMemory() - (r.totalMemory() - r.freeMemory())) / 2;
+        long live = r.totalMemory() - r.freeMemory();
+        long budget = (r.maxMemory() - live) / 2;
         long available = dev.lopper.util.ProcessMemory.machineAvailable();
-        if (available >= 0) budget = Math.min(budget, available / 4);
+        if (available >= 0) budget = Math.min(budget, r.totalMemory() - live + available / 4);
         return Math.max(0, budget);
     }
 

@@ -68,14 +68,17 @@ public final class HywiaCriterion implements Criterion {
             removals[u] = unit.kind() == GroupKind.ATTENTION ? attention[unit.layer()] : mlp[unit.layer()];
         }
         FusionTrainer trainer = new FusionTrainer(context.lm(), h, removals, context.heldOut());
-        double flops = FusionTrainer.flops(context.model().config(), options, context.heldOut().windows(),
-                context.heldOut().length(), trainer.firstMaskedLayer(), trainer.keepBytes());
+        var config = context.model().config();
+        int windows = context.heldOut().windows(), length = context.heldOut().length(), from = trainer.firstMaskedLayer();
+        double flops = FusionTrainer.flops(config, options, windows, length, from, trainer.keepBytes());
         if (flops > NOTICE_FROM_FLOPS) {
             double gflops = dev.lopper.calib.CalibrationCost.measuredGflops(context.model());
-            context.progress().notice(String.format("hywia fusion: %d steps over %d windows of %d tokens (%.0f TFLOP); "
-                            + "at this machine's measured %.0f GFLOP/s about %s (" + Setting.FUSION_STEPS.mention() + ", "
-                            + Setting.FUSION_SAMPLES.mention() + ")",
-                    options.steps(), context.heldOut().windows(), context.heldOut().length(), flops / 1e12, gflops,
+            int kept = config.numLayers()
+                    - dev.lopper.model.Transformer.firstKeptLayer(config, from, (long) windows * length, trainer.keepBytes());
+            context.progress().notice(String.format("hywia fusion: %d steps over %d windows of %d tokens, activations of "
+                            + "%d of %d layers kept (%.0f TFLOP); at this machine's measured %.0f GFLOP/s about %s ("
+                            + Setting.FUSION_STEPS.mention() + ", " + Setting.FUSION_SAMPLES.mention() + ")",
+                    options.steps(), windows, length, kept, config.numLayers() - from, flops / 1e12, gflops,
                     dev.lopper.calib.CalibrationCost.duration(flops / (gflops * 1e9))));
         }
         FusionTrainer.Result r = trainer.learn(options, seed, context.progress());
