@@ -79,14 +79,7 @@ public final class TerminalProgress implements ProgressListener {
             return;
         }
         long now = nanoTime.getAsLong();
-        // "job | detail": the detail (a step's loss, say) changes without starting a new job.
-        int bar = what.indexOf(" | ");
-        String job = bar < 0 ? what : what.substring(0, bar);
-        if (!job.equals(currentJob)) {
-            currentJob = job;
-            jobStartNanos = now;
-            lastDrawNanos = 0;
-        }
+        if (startsJob(what, now)) lastDrawNanos = 0;
         boolean finished = total > 0 && done >= total;
         if (!finished && lastDrawNanos != 0 && now - lastDrawNanos < REDRAW_NANOS) return;
         lastDrawNanos = now;
@@ -106,11 +99,7 @@ public final class TerminalProgress implements ProgressListener {
     /** Not a terminal: a plain line a minute into a job and each minute after, and one at its end if it had one. */
     private void log(long done, long total, String what) {
         long now = nanoTime.getAsLong();
-        int bar = what.indexOf(" | ");
-        String job = bar < 0 ? what : what.substring(0, bar);
-        if (!job.equals(currentJob)) {
-            currentJob = job;
-            jobStartNanos = now;
+        if (startsJob(what, now)) {
             lastDrawNanos = now;
             loggedThisJob = false;
         }
@@ -122,6 +111,19 @@ public final class TerminalProgress implements ProgressListener {
             out.flush();
         }
         if (finished) currentJob = null;
+    }
+
+    /**
+     * Whether {@code what} starts another job than the current one (then its clock starts now).
+     * "job | detail": the detail (a step's loss, say) changes without starting a new job.
+     */
+    private boolean startsJob(String what, long now) {
+        int bar = what.indexOf(" | ");
+        String job = bar < 0 ? what : what.substring(0, bar);
+        if (job.equals(currentJob)) return false;
+        currentJob = job;
+        jobStartNanos = now;
+        return true;
     }
 
     static String render(long done, long total, String what, double elapsedSeconds) {
