@@ -383,17 +383,18 @@ public final class Transformer implements CausalLM {
     @Override
     public Loss[] lossEach(int[][] tokens, int len, Masks[] masks, int from, float[][] starts) {
         return withWork(work -> {
-            Stacks st = stacks(tokens, len, masks, starts, false);
+            Stacks st = stacks(tokens, len, masks, starts);
             float[][] x = layersEach(st, len, from, null, null, 0, work);
             Loss[] out = new Loss[tokens.length];
             for (int g = 0; g < st.count(); g++) {
                 for (int i = 0; i < st.members[g].length; i++) {
                     int b = st.members[g][i], seqs = tokens[b].length / len, rows = seqs * len;
+                    float[] xb = st.rowsOf(x[g], g, i, hidden, work);
                     float[] hs = work.zeroed(rows * hidden);
-                    finalNorm.forward(st.rowsOf(x[g], g, i, hidden, work), hs, null, rows, hidden);
+                    finalNorm.forward(xb, hs, null, rows, hidden);
                     double nll = LmHead.loss(hs, tokens[b], seqs, len, model.lmHead(), null, null, work);
                     out[b] = new Loss(nll, (long) seqs * (len - 1));
-                    work.release(hs);
+                    work.release(xb == x[g] ? null : xb, hs);
                 }
                 work.release(x[g]);
             }
@@ -405,7 +406,7 @@ public final class Transformer implements CausalLM {
     public Loss[] maskBackwardEach(int[][] tokens, int len, Masks[] masks, int from, float[][] starts, long keepBytes) {
         return withWork(work -> {
             int layers = cfg.numLayers();
-            Stacks st = stacks(tokens, len, masks, starts, true);
+            Stacks st = stacks(tokens, len, masks, starts);
             int groups = st.count();
             float[][][] inputs = new float[groups][layers][];
             long allRows = 0;
@@ -478,7 +479,7 @@ public final class Transformer implements CausalLM {
         }
     }
 
-    private Stacks stacks(int[][] tokens, int len, Masks[] masks, float[][] starts, boolean backward) {
+    private Stacks stacks(int[][] tokens, int len, Masks[] masks, float[][] starts) {
         int batches = tokens.length;
         if (masks.length != batches || starts.length != batches)
             throw new IllegalArgumentException(batches + " batches, " + masks.length + " masks, " + starts.length + " starts");
