@@ -8,6 +8,7 @@ import dev.lopper.calib.CalibrationData;
 import dev.lopper.model.GroupKind;
 import dev.lopper.model.ModelConfig;
 import dev.lopper.model.Masks;
+import dev.lopper.tensor.Gemm;
 import dev.lopper.util.ProgressListener;
 import dev.lopper.util.ZScores;
 
@@ -204,6 +205,17 @@ public final class FusionTrainer {
         }
         return new Result(best, alphas(best), curve, temps, checkSteps.stream().mapToInt(Integer::intValue).toArray(),
                 checks.stream().mapToDouble(Double::doubleValue).toArray(), bestStep);
+    }
+
+    /**
+     * Rows of the activation each weight multiplies in a step: all {@code windows × length} rows when
+     * every pass is on the GEMM's blocked path and the passes are stacked
+     * ({@code Transformer.stacks}); otherwise one pass's rows.
+     */
+    public static int productRows(int windows, int length) {
+        int full = Math.min(WINDOWS_PER_PASS, windows) * length, last = (windows - 1) % WINDOWS_PER_PASS * length + length;
+        boolean stacked = Gemm.blockedRows(full) && Gemm.blockedRows(last);
+        return stacked ? windows * length : full;
     }
 
     /** The first layer whose masks the fusion learns: passes start there ({@link CausalLM#prefix}). */

@@ -72,7 +72,8 @@ public final class HywiaCriterion implements Criterion {
         int windows = context.heldOut().windows(), length = context.heldOut().length(), from = trainer.firstMaskedLayer();
         double flops = FusionTrainer.flops(config, options, windows, length, from, trainer.keepBytes());
         if (flops > NOTICE_FROM_FLOPS) {
-            double gflops = dev.lopper.calib.CalibrationCost.measuredGflops(context.model());
+            double gflops = dev.lopper.calib.CalibrationCost.measuredGflops(context.model(),
+                    FusionTrainer.productRows(windows, length));
             int kept = config.numLayers()
                     - dev.lopper.model.Transformer.firstKeptLayer(config, from, (long) windows * length, trainer.keepBytes());
             context.progress().notice(String.format("hywia fusion: %d steps over %d windows of %d tokens, activations of "

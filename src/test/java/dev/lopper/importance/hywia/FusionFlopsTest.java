@@ -47,4 +47,17 @@ class FusionFlopsTest {
         assertEquals(80 * (2 * forward + tokens * layer(c, 1)) + 17 * forward,
                 FusionTrainer.flops(c, o, WINDOWS, LEN, FROM, top), 1e-6 * forward);
     }
+
+    /**
+     * The rows the notice's GFLOP/s probe multiplies: passes of 2 windows are stacked into one
+     * activation only when each pass (the last one too) has more than 32 rows.
+     */
+    @Test
+    void productRowsAreTheStackedPassesOnlyWhenEveryPassIsBlocked() {
+        assertEquals(16 * 64, FusionTrainer.productRows(16, 64));   // the defaults: 8 passes of 128 rows
+        assertEquals(3 * 64, FusionTrainer.productRows(3, 64));     // passes of 128 and 64 rows
+        assertEquals(2 * 16, FusionTrainer.productRows(4, 16));     // passes of 32 rows: each alone
+        assertEquals(2 * 20, FusionTrainer.productRows(3, 20));     // the last pass has 20 rows: each alone
+        assertEquals(40, FusionTrainer.productRows(1, 40));         // one window, one pass
+    }
 }
